@@ -1,0 +1,1 @@
+"""Content packs: schema, loader and validator, lookups."""

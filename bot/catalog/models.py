@@ -1,0 +1,364 @@
+"""Content pack schema (format v1, the contract in ../shared/DESIGN.md).
+
+Every human-readable field is a :class:`Text`: in YAML either a plain string (in the
+event's default language) or a mapping ``{lang: string}``. The default language is passed
+to validation through the pydantic *context* (``{"default_lang": "en"}``) so a plain string
+becomes ``{"en": "..."}`` here and nothing downstream needs to know the difference.
+
+Times without an offset are local to the event's time zone: the loader passes
+``{"tz": ZoneInfo(...)}`` in the context and every datetime leaves validation aware.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    RootModel,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "fr", "es", "ru", "ar", "zh", "vi")
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+SESSION_KINDS = (
+    "ceremony",
+    "plenary",
+    "high-level",
+    "roundtable",
+    "side-event",
+    "social",
+    "exhibition",
+    "logistics",
+)
+SessionKind = Literal[
+    "ceremony",
+    "plenary",
+    "high-level",
+    "roundtable",
+    "side-event",
+    "social",
+    "exhibition",
+    "logistics",
+]
+Audience = Literal["all", "heads-of-delegation", "ministers", "invitation", "media"]
+Id = str  # validated with ID_PATTERN where declared
+
+
+def _default_lang(info: ValidationInfo | None) -> str:
+    ctx = (info.context if info is not None else None) or {}
+    return ctx.get("default_lang", "en")
+
+
+class Text(RootModel[dict[str, str]]):
+    """A translatable text: ``{lang: string}``; a plain string means the default language."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_string(cls, data: Any, info: ValidationInfo) -> Any:
+        if isinstance(data, str):
+            return {_default_lang(info): data}
+        if isinstance(data, (int, float)) and not isinstance(data, bool):
+            return {_default_lang(info): str(data)}
+        return data
+
+    @field_validator("root")
+    @classmethod
+    def _non_empty(cls, value: dict[str, str]) -> dict[str, str]:
+        if not value:
+            raise ValueError("text is empty")
+        for lang, text in value.items():
+            if not isinstance(text, str) or not text.strip():
+                raise ValueError(f"text for '{lang}' is empty")
+        return value
+
+    def get(self, lang: str, default_lang: str | None = None) -> str:
+        """The text in ``lang``, else in ``default_lang``, else any text at all."""
+        if lang in self.root:
+            return self.root[lang]
+        if default_lang and default_lang in self.root:
+            return self.root[default_lang]
+        return next(iter(self.root.values()))
+
+    def has(self, lang: str) -> bool:
+        return lang in self.root
+
+    def languages(self) -> set[str]:
+        return set(self.root)
+
+    def all_texts(self) -> list[str]:
+        return list(self.root.values())
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Geo(_Strict):
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+class Contact(_Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    name: Text
+    role: Text | None = None
+    phone: str | None = None
+    email: str | None = None
+    url: str | None = None
+    hours: Text | None = None
+    location: Text | None = None
+    tags: list[str] = Field(default_factory=list)
+
+
+class LiaisonCategory(_Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    name: Text
+
+
+class Event(_Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    name: Text
+    short_name: Text | None = None
+    description: Text | None = None
+    timezone: str
+    languages: list[str] = Field(min_length=1)
+    start: dt.date
+    end: dt.date
+    website: str | None = None
+    updated: dt.datetime | None = None
+    reminder_lead_minutes: list[int] = Field(default_factory=lambda: [30])
+    contacts: list[Contact] = Field(default_factory=list)
+    liaison_categories: list[LiaisonCategory] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone '{value}'") from exc
+        return value
+
+    @field_validator("languages")
+    @classmethod
+    def _langs(cls, value: list[str]) -> list[str]:
+        for lang in value:
+            if lang not in SUPPORTED_LANGUAGES:
+                raise ValueError(
+                    f"unknown language '{lang}' (supported: {', '.join(SUPPORTED_LANGUAGES)})"
+                )
+        if len(set(value)) != len(value):
+            raise ValueError("a language is listed twice")
+        return value
+
+    @field_validator("reminder_lead_minutes")
+    @classmethod
+    def _leads(cls, value: list[int]) -> list[int]:
+        for lead in value:
+            if lead <= 0 or lead > 7 * 24 * 60:
+                raise ValueError(f"reminder lead {lead} must be between 1 and 10080 minutes")
+        return value
+
+    @model_validator(mode="after")
+    def _dates(self) -> Event:
+        if self.end < self.start:
+            raise ValueError("end: the event ends before it starts")
+        return self
+
+    @property
+    def default_language(self) -> str:
+        return self.languages[0]
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def _localise(value: Any, info: ValidationInfo) -> Any:
+    """Attach the event zone to naive datetimes (the contract: local unless offset given)."""
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        tz = ((info.context or {}) if info is not None else {}).get("tz")
+        if tz is not None:
+            return value.replace(tzinfo=tz)
+    return value
+
+
+class Room(_Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    name: Text
+    floor: str | None = None
+    capacity: int | None = Field(default=None, ge=0)
+    directions: Text | None = None
+    accessibility: Text | None = None
+    tags: list[str] = Field(default_factory=list)
+
+    @field_validator("floor", mode="before")
+    @classmethod
+    def _floor_str(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) else value
+
+
+class Venue(_Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    name: Text
+    address: Text | None = None
+    geo: Geo | None = None
+    directions: Text | None = None
+    accessibility: Text | None = None
+    rooms: list[Room] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+
+
+class Session(_Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    title: Text
+    kind: SessionKind
+    start: dt.datetime
+    end: dt.datetime
+    room: str
+    speakers: list[str] = Field(default_factory=list)
+    summary: Text | None = None
+    audience: list[Audience] = Field(default_factory=lambda: ["all"])
+    tags: list[str] = Field(default_factory=list)
+    updated: dt.datetime | None = None
+
+    _aware = field_validator("start", "end", "updated")(_localise)
+
+    @model_validator(mode="after")
+    def _order(self) -> Session:
+        if self.end <= self.start:
+            raise ValueError("end: the session ends before (or when) it starts")
+        return self
+
+
+class FaqCategory(_Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    name: Text
+
+
+class FaqEntry(_Strict):
+    id: str = Field(pattern=ID_PATTERN)
+    category: str = Field(pattern=ID_PATTERN)
+    questions: dict[str, list[str]]
+    answer: Text
+    related: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    updated: dt.datetime | None = None
+
+    _aware = field_validator("updated")(_localise)
+
+    @field_validator("questions", mode="before")
+    @classmethod
+    def _plain_list(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, list):
+            return {_default_lang(info): value}
+        if isinstance(value, str):
+            return {_default_lang(info): [value]}
+        if isinstance(value, dict):
+            return {k: ([v] if isinstance(v, str) else v) for k, v in value.items()}
+        return value
+
+    @field_validator("questions")
+    @classmethod
+    def _questions(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        if not value:
+            raise ValueError("at least one question is needed")
+        for lang, items in value.items():
+            if not items or any(not q.strip() for q in items):
+                raise ValueError(f"questions for '{lang}' are empty")
+        return value
+
+
+class ContentPack(_Strict):
+    """A whole, validated pack. Build it with :func:`bot.catalog.loader.load_pack`."""
+
+    event: Event
+    venues: list[Venue] = Field(default_factory=list)
+    sessions: list[Session] = Field(default_factory=list)
+    faq: list[FaqEntry] = Field(default_factory=list)
+    faq_categories: list[FaqCategory] = Field(default_factory=list)
+    #: a short hash of the files, changes on every content change (callback data carry it)
+    version: str = ""
+    #: when the pack was last changed (event.updated, else newest file mtime)
+    updated: dt.datetime | None = None
+    source_dir: str = ""
+    _lookup: dict[str, dict[str, Any]] = PrivateAttr(default_factory=dict)
+
+    # ---- lookups -------------------------------------------------------------------
+    @property
+    def tz(self) -> ZoneInfo:
+        return self.event.tz
+
+    @property
+    def languages(self) -> list[str]:
+        return self.event.languages
+
+    @property
+    def default_language(self) -> str:
+        return self.event.default_language
+
+    def session(self, session_id: str) -> Session | None:
+        return _index(self, "_sessions", self.sessions).get(session_id)
+
+    def venue(self, venue_id: str) -> Venue | None:
+        return _index(self, "_venues", self.venues).get(venue_id)
+
+    def faq_entry(self, faq_id: str) -> FaqEntry | None:
+        return _index(self, "_faq", self.faq).get(faq_id)
+
+    def contact(self, contact_id: str) -> Contact | None:
+        return _index(self, "_contacts", self.event.contacts).get(contact_id)
+
+    def room(self, room_id: str) -> Room | None:
+        found = self.room_with_venue(room_id)
+        return found[0] if found else None
+
+    def room_with_venue(self, room_id: str) -> tuple[Room, Venue] | None:
+        for venue in self.venues:
+            for room in venue.rooms:
+                if room.id == room_id:
+                    return room, venue
+        return None
+
+    def place(self, place_id: str) -> tuple[Room | None, Venue] | None:
+        """A session's ``room`` field names a room or a whole venue."""
+        found = self.room_with_venue(place_id)
+        if found:
+            return found
+        venue = self.venue(place_id)
+        return (None, venue) if venue else None
+
+    def category_name(self, category_id: str) -> Text | None:
+        for cat in self.faq_categories:
+            if cat.id == category_id:
+                return cat.name
+        return None
+
+    def sessions_sorted(self) -> list[Session]:
+        return sorted(self.sessions, key=lambda s: (s.start, s.end, s.id))
+
+    def event_days(self) -> list[dt.date]:
+        days, day = [], self.event.start
+        while day <= self.event.end:
+            days.append(day)
+            day += dt.timedelta(days=1)
+        return days
+
+
+def _index(pack: ContentPack, name: str, items: list[Any]) -> dict[str, Any]:
+    cache = pack._lookup.get(name)
+    if cache is None:
+        cache = pack._lookup[name] = {item.id: item for item in items}
+    return cache
+
+
+ID_RE = re.compile(ID_PATTERN)
