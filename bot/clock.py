@@ -40,3 +40,21 @@ class SimulatedClock(Clock):
     def advance(self, delta: dt.timedelta) -> dt.datetime:
         self._now += delta
         return self._now
+
+
+class ShiftedClock(Clock):
+    """Real time moved to another moment: the sandbox lives on the event's first morning while
+    seconds keep ticking; :meth:`set` jumps to another moment."""
+
+    def __init__(self, start: dt.datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("ShiftedClock needs an aware datetime")
+        self._offset = start - dt.datetime.now(dt.UTC)
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC) + self._offset
+
+    def set(self, when: dt.datetime) -> None:
+        if when.tzinfo is None:
+            raise ValueError("ShiftedClock needs an aware datetime")
+        self._offset = when - dt.datetime.now(dt.UTC)

@@ -181,7 +181,7 @@ def _skeleton(locale: Locale, skeleton: str, exact: bool = False) -> str | None:
     return formats[best].pattern if best else "medium"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def translator(lang: str) -> Translator:
     """The (cached) translator for a language; unknown languages get English."""
     if lang not in LANGUAGES:

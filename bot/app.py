@@ -1,0 +1,102 @@
+"""Builds the PTB Application and wires services, handlers and the error handler.
+
+Run modes (see :mod:`bot.runner`) differ only in how updates arrive: polling, a webhook
+served by our aiohttp app, or the sandbox's emulator.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from telegram.ext import Application, ApplicationBuilder, Defaults
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.content import ContentHolder
+from bot.delivery.ratelimit import ChatRateLimiter, Limits
+from bot.services.people import PeopleService
+from bot.services.questions import QuestionLog
+from bot.store.db import Database
+from bot.updates import ChatOrderedProcessor
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """Everything the handlers need, in one place (stored in ``application.bot_data``)."""
+
+    settings: Settings
+    clock: Clock
+    db: Database
+    content: ContentHolder
+    people: PeopleService
+    questions: QuestionLog
+    limits: Limits = field(default_factory=Limits)
+
+
+def build_services(settings: Settings, clock: Clock | None = None, db: Database | None = None) -> Services:
+    clock = clock or Clock()
+    db = db or Database(settings.database_url)
+    return Services(
+        settings=settings,
+        clock=clock,
+        db=db,
+        content=ContentHolder.load(settings.content_dir),
+        people=PeopleService(db, clock, settings.organiser_ids),
+        questions=QuestionLog(db, clock),
+        limits=Limits(
+            overall_per_s=settings.rate_overall_per_s,
+            private_per_s=settings.rate_private_per_s,
+            group_per_min=settings.rate_group_per_min,
+        ),
+    )
+
+
+def build_application(services: Services, *, with_updater: bool = True) -> Application:
+    """The PTB Application for these services. ``with_updater=False`` for the webhook server,
+    which feeds ``application.update_queue`` itself."""
+    settings = services.settings
+    if not settings.bot_token:
+        raise ValueError("BOT_TOKEN is needed to build the application")
+    builder = (
+        ApplicationBuilder()
+        .token(settings.bot_token)
+        .base_url(settings.telegram_api_url)
+        .base_file_url(settings.telegram_api_url.replace("/bot", "/file/bot"))
+        .rate_limiter(ChatRateLimiter(services.limits))
+        .defaults(Defaults(parse_mode="HTML", disable_web_page_preview=True))
+        .concurrent_updates(ChatOrderedProcessor(settings.concurrent_updates))
+        .connection_pool_size(64)
+        .read_timeout(15)
+        .write_timeout(15)
+        .connect_timeout(10)
+        .pool_timeout(10)
+        .get_updates_read_timeout(35)
+        .post_init(_post_init)
+    )
+    if not with_updater:
+        builder = builder.updater(None)
+    application = builder.build()
+    application.bot_data["services"] = services
+
+    from handlers import register
+
+    register(application)
+    return application
+
+
+async def _post_init(application: Application) -> None:
+    services: Services = application.bot_data["services"]
+    await services.db.upgrade()
+    from handlers.commands import publish_commands
+
+    await publish_commands(application)
+    log.info(
+        "bot @%s ready: content %s (version %s), database %s",
+        application.bot.username,
+        services.content.current.pack.event.id,
+        services.content.current.pack.version,
+        services.db.dialect,
+    )

@@ -1,0 +1,139 @@
+"""Settings: one typed object, read from the environment and an optional ``.env``.
+
+A wrong value stops start-up with one clear line naming the variable (see
+:func:`load_settings`), never a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN_RE = re.compile(r"^\d{3,12}:[A-Za-z0-9_-]{20,}$")
+SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+class SettingsError(Exception):
+    """A setting has a wrong value; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    """Everything the bot reads from its environment."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    bot_token: str | None = Field(default=None, description="Telegram bot token")
+    database_url: str = Field(default=f"sqlite+aiosqlite:///{ROOT / 'var' / 'bot.db'}")
+    content_dir: Path = Field(default=ROOT / "content" / "hanoi-2025")
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    port: int = Field(default=8080, ge=1, le=65535)
+    host: str = "0.0.0.0"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    #: Telegram user ids that are organisers from the first start (comma separated)
+    organiser_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    #: may people without an invite use the public information (programme, FAQ)?
+    open_access: bool = True
+    #: Bot API base url (the emulator in the sandbox; Telegram otherwise)
+    telegram_api_url: str = "https://api.telegram.org/bot"
+    #: days an invite link stays valid unless told otherwise
+    invite_ttl_days: int = Field(default=30, ge=1, le=3650)
+    #: sandbox web chat port (python -m bot with no token)
+    sandbox_port: int = Field(default=8080, ge=1, le=65535)
+    #: bot username for invite links made offline (CLI); the bot asks Telegram otherwise
+    bot_username: str | None = None
+    #: Telegram's limits, as our sender paces itself (raise them for paid broadcasts)
+    rate_overall_per_s: float = Field(default=30.0, ge=0)
+    rate_private_per_s: float = Field(default=1.0, ge=0)
+    rate_group_per_min: float = Field(default=20.0, ge=0)
+    #: updates handled at once (each chat still in order)
+    concurrent_updates: int = Field(default=16, ge=1, le=512)
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token(cls, value: str | None) -> str | None:
+        if value is None or value.strip() == "":
+            return None
+        value = value.strip()
+        if not TOKEN_RE.match(value):
+            raise ValueError("does not look like a Telegram bot token (digits:letters)")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _db(cls, value: str) -> str:
+        value = value.strip()
+        if value.startswith("postgres://"):
+            value = "postgresql://" + value[len("postgres://") :]
+        if value.startswith("postgresql://"):
+            value = "postgresql+asyncpg://" + value[len("postgresql://") :]
+        if value.startswith("sqlite://") and not value.startswith("sqlite+aiosqlite://"):
+            value = "sqlite+aiosqlite://" + value[len("sqlite://") :]
+        if not (value.startswith("sqlite+aiosqlite://") or value.startswith("postgresql+asyncpg://")):
+            raise ValueError("must be a sqlite:// or postgresql:// URL")
+        return value
+
+    @field_validator("content_dir")
+    @classmethod
+    def _content(cls, value: Path) -> Path:
+        path = value if value.is_absolute() else (Path.cwd() / value)
+        if not (path / "event.yaml").is_file():
+            raise ValueError(f"no content pack at {value} (event.yaml not found)")
+        return path
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("must be an http(s) URL")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not SECRET_RE.match(value):
+            raise ValueError("may only contain A-Z, a-z, 0-9, _ and - (1-256 characters)")
+        return value
+
+    @field_validator("organiser_ids", mode="before")
+    @classmethod
+    def _ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p for p in re.split(r"[,\s]+", value.strip()) if p]
+            for part in parts:
+                if not part.isdigit():
+                    raise ValueError(f"'{part}' is not a Telegram user id")
+            return [int(p) for p in parts]
+        if isinstance(value, int):
+            return [value]
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def webhook_path(self) -> str:
+        return "/telegram/webhook"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings; on a wrong value raise :class:`SettingsError` with one clear line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else "settings"
+        message = first["msg"].removeprefix("Value error, ")
+        raise SettingsError(f"{field.upper()}: {message}") from None

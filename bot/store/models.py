@@ -1,0 +1,174 @@
+"""Database models (SQLAlchemy 2, typed declarative). The same code runs on SQLite and PostgreSQL.
+
+Times are stored as timezone-aware UTC (``UtcDateTime``): SQLite has no time zones, so the
+type normalises on the way in and out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on every backend."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use the clock")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dt.datetime: UtcDateTime, dict[str, Any]: JSON}
+
+
+class Role(enum.StrEnum):
+    DELEGATE = "delegate"
+    ORGANISER = "organiser"
+    OFFICER = "officer"
+    SUPERVISOR = "supervisor"  # a liaison officer who also oversees other officers
+
+
+class DelegationKind(enum.StrEnum):
+    COUNTRY = "country"
+    ORGANISATION = "organisation"
+
+
+def _enum(cls: type[enum.Enum]) -> Enum:
+    return Enum(cls, native_enum=False, length=24, values_callable=lambda e: [m.value for m in e])
+
+
+class Delegation(Base):
+    """A country's or an organisation's delegation."""
+
+    __tablename__ = "delegations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)  # "VNM", "unodc"
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[DelegationKind] = mapped_column(_enum(DelegationKind), default=DelegationKind.COUNTRY)
+    created_at: Mapped[dt.datetime]
+
+    people: Mapped[list[Person]] = relationship(back_populates="delegation")
+
+
+class Person(Base):
+    """Someone who talks to the bot: a delegate, organiser or liaison officer."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    first_name: Mapped[str] = mapped_column(String(200), default="")
+    username: Mapped[str | None] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(8))
+    #: chosen with /language: Telegram's language_code no longer overrides it
+    language_chosen: Mapped[bool] = mapped_column(Boolean, default=False)
+    role: Mapped[Role] = mapped_column(_enum(Role), default=Role.DELEGATE)
+    delegation_id: Mapped[int | None] = mapped_column(ForeignKey("delegations.id"))
+    #: False once Telegram says the person blocked the bot (403)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+    last_seen_at: Mapped[dt.datetime | None]
+
+    delegation: Mapped[Delegation | None] = relationship(back_populates="people", lazy="joined")
+
+    @property
+    def is_organiser(self) -> bool:
+        return self.role == Role.ORGANISER
+
+    @property
+    def is_officer(self) -> bool:
+        return self.role in (Role.OFFICER, Role.SUPERVISOR)
+
+
+class Invite(Base):
+    """An invite link's token binds a Telegram account to a delegation and role on first use.
+
+    Only the SHA-256 of the token is stored: the link is shown once, when created.
+    """
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[Role] = mapped_column(_enum(Role), default=Role.DELEGATE)
+    delegation_id: Mapped[int | None] = mapped_column(ForeignKey("delegations.id"))
+    language: Mapped[str | None] = mapped_column(String(8))
+    label: Mapped[str | None] = mapped_column(String(200))  # e.g. the invitee's name, for organisers
+    max_uses: Mapped[int] = mapped_column(Integer, default=1)
+    uses: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[dt.datetime]
+    revoked_at: Mapped[dt.datetime | None]
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[dt.datetime]
+
+    delegation: Mapped[Delegation | None] = relationship(lazy="joined")
+
+
+class InviteUse(Base):
+    """Who used which invite, and when (one row per person and invite)."""
+
+    __tablename__ = "invite_uses"
+    __table_args__ = (UniqueConstraint("invite_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invite_id: Mapped[int] = mapped_column(ForeignKey("invites.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    used_at: Mapped[dt.datetime]
+
+
+class UnansweredQuestion(Base):
+    """A question the bot could not answer: kept without the asker's identity."""
+
+    __tablename__ = "unanswered_questions"
+    __table_args__ = (Index("ix_unanswered_norm", "normalised"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    normalised: Mapped[str] = mapped_column(String(300))
+    language: Mapped[str] = mapped_column(String(8))
+    content_version: Mapped[str] = mapped_column(String(32), default="")
+    asked_at: Mapped[dt.datetime]
