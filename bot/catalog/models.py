@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -124,18 +125,44 @@ class LiaisonCategory(_Strict):
     name: Text
 
 
+def _check_language(lang: str) -> str:
+    if lang not in SUPPORTED_LANGUAGES:
+        raise ValueError(f"unknown language '{lang}' (supported: {', '.join(SUPPORTED_LANGUAGES)})")
+    return lang
+
+
+def _check_lead(lead: int) -> int:
+    if lead <= 0 or lead > 7 * 24 * 60:
+        raise ValueError(f"reminder lead {lead} must be between 1 and 10080 minutes")
+    return lead
+
+
+#: validated one by one so that an error points at the offending list item
+Language = Annotated[str, AfterValidator(_check_language)]
+ReminderLead = Annotated[int, AfterValidator(_check_lead)]
+
+
+def _localise(value: Any, info: ValidationInfo) -> Any:
+    """Attach the event zone to naive datetimes (the contract: local unless offset given)."""
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        tz = ((info.context or {}) if info is not None else {}).get("tz")
+        if tz is not None:
+            return value.replace(tzinfo=tz)
+    return value
+
+
 class Event(_Strict):
     id: str = Field(pattern=ID_PATTERN)
     name: Text
     short_name: Text | None = None
     description: Text | None = None
     timezone: str
-    languages: list[str] = Field(min_length=1)
+    languages: list[Language] = Field(min_length=1)
     start: dt.date
     end: dt.date
     website: str | None = None
     updated: dt.datetime | None = None
-    reminder_lead_minutes: list[int] = Field(default_factory=lambda: [30])
+    reminder_lead_minutes: list[ReminderLead] = Field(default_factory=lambda: [30])
     contacts: list[Contact] = Field(default_factory=list)
     liaison_categories: list[LiaisonCategory] = Field(default_factory=list)
 
@@ -148,24 +175,13 @@ class Event(_Strict):
             raise ValueError(f"unknown time zone '{value}'") from exc
         return value
 
+    _aware = field_validator("updated")(_localise)
+
     @field_validator("languages")
     @classmethod
     def _langs(cls, value: list[str]) -> list[str]:
-        for lang in value:
-            if lang not in SUPPORTED_LANGUAGES:
-                raise ValueError(
-                    f"unknown language '{lang}' (supported: {', '.join(SUPPORTED_LANGUAGES)})"
-                )
         if len(set(value)) != len(value):
             raise ValueError("a language is listed twice")
-        return value
-
-    @field_validator("reminder_lead_minutes")
-    @classmethod
-    def _leads(cls, value: list[int]) -> list[int]:
-        for lead in value:
-            if lead <= 0 or lead > 7 * 24 * 60:
-                raise ValueError(f"reminder lead {lead} must be between 1 and 10080 minutes")
         return value
 
     @model_validator(mode="after")
@@ -181,15 +197,6 @@ class Event(_Strict):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
-
-
-def _localise(value: Any, info: ValidationInfo) -> Any:
-    """Attach the event zone to naive datetimes (the contract: local unless offset given)."""
-    if isinstance(value, dt.datetime) and value.tzinfo is None:
-        tz = ((info.context or {}) if info is not None else {}).get("tz")
-        if tz is not None:
-            return value.replace(tzinfo=tz)
-    return value
 
 
 class Room(_Strict):
