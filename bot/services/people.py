@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import io
 import secrets
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -78,10 +79,25 @@ def looks_like_token(text: str) -> bool:
 
 
 class PeopleService:
-    def __init__(self, db: Database, clock: Clock, organiser_ids: Iterable[int] = ()) -> None:
+    """People and invites. ``touch`` is on every update's path, so it remembers recent callers
+    for ``cache_seconds`` instead of writing on each message; every change made here drops the
+    cached copy, and role checks (:meth:`require`) always read the database."""
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        organiser_ids: Iterable[int] = (),
+        cache_seconds: float = 60.0,
+    ) -> None:
         self.db = db
         self.clock = clock
         self.organiser_ids = frozenset(organiser_ids)
+        self.cache_seconds = cache_seconds
+        self._recent: dict[int, tuple[TelegramUser, Person, float]] = {}
+
+    def forget(self, telegram_id: int) -> None:
+        self._recent.pop(telegram_id, None)
 
     # -- people ------------------------------------------------------------------------
     async def get(self, telegram_id: int) -> Person | None:
@@ -90,9 +106,16 @@ class PeopleService:
 
     async def touch(self, user: TelegramUser) -> tuple[Person, bool]:
         """The person behind a Telegram account, created on first contact. Returns (person, new)."""
+        now = time.monotonic()
+        recent = self._recent.get(user.id)
+        if recent is not None and recent[0] == user and now - recent[2] < self.cache_seconds:
+            return recent[1], False
         async with self.db.session() as s:
             person, created = await self._touch(s, user)
-            return person, created
+        if len(self._recent) > 50_000:
+            self._recent.clear()
+        self._recent[user.id] = (user, person, now)
+        return person, created
 
     async def _touch(self, s: AsyncSession, user: TelegramUser) -> tuple[Person, bool]:
         now = self.clock.now()
@@ -128,6 +151,7 @@ class PeopleService:
     async def set_language(self, telegram_id: int, lang: str) -> Person:
         if lang not in LANGUAGES:
             raise ValueError(f"unsupported language {lang!r}")
+        self.forget(telegram_id)
         async with self.db.session() as s:
             person = await s.scalar(select(Person).where(Person.telegram_id == telegram_id))
             if person is None:
@@ -139,6 +163,7 @@ class PeopleService:
 
     async def mark_inactive(self, telegram_id: int) -> None:
         """Telegram said the person blocked the bot."""
+        self.forget(telegram_id)
         async with self.db.session() as s:
             await s.execute(
                 update(Person).where(Person.telegram_id == telegram_id).values(active=False)
@@ -152,6 +177,7 @@ class PeopleService:
         return person
 
     async def grant(self, telegram_id: int, role: Role) -> Person:
+        self.forget(telegram_id)
         async with self.db.session() as s:
             person = await s.scalar(select(Person).where(Person.telegram_id == telegram_id))
             if person is None:
@@ -238,6 +264,7 @@ class PeopleService:
         """Bind ``user`` to the invite's delegation and role. Atomic: a counted invite is never
         used more than ``max_uses`` times, even by people pressing the link at the same moment."""
         now = self.clock.now()
+        self.forget(user.id)
         async with self.db.session() as s:
             person, _ = await self._touch(s, user)
             invite = await s.scalar(select(Invite).where(Invite.token_hash == hash_token(token)))
