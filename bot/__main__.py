@@ -118,41 +118,40 @@ def cmd_invites_import(settings: Settings, path: str, out: str | None, bot_usern
         print(f"error: {path}: {exc}", file=sys.stderr)
         return 1
 
-    async def main() -> int:
+    async def create() -> list:
         db = Database(settings.database_url)
         try:
             await db.upgrade()
             people = PeopleService(db, Clock(), settings.organiser_ids)
-            rows = await people.import_invites_csv(
+            return await people.import_invites_csv(
                 text, default_ttl=dt.timedelta(days=settings.invite_ttl_days)
             )
         finally:
             await db.dispose()
-        errors = [r for r in rows if r.error]
-        for row in errors:
-            print(f"{path}:{row.line}: {row.error}", file=sys.stderr)
-        if errors:
-            print(f"{len(errors)} problem(s); no invite was created", file=sys.stderr)
-            return 1
-        import csv
 
-        target = open(out, "w", newline="", encoding="utf-8") if out else sys.stdout  # noqa: SIM115
-        try:
-            writer = csv.writer(target)
-            writer.writerow(["line", "delegation", "role", "uses", "label", "link"])
-            for row in rows:
-                assert row.spec is not None and row.token is not None
-                writer.writerow(
-                    [row.line, row.spec.delegation or "", row.spec.role.value, row.spec.uses,
-                     row.spec.label or "", invite_link(username, row.token)]
-                )
-        finally:
-            if out:
-                target.close()
-        print(f"{len(rows)} invite(s) created", file=sys.stderr)
-        return 0
+    rows = asyncio.run(create())
+    errors = [r for r in rows if r.error]
+    for row in errors:
+        print(f"{path}:{row.line}: {row.error}", file=sys.stderr)
+    if errors:
+        print(f"{len(errors)} problem(s); no invite was created", file=sys.stderr)
+        return 1
+    import csv
 
-    return asyncio.run(main())
+    target = open(out, "w", newline="", encoding="utf-8") if out else sys.stdout  # noqa: SIM115
+    try:
+        writer = csv.writer(target)
+        writer.writerow(["line", "delegation", "role", "uses", "label", "link"])
+        for row in rows:
+            writer.writerow(
+                [row.line, row.spec.delegation or "", row.spec.role.value, row.spec.uses,
+                 row.spec.label or "", invite_link(username, row.token)]
+            )
+    finally:
+        if out:
+            target.close()
+    print(f"{len(rows)} invite(s) created", file=sys.stderr)
+    return 0
 
 
 def cmd_report_unanswered(settings: Settings, limit: int) -> int:

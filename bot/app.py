@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from telegram import LinkPreviewOptions
 from telegram.ext import Application, ApplicationBuilder, Defaults
 
 from bot.clock import Clock
@@ -66,7 +67,7 @@ def build_application(services: Services, *, with_updater: bool = True) -> Appli
         .base_url(settings.telegram_api_url)
         .base_file_url(settings.telegram_api_url.replace("/bot", "/file/bot"))
         .rate_limiter(ChatRateLimiter(services.limits))
-        .defaults(Defaults(parse_mode="HTML", disable_web_page_preview=True))
+        .defaults(Defaults(parse_mode="HTML", link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .concurrent_updates(ChatOrderedProcessor(settings.concurrent_updates))
         .connection_pool_size(64)
         .read_timeout(15)
@@ -74,7 +75,6 @@ def build_application(services: Services, *, with_updater: bool = True) -> Appli
         .connect_timeout(10)
         .pool_timeout(10)
         .get_updates_read_timeout(35)
-        .post_init(_post_init)
     )
     if not with_updater:
         builder = builder.updater(None)
@@ -87,7 +87,8 @@ def build_application(services: Services, *, with_updater: bool = True) -> Appli
     return application
 
 
-async def _post_init(application: Application) -> None:
+async def prepare(application: Application) -> None:
+    """Run once the application is initialised, before updates flow: migrations, commands."""
     services: Services = application.bot_data["services"]
     await services.db.upgrade()
     from handlers.commands import publish_commands

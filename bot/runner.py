@@ -11,7 +11,7 @@ from contextlib import suppress
 from aiohttp import web
 from telegram import Update
 
-from bot.app import Services, build_application
+from bot.app import Services, build_application, prepare
 from bot.web.webhook import create_web_app
 
 log = logging.getLogger(__name__)
@@ -30,6 +30,7 @@ async def run_polling(services: Services, stop: asyncio.Event) -> None:
     application = build_application(services)
     try:
         async with application:
+            await prepare(application)
             await application.start()
             assert application.updater is not None
             await application.updater.start_polling(
@@ -52,6 +53,7 @@ async def serve_webhook(services: Services, stop: asyncio.Event, *, register: bo
     runner = web.AppRunner(web_app, handle_signals=False)
     try:
         async with application:
+            await prepare(application)
             await application.start()
             await runner.setup()
             site = web.TCPSite(runner, settings.host, settings.port)

@@ -7,8 +7,8 @@ import logging
 from telegram import InlineKeyboardMarkup, Update
 
 from bot import callbacks
-from bot.answers import Answer, Match
-from bot.answers.compose import compose
+from bot.answers import Answer
+from bot.answers.compose import Reply, compose
 from bot.catalog.models import ContentPack
 from bot.i18n import Translator
 from handlers import keyboards
@@ -37,38 +37,22 @@ async def on_text(update: Update, context: Context) -> None:
     if answer.match is None and answer.kind != "empty":
         await services.questions.record(text, t.lang, content.pack.version)
     log.info("question answered: kind=%s match=%s", answer.kind, answer.match.type if answer.match else None)
-    await message.reply_text(compose(answer, content.pack, t), reply_markup=answer_keyboard(t, content.pack, answer))
+    reply = compose(answer, content.pack, t.lang)
+    await message.reply_text(reply.text, reply_markup=answer_keyboard(t, content.pack, answer, reply))
 
 
-def answer_keyboard(t: Translator, pack: ContentPack, answer: Answer) -> InlineKeyboardMarkup | None:
+def answer_keyboard(t: Translator, pack: ContentPack, answer: Answer, reply: Reply) -> InlineKeyboardMarkup | None:
     rows = []
-    if answer.match is not None and answer.match.type == "session" and not answer.sessions:
+    if answer.match is not None and answer.kind == "session":
         session = pack.session(answer.match.id)
         if session is not None:
             rows.extend(session_keyboard(t, pack, session).inline_keyboard)
-    for alternative in answer.alternatives[:3]:
-        label = alternative_label(t, pack, alternative)
+    for alternative, label in reply.alternatives[:3]:
         action = ACTION_OF.get(alternative.type)
-        if label and action and callbacks.fits(action, alternative.id):
+        if action and callbacks.fits(action, alternative.id):
             rows.append([keyboards.button(label, action, alternative.id, pack=pack.version)])
-    if answer.match is None:
+    if reply.offer_liaison:
+        # the one-tap hand-off to a liaison officer joins here when liaison lands
         rows.append([keyboards.button(t._("☎️ Help desk"), "contacts", pack=pack.version)])
         rows.append(keyboards.back_to_menu(t, pack.version))
     return InlineKeyboardMarkup(rows) if rows else None
-
-
-def alternative_label(t: Translator, pack: ContentPack, match: Match) -> str:
-    lang, default = t.lang, pack.default_language
-    label = ""
-    if match.type == "faq" and (entry := pack.faq_entry(match.id)):
-        questions = entry.questions.get(lang) or entry.questions.get(default) or []
-        label = questions[0] if questions else entry.id
-    elif match.type == "session" and (session := pack.session(match.id)):
-        label = f"{t.time(session.start, pack.tz)} · {session.title.get(lang, default)}"
-    elif match.type == "venue" and (venue := pack.venue(match.id)):
-        label = venue.name.get(lang, default)
-    elif match.type == "room" and (room := pack.room(match.id)):
-        label = room.name.get(lang, default)
-    elif match.type == "contact" and (contact := pack.contact(match.id)):
-        label = contact.name.get(lang, default)
-    return label if len(label) <= 60 else label[:59] + "…"

@@ -12,9 +12,20 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
-from bot import callbacks, cards
+from bot import callbacks
+from bot.cards import (
+    contact_card,
+    contact_lines,
+    esc,
+    faq_card,
+    room_card,
+    schedule_list,
+    session_card,
+    text_of,
+    venue_card,
+)
 from bot.catalog.models import SESSION_KINDS, ContentPack, Session
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from bot.programme import sessions_between, sessions_now_and_next
 from handlers import keyboards
 from handlers.common import Context, caller, may_read_public_info, services_of
@@ -22,6 +33,35 @@ from handlers.language import set_language
 
 log = logging.getLogger(__name__)
 PAGE = 8
+KIND_NAMES = {
+    "ceremony": N_("Ceremonies"),
+    "plenary": N_("Plenary sessions"),
+    "high-level": N_("High-level discussions"),
+    "roundtable": N_("Roundtables"),
+    "side-event": N_("Side events"),
+    "social": N_("Social events"),
+    "exhibition": N_("Exhibitions"),
+    "logistics": N_("Transport and logistics"),
+}
+
+
+def kind_name(kind: str, t: Translator) -> str:
+    return t._(KIND_NAMES[kind]) if kind in KIND_NAMES else kind
+
+
+def category_name(pack: ContentPack, category: str, t: Translator) -> str:
+    name = pack.category_name(category)
+    return text_of(name, t.lang, pack) if name else category.replace("-", " ").capitalize()
+
+
+def contacts_card(pack: ContentPack, t: Translator) -> str:
+    lines = [f"<b>{esc(t._('Help desk and contacts'))}</b>"]
+    for contact in pack.event.contacts:
+        lines.append("")
+        lines.extend(contact_lines(t, contact, pack, t.lang))
+    if not pack.event.contacts:
+        lines.append(esc(t._("No contacts are listed for this event.")))
+    return t.paragraph("\n".join(lines))
 
 
 async def on_button(update: Update, context: Context) -> None:
@@ -151,7 +191,13 @@ async def act_programme(update: Update, context: Context, t: Translator, pack: C
         return
     if arg == "now":
         running, upcoming = sessions_now_and_next(pack, now)
-        text = cards.now_and_next(pack, running, upcoming, now, t)
+        if running:
+            heading = t._("On now, and next")
+        elif upcoming:
+            heading = t._("Nothing is on right now. Next:")
+        else:
+            heading = t._("There is nothing more in the programme.")
+        text = schedule_list(running + upcoming, pack, t.lang, esc(heading))
         rows = _session_buttons(t, pack, running + upcoming, "prog", "now", 0, with_day=True)
         rows.append(keyboards.back_to_menu(t, pack.version))
         await _show(update, text, InlineKeyboardMarkup(rows))
@@ -168,7 +214,7 @@ async def act_programme(update: Update, context: Context, t: Translator, pack: C
         start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
         sessions = sessions_between(pack, start, start + dt.timedelta(days=1))
         if sessions:
-            text = cards.schedule(pack, sessions, t, title=t.date(day, fmt="day"))
+            text = schedule_list(sessions, pack, t.lang, esc(t.date(day, fmt="day")))
         else:
             text = t.paragraph(
                 t._("No sessions on {day}. The event runs from {start} to {end}.").format(
@@ -183,14 +229,14 @@ async def act_programme(update: Update, context: Context, t: Translator, pack: C
         return
     if arg == "kinds":
         present = [k for k in SESSION_KINDS if any(s.kind == k for s in pack.sessions)]
-        rows = [[_b(cards.kind_name(k, t), "prog", f"kind:{k}", pack=pack)] for k in present]
+        rows = [[_b(kind_name(k, t), "prog", f"kind:{k}", pack=pack)] for k in present]
         rows.append([_b(t._("◀ Programme"), "prog", pack=pack)])
         await _show(update, t.paragraph(t._("Which kind of session?")), InlineKeyboardMarkup(rows))
         return
     if arg.startswith("kind:"):
         kind = arg[5:]
         sessions = [s for s in pack.sessions_sorted() if s.kind == kind]
-        text = cards.schedule(pack, sessions, t, title=cards.kind_name(kind, t))
+        text = schedule_list(sessions, pack, t.lang, esc(kind_name(kind, t)))
         rows = _session_buttons(t, pack, sessions, "prog", arg, button.page, with_day=True)
         rows.append([_b(t._("◀ Programme"), "prog", "kinds", pack=pack)])
         await _show(update, text, InlineKeyboardMarkup(rows))
@@ -203,7 +249,7 @@ async def act_session(update: Update, context: Context, t: Translator, pack: Con
     if session is None:
         await act_menu(update, context, t, pack, button, now)
         return
-    await _show(update, cards.session_card(pack, session, t), session_keyboard(t, pack, session), new=True)
+    await _show(update, session_card(session, pack, t.lang), session_keyboard(t, pack, session), new=True)
 
 
 def session_keyboard(t: Translator, pack: ContentPack, session: Session) -> InlineKeyboardMarkup:
@@ -248,7 +294,7 @@ async def act_venue(update: Update, context: Context, t: Translator, pack: Conte
     if venue.geo is not None:
         rows.append([_b(t._("🗺 Map"), "map", venue.id, pack=pack)])
     rows.append([_b(t._("◀ Venues"), "venues", pack=pack)])
-    await _show(update, cards.venue_card(pack, venue, t), InlineKeyboardMarkup(rows))
+    await _show(update, venue_card(venue, pack, t.lang), InlineKeyboardMarkup(rows))
 
 
 async def act_room(update: Update, context: Context, t: Translator, pack: ContentPack, button: callbacks.Button, now: dt.datetime) -> None:
@@ -261,7 +307,7 @@ async def act_room(update: Update, context: Context, t: Translator, pack: Conten
     if venue.geo is not None:
         rows.append([_b(t._("🗺 Map"), "map", venue.id, pack=pack)])
     rows.append([_b(t._("◀ {venue}").format(venue=venue.name.get(t.lang, pack.default_language)), "venue", venue.id, pack=pack)])
-    await _show(update, cards.room_card(pack, room, venue, t), InlineKeyboardMarkup(rows), new=True)
+    await _show(update, room_card(room, venue, pack, t.lang), InlineKeyboardMarkup(rows), new=True)
 
 
 async def act_map(update: Update, context: Context, t: Translator, pack: ContentPack, button: callbacks.Button, now: dt.datetime) -> None:
@@ -289,7 +335,7 @@ async def act_faq(update: Update, context: Context, t: Translator, pack: Content
         for category in categories:
             if not callbacks.fits("faq", category):
                 continue
-            row.append(_b(cards.category_name(pack, category, t), "faq", category, pack=pack))
+            row.append(_b(category_name(pack, category, t), "faq", category, pack=pack))
             if len(row) == 2:
                 rows.append(row)
                 row = []
@@ -309,7 +355,7 @@ async def act_faq(update: Update, context: Context, t: Translator, pack: Content
     if nav:
         rows.append(nav)
     rows.append([_b(t._("◀ Topics"), "faq", pack=pack)])
-    await _show(update, t.paragraph(cards.category_name(pack, button.arg, t)), InlineKeyboardMarkup(rows))
+    await _show(update, t.paragraph(category_name(pack, button.arg, t)), InlineKeyboardMarkup(rows))
 
 
 def _question_label(t: Translator, pack: ContentPack, entry) -> str:  # noqa: ANN001
@@ -323,12 +369,12 @@ async def act_faq_entry(update: Update, context: Context, t: Translator, pack: C
     if entry is None:
         await act_faq(update, context, t, pack, callbacks.Button("faq"), now)
         return
-    rows = [[_b(t._("◀ {topic}").format(topic=cards.category_name(pack, entry.category, t)), "faq", entry.category, pack=pack)]]
-    await _show(update, cards.faq_card(pack, entry, t), InlineKeyboardMarkup(rows), new=True)
+    rows = [[_b(t._("◀ {topic}").format(topic=category_name(pack, entry.category, t)), "faq", entry.category, pack=pack)]]
+    await _show(update, faq_card(entry, pack, t.lang), InlineKeyboardMarkup(rows), new=True)
 
 
 async def act_contacts(update: Update, context: Context, t: Translator, pack: ContentPack, button: callbacks.Button, now: dt.datetime) -> None:
-    await _show(update, cards.contacts_card(pack, t), InlineKeyboardMarkup([keyboards.back_to_menu(t, pack.version)]))
+    await _show(update, contacts_card(pack, t), InlineKeyboardMarkup([keyboards.back_to_menu(t, pack.version)]))
 
 
 async def act_contact(update: Update, context: Context, t: Translator, pack: ContentPack, button: callbacks.Button, now: dt.datetime) -> None:
@@ -336,7 +382,7 @@ async def act_contact(update: Update, context: Context, t: Translator, pack: Con
     if contact is None:
         await act_contacts(update, context, t, pack, button, now)
         return
-    await _show(update, cards.contact_card(pack, contact, t), None, new=True)
+    await _show(update, contact_card(contact, pack, t.lang), None, new=True)
 
 
 ACTIONS = {

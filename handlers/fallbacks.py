@@ -3,6 +3,7 @@ translated answer, never silence and never a traceback."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -65,10 +66,8 @@ async def on_error(update: object, context: Context) -> None:
         else t._("Sorry, something went wrong on our side. Please try again, or use /menu.")
     )
     if update.callback_query is not None:
-        try:
+        with contextlib.suppress(Exception):
             await update.callback_query.answer()
-        except Exception:  # noqa: BLE001
-            pass
     try:
         await context.bot.send_message(update.effective_chat.id, t.paragraph(text))
     except Exception:  # noqa: BLE001 - nothing more we can do

@@ -206,6 +206,7 @@ class Emulator:
         self._webhook_wake = asyncio.Event()
         self.webhook_deliveries = 0
         self._runner: web.AppRunner | None = None
+        self._closing = False
         self.port = 0
         self.host = "127.0.0.1"
         self._reset_buckets()
@@ -215,7 +216,8 @@ class Emulator:
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_route("*", "/file/bot{token}/{path:.*}", self._file)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        self._closing = False
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=2)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
@@ -224,6 +226,9 @@ class Emulator:
         return self
 
     async def stop(self) -> None:
+        self._closing = True
+        async with self._new_update:  # end the long polls now, not at their timeout
+            self._new_update.notify_all()
         if self._webhook_task is not None:
             self._webhook_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -519,7 +524,7 @@ class Emulator:
         async with self._new_update:
             while not (items := ready()):
                 left = deadline - time.monotonic()
-                if left <= 0:
+                if left <= 0 or self._closing:
                     break
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._new_update.wait(), left)
