@@ -22,7 +22,7 @@ def setup_logging(level: str) -> None:
         level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
     # httpx logs every request URL at INFO, and the URL holds the bot token
-    for noisy in ("httpx", "httpcore", "apscheduler", "aiohttp.access"):
+    for noisy in ("httpx", "httpcore", "apscheduler", "aiohttp.access", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

@@ -94,11 +94,7 @@ async def unanswered_command(update: Update, context: Context) -> None:
     lines = [t._("Questions the assistant could not answer, most asked first:"), ""]
     for group in groups:
         lines.append(
-            t.ngettext(
-                "{n}× “{text}” ({languages}; last {when})",
-                "{n}× “{text}” ({languages}; last {when})",
-                group.count,
-            ).format(
+            t._("{n}× “{text}” ({languages}; last {when})").format(
                 n=t.number(group.count),
                 text=html.escape(group.example[:200]),
                 languages=", ".join(group.languages),

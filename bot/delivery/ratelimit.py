@@ -97,16 +97,15 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         for attempt in range(max_retries + 1):
             await self._wait_pause(chat_id)
             chat_limiter = self._chat_limiter(chat_id)
-            async with chat_limiter or contextlib.nullcontext():
-                async with self._overall or contextlib.nullcontext():
-                    try:
-                        return await callback(*args, **kwargs)
-                    except RetryAfter as exc:
-                        if attempt >= max_retries:
-                            log.warning("429 on %s after %d retries: giving up", endpoint, attempt)
-                            raise
-                        delay = exc.retry_after
-                        seconds = delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay)
-                        log.info("429 on %s: chat paused for %.1fs", endpoint, seconds)
-                        self._paused_until[chat_id] = time.monotonic() + seconds + 0.05
+            async with chat_limiter or contextlib.nullcontext(), self._overall or contextlib.nullcontext():
+                try:
+                    return await callback(*args, **kwargs)
+                except RetryAfter as exc:
+                    if attempt >= max_retries:
+                        log.warning("429 on %s after %d retries: giving up", endpoint, attempt)
+                        raise
+                    delay = exc.retry_after
+                    seconds = delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay)
+                    log.info("429 on %s: chat paused for %.1fs", endpoint, seconds)
+                    self._paused_until[chat_id] = time.monotonic() + seconds + 0.05
         raise AssertionError("unreachable")  # pragma: no cover

@@ -133,6 +133,7 @@ class PeopleService:
                 created_at=now,
                 updated_at=now,
                 last_seen_at=now,
+                delegation=None,  # loaded as "none", so it reads fine after the session
             )
             s.add(person)
             await s.flush()

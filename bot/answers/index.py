@@ -1,0 +1,270 @@
+"""The answer index: every answerable thing of a pack as a document of terms.
+
+An *entry* is an FAQ answer, a session, a venue, a room or a contact. Its texts in every
+language are analysed (:mod:`bot.answers.normalize`) and the lexicon's concepts found in
+them are added as ``@concept`` terms, so a question meets an entry through the same words,
+through a stem, or through a shared concept in any language.
+
+Two fields are scored with BM25 and summed with weights (a simple BM25F): the *key*
+field (FAQ questions, titles, names, roles, speakers: what the entry *is*) and the *body*
+(answers, summaries, directions, addresses). Term weights are precomputed per posting, so
+a question costs one dictionary lookup per term.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.answers.lexicon import Lexicon
+from bot.answers.normalize import LATIN_LANGS, Token, scan, tokenize, vocab_key
+from bot.catalog.models import ContentPack, Text
+
+KEY_WEIGHT = 1.0
+BODY_WEIGHT = 0.35
+CONCEPT_WEIGHT = 1.0
+BROADER_WEIGHT = 0.4
+K1 = 1.2
+B_KEY = 0.3
+B_BODY = 0.75
+
+KIND_CONCEPTS = {
+    "ceremony": ["ceremony"],
+    "plenary": ["plenary"],
+    "high-level": ["high-level"],
+    "roundtable": ["roundtable"],
+    "side-event": ["side-event"],
+    "social": ["gala"],
+    "exhibition": ["exhibition"],
+    "logistics": [],
+}
+
+
+@dataclass
+class Entry:
+    type: str  # faq | session | venue | room | contact
+    id: str
+    obj: Any
+    key_texts: list[tuple[str, str]] = field(default_factory=list)  # (text, lang)
+    body_texts: list[tuple[str, str]] = field(default_factory=list)
+    extra_concepts: list[str] = field(default_factory=list)
+    #: concepts naming what the entry can tell (a venue with an address answers "address?")
+    field_concepts: list[str] = field(default_factory=list)
+    names: list[tuple[str, str]] = field(default_factory=list)  # entity names (text, lang)
+
+
+def analyse(text: str, lang: str, lexicon: Lexicon) -> tuple[list[Token], list[str]]:
+    """Tokens of a text plus the concept terms found in it."""
+    tokens = tokenize(text, lang)
+    concepts: list[str] = []
+    for hit in lexicon.match(tokens, lang):
+        if hit.intent:
+            continue
+        concepts.append("@" + hit.concept)
+        concepts.extend("@" + b for b in lexicon.broader.get(hit.concept, ()))
+    return tokens, concepts
+
+
+@dataclass(frozen=True, slots=True)
+class Analysed:
+    terms: tuple[str, ...]  # index terms, concepts included, repeated as often as they occur
+    surfaces: tuple[tuple[str, str], ...]  # (vocabulary language, word) of content words
+
+
+_CACHE: dict[tuple[str, str, int], Analysed] = {}
+
+
+def analysed(text: str, lang: str, lexicon: Lexicon) -> Analysed:
+    """:func:`analyse` for index building, cached: packs repeat texts (room names in every
+    session, category names in every answer) and reloads analyse the same texts again."""
+    key = (text, lang, id(lexicon))
+    found = _CACHE.get(key)
+    if found is None:
+        found = _analysed_fast(text, lang, lexicon)
+    if found is None:
+        tokens, concepts = analyse(text, lang, lexicon)
+        terms = [t for tok in tokens for t in tok.terms] + concepts
+        surfaces = []
+        for tok in tokens:
+            vk = vocab_key(tok, lang)
+            if vk and not tok.stop:
+                surfaces.append((vk, tok.surface))
+        found = Analysed(tuple(terms), tuple(surfaces))
+    if len(_CACHE) > 200_000:
+        _CACHE.clear()
+    _CACHE[key] = found
+    return found
+
+
+def _analysed_fast(text: str, lang: str, lexicon: Lexicon) -> Analysed | None:
+    s = scan(text, lang)
+    if s is None:
+        return None
+    terms = [t for ts in s.terms for t in ts]
+    broader = lexicon.broader
+    for hit in lexicon.match_seq(s.keys, s.stops, s.scripts, s.toned, lang):
+        if hit.intent:
+            continue
+        terms.append("@" + hit.concept)
+        terms.extend("@" + b for b in broader.get(hit.concept, ()))
+    latin = lang if lang in LATIN_LANGS else "en"
+    vocab = {"latin": latin, "cyrillic": "ru", "arabic": "ar"}
+    surfaces = tuple(
+        (vocab[script], word)
+        for word, script, stop in zip(s.surfaces, s.scripts, s.stops, strict=True)
+        if not stop and script in vocab
+    )
+    return Analysed(tuple(terms), surfaces)
+
+
+def _texts(text: Text | None, langs: list[str]) -> list[tuple[str, str]]:
+    if text is None:
+        return []
+    out = []
+    for lang, value in text.root.items():
+        out.append((value, lang))
+    del langs
+    return out
+
+
+def entries_of(pack: ContentPack) -> list[Entry]:
+    """Everything a question may be answered with, as index entries."""
+    langs = pack.languages
+    default = pack.default_language
+    entries: list[Entry] = []
+    for faq in pack.faq:
+        e = Entry("faq", faq.id, faq)
+        for lang, questions in faq.questions.items():
+            e.key_texts.extend((q, lang) for q in questions)
+        e.body_texts.extend(_texts(faq.answer, langs))
+        cat = pack.category_name(faq.category)
+        e.body_texts.extend(_texts(cat, langs))
+        e.body_texts.extend((tag.replace("-", " "), "en") for tag in faq.tags)
+        entries.append(e)
+    for s in pack.sessions:
+        e = Entry("session", s.id, s)
+        e.key_texts.extend(_texts(s.title, langs))
+        e.names.extend(_texts(s.title, langs))
+        e.key_texts.extend((name, default) for name in s.speakers)
+        e.names.extend((name, default) for name in s.speakers)
+        e.body_texts.extend(_texts(s.summary, langs))
+        place = pack.place(s.room)
+        if place is not None:
+            room, venue = place
+            e.body_texts.extend(_texts(room.name if room else venue.name, langs))
+        e.body_texts.extend((tag.replace("-", " "), "en") for tag in s.tags)
+        e.extra_concepts.extend(KIND_CONCEPTS.get(s.kind, []))
+        entries.append(e)
+    for v in pack.venues:
+        e = Entry("venue", v.id, v)
+        e.key_texts.extend(_texts(v.name, langs))
+        e.names.extend(_texts(v.name, langs))
+        for t in (v.address, v.directions, v.accessibility):
+            e.body_texts.extend(_texts(t, langs))
+        e.body_texts.extend((tag.replace("-", " "), "en") for tag in v.tags)
+        e.extra_concepts.append("venue")
+        e.field_concepts.extend(_place_concepts(v.address, v.accessibility, v.geo))
+        entries.append(e)
+        for r in v.rooms:
+            e = Entry("room", r.id, (r, v))
+            e.key_texts.extend(_texts(r.name, langs))
+            e.names.extend(_texts(r.name, langs))
+            for t in (r.directions, r.accessibility):
+                e.body_texts.extend(_texts(t, langs))
+            e.body_texts.extend((tag.replace("-", " "), "en") for tag in r.tags)
+            e.field_concepts.extend(_place_concepts(None, r.accessibility, None))
+            if r.floor is not None:
+                e.field_concepts.append("elevator")
+            entries.append(e)
+    for c in pack.event.contacts:
+        e = Entry("contact", c.id, c)
+        e.key_texts.extend(_texts(c.name, langs))
+        e.names.extend(_texts(c.name, langs))
+        e.key_texts.extend(_texts(c.role, langs))
+        for t in (c.location, c.hours):
+            e.body_texts.extend(_texts(t, langs))
+        e.body_texts.extend((tag.replace("-", " "), "en") for tag in c.tags)
+        entries.append(e)
+    return entries
+
+
+def _place_concepts(address: Any, accessibility: Any, geo: Any) -> list[str]:
+    out = []
+    if address is not None:
+        out.append("address")
+    if accessibility is not None:
+        out.append("accessibility")
+    if geo is not None:
+        out.append("map")
+    return out
+
+
+class Index:
+    """BM25F postings over the entries, plus what typo correction and entity matching need."""
+
+    def __init__(self, entries: list[Entry], lexicon: Lexicon) -> None:
+        self.entries = entries
+        self.lexicon = lexicon
+        n = len(entries)
+        key_tf: list[Counter[str]] = []
+        body_tf: list[Counter[str]] = []
+        self.terms_of: list[set[str]] = []
+        self.key_terms_of: list[set[str]] = []
+        self.surface_freq: dict[str, Counter[str]] = defaultdict(Counter)  # language -> word -> n
+        self.name_terms: list[tuple[int, frozenset[str]]] = []
+        for i, e in enumerate(entries):
+            k = self._field(e.key_texts)
+            b = self._field(e.body_texts)
+            for cid in e.field_concepts:
+                k["@" + cid] += 1
+            for cid in e.extra_concepts:
+                b["@" + cid] += 1
+            key_tf.append(k)
+            body_tf.append(b)
+            self.terms_of.append(set(k) | set(b))
+            self.key_terms_of.append(set(k))
+            for text, lang in e.names:
+                terms = frozenset(t for t in analysed(text, lang, lexicon).terms
+                                  if not t.startswith(("v:", "@")))
+                if terms:
+                    self.name_terms.append((i, terms))
+        self.df: Counter[str] = Counter()
+        for terms in self.terms_of:
+            self.df.update(terms)
+        #: terms that name what some entry *is* (FAQ questions, titles, names)
+        self.key_vocabulary: set[str] = set().union(*self.key_terms_of) if self.key_terms_of else set()
+        self.n = n
+        self.idf_unseen = math.log(1 + (n + 0.5) / 0.5)
+        avg_k = sum(sum(c.values()) for c in key_tf) / max(n, 1) or 1.0
+        avg_b = sum(sum(c.values()) for c in body_tf) / max(n, 1) or 1.0
+        postings: dict[str, dict[int, float]] = defaultdict(dict)
+        for i in range(n):
+            for tf_map, avg, b, weight in ((key_tf[i], avg_k, B_KEY, KEY_WEIGHT), (body_tf[i], avg_b, B_BODY, BODY_WEIGHT)):
+                length = sum(tf_map.values())
+                norm = K1 * (1 - b + b * length / avg)
+                for term, tf in tf_map.items():
+                    w = weight * self.idf(term) * tf * (K1 + 1) / (tf + norm)
+                    postings[term][i] = postings[term].get(i, 0.0) + w
+        self.postings = {t: list(d.items()) for t, d in postings.items()}
+        self.name_index: dict[str, list[int]] = defaultdict(list)
+        for j, (_, terms) in enumerate(self.name_terms):
+            for t in terms:
+                self.name_index[t].append(j)
+        self.vocabulary: dict[str, set[str]] = {s: set(c) for s, c in self.surface_freq.items()}
+        for key, words in lexicon.vocabulary.items():
+            self.vocabulary.setdefault(key, set()).update(words)
+
+    def _field(self, texts: list[tuple[str, str]]) -> Counter[str]:
+        tf: Counter[str] = Counter()
+        for text, lang in texts:
+            a = analysed(text, lang, self.lexicon)
+            tf.update(a.terms)
+            for key, word in a.surfaces:
+                self.surface_freq[key][word] += 1
+        return tf
+
+    def idf(self, term: str) -> float:
+        df = self.df.get(term, 0)
+        return math.log(1 + (self.n - df + 0.5) / (df + 0.5))

@@ -1,0 +1,222 @@
+"""The concept lexicon (lexicon.yaml): finds concept and intent ids in a token sequence.
+
+Phrases are analysed with the same tokenizer as everything else, so "aéroports",
+"Aeroport" and "l'aéroport" all find ``airport``. Matching rules:
+
+- en fr es ru ar: token keys (stems) in sequence; at each position the longest phrase wins,
+  and a shorter phrase lying wholly inside an earlier match is skipped;
+- zh: a phrase of two or more characters matches as a substring of a run of Chinese
+  text (segmentation differences do not matter); a one-character phrase only matches a
+  whole jieba word ("网" must not fire inside "网站");
+- vi: syllables compared without tones; a one-syllable phrase with tones needs the same
+  tones in the question ("ô" umbrella is not "ở" at).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from bot.answers.normalize import LANGS, Token, fold_accents, prepare, tokenize, vocab_key
+
+LEXICON_PATH = Path(__file__).resolve().parent / "lexicon.yaml"
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    concept: str
+    first: int  # token index range [first, last]
+    last: int
+    intent: bool = False
+
+
+class Lexicon:
+    def __init__(self, data: dict) -> None:
+        self.broader: dict[str, list[str]] = {}
+        # (lang) -> first key -> list of (keys, concept ids, intent, toned syllables or None)
+        self._phrases: dict[str, dict[str, list[tuple]]] = {}
+        self._zh: dict[str, list[tuple[str, str, bool]]] = {}  # first char -> (phrase, id, intent)
+        self._zh_single: dict[str, list[tuple[str, bool]]] = {}
+        self.concepts: set[str] = set()
+        self.weak: set[str] = set()  # generic concepts ("access", "venue"): weigh little
+        self.known_keys: set[str] = set()  # every word key a phrase uses (not to be "corrected")
+        self._prefix_cache: dict[tuple[str, str], tuple[str, ...]] = {}
+        self.vocabulary: dict[str, set[str]] = {}  # language -> surface words (typo correction)
+        staging: dict[str, dict[tuple, set[tuple[str, bool]]]] = {}
+        for section, intent in (("intents", True), ("concepts", False)):
+            for cid, spec in (data.get(section) or {}).items():
+                cid = str(cid)
+                if not intent:
+                    self.concepts.add(cid)
+                    self.broader[cid] = list(spec.get("broader") or [])
+                    if spec.get("weak"):
+                        self.weak.add(cid)
+                for lang in LANGS:
+                    for phrase in spec.get(lang) or []:
+                        self._add(staging, str(phrase), lang, cid, intent)
+        for lang, table in staging.items():
+            index: dict[str, list[tuple]] = {}
+            for (keys, toned, stops), ids in table.items():
+                for intent in (False, True):
+                    chosen = tuple(sorted(c for c, i in ids if i == intent))
+                    if chosen:
+                        index.setdefault(keys[0], []).append((keys, chosen, intent, toned, stops))
+            for items in index.values():
+                items.sort(key=lambda item: -len(item[0]))
+            self._phrases[lang] = index
+        # one table per reading language: its Latin phrases plus the Arabic and Cyrillic ones
+        # (their keys cannot collide), so a token needs a single lookup
+        self._merged: dict[str, dict] = {}
+        for lang in ("en", "fr", "es", "vi"):
+            merged: dict = {}
+            for part in (self._phrases.get("ar", {}), self._phrases.get("ru", {}), self._phrases.get(lang, {})):
+                merged.update(part)
+            self._merged[lang] = merged
+
+    def _add(self, staging, phrase: str, lang: str, cid: str, intent: bool) -> None:
+        if lang == "zh" and not phrase.isascii():
+            text = prepare(phrase)
+            if len(text) == 1:
+                self._zh_single.setdefault(text, []).append((cid, intent))
+            else:
+                self._zh.setdefault(text[0], []).append((text, cid, intent))
+            return
+        tokens = tokenize(phrase, lang)
+        if not tokens or (not intent and len(tokens) == 1 and tokens[0].stop):
+            return  # a lone stopword ("есть": there is / to eat) names no concept
+        target = "vi" if lang == "vi" else ("en" if lang == "zh" else lang)
+        keys = tuple(t.key for t in tokens)
+        toned = None
+        if lang == "vi":
+            # looked up without tones; where the question has tones they must be the same
+            # ("lịch sự" polite is not "lịch sử" history)
+            toned = tuple(t.toned or t.surface for t in tokens)
+            if len(keys) == 1 and fold_accents(prepare(phrase)) != prepare(phrase):
+                keys = ("~" + prepare(phrase).strip(),)  # one toned syllable: exact tones
+        for t in tokens:
+            key = vocab_key(t, lang)
+            self.known_keys.add(t.key)
+            if key and not t.stop:
+                self.vocabulary.setdefault(key, set()).add(t.surface)
+        # which of the phrase's words are stopwords: a text stopword may only stand where
+        # the phrase has one ("can't find" is all stopwords; "هوية" must not match "هو")
+        stops = tuple(t.stop for t in tokens) if not (lang == "vi" and keys[0].startswith("~")) else (False,)
+        staging.setdefault(target, {}).setdefault((keys, toned, stops), set()).add((cid, intent))
+
+    # ------------------------------------------------------------------------------
+    def match(self, tokens: list[Token], lang: str) -> list[Hit]:
+        """Concept and intent hits in ``tokens`` (analysed as ``lang``)."""
+        hits = self.match_seq(
+            [t.key for t in tokens], [t.stop for t in tokens], [t.script for t in tokens],
+            [t.toned for t in tokens], lang,
+        )
+        if any(t.script == "han" for t in tokens):
+            hits.extend(self._match_han(tokens))
+        return hits
+
+    def match_seq(self, keys: list[str], stops: list[bool], scripts: list[str], toned: list[str],
+                  lang: str) -> list[Hit]:
+        """:meth:`match` on parallel lists (no Chinese): the index's fast path."""
+        table = self._merged.get(lang) or self._merged["en"]
+        n_tokens = len(keys)
+        hits: list[Hit] = []
+        cands = [i for i, k in enumerate(keys) if k in table]
+        if lang == "vi":
+            cands = sorted(set(cands) | {i for i, tn in enumerate(toned) if tn and "~" + tn in table})
+        covered_until = -1  # end of the last phrase that spans two or more content words
+        for i in cands:
+            key = keys[i]
+            for first in (key, "~" + toned[i]) if toned[i] else (key,):
+                for seq_keys, ids, intent, phrase_toned, phrase_stops in table.get(first, ()):
+                    n = len(seq_keys)
+                    if n > 1 and (i + n > n_tokens or tuple(keys[i : i + n]) != seq_keys):
+                        continue
+                    if phrase_toned is not None and n > 1 and any(
+                        toned[i + j] and toned[i + j] != phrase_toned[j] for j in range(n)
+                    ):
+                        continue
+                    last = i + n - 1
+                    if intent:
+                        hits.extend(Hit(cid, i, last, True) for cid in ids)
+                        continue
+                    if last <= covered_until or any(
+                        stops[i + j] and not phrase_stops[j] for j in range(n)
+                    ):
+                        continue
+                    hits.extend(Hit(cid, i, last) for cid in ids)
+                    if n > 1 and stops[i : last + 1].count(False) >= 2:
+                        covered_until = last
+        if "cyrillic" in scripts:
+            ru = self._phrases.get("ru", {})
+            for i, script in enumerate(scripts):
+                if script == "cyrillic" and not stops[i] and keys[i] not in table:
+                    hits.extend(Hit(cid, i, i) for cid in self._prefix(script, ru, keys[i]))
+        return hits
+
+    def _prefix(self, script: str, table, key: str) -> tuple[str, ...]:
+        """A derived form the stemmer does not reduce ("халяльная" -> "халяль"): a one-word
+        phrase that is a long prefix of the word (cached: asked for every unknown word)."""
+        cache_key = (script, key)
+        found = self._prefix_cache.get(cache_key)
+        if found is None:
+            found = ()
+            for n in range(len(key) - 1, max(4, len(key) - 4), -1):
+                ids = [cid for seq_keys, cids, intent, _, _ in table.get(key[:n], ())
+                       if len(seq_keys) == 1 and not intent for cid in cids]
+                if ids:
+                    found = tuple(ids)
+                    break
+            self._prefix_cache[cache_key] = found
+        return found
+
+    def _match_han(self, tokens: list[Token]) -> list[Hit]:
+        hits: list[Hit] = []
+        # rebuild runs of consecutive Han tokens with their token indices
+        runs: list[list[int]] = []
+        for i, tok in enumerate(tokens):
+            if tok.script != "han":
+                continue
+            if runs and runs[-1][-1] == i - 1 and tokens[i - 1].end == tok.start:
+                runs[-1].append(i)
+            else:
+                runs.append([i])
+        for run in runs:
+            text = "".join(tokens[i].surface for i in run)
+            starts: list[int] = []
+            pos = 0
+            for i in run:
+                starts.append(pos)
+                pos += len(tokens[i].surface)
+            for j, ch in enumerate(text):
+                for phrase, cid, intent in self._zh.get(ch, ()):
+                    if text.startswith(phrase, j):
+                        a = _token_at(starts, j)
+                        b = _token_at(starts, j + len(phrase) - 1)
+                        end_b = starts[b] + len(tokens[run[b]].surface)
+                        if len(phrase) <= 2 and (starts[a] != j or end_b != j + len(phrase)):
+                            continue  # a two-character phrase inside a longer word: 工作 in 工作人员
+                        hits.append(Hit(cid, run[a], run[b], intent))
+            for i in run:
+                for cid, intent in self._zh_single.get(tokens[i].surface, ()):
+                    hits.append(Hit(cid, i, i, intent))
+        return hits
+
+
+def _token_at(starts: list[int], offset: int) -> int:
+    lo = 0
+    for idx, s in enumerate(starts):
+        if s <= offset:
+            lo = idx
+        else:
+            break
+    return lo
+
+
+@functools.cache
+def load_lexicon(path: str = str(LEXICON_PATH)) -> Lexicon:
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=loader) or {}  # noqa: S506
+    return Lexicon(data)

@@ -1,0 +1,69 @@
+"""``python -m bot`` without a token: the emulator, the demo content, the bot and a web chat."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from aiohttp import web
+
+from bot.app import build_services
+from bot.clock import ShiftedClock
+from bot.config import ROOT, Settings
+from bot.runner import run_polling, stop_event_on_signals
+from bot.sandbox.emulator import Emulator
+from bot.store.models import Role
+from bot.web.sandbox_chat import create_chat_app
+
+log = logging.getLogger(__name__)
+SANDBOX_TOKEN = "100000:SANDBOX-local-emulator-token-xyz"
+DELEGATE, ORGANISER, OFFICER = 1001, 1002, 1003
+
+
+async def run_sandbox(settings: Settings, *, port: int, start: dt.datetime | None = None) -> None:
+    emulator = Emulator(token=SANDBOX_TOKEN, bot_username="delegate_assistant_sandbox_bot")
+    await emulator.start("127.0.0.1", 0)
+    settings = settings.model_copy(update={
+        "bot_token": SANDBOX_TOKEN,
+        "telegram_api_url": emulator.base_url,
+        "database_url": f"sqlite+aiosqlite:///{ROOT / 'var' / 'sandbox.db'}",
+        "organiser_ids": [*settings.organiser_ids, ORGANISER],
+        "bot_username": emulator.bot_user["username"],
+    })
+    services = build_services(settings)
+    pack = services.content.current.pack
+    if start is None:
+        first_day = pack.event.start
+        start = dt.datetime.combine(first_day, dt.time(8, 30), tzinfo=pack.tz)
+    clock = ShiftedClock(start)
+    services.clock = clock
+    services.people.clock = clock
+    services.questions.clock = clock
+    emulator.clock = clock
+    personas = [
+        (emulator.user(DELEGATE, "Delegate", language_code="en"), "Delegate"),
+        (emulator.user(ORGANISER, "Organiser", language_code="en"), "Organiser"),
+        (emulator.user(OFFICER, "Officer", language_code="en"), "Liaison officer"),
+    ]
+    await services.db.upgrade()
+    await services.people.ensure_delegation("VNM", "Viet Nam")
+    from bot.services.people import TelegramUser
+
+    await services.people.touch(TelegramUser(OFFICER, "Officer", None, "en"))
+    await services.people.grant(OFFICER, Role.OFFICER)
+
+    chat = web.AppRunner(create_chat_app(emulator, personas, clock, pack.tz), access_log=None)
+    await chat.setup()
+    await web.TCPSite(chat, "127.0.0.1", port).start()
+    print(
+        f"\n  Sandbox ready: open http://127.0.0.1:{port} and talk to the bot.\n"
+        f"  Content: {pack.event.id} ({len(pack.sessions)} sessions, {len(pack.faq)} answers); "
+        f"event clock {start.astimezone(pack.tz):%Y-%m-%d %H:%M} ({pack.event.timezone}).\n"
+        f"  Bot API emulator at {emulator.base_url}. Press Ctrl+C to stop.\n",
+        flush=True,
+    )
+    try:
+        await run_polling(services, stop_event_on_signals())
+    finally:
+        await chat.cleanup()
+        await emulator.stop()
