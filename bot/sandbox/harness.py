@@ -1,0 +1,101 @@
+"""Run the real bot against the emulator in-process: for tests, benchmarks and demos.
+
+    async with running_bot(database_url, content_dir=...) as bot:
+        alice = bot.user(1, "Alice", language_code="fr")
+        await alice.send("/start")
+        reply = await alice.reply()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.app import Services, build_services
+from bot.clock import SimulatedClock
+from bot.config import ROOT, load_settings
+from bot.delivery.ratelimit import Limits
+from bot.runner import run_polling, serve_webhook
+from bot.sandbox.emulator import Emulator, RateLimits, SimUser
+
+TOKEN = "123456:TEST-token-abcdefghijklmnopqrstuvwxyz"
+WEBHOOK_SECRET = "test-secret_123"
+DEMO_PACK = ROOT / "content" / "hanoi-2025"
+#: generous limits for conversations in tests; the rate-limit tests set Telegram's own
+FAST = RateLimits(overall_per_s=1000, private_per_s=50, private_burst=50, group_per_min=600)
+NO_LIMITS = Limits(overall_per_s=0, private_per_s=0, group_per_min=0)
+EVENT_MORNING = dt.datetime(2025, 10, 25, 1, 30, tzinfo=dt.UTC)  # 08:30 in Hanoi
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Harness:
+    """A running bot (real PTB Application over HTTP) and the emulator it talks to."""
+
+    emulator: Emulator
+    services: Services
+    clock: SimulatedClock
+    mode: str
+
+    def user(self, user_id: int, first_name: str = "User", language_code: str | None = "en") -> SimUser:
+        return self.emulator.user(user_id, first_name, language_code=language_code)
+
+
+@asynccontextmanager
+async def running_bot(
+    database_url: str,
+    *,
+    mode: str = "polling",
+    content_dir: Path = DEMO_PACK,
+    organiser_ids: tuple[int, ...] = (),
+    emulator_limits: RateLimits = FAST,
+    bot_limits: Limits | None = None,
+    open_access: bool = True,
+    now: dt.datetime = EVENT_MORNING,
+    concurrent_updates: int = 16,
+) -> AsyncIterator[Harness]:
+    clock = SimulatedClock(now)
+    async with Emulator(token=TOKEN, limits=emulator_limits, clock=clock, webhook_retry_delay=0.05) as emu:
+        port = free_port()
+        settings = load_settings(
+            bot_token=TOKEN,
+            database_url=database_url,
+            content_dir=content_dir,
+            telegram_api_url=emu.base_url,
+            organiser_ids=",".join(str(i) for i in organiser_ids),
+            open_access=open_access,
+            webhook_url=f"http://127.0.0.1:{port}" if mode == "webhook" else None,
+            webhook_secret=WEBHOOK_SECRET if mode == "webhook" else None,
+            host="127.0.0.1",
+            port=port,
+            bot_username=emu.bot_user["username"],
+            concurrent_updates=concurrent_updates,
+        )
+        services = build_services(settings, clock=clock)
+        services.limits = bot_limits or NO_LIMITS
+        stop = asyncio.Event()
+        runner = run_polling(services, stop) if mode == "polling" else serve_webhook(services, stop)
+        task = asyncio.create_task(runner)
+        try:
+            for _ in range(1000):  # ready: polling started, or the webhook registered
+                if task.done():
+                    task.result()
+                if (mode == "polling" and emu.calls.get("getupdates")) or (mode == "webhook" and emu.webhook):
+                    break
+                await asyncio.sleep(0.01)
+            else:
+                raise AssertionError("the bot did not start")
+            yield Harness(emulator=emu, services=services, clock=clock, mode=mode)
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 30)
