@@ -583,7 +583,7 @@ class Emulator:
                     async with http.post(hook["url"], data=json.dumps(update), headers=headers) as resp:
                         ok = 200 <= resp.status < 300
                         error = f"Wrong response from the webhook: {resp.status} {resp.reason}"
-                except (TimeoutError, OSError) as exc:
+                except (TimeoutError, OSError, ClientError) as exc:
                     ok, error = False, f"Connection failed: {type(exc).__name__}"
                 if ok:
                     if self._updates and self._updates[0] is update:
