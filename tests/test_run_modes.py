@@ -132,7 +132,7 @@ async def test_sigterm_stops_cleanly_without_losing_updates(tmp_path, command: s
         assert proc.returncode == 0, log
         assert "Traceback" not in log
         answered = [user for user in users if emu.outgoing(user.id)]
-        assert all(len(emu.outgoing(user.id)) == 1 for user in users), log  # never twice
+        assert all(len(emu.outgoing(user.id)) <= 1 for user in users), log  # never twice
         if command == "run":
             assert len(answered) == len(users)  # every update taken was handled
             assert emu.pending_updates == 0  # and the offset was acknowledged

@@ -53,6 +53,14 @@ JSON_FIELDS = (
 )
 
 
+_SEQ = itertools.count(1)
+
+
+def current_seq() -> int:
+    """The change counter now: entries created or edited later have a higher ``seq``."""
+    return next(_SEQ)
+
+
 class ApiError(Exception):
     def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
         super().__init__(description)
@@ -115,6 +123,7 @@ class Entry:
     extra: dict[str, Any] = field(default_factory=dict)
     edits: list[str] = field(default_factory=list)
     deleted: bool = False
+    seq: int = 0  # the emulator's change counter when this entry was last created or edited
 
     @property
     def buttons(self) -> list[list[dict[str, Any]]]:
@@ -152,6 +161,7 @@ class Chat:
         return out
 
     def add(self, entry: Entry) -> Entry:
+        entry.seq = next(_SEQ)
         self.history.append(entry)
         self.by_id[entry.message_id] = entry
         return entry
@@ -302,15 +312,16 @@ class Emulator:
         return [e for e in self.history(chat_id) if e.direction == "out" and not e.deleted]
 
     async def wait_for(self, chat_id: int, count: int = 1, *, after: int = 0, timeout: float = 5.0,
-                       predicate: Callable[[Entry], bool] | None = None) -> list[Entry]:
+                       predicate: Callable[[Entry], bool] | None = None, since_seq: int = 0) -> list[Entry]:
         """Wait until the bot has sent ``count`` messages to ``chat_id`` beyond the first
-        ``after`` entries of its history (matching ``predicate``); returns them."""
+        ``after`` entries of its history, or sent or edited them after change ``since_seq``
+        (matching ``predicate``); returns them in history order."""
 
         def found() -> list[Entry]:
             chat = self.chats.get(chat_id)
             if chat is None:
                 return []
-            out = [e for e in chat.history[after:] if e.direction == "out"]
+            out = [e for e in chat.history[after:] if e.direction == "out" and e.seq > since_seq]
             return [e for e in out if predicate(e)] if predicate else out
 
         async def wait() -> list[Entry]:
@@ -637,6 +648,7 @@ class Emulator:
         self._rate(chat)
         entry.edits.append(entry.text)
         entry.text, entry.entities, entry.reply_markup = text, entities, markup
+        entry.seq = next(_SEQ)
         entry.parse_mode = params.get("parse_mode")
         await self._notify_output()
         return self._message(chat, entry)
@@ -651,6 +663,7 @@ class Emulator:
             raise ApiError(400, "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message")
         self._rate(chat)
         entry.reply_markup = markup
+        entry.seq = next(_SEQ)
         await self._notify_output()
         return self._message(chat, entry)
 
@@ -766,7 +779,7 @@ class SimUser:
         return self.emulator.chats[self.id]
 
     def _remember(self) -> None:
-        self._mark = len(self.chat.history)
+        self._mark = current_seq()
 
     async def send(self, text: str) -> dict[str, Any]:
         self._remember()
@@ -842,8 +855,9 @@ class SimUser:
 
     async def replies(self, count: int = 1, timeout: float = 5.0,
                       predicate: Callable[[Entry], bool] | None = None) -> list[Entry]:
-        """The bot's messages since this user last sent something (waits for ``count``)."""
-        return await self.emulator.wait_for(self.id, count, after=self._mark, timeout=timeout, predicate=predicate)
+        """The bot's messages sent or edited since this user last did something (waits for
+        ``count``)."""
+        return await self.emulator.wait_for(self.id, count, since_seq=self._mark, timeout=timeout, predicate=predicate)
 
     async def reply(self, timeout: float = 5.0) -> Entry:
         return (await self.replies(1, timeout))[-1]

@@ -1,0 +1,111 @@
+"""Browsing with buttons and asking in free text, through the emulator, on the demo pack."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import re
+
+from bot import callbacks
+from bot.i18n import translator
+
+TAG = re.compile(r"<[^>]+>")
+
+
+def labels(entry) -> list[str]:  # noqa: ANN001
+    return [b["text"] for row in entry.buttons for b in row]
+
+
+async def test_programme_day_and_session_card(bot) -> None:
+    pack = bot.services.content.current.pack
+    user = bot.user(9101, "Ana", language_code="es")
+    await user.command("menu")
+    await user.reply()
+    es = translator("es")
+    await user.press(text=es._("📅 Programme"))
+    menu = await user.reply()
+    first_day = es.date(pack.event.start, fmt="day")
+    assert first_day in labels(menu)
+    await user.press(text=first_day)
+    day = await user.reply()
+    session = pack.sessions_sorted()[0]
+    assert session.title.get("es", "en") in day.text
+    # open the first session of the day
+    await user.press(data=callbacks.encode("sess", session.id, pack_version=pack.version))
+    card = await user.reply()
+    assert session.title.get("es", "en") in card.text
+    assert es.time(session.start, pack.tz) in card.text and es.time(session.end, pack.tz) in card.text
+
+
+async def test_now_and_next_follows_the_clock(bot) -> None:
+    pack = bot.services.content.current.pack
+    session = next(s for s in pack.sessions_sorted() if s.kind != "logistics")
+    bot.clock.set(session.start + dt.timedelta(minutes=5))
+    user = bot.user(9102, "Ivan", language_code="ru")
+    await user.command("menu")
+    await user.reply()
+    await user.press(data=callbacks.encode("prog", "now", pack_version=pack.version))
+    now = await user.reply()
+    assert session.title.get("ru", "en") in TAG.sub("", now.text)
+
+
+async def test_stale_and_forged_buttons_get_a_polite_answer(bot) -> None:
+    pack = bot.services.content.current.pack
+    user = bot.user(9103, "Li", language_code="zh")
+    await user.command("menu")
+    menu = await user.reply()
+    zh = translator("zh")
+    oops = zh._("Sorry, something went wrong on our side. Please try again, or use /menu.")
+    for data in ("v1|oldver|sess|no-such-session|0", "garbage", "v1|" + pack.version[:6] + "|drop|tables|0", "v9|x|menu||0"):
+        update = await user.press_raw(data, message=menu)
+        query = bot.emulator.query(update["callback_query"]["id"])
+        for _ in range(300):  # the spinner on the phone is always stopped, with a polite word
+            if query["answered"]:
+                break
+            await asyncio.sleep(0.01)
+        assert query["answered"] and query["text"], data
+        assert query["text"] in (zh._("This button is no longer valid."), zh._("The programme has been updated since this button was sent."))
+    assert all(oops not in e.text for e in bot.emulator.outgoing(9103))
+    # a button from an older pack that still points at an existing session keeps working
+    session = pack.sessions_sorted()[0]
+    await user.press_raw(f"v1|000000|sess|{session.id}|0", message=menu)
+    assert session.title.get("zh", "en") in (await user.reply()).text
+
+
+async def test_free_text_answers_in_the_users_language(bot) -> None:
+    pack = bot.services.content.current.pack
+    user = bot.user(9104, "Marie", language_code="fr")
+    entry = pack.faq[0]
+    await user.send(entry.questions["en"][0])  # asked in English by a French-speaking user
+    reply = await user.reply()
+    answer = TAG.sub("", entry.answer.get("fr", "en"))
+    assert answer.split("\n")[0][:40] in TAG.sub("", reply.text).replace("&amp;", "&")
+
+
+async def test_unanswered_questions_reach_organisers_without_identity(bot) -> None:
+    user = bot.user(9105, "Otto", language_code="en")
+    for text in ("Can I bring my parrot to the plenary?", "can i bring my PARROT to the plenary"):
+        await user.send(text)
+        reply = await user.reply()
+        assert "help desk" in reply.text.lower()
+    organiser = bot.user(900, "Org", language_code="en")
+    await organiser.command("unanswered")
+    report = await organiser.reply()
+    assert "2×" in report.text and "parrot" in report.text.lower()
+    assert "Otto" not in report.text and "9105" not in report.text
+
+
+async def test_bad_input_gets_a_short_helpful_reply(bot) -> None:
+    user = bot.user(9106, "Noor", language_code="ar")
+    ar = translator("ar")
+    await user.send_sticker()
+    assert ar._("I can only read text messages. Please type your question, or use /menu.") in (await user.reply()).text
+    await user.send_photo()
+    assert (await user.reply()).text
+    await user.command("frobnicate", "now", "please")
+    assert ar._("I don't know this command. Ask me a question in your own words, or use the menu.") in (await user.reply()).text
+    for text in ("x" * 4096, "🙂🙂🙂", "   .  ", "مرحبا hello 你好 привет", "\u202eevil\u202c", "/language zz"):
+        await user.send(text)
+        reply = await user.reply()
+        assert reply.text.strip()
+        assert ar._("Sorry, something went wrong on our side. Please try again, or use /menu.") not in reply.text
