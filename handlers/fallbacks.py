@@ -61,7 +61,7 @@ async def on_error(update: object, context: Context) -> None:
     lang = pick_language(update.effective_user.language_code if update.effective_user else None)
     t = translator(lang)
     text = (
-        t._("The service is briefly unavailable. Please try again in a minute; nothing you sent is lost.")
+        t._("The service is briefly unavailable. Please send your message again in a minute.")
         if database_down
         else t._("Sorry, something went wrong on our side. Please try again, or use /menu.")
     )

@@ -141,3 +141,25 @@ async def test_sigterm_stops_cleanly_without_losing_updates(tmp_path, command: s
             assert len(answered) == emu.webhook_deliveries
             assert len(answered) + emu.pending_updates == len(users)
         assert "/help" not in log  # no message text in the logs at INFO
+
+
+async def test_database_going_away_gets_a_translated_answer(database_url: str) -> None:
+    from bot.i18n import translator
+    from bot.store.db import Database
+
+    async with running_bot(database_url) as bot:
+        user = bot.user(8301, "Ola", language_code="es")
+        working = bot.services.people.db
+        gone = Database("postgresql+asyncpg://nobody@127.0.0.1:1/none")  # nothing listens there
+        bot.services.people.db = gone
+        bot.services.people.forget(8301)
+        try:
+            await user.command("help")
+            reply = await user.reply(timeout=15)
+            es = translator("es")
+            assert es._("The service is briefly unavailable. Please send your message again in a minute.") in reply.text
+        finally:
+            bot.services.people.db = working
+            await gone.dispose()
+        await user.command("help")  # and it recovers by itself
+        assert (await user.reply()).text
