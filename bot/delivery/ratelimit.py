@@ -104,8 +104,13 @@ class ChatRateLimiter(BaseRateLimiter[int]):
                     if attempt >= max_retries:
                         log.warning("429 on %s after %d retries: giving up", endpoint, attempt)
                         raise
-                    delay = exc.retry_after
-                    seconds = delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay)
+                    seconds = _seconds(exc)
                     log.info("429 on %s: chat paused for %.1fs", endpoint, seconds)
                     self._paused_until[chat_id] = time.monotonic() + seconds + 0.05
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _seconds(exc: RetryAfter) -> float:
+    """``retry_after`` in seconds, whether PTB gives it as a number or a timedelta."""
+    delay = exc._retry_after  # noqa: SLF001 - the public attribute warns about its future type
+    return delay.total_seconds() if hasattr(delay, "total_seconds") else float(delay)

@@ -21,19 +21,21 @@ from bot.app import Services
 log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+PTB_KEY = web.AppKey("ptb", Application)
+SERVICES_KEY = web.AppKey("services", Services)
 
 
 def create_web_app(application: Application, services: Services) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY)
-    app["ptb"] = application
-    app["services"] = services
+    app[PTB_KEY] = application
+    app[SERVICES_KEY] = services
     app.router.add_post(services.settings.webhook_path, webhook)
     app.router.add_get("/healthz", healthz)
     return app
 
 
 async def webhook(request: web.Request) -> web.Response:
-    services: Services = request.app["services"]
+    services: Services = request.app[SERVICES_KEY]
     expected = services.settings.webhook_secret or ""
     given = request.headers.get(SECRET_HEADER, "")
     if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
@@ -45,14 +47,14 @@ async def webhook(request: web.Request) -> web.Response:
             raise ValueError("not an update")
     except (json.JSONDecodeError, ValueError, UnicodeDecodeError):
         return web.json_response({"ok": False, "error": "bad update"}, status=400)
-    application: Application = request.app["ptb"]
+    application: Application = request.app[PTB_KEY]
     update = Update.de_json(data, application.bot)
     await application.update_queue.put(update)
     return web.json_response({"ok": True})
 
 
 async def healthz(request: web.Request) -> web.Response:
-    services: Services = request.app["services"]
+    services: Services = request.app[SERVICES_KEY]
     database_ok = await services.db.ping()
     pack = services.content.current.pack
     body = {
