@@ -11,6 +11,7 @@ from bot.i18n import Translator
 from bot.services.people import AccessDenied
 from bot.store.models import Person, Role
 from handlers.common import Context, caller, services_of
+from handlers.start import role_name
 
 MAX_LIST = 30
 
@@ -70,7 +71,7 @@ async def invite_command(update: Update, context: Context) -> None:
                 "Invite link for {role} {delegation}, valid for {n} uses until {expires}:\n{link}",
                 uses,
             ).format(
-                role=role.value,
+                role=role_name(t, role),
                 delegation=t.isolate(html.escape(delegation or "")),
                 n=t.number(uses),
                 expires=expires,
