@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     rate_private_per_s: float = Field(default=1.0, ge=0)
     rate_group_per_min: float = Field(default=20.0, ge=0)
     #: updates handled at once (each chat still in order)
-    concurrent_updates: int = Field(default=16, ge=1, le=512)
+    concurrent_updates: int = Field(default=4, ge=1, le=512)
 
     @field_validator("bot_token")
     @classmethod

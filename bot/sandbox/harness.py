@@ -62,7 +62,7 @@ async def running_bot(
     bot_limits: Limits | None = None,
     open_access: bool = True,
     now: dt.datetime = EVENT_MORNING,
-    concurrent_updates: int = 16,
+    concurrent_updates: int = 4,
 ) -> AsyncIterator[Harness]:
     clock = SimulatedClock(now)
     async with Emulator(token=TOKEN, limits=emulator_limits, clock=clock, webhook_retry_delay=0.05) as emu:
