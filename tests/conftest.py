@@ -4,6 +4,8 @@ the Bot API emulator and the real PTB application talking to it over HTTP."""
 from __future__ import annotations
 
 import os
+
+os.environ.setdefault("PTB_TIMEDELTA", "1")  # PTB 22 warns otherwise; our code takes both forms
 from collections.abc import AsyncIterator
 from pathlib import Path
 
