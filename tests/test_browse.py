@@ -73,13 +73,23 @@ async def test_stale_and_forged_buttons_get_a_polite_answer(bot) -> None:
 
 
 async def test_free_text_answers_in_the_users_language(bot) -> None:
-    pack = bot.services.content.current.pack
+    content = bot.services.content.current
+    pack = content.pack
     user = bot.user(9104, "Marie", language_code="fr")
-    entry = pack.faq[0]
-    await user.send(entry.questions["en"][0])  # asked in English by a French-speaking user
-    reply = await user.reply()
-    answer = TAG.sub("", entry.answer.get("fr", "en"))
-    assert answer.split("\n")[0][:40] in TAG.sub("", reply.text).replace("&amp;", "&")
+    for entry in pack.faq[:5]:
+        question = entry.questions["en"][0]  # asked in English by a French-speaking user
+        match = content.engine.ask(question, "fr", bot.clock.now()).match
+        assert match is not None, question
+        await user.send(question)
+        reply = TAG.sub("", (await user.reply()).text).replace("&amp;", "&")
+        if match.type == "faq":
+            expected = TAG.sub("", pack.faq_entry(match.id).answer.get("fr", "en"))
+        elif match.type == "session":
+            expected = pack.session(match.id).title.get("fr", "en")
+        else:
+            continue
+        assert expected.split("\n")[0][:40] in reply, (question, match)
+        assert "Dernière mise à jour" in reply  # every answer says when it was last checked
 
 
 async def test_unanswered_questions_reach_organisers_without_identity(bot) -> None:
