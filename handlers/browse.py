@@ -153,6 +153,16 @@ def _session_label(t: Translator, pack: ContentPack, session: Session, with_day:
     return label if len(label) <= 60 else label[:59] + "…"
 
 
+def _pager(t: Translator, pack: ContentPack, action: str, arg: str, page: int, total: int) -> list[InlineKeyboardButton]:
+    """◀ Previous / Next ▶ for a list shown PAGE items at a time."""
+    nav = []
+    if page > 0:
+        nav.append(_b(t._("◀ Previous"), action, arg, page - 1, pack=pack))
+    if (page + 1) * PAGE < total:
+        nav.append(_b(t._("Next ▶"), action, arg, page + 1, pack=pack))
+    return nav
+
+
 def _session_buttons(
     t: Translator, pack: ContentPack, sessions: list[Session], action: str, arg: str, page: int, with_day: bool = False
 ) -> list[list[InlineKeyboardButton]]:
@@ -161,12 +171,7 @@ def _session_buttons(
     for session in shown:
         if callbacks.fits("sess", session.id):
             rows.append([_b(_session_label(t, pack, session, with_day), "sess", session.id, pack=pack)])
-    nav = []
-    if page > 0:
-        nav.append(_b(t._("◀ Previous"), action, arg, page - 1, pack=pack))
-    if (page + 1) * PAGE < len(sessions):
-        nav.append(_b(t._("Next ▶"), action, arg, page + 1, pack=pack))
-    if nav:
+    if nav := _pager(t, pack, action, arg, page, len(sessions)):
         rows.append(nav)
     return rows
 
@@ -284,12 +289,7 @@ async def act_venue(update: Update, context: Context, t: Translator, pack: Conte
     rooms = [r for r in venue.rooms if callbacks.fits("room", r.id)]
     shown = rooms[button.page * PAGE : (button.page + 1) * PAGE]
     rows = [[_b(r.name.get(t.lang, pack.default_language), "room", r.id, pack=pack)] for r in shown]
-    nav = []
-    if button.page > 0:
-        nav.append(_b(t._("◀ Previous"), "venue", venue.id, button.page - 1, pack=pack))
-    if (button.page + 1) * PAGE < len(rooms):
-        nav.append(_b(t._("Next ▶"), "venue", venue.id, button.page + 1, pack=pack))
-    if nav:
+    if nav := _pager(t, pack, "venue", venue.id, button.page, len(rooms)):
         rows.append(nav)
     if venue.geo is not None:
         rows.append([_b(t._("🗺 Map"), "map", venue.id, pack=pack)])
@@ -347,12 +347,7 @@ async def act_faq(update: Update, context: Context, t: Translator, pack: Content
     entries = [e for e in pack.faq if e.category == button.arg and callbacks.fits("faqe", e.id)]
     shown = entries[button.page * PAGE : (button.page + 1) * PAGE]
     rows = [[_b(_question_label(t, pack, e), "faqe", e.id, pack=pack)] for e in shown]
-    nav = []
-    if button.page > 0:
-        nav.append(_b(t._("◀ Previous"), "faq", button.arg, button.page - 1, pack=pack))
-    if (button.page + 1) * PAGE < len(entries):
-        nav.append(_b(t._("Next ▶"), "faq", button.arg, button.page + 1, pack=pack))
-    if nav:
+    if nav := _pager(t, pack, "faq", button.arg, button.page, len(entries)):
         rows.append(nav)
     rows.append([_b(t._("◀ Topics"), "faq", pack=pack)])
     await _show(update, t.paragraph(category_name(pack, button.arg, t)), InlineKeyboardMarkup(rows))

@@ -119,3 +119,30 @@ async def test_bad_input_gets_a_short_helpful_reply(bot) -> None:
         reply = await user.reply()
         assert reply.text.strip()
         assert ar._("Sorry, something went wrong on our side. Please try again, or use /menu.") not in reply.text
+
+
+async def test_venue_rooms_page_and_room_card_with_map(bot) -> None:
+    pack = bot.services.content.current.pack
+    venue = max(pack.venues, key=lambda v: len(v.rooms))
+    user = bot.user(9107, "Sam", language_code="en")
+    await user.command("menu")
+    await user.reply()
+    await user.press(text="📍 Venues and rooms")
+    await user.reply()
+    await user.press(text=venue.name.get("en"))
+    page1 = await user.reply()
+    assert venue.name.get("en") in page1.text
+    if len(venue.rooms) > 8:
+        await user.press(text="Next ▶", message=page1)
+        page2 = await user.reply()
+        assert venue.rooms[8].name.get("en") in labels(page2)
+    room = venue.rooms[8] if len(venue.rooms) > 8 else venue.rooms[0]
+    await user.press(text=room.name.get("en"))
+    card = await user.reply()
+    assert room.name.get("en") in card.text
+    if room.directions:
+        assert TAG.sub("", room.directions.get("en"))[:30] in TAG.sub("", card.text).replace("&amp;", "&")
+    if venue.geo is not None:
+        await user.press(text="🗺 Map", message=card)
+        pin = await user.reply()
+        assert pin.kind == "venue" and pin.extra["venue"]["location"]["latitude"] == venue.geo.lat
