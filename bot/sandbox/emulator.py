@@ -1,249 +1,191 @@
 """A local emulator of the Telegram Bot API, for tests, benchmarks and the sandbox.
 
-It serves ``/bot<token>/<method>`` (JSON, form-urlencoded and multipart bodies) with
-Telegram's own response shapes, validates like Telegram (text length, button data, HTML
-entities, unknown chats, blocked users), enforces Telegram's rate limits (429 with
-``retry_after``), keeps every chat's history, delivers updates by long polling or by webhook
-(with the secret header, retrying when the bot fails), and lets tests act as users
-(:class:`SimUser`) and groups. Nothing here talks to Telegram.
+It serves ``/bot<token>/<method>`` (GET or POST; JSON, form-urlencoded and multipart bodies;
+method names in any case) on 127.0.0.1 with Telegram's own response shapes, validates like
+Telegram (text length, entities, button data, unknown chats, blocked users, stale callback
+queries), enforces Telegram's rate limits (429 with ``retry_after``), keeps every chat's
+history, delivers updates by long polling or by webhook (secret header, retries, order kept
+per chat), and lets tests act as users and groups (:class:`~bot.sandbox.users.SimUser`,
+:class:`~bot.sandbox.users.SimGroup`), from Python or over JSON at ``/sim/...``. Nothing here
+talks to Telegram.
 
     async with Emulator(token=TOKEN) as emu:
         app = ApplicationBuilder().token(TOKEN).base_url(emu.base_url).build()
         alice = emu.user(1001, "Alice", language_code="fr")
         await alice.send("/start")
         [reply] = await alice.replies()
+
+Run on its own: ``python -m bot.sandbox.emulator --port 8081``.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import itertools
-import json
 import logging
-import math
 import time
 from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from http import HTTPStatus
 from typing import Any
 
-from aiohttp import ClientError, ClientSession, ClientTimeout, web
+from aiohttp import web
 
 from bot.clock import Clock
-from bot.sandbox.entities import EntityError, parse_entities
+from bot.sandbox.entities import find_entities, utf16_len
+from bot.sandbox.limits import RateLimiter, RateLimits, TokenBucket
+from bot.sandbox.methods import BotApi
+from bot.sandbox.params import read_params
+from bot.sandbox.simapi import create_sim_app
+from bot.sandbox.state import IN, OUT, ApiError, CallbackQuery, Chat, Edit, Entry, current_seq
+from bot.sandbox.updates import UpdateQueue
+from bot.sandbox.users import SimGroup, SimUser
+from bot.sandbox.webhook import WebhookDelivery
+
+__all__ = [
+    "ApiError", "CallbackQuery", "Chat", "Edit", "Emulator", "Entry", "Fault", "RateLimits", "SimGroup",
+    "SimUser", "TokenBucket", "current_seq",
+]
 
 log = logging.getLogger(__name__)
-MAX_TEXT = 4096
-MAX_CAPTION = 1024
-MAX_CALLBACK_DATA = 64
-SENDING = frozenset(
-    {"sendmessage", "senddocument", "sendphoto", "sendlocation", "sendvenue", "sendchataction_"}
-)
-EDITING = frozenset({"editmessagetext", "editmessagereplymarkup"})
-JSON_FIELDS = (
-    "reply_markup",
-    "entities",
-    "link_preview_options",
-    "reply_parameters",
-    "allowed_updates",
-    "commands",
-    "scope",
-    "menu_button",
-)
-
-
-_SEQ = itertools.count(1)
-
-
-def current_seq() -> int:
-    """The change counter now: entries created or edited later have a higher ``seq``."""
-    return next(_SEQ)
-
-
-class ApiError(Exception):
-    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
-        super().__init__(description)
-        self.code = code
-        self.description = description
-        self.retry_after = retry_after
-
-
-# -- rate limits ----------------------------------------------------------------------------
-@dataclass(frozen=True)
-class RateLimits:
-    """Telegram's limits. 0 disables a limit; benchmarks raise ``overall_per_s`` to 1000."""
-
-    overall_per_s: float = 30.0
-    private_per_s: float = 1.0
-    private_burst: int = 3
-    group_per_min: float = 20.0
-
-    @classmethod
-    def off(cls) -> RateLimits:
-        return cls(overall_per_s=0, private_per_s=0, group_per_min=0)
-
-
-class Bucket:
-    """A token bucket on monotonic time."""
-
-    def __init__(self, rate: float, capacity: float) -> None:
-        self.rate = rate
-        self.capacity = capacity
-        self.tokens = capacity
-        self.stamp = time.monotonic()
-
-    def take(self) -> float:
-        """Take a token; returns 0 when allowed, else the seconds until one is free."""
-        now = time.monotonic()
-        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return 0.0
-        return (1 - self.tokens) / self.rate
-
-
-# -- chats and history ----------------------------------------------------------------------
-@dataclass
-class Entry:
-    """One message in a chat's history."""
-
-    message_id: int
-    direction: str  # "in": user -> bot; "out": bot -> user
-    kind: str  # text | location | venue | document | photo | sticker | service
-    text: str = ""
-    parse_mode: str | None = None
-    entities: list[dict[str, Any]] = field(default_factory=list)
-    reply_markup: dict[str, Any] | None = None
-    date: int = 0
-    at: float = 0.0  # monotonic time when it happened
-    sender_id: int | None = None
-    thread_id: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-    edits: list[str] = field(default_factory=list)
-    deleted: bool = False
-    seq: int = 0  # the emulator's change counter when this entry was last created or edited
-
-    @property
-    def buttons(self) -> list[list[dict[str, Any]]]:
-        if not self.reply_markup:
-            return []
-        return self.reply_markup.get("inline_keyboard", []) or []
-
-    def button_data(self) -> list[str]:
-        return [b["callback_data"] for row in self.buttons for b in row if "callback_data" in b]
+DEFAULT_TOKEN = "123456:SANDBOX-token-0000000000000000"
+MAX_USER_TEXT = 4096
+_ADMIN_RIGHTS = dict.fromkeys((
+    "can_manage_chat", "can_delete_messages", "can_manage_video_chats", "can_restrict_members",
+    "can_promote_members", "can_change_info", "can_invite_users", "can_post_stories", "can_edit_stories",
+    "can_delete_stories", "can_pin_messages", "can_manage_topics",
+), True)
 
 
 @dataclass
-class Chat:
-    id: int
-    type: str  # private | group | supergroup
-    title: str = ""
-    is_forum: bool = False
-    user: dict[str, Any] | None = None  # the private chat's user
-    blocked: bool = False
-    members: set[int] = field(default_factory=set)
-    history: list[Entry] = field(default_factory=list)
-    by_id: dict[int, Entry] = field(default_factory=dict)
-    next_id: int = 1
-    topics: dict[int, str] = field(default_factory=dict)
+class Fault:
+    """An injected failure: the call answers ``status`` after ``delay`` seconds; with
+    ``execute`` the call is carried out after the delay instead (a slow Telegram that still
+    did it, after the client may have given up)."""
 
-    def as_dict(self) -> dict[str, Any]:
-        if self.type == "private" and self.user:
-            out = {"id": self.id, "type": "private", "first_name": self.user["first_name"]}
-            if self.user.get("username"):
-                out["username"] = self.user["username"]
-            return out
-        out = {"id": self.id, "type": self.type, "title": self.title}
-        if self.is_forum:
-            out["is_forum"] = True
-        return out
-
-    def add(self, entry: Entry) -> Entry:
-        entry.seq = next(_SEQ)
-        self.history.append(entry)
-        self.by_id[entry.message_id] = entry
-        return entry
-
-    def new_id(self) -> int:
-        value = self.next_id
-        self.next_id += 1
-        return value
+    status: int
+    description: str
+    delay: float = 0.0
+    retry_after: int | None = None
+    execute: bool = False
 
 
-# -- the emulator ---------------------------------------------------------------------------
+def _default_description(status: int, retry_after: int | None) -> str:
+    if status == 429:
+        return f"Too Many Requests: retry after {retry_after or 1}"
+    if status == 400:
+        return "Bad Request: injected failure"
+    if status == 403:
+        return "Forbidden: bot was blocked by the user"
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown Error"
+
+
+def _error(code: int, description: str, retry_after: int | None = None) -> web.Response:
+    body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
+    if retry_after is not None:
+        body["parameters"] = {"retry_after": retry_after}
+    return web.json_response(body, status=code)
+
+
 class Emulator:
+    """The Bot API of one bot. See the module docstring; the public surface is:
+
+    lifecycle ``start``/``stop``/``async with``, ``base_url``, ``base_file_url``;
+    people ``user``/``new_user``/``group``; reading ``history``/``outgoing``/``query``/
+    ``last_request``/``state``; waiting ``wait_for``/``mark``; faults ``fail_next``/
+    ``delay_next``/``clear_faults``; limits ``set_limits``.
+    """
+
     def __init__(
         self,
-        token: str = "123456:SANDBOX-token-0000000000000000",
+        token: str = DEFAULT_TOKEN,
         *,
         limits: RateLimits | None = None,
         clock: Clock | None = None,
         bot_username: str = "delegate_assistant_bot",
         bot_name: str = "Delegate Assistant",
         webhook_retry_delay: float = 0.2,
+        webhook_max_delay: float = 5.0,
+        webhook_timeout: float = 10.0,
+        callback_query_ttl: float | None = 15.0,
+        privacy_mode: bool = False,
+        latency: float = 0.0,
+        sim_http: bool = True,
+        keep_requests: int = 1000,
     ) -> None:
         self.token = token
-        self.limits = limits or RateLimits()
         self.clock = clock or Clock()
-        self.bot_user = {
+        self.bot_user: dict[str, Any] = {
             "id": int(token.split(":", 1)[0]),
             "is_bot": True,
             "first_name": bot_name,
             "username": bot_username,
             "can_join_groups": True,
-            "can_read_all_group_messages": False,
+            "can_read_all_group_messages": not privacy_mode,
             "supports_inline_queries": False,
+            "can_connect_to_business": False,
+            "has_main_web_app": False,
         }
         self.webhook_retry_delay = webhook_retry_delay
+        self.webhook_max_delay = webhook_max_delay
+        self.webhook_timeout = webhook_timeout
+        self.callback_query_ttl = callback_query_ttl
+        self.privacy_mode = privacy_mode
+        self.latency = latency
+        self.sim_http = sim_http
+        self._limits = limits or RateLimits()
+        self.limiter = RateLimiter(self._limits)
         self.chats: dict[int, Chat] = {}
         self.users: dict[int, SimUser] = {}
-        self.commands: dict[str, list[dict[str, Any]]] = {}
+        self.groups: dict[int, SimGroup] = {}
+        self.queries: dict[str, CallbackQuery] = {}
+        self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self.profile: dict[tuple[str, str], str] = {}
+        self.menu_button: dict[str, Any] | None = None
+        self.files: dict[str, dict[str, Any]] = {}
+        self.chat_actions: dict[int, tuple[str, float]] = {}
         self.calls: dict[str, int] = {}
         self.errors: list[tuple[str, int, str]] = []
-        self._updates: deque[dict[str, Any]] = deque()
-        self._update_ids = itertools.count(1)
-        self._queries: dict[str, dict[str, Any]] = {}
-        self._query_ids = itertools.count(1)
-        self._faults: dict[str, list[tuple[int, str, float]]] = {}
-        self._new_update = asyncio.Condition()
-        self._new_output = asyncio.Condition()
-        self._overall: Bucket | None = None
-        self._chat_buckets: dict[int, Bucket] = {}
+        self.requests: deque[tuple[str, dict[str, Any]]] | None = deque(maxlen=keep_requests) if keep_requests else None
         self.webhook: dict[str, Any] | None = None
-        self._webhook_task: asyncio.Task[None] | None = None
-        self._webhook_wake = asyncio.Event()
-        self.webhook_deliveries = 0
+        self.updates = UpdateQueue()
+        self.delivery = WebhookDelivery(self)
+        self.api = BotApi(self)
+        self._faults: dict[str, deque[Fault]] = {}
+        self._waiters: dict[int | None, list[asyncio.Future[None]]] = {}
+        self._query_ids = itertools.count(4_000_000_000_000_001)
+        self._user_ids = itertools.count(700_000_001)
+        self._group_ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
-        self._closing = False
-        self.port = 0
         self.host = "127.0.0.1"
-        self._reset_buckets()
+        self.port = 0
 
-    # -- lifecycle ---------------------------------------------------------------------
+    # -- lifecycle -------------------------------------------------------------------------
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> Emulator:
+        """Listen on ``host:port`` (0: a free port); ``base_url`` is then ready for PTB."""
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_route("*", "/file/bot{token}/{path:.*}", self._file)
-        self._closing = False
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=2)
+        if self.sim_http:
+            app.add_subapp("/sim", create_sim_app(self))
+        self.updates.closing = False
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
         self.host = host
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = int(self._runner.addresses[0][1])
         return self
 
     async def stop(self) -> None:
-        self._closing = True
-        async with self._new_update:  # end the long polls now, not at their timeout
-            self._new_update.notify_all()
-        if self._webhook_task is not None:
-            self._webhook_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._webhook_task
-            self._webhook_task = None
+        self.updates.close()  # end the long polls now, not at their timeout
+        await self.delivery.stop()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -255,33 +197,74 @@ class Emulator:
         await self.stop()
 
     @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
     def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}/bot"
+        """For ``ApplicationBuilder().base_url(...)``: ``http://127.0.0.1:PORT/bot``."""
+        return f"{self.url}/bot"
 
     @property
     def base_file_url(self) -> str:
-        return f"http://{self.host}:{self.port}/file/bot"
+        return f"{self.url}/file/bot"
+
+    # -- configuration ------------------------------------------------------------------------
+    @property
+    def limits(self) -> RateLimits:
+        return self._limits
+
+    @limits.setter
+    def limits(self, value: RateLimits) -> None:
+        self.set_limits(value)
 
     def set_limits(self, limits: RateLimits) -> None:
-        self.limits = limits
-        self._reset_buckets()
-
-    def _reset_buckets(self) -> None:
-        rate = self.limits.overall_per_s
-        self._overall = Bucket(rate, max(1.0, rate)) if rate else None
-        self._chat_buckets = {}
+        """New limits, with fresh (full) buckets."""
+        self._limits = limits
+        self.limiter = RateLimiter(limits)
 
     def fail_next(self, method: str, status: int = 500, count: int = 1, *, delay: float = 0.0,
-                  description: str = "Internal Server Error") -> None:
-        """The next ``count`` calls of ``method`` fail with ``status`` (after ``delay`` seconds)."""
-        self._faults.setdefault(method.lower(), []).extend([(status, description, delay)] * count)
+                  description: str | None = None, retry_after: int | None = None,
+                  execute: bool = False) -> None:
+        """The next ``count`` calls of ``method`` (any case; ``"*"`` for any method) answer
+        ``status`` after ``delay`` seconds. A delay longer than the client's timeout makes a
+        timeout; ``execute=True`` carries the call out after the delay instead of failing."""
+        if status == 429 and retry_after is None:
+            retry_after = 1
+        fault = Fault(status, description or _default_description(status, retry_after), delay,
+                      retry_after, execute)
+        self._faults.setdefault(method.lower(), deque()).extend([fault] * count)
 
-    # -- users and groups --------------------------------------------------------------
+    def delay_next(self, method: str, seconds: float, count: int = 1) -> None:
+        """The next ``count`` calls of ``method`` are carried out only after ``seconds``."""
+        self.fail_next(method, 200, count, delay=seconds, execute=True)
+
+    def clear_faults(self, method: str | None = None) -> None:
+        if method is None:
+            self._faults.clear()
+        else:
+            self._faults.pop(method.lower(), None)
+
+    def faults_summary(self) -> dict[str, list[dict[str, Any]]]:
+        return {name: [asdict(f) for f in faults] for name, faults in self._faults.items() if faults}
+
+    def _take_fault(self, key: str) -> Fault | None:
+        for name in (key, "*"):
+            faults = self._faults.get(name)
+            if faults:
+                return faults.popleft()
+        return None
+
+    # -- people ---------------------------------------------------------------------------
     def user(self, user_id: int, first_name: str = "User", *, username: str | None = None,
-             language_code: str | None = "en", last_name: str | None = None) -> SimUser:
+             language_code: str | None = "en", last_name: str | None = None,
+             is_premium: bool | None = None) -> SimUser:
+        """The simulated user ``user_id`` (created with its private chat on first call)."""
         existing = self.users.get(user_id)
         if existing is not None:
             return existing
+        if user_id <= 0:
+            raise ValueError("user ids are positive")
         data: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
         if last_name:
             data["last_name"] = last_name
@@ -289,609 +272,418 @@ class Emulator:
             data["username"] = username
         if language_code:
             data["language_code"] = language_code
+        if is_premium:
+            data["is_premium"] = True
         sim = SimUser(self, data)
         self.users[user_id] = sim
         self.chats[user_id] = Chat(id=user_id, type="private", user=data)
         return sim
 
-    def group(self, chat_id: int, title: str, *, forum: bool = False) -> Chat:
+    def new_user(self, first_name: str = "User", **kwargs: Any) -> SimUser:
+        """A user with a fresh id."""
+        user_id = next(self._user_ids)
+        while user_id in self.chats:
+            user_id = next(self._user_ids)
+        return self.user(user_id, first_name, **kwargs)
+
+    def group(self, chat_id: int | None = None, title: str = "Group", *, forum: bool = False,
+              supergroup: bool | None = None, username: str | None = None, bot_admin: bool = True,
+              members: Iterable[SimUser] = ()) -> SimGroup:
+        """A group (``supergroup`` or ``forum`` for a supergroup; forums have topics) with the
+        bot in it, by default as an administrator (so it sees every message)."""
+        if chat_id is not None and chat_id in self.groups:
+            return self.groups[chat_id]
+        is_super = bool(supergroup) or forum
+        if chat_id is None:
+            n = next(self._group_ids)
+            chat_id = -(1_000_000_000_000 + n) if is_super else -(4_000_000 + n)
         if chat_id >= 0:
             raise ValueError("group ids are negative")
-        chat = self.chats.get(chat_id)
-        if chat is None:
-            chat = self.chats[chat_id] = Chat(
-                id=chat_id, type="supergroup" if forum else "group", title=title, is_forum=forum
-            )
-        return chat
+        chat = Chat(id=chat_id, type="supergroup" if is_super else "group", title=title, is_forum=forum,
+                    username=username)
+        if bot_admin:
+            chat.admins.add(self.bot_user["id"])
+        self.chats[chat_id] = chat
+        group = self.groups[chat_id] = SimGroup(self, chat)
+        group.add(*members)
+        return group
 
+    def chat_by_username(self, username: str) -> Chat | None:
+        return next((c for c in self.chats.values() if c.username and c.username.lower() == username.lower()), None)
+
+    # -- reading ----------------------------------------------------------------------------
     def history(self, chat_id: int) -> list[Entry]:
+        """Every message of a chat, both directions, deleted ones included."""
         chat = self.chats.get(chat_id)
         return list(chat.history) if chat else []
 
     def outgoing(self, chat_id: int) -> list[Entry]:
-        return [e for e in self.history(chat_id) if e.direction == "out" and not e.deleted]
+        """The bot's (not deleted) messages in a chat."""
+        chat = self.chats.get(chat_id)
+        return [e for e in chat.history if e.direction == OUT and not e.deleted and e.kind != "service"] if chat else []
 
-    async def wait_for(self, chat_id: int, count: int = 1, *, after: int = 0, timeout: float = 5.0,
-                       predicate: Callable[[Entry], bool] | None = None, since_seq: int = 0) -> list[Entry]:
-        """Wait until the bot has sent ``count`` messages to ``chat_id`` beyond the first
-        ``after`` entries of its history, or sent or edited them after change ``since_seq``
-        (matching ``predicate``); returns them in history order."""
+    def query(self, query_id: str) -> CallbackQuery | None:
+        """A callback query sent to the bot, and whether (and how) the bot answered it."""
+        return self.queries.get(query_id)
 
-        def found() -> list[Entry]:
-            chat = self.chats.get(chat_id)
-            if chat is None:
-                return []
-            out = [e for e in chat.history[after:] if e.direction == "out" and e.seq > since_seq]
-            return [e for e in out if predicate(e)] if predicate else out
-
-        async def wait() -> list[Entry]:
-            async with self._new_output:
-                while len(found()) < count:
-                    await self._new_output.wait()
-                return found()
-
-        try:
-            return await asyncio.wait_for(wait(), timeout)
-        except TimeoutError:
-            got = found()
-            raise AssertionError(
-                f"chat {chat_id}: waited {timeout}s for {count} bot message(s), got {len(got)}: "
-                + repr([e.text[:80] for e in got])
-            ) from None
-
-    async def _notify_output(self) -> None:
-        async with self._new_output:
-            self._new_output.notify_all()
-
-    # -- updates -----------------------------------------------------------------------
-    async def push_update(self, payload: dict[str, Any]) -> dict[str, Any]:
-        update = {"update_id": next(self._update_ids), **payload}
-        self._updates.append(update)
-        async with self._new_update:
-            self._new_update.notify_all()
-        self._webhook_wake.set()
-        return update
+    def last_request(self, method: str) -> dict[str, Any] | None:
+        """The parameters of the last call of ``method`` (as decoded)."""
+        key = method.lower()
+        for name, params in reversed(self.requests or ()):
+            if name.lower() == key:
+                return params
+        return None
 
     @property
     def pending_updates(self) -> int:
-        return len(self._updates)
+        return len(self.updates)
 
-    # -- HTTP --------------------------------------------------------------------------
-    async def _file(self, request: web.Request) -> web.Response:
-        return web.Response(body=b"sandbox file", content_type="application/octet-stream")
+    @property
+    def webhook_deliveries(self) -> int:
+        return self.delivery.deliveries
+
+    def state(self) -> dict[str, Any]:
+        hook = None
+        if self.webhook is not None:
+            hook = {k: v for k, v in self.webhook.items() if k != "secret_token"}
+            hook["has_secret_token"] = bool(self.webhook.get("secret_token"))
+        return {
+            "bot": self.bot_user, "base_url": self.base_url, "webhook": hook,
+            "pending_updates": self.pending_updates, "webhook_deliveries": self.webhook_deliveries,
+            "calls": self.calls, "errors": self.errors[-50:], "limits": asdict(self.limits),
+            "rate_limited": self.limiter.refused, "users": len(self.users), "chats": len(self.chats),
+            "faults": self.faults_summary(),
+        }
+
+    # -- waiting -----------------------------------------------------------------------------
+    @staticmethod
+    def mark() -> int:
+        """A point on the change counter: pass it as ``since_seq`` to wait for newer messages."""
+        return current_seq()
+
+    def changed(self, chat: Chat) -> None:
+        """Wake whoever waits on this chat (or on any chat)."""
+        for key in (chat.id, None):
+            waiters = self._waiters.pop(key, None)
+            if waiters:
+                for future in waiters:
+                    if not future.done():
+                        future.set_result(None)
+
+    async def _wait_chat(self, chat_id: int | None, timeout: float) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.setdefault(chat_id, []).append(future)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(future, timeout)
+
+    def _bot_entries(self, chat_id: int, after: int, since: int,
+                     predicate: Callable[[Entry], bool] | None) -> list[Entry]:
+        chat = self.chats.get(chat_id)
+        if chat is None:
+            return []
+        history = chat.history[after:] if after else chat.history
+        out = [e for e in history if e.direction == OUT and e.seq > since and e.kind != "service"]
+        return [e for e in out if predicate(e)] if predicate else out
+
+    async def wait_for(self, chat_id: int, count: int | Callable[[Entry], bool] = 1, *,
+                       predicate: Callable[[Entry], bool] | None = None, timeout: float = 5.0,
+                       after: int = 0, since_seq: int = 0, since: int | None = None) -> list[Entry]:
+        """Wait until the bot has ``count`` messages in ``chat_id`` (matching ``predicate``) and
+        return them all, oldest first. Counted are messages sent *or edited* after the change
+        mark ``since_seq`` (``since``; default 0: the whole history; take one with
+        :meth:`mark`) and beyond the first ``after`` entries. Raises AssertionError on timeout."""
+        if callable(count):
+            predicate, count = count, 1
+        mark = since_seq if since is None else since
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            found = self._bot_entries(chat_id, after, mark, predicate)
+            if len(found) >= count:
+                return found
+            left = deadline - loop.time()
+            if left <= 0:
+                raise AssertionError(
+                    f"chat {chat_id}: waited {timeout}s for {count} bot message(s), got {len(found)}: "
+                    + repr([e.text[:80] for e in found])
+                )
+            await self._wait_chat(chat_id, left)
+
+    async def wait_change(self, chat_id: int | None, since: int, timeout: float) -> bool:
+        """Wait until the chat (None: any chat) changed after mark ``since``."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+
+        def changed() -> bool:
+            if chat_id is None:
+                return any(c.touched > since for c in self.chats.values())
+            chat = self.chats.get(chat_id)
+            return chat is not None and chat.touched > since
+
+        while not changed():
+            left = deadline - loop.time()
+            if left <= 0:
+                return False
+            await self._wait_chat(chat_id, left)
+        return True
+
+    # -- building objects ----------------------------------------------------------------------
+    def now(self) -> int:
+        return int(self.clock.now().timestamp())
+
+    def sender_dict(self, entry: Entry) -> dict[str, Any]:
+        if entry.direction == OUT:
+            return self.bot_user
+        user = self.users.get(entry.sender_id or 0)
+        return user.data if user else {"id": entry.sender_id or 0, "is_bot": False, "first_name": str(entry.sender_id)}
+
+    def message_dict(self, chat: Chat, entry: Entry, *, nested: bool = True) -> dict[str, Any]:
+        """The Message object Telegram returns or sends for ``entry``."""
+        out: dict[str, Any] = {
+            "message_id": entry.message_id,
+            "from": self.sender_dict(entry),
+            "date": entry.date,
+            "chat": chat.as_dict(),
+        }
+        if entry.thread_id and chat.is_forum:
+            out["message_thread_id"] = entry.thread_id
+            out["is_topic_message"] = True
+        if nested:
+            target = entry.reply_to
+            if target is None and chat.is_forum and entry.thread_id and entry.thread_id != entry.message_id:
+                target = entry.thread_id  # Telegram: a topic message replies to the topic's first message
+            replied = chat.by_id.get(target) if target else None
+            if replied is not None and not replied.deleted:
+                out["reply_to_message"] = self.message_dict(chat, replied, nested=False)
+        if entry.kind == "text":
+            out["text"] = entry.text
+            if entry.entities:
+                out["entities"] = entry.entities
+        elif entry.text and entry.kind not in ("venue", "service"):
+            out["caption"] = entry.text
+            if entry.entities:
+                out["caption_entities"] = entry.entities
+        if entry.edit_date:
+            out["edit_date"] = entry.edit_date
+        markup = entry.reply_markup
+        if markup and markup.get("inline_keyboard"):
+            out["reply_markup"] = {"inline_keyboard": markup["inline_keyboard"]}
+        options = entry.options
+        if options:
+            if "link_preview_options" in options:
+                out["link_preview_options"] = options["link_preview_options"]
+            if options.get("protect_content"):
+                out["has_protected_content"] = True
+        if entry.extra:
+            out.update(entry.extra)
+        return out
+
+    def member_dict(self, chat: Chat, user_id: int) -> dict[str, Any]:
+        """A ChatMember object for ``user_id`` in ``chat``."""
+        if user_id == self.bot_user["id"]:
+            user: dict[str, Any] = self.bot_user
+        elif user_id in self.users:
+            user = self.users[user_id].data
+        else:
+            user = {"id": user_id, "is_bot": False, "first_name": str(user_id)}
+        if chat.private:
+            status = "member" if user_id in (chat.id, self.bot_user["id"]) else "left"
+            return {"status": status, "user": user}
+        if user_id in chat.admins:
+            return {"status": "administrator", "user": user, "can_be_edited": False, "is_anonymous": False,
+                    **_ADMIN_RIGHTS}
+        if user_id in chat.members or user_id == self.bot_user["id"]:
+            return {"status": "member", "user": user}
+        return {"status": "left", "user": user}
+
+    # -- simulated input ---------------------------------------------------------------------------
+    def push(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Queue an update (``{"message": {...}}`` etc.); it gets the next ``update_id``."""
+        return self.updates.push(payload)
+
+    async def push_update(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return self.updates.push(payload)
+
+    async def user_message(self, user: SimUser, chat: Chat, kind: str, text: str = "", *,
+                           extra: dict[str, Any] | None = None, thread_id: int | None = None,
+                           reply_to: Entry | int | None = None) -> dict[str, Any]:
+        """Record a message from ``user`` in ``chat`` and send the bot its update."""
+        if kind == "text":
+            if not text.strip():
+                raise ValueError("a text message needs text")
+            if utf16_len(text) > MAX_USER_TEXT:
+                raise ValueError("Telegram does not send messages over 4096 characters")
+        reply_id = reply_to.message_id if isinstance(reply_to, Entry) else reply_to
+        if reply_id is not None and reply_id not in chat.by_id:
+            raise ValueError(f"no message {reply_id} in chat {chat.id}")
+        if thread_id is not None and chat.is_forum and thread_id != 1 and thread_id not in chat.topics:
+            raise ValueError(f"no topic {thread_id} in chat {chat.id}")
+        entry = chat.add(Entry(
+            message_id=chat.new_id(), direction=IN, kind=kind, text=text,
+            entities=find_entities(text) if text else [], date=self.now(), at=time.monotonic(),
+            sender_id=user.id, thread_id=thread_id if chat.is_forum else None, extra=extra or {},
+            reply_to=reply_id,
+        ))
+        self.changed(chat)
+        self._register_files(extra or {})
+        message = self.message_dict(chat, entry)
+        if not self._reaches_bot(chat, entry):
+            return {"message": message}  # privacy mode: the bot never sees it
+        return self.updates.push({"message": message})
+
+    def _register_files(self, extra: dict[str, Any]) -> None:
+        """Files a simulated user sent can be fetched by the bot (getFile + download)."""
+        for value in extra.values():
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, dict) and "file_id" in item and item["file_id"] not in self.files:
+                    self.files[item["file_id"]] = {"data": b"sandbox upload", "name": item.get("file_name"),
+                                                   "mime": item.get("mime_type"), "unique": item.get("file_unique_id", "u")}
+
+    def _reaches_bot(self, chat: Chat, entry: Entry) -> bool:
+        if chat.private or not self.privacy_mode or self.bot_user["id"] in chat.admins:
+            return True
+        if entry.text.startswith("/"):
+            return True
+        if f"@{self.bot_user['username']}".lower() in entry.text.lower():
+            return True
+        replied = chat.by_id.get(entry.reply_to) if entry.reply_to else None
+        return replied is not None and replied.direction == OUT
+
+    async def press(self, user: SimUser, chat: Chat, entry: Entry, data: str) -> dict[str, Any]:
+        """``user`` presses a button with ``data`` on ``entry``: a ``callback_query`` update."""
+        query_id = str(next(self._query_ids))
+        record = CallbackQuery(query_id, user.id, chat.id, entry.message_id, data)
+        self.queries[query_id] = record
+        user.last_query = record
+        payload = {
+            "id": query_id,
+            "from": user.data,
+            "message": self.message_dict(chat, entry),
+            "chat_instance": str(abs(chat.id) * 7919 % (1 << 62)),
+            "data": data,
+        }
+        return self.updates.push({"callback_query": payload})
+
+    def member_update(self, user: SimUser, chat: Chat, old: str, new: str) -> dict[str, Any]:
+        """The ``my_chat_member`` update Telegram sends when the bot's status changes."""
+
+        def member(status: str) -> dict[str, Any]:
+            body: dict[str, Any] = {"status": status, "user": self.bot_user}
+            if status == "kicked":
+                body["until_date"] = 0
+            return body
+
+        return self.updates.push({"my_chat_member": {
+            "chat": chat.as_dict(), "from": user.data, "date": self.now(),
+            "old_chat_member": member(old), "new_chat_member": member(new),
+        }})
+
+    def announce_members(self, chat: Chat, users: Iterable[SimUser]) -> dict[str, Any]:
+        users = list(users)
+        entry = chat.add(Entry(
+            message_id=chat.new_id(), direction=IN, kind="service", date=self.now(), sender_id=users[0].id,
+            extra={"new_chat_members": [u.data for u in users]},
+        ))
+        self.changed(chat)
+        return self.updates.push({"message": self.message_dict(chat, entry)})
+
+    def create_topic(self, chat: Chat, name: str, *, icon_color: int = 7322096, by_bot: bool) -> dict[str, Any]:
+        thread_id = chat.new_id()
+        chat.topics[thread_id] = name
+        chat.add(Entry(
+            message_id=thread_id, direction=OUT if by_bot else IN, kind="service", text=name, date=self.now(),
+            thread_id=thread_id, extra={"forum_topic_created": {"name": name, "icon_color": icon_color}},
+        ))
+        self.changed(chat)
+        return {"message_thread_id": thread_id, "name": name, "icon_color": icon_color}
+
+    # -- HTTP ----------------------------------------------------------------------------------------
+    def _fail(self, request: web.Request, method: str, status: int, description: str,
+              retry_after: int | None = None) -> web.Response:
+        transport = request.transport
+        if transport is not None and not transport.is_closing():  # else nobody will read it
+            self.errors.append((method, status, description))
+        return _error(status, description, retry_after)
 
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         key = method.lower()
         self.calls[key] = self.calls.get(key, 0) + 1
         if request.match_info["token"] != self.token:
-            return _error(401, "Unauthorized")
-        faults = self._faults.get(key)
-        if faults:
-            status, description, delay = faults.pop(0)
-            if delay:
-                await asyncio.sleep(delay)
-            self.errors.append((method, status, description))
-            return _error(status, description)
-        handler = getattr(self, f"m_{key}", None)
-        if handler is None:
-            return _error(404, "Not Found")
+            return self._fail(request, method, 401, "Unauthorized")
         try:
-            params = await _params(request)
+            params = await read_params(request)
+        except ApiError as exc:
+            return self._fail(request, method, exc.code, exc.description, exc.retry_after)
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        if self._faults:
+            fault = self._take_fault(key)
+            if fault is not None:
+                if fault.delay:
+                    await asyncio.sleep(fault.delay)
+                if not fault.execute:
+                    return self._fail(request, method, fault.status, fault.description, fault.retry_after)
+        handler = self.api.methods.get(key)
+        if handler is None:
+            return self._fail(request, method, 404, "Not Found")
+        if self.requests is not None:
+            self.requests.append((method, params))
+        try:
             result = await handler(params)
         except ApiError as exc:
-            self.errors.append((method, exc.code, exc.description))
-            return _error(exc.code, exc.description, exc.retry_after)
+            return self._fail(request, method, exc.code, exc.description, exc.retry_after)
         except (KeyError, ValueError, TypeError) as exc:
-            self.errors.append((method, 400, str(exc)))
-            return _error(400, f"Bad Request: {exc}")
+            return self._fail(request, method, 400, f"Bad Request: {exc}")
         return web.json_response({"ok": True, "result": result})
 
-    # -- checks ------------------------------------------------------------------------
-    def _chat(self, params: dict[str, Any]) -> Chat:
-        raw = params.get("chat_id")
-        if raw is None or raw == "":
-            raise ApiError(400, "Bad Request: chat_id is empty")
-        try:
-            chat_id = int(raw)
-        except (TypeError, ValueError):
-            raise ApiError(400, "Bad Request: chat not found") from None
-        chat = self.chats.get(chat_id)
-        if chat is None:
-            raise ApiError(400, "Bad Request: chat not found")
-        if chat.blocked:
-            raise ApiError(403, "Forbidden: bot was blocked by the user")
-        return chat
-
-    def _rate(self, chat: Chat) -> None:
-        wait = 0.0
-        limits = self.limits
-        if chat.type == "private" and limits.private_per_s:
-            bucket = self._chat_buckets.get(chat.id)
-            if bucket is None:
-                bucket = self._chat_buckets[chat.id] = Bucket(limits.private_per_s, max(1, limits.private_burst))
-            wait = bucket.take()
-        elif chat.type != "private" and limits.group_per_min:
-            bucket = self._chat_buckets.get(chat.id)
-            if bucket is None:
-                bucket = self._chat_buckets[chat.id] = Bucket(limits.group_per_min / 60.0, limits.group_per_min)
-            wait = bucket.take()
-        if not wait and self._overall is not None:
-            wait = self._overall.take()
-        if wait:
-            seconds = max(1, math.ceil(wait))
-            raise ApiError(429, f"Too Many Requests: retry after {seconds}", retry_after=seconds)
-
-    def _markup(self, params: dict[str, Any]) -> dict[str, Any] | None:
-        markup = params.get("reply_markup")
-        if not markup:
-            return None
-        if not isinstance(markup, dict):
-            raise ApiError(400, "Bad Request: can't parse reply keyboard markup JSON object")
-        for row in markup.get("inline_keyboard", []) or []:
-            for button in row:
-                if not button.get("text"):
-                    raise ApiError(400, "Bad Request: text buttons are unallowed in the inline keyboard")
-                data = button.get("callback_data")
-                if data is not None and (not data or len(str(data).encode()) > MAX_CALLBACK_DATA):
-                    raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
-        return markup
-
-    def _text(self, params: dict[str, Any], name: str = "text", limit: int = MAX_TEXT) -> tuple[str, list[dict[str, Any]]]:
-        raw = params.get(name)
-        if raw is None or str(raw).strip() == "":
-            raise ApiError(400, "Bad Request: message text is empty")
-        mode = params.get("parse_mode")
-        try:
-            text, entities = parse_entities(str(raw), mode)
-        except EntityError as exc:
-            raise ApiError(400, f"Bad Request: can't parse entities: {exc}") from None
-        if not text.strip():
-            raise ApiError(400, "Bad Request: message text is empty")
-        if len(text.encode("utf-16-le")) // 2 > limit:
-            raise ApiError(400, "Bad Request: message is too long")
-        if params.get("entities"):
-            entities = list(params["entities"])
-        return text, entities
-
-    def _message(self, chat: Chat, entry: Entry) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "message_id": entry.message_id,
-            "date": entry.date,
-            "chat": chat.as_dict(),
-            "from": self.bot_user if entry.direction == "out" else self._sender(entry),
-        }
-        if entry.thread_id:
-            out["message_thread_id"] = entry.thread_id
-            out["is_topic_message"] = True
-        if entry.kind == "text":
-            out["text"] = entry.text
-            if entry.entities:
-                out["entities"] = entry.entities
-        elif entry.text:
-            out["caption"] = entry.text
-        if entry.edits:
-            out["edit_date"] = entry.date
-        if entry.reply_markup and entry.reply_markup.get("inline_keyboard"):
-            out["reply_markup"] = {"inline_keyboard": entry.reply_markup["inline_keyboard"]}
-        out.update(entry.extra)
-        return out
-
-    def _sender(self, entry: Entry) -> dict[str, Any]:
-        user = self.users.get(entry.sender_id or 0)
-        return user.data if user else {"id": entry.sender_id or 0, "is_bot": False, "first_name": "?"}
-
-    def _now(self) -> int:
-        return int(self.clock.now().timestamp())
-
-    async def _send(self, params: dict[str, Any], kind: str, text: str = "", entities: list[dict[str, Any]] | None = None,
-                    extra: dict[str, Any] | None = None, check_text: bool = False) -> dict[str, Any]:
-        chat = self._chat(params)
-        markup = self._markup(params)
-        if check_text:
-            text, entities = self._text(params)
-        self._rate(chat)
-        thread = params.get("message_thread_id")
-        entry = chat.add(Entry(
-            message_id=chat.new_id(), direction="out", kind=kind, text=text,
-            parse_mode=params.get("parse_mode"), entities=entities or [], reply_markup=markup,
-            date=self._now(), at=time.monotonic(), thread_id=int(thread) if thread else None,
-            extra=extra or {},
-        ))
-        await self._notify_output()
-        return self._message(chat, entry)
-
-    # -- methods -----------------------------------------------------------------------
-    async def m_getme(self, params: dict[str, Any]) -> dict[str, Any]:
-        return self.bot_user
-
-    async def m_logout(self, params: dict[str, Any]) -> bool:
-        return True
-
-    async def m_close(self, params: dict[str, Any]) -> bool:
-        return True
-
-    async def m_getupdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
-        if self.webhook is not None:
-            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first")
-        offset = int(params.get("offset") or 0)
-        limit = min(100, max(1, int(params.get("limit") or 100)))
-        timeout = min(50.0, float(params.get("timeout") or 0))
-        allowed = params.get("allowed_updates")
-        if offset:
-            while self._updates and self._updates[0]["update_id"] < offset:
-                self._updates.popleft()
-
-        def ready() -> list[dict[str, Any]]:
-            items = list(itertools.islice(self._updates, 0, limit))
-            if allowed:
-                items = [u for u in items if any(k in u for k in allowed)]
-            return items
-
-        items = ready()
-        if items or timeout <= 0:
-            return items
-        deadline = time.monotonic() + timeout
-        async with self._new_update:
-            while not (items := ready()):
-                left = deadline - time.monotonic()
-                if left <= 0 or self._closing:
-                    break
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._new_update.wait(), left)
-        return items
-
-    async def m_setwebhook(self, params: dict[str, Any]) -> bool:
-        url = str(params.get("url") or "")
-        if not url:
-            return await self.m_deletewebhook(params)
-        if not url.startswith(("http://", "https://")):
-            raise ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
-        secret = params.get("secret_token")
-        if secret is not None and not (1 <= len(str(secret)) <= 256 and all(c.isalnum() or c in "_-" for c in str(secret))):
-            raise ApiError(400, "Bad Request: secret token contains unallowed characters")
-        if _truthy(params.get("drop_pending_updates")):
-            self._updates.clear()
-        self.webhook = {"url": url, "secret_token": secret, "last_error_date": None, "last_error_message": None}
-        if self._webhook_task is None or self._webhook_task.done():
-            self._webhook_task = asyncio.create_task(self._deliver_webhooks())
-        self._webhook_wake.set()
-        return True
-
-    async def m_deletewebhook(self, params: dict[str, Any]) -> bool:
-        self.webhook = None
-        if _truthy(params.get("drop_pending_updates")):
-            self._updates.clear()
-        self._webhook_wake.set()
-        return True
-
-    async def m_getwebhookinfo(self, params: dict[str, Any]) -> dict[str, Any]:
-        info: dict[str, Any] = {"url": "", "has_custom_certificate": False, "pending_update_count": len(self._updates)}
-        if self.webhook is not None:
-            info["url"] = self.webhook["url"]
-            if self.webhook["last_error_date"]:
-                info["last_error_date"] = self.webhook["last_error_date"]
-                info["last_error_message"] = self.webhook["last_error_message"]
-        return info
-
-    async def _deliver_webhooks(self) -> None:
-        """Push updates one at a time, in order; retry the same update until the bot takes it."""
-        delay = self.webhook_retry_delay
-        async with ClientSession(timeout=ClientTimeout(total=10)) as http:
-            while True:
-                if self.webhook is None:
-                    return
-                if not self._updates:
-                    self._webhook_wake.clear()
-                    await self._webhook_wake.wait()
-                    continue
-                hook = self.webhook
-                update = self._updates[0]
-                headers = {"Content-Type": "application/json"}
-                if hook.get("secret_token"):
-                    headers["X-Telegram-Bot-Api-Secret-Token"] = str(hook["secret_token"])
-                try:
-                    async with http.post(hook["url"], data=json.dumps(update), headers=headers) as resp:
-                        ok = 200 <= resp.status < 300
-                        error = f"Wrong response from the webhook: {resp.status} {resp.reason}"
-                except (TimeoutError, OSError, ClientError) as exc:
-                    ok, error = False, f"Connection failed: {type(exc).__name__}"
-                if ok:
-                    if self._updates and self._updates[0] is update:
-                        self._updates.popleft()
-                    self.webhook_deliveries += 1
-                    delay = self.webhook_retry_delay
-                else:
-                    hook["last_error_date"] = self._now()
-                    hook["last_error_message"] = error
-                    await asyncio.sleep(delay)
-                    delay = min(delay * 2, 5.0)
-
-    async def m_sendmessage(self, params: dict[str, Any]) -> dict[str, Any]:
-        return await self._send(params, "text", check_text=True)
-
-    async def m_sendlocation(self, params: dict[str, Any]) -> dict[str, Any]:
-        lat, lon = float(params["latitude"]), float(params["longitude"])
-        return await self._send(params, "location", extra={"location": {"latitude": lat, "longitude": lon}})
-
-    async def m_sendvenue(self, params: dict[str, Any]) -> dict[str, Any]:
-        lat, lon = float(params["latitude"]), float(params["longitude"])
-        location = {"latitude": lat, "longitude": lon}
-        venue = {"location": location, "title": str(params["title"]), "address": str(params["address"])}
-        return await self._send(params, "venue", text=venue["title"], extra={"venue": venue, "location": location})
-
-    async def m_senddocument(self, params: dict[str, Any]) -> dict[str, Any]:
-        caption = str(params.get("caption") or "")
-        if len(caption) > MAX_CAPTION:
-            raise ApiError(400, "Bad Request: message caption is too long")
-        name = getattr(params.get("document"), "filename", None) or "document"
-        document = {"file_id": f"doc{time.monotonic_ns()}", "file_unique_id": "u", "file_name": name}
-        return await self._send(params, "document", text=caption, extra={"document": document})
-
-    async def m_sendphoto(self, params: dict[str, Any]) -> dict[str, Any]:
-        photo = [{"file_id": f"ph{time.monotonic_ns()}", "file_unique_id": "p", "width": 90, "height": 90}]
-        return await self._send(params, "photo", text=str(params.get("caption") or ""), extra={"photo": photo})
-
-    async def m_sendchataction(self, params: dict[str, Any]) -> bool:
-        self._chat(params)
-        return True
-
-    async def m_editmessagetext(self, params: dict[str, Any]) -> dict[str, Any]:
-        chat = self._chat(params)
-        entry = chat.by_id.get(int(params.get("message_id") or 0))
-        if entry is None or entry.deleted or entry.direction != "out":
-            raise ApiError(400, "Bad Request: message to edit not found")
-        text, entities = self._text(params)
-        markup = self._markup(params)
-        if text == entry.text and markup == entry.reply_markup:
-            raise ApiError(400, "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message")
-        self._rate(chat)
-        entry.edits.append(entry.text)
-        entry.text, entry.entities, entry.reply_markup = text, entities, markup
-        entry.seq = next(_SEQ)
-        entry.parse_mode = params.get("parse_mode")
-        await self._notify_output()
-        return self._message(chat, entry)
-
-    async def m_editmessagereplymarkup(self, params: dict[str, Any]) -> dict[str, Any]:
-        chat = self._chat(params)
-        entry = chat.by_id.get(int(params.get("message_id") or 0))
-        if entry is None or entry.deleted or entry.direction != "out":
-            raise ApiError(400, "Bad Request: message to edit not found")
-        markup = self._markup(params)
-        if markup == entry.reply_markup:
-            raise ApiError(400, "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message")
-        self._rate(chat)
-        entry.reply_markup = markup
-        entry.seq = next(_SEQ)
-        await self._notify_output()
-        return self._message(chat, entry)
-
-    async def m_deletemessage(self, params: dict[str, Any]) -> bool:
-        chat = self._chat(params)
-        entry = chat.by_id.get(int(params.get("message_id") or 0))
-        if entry is None or entry.deleted:
-            raise ApiError(400, "Bad Request: message to delete not found")
-        entry.deleted = True
-        return True
-
-    async def m_answercallbackquery(self, params: dict[str, Any]) -> bool:
-        query = self._queries.get(str(params.get("callback_query_id")))
-        if query is None or query["answered"]:
-            raise ApiError(400, "Bad Request: query is too old and response timeout expired or query ID is invalid")
-        text = params.get("text")
-        if text is not None and len(str(text)) > 200:
-            raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
-        query.update(answered=True, text=text, show_alert=_truthy(params.get("show_alert")))
-        return True
-
-    async def m_setmycommands(self, params: dict[str, Any]) -> bool:
-        commands = params.get("commands") or []
-        for command in commands:
-            name = str(command.get("command", ""))
-            if not (1 <= len(name) <= 32) or not all(c.islower() or c.isdigit() or c == "_" for c in name):
-                raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
-            if not (1 <= len(str(command.get("description", ""))) <= 256):
-                raise ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
-        self.commands[str(params.get("language_code") or "")] = list(commands)
-        return True
-
-    async def m_getmycommands(self, params: dict[str, Any]) -> list[dict[str, Any]]:
-        return self.commands.get(str(params.get("language_code") or ""), [])
-
-    async def m_deletemycommands(self, params: dict[str, Any]) -> bool:
-        self.commands.pop(str(params.get("language_code") or ""), None)
-        return True
-
-    async def m_setchatmenubutton(self, params: dict[str, Any]) -> bool:
-        return True
-
-    async def m_getchat(self, params: dict[str, Any]) -> dict[str, Any]:
-        chat = self._chat(params)
-        out = chat.as_dict()
-        out["accent_color_id"] = 0
-        out["max_reaction_count"] = 11
-        return out
-
-    async def m_createforumtopic(self, params: dict[str, Any]) -> dict[str, Any]:
-        chat = self._chat(params)
-        if not chat.is_forum:
-            raise ApiError(400, "Bad Request: the chat is not a forum")
-        name = str(params.get("name") or "")
-        if not 1 <= len(name) <= 128:
-            raise ApiError(400, "Bad Request: TOPIC_TITLE_EMPTY" if not name else "Bad Request: TOPIC_TITLE_INVALID")
-        thread_id = chat.new_id()
-        chat.topics[thread_id] = name
-        chat.add(Entry(message_id=thread_id, direction="out", kind="service", text=name, date=self._now(), at=time.monotonic()))
-        return {"message_thread_id": thread_id, "name": name, "icon_color": 7322096}
-
-    # -- simulated input ---------------------------------------------------------------
-    async def user_message(self, user: SimUser, chat: Chat, kind: str, text: str = "",
-                           extra: dict[str, Any] | None = None, thread_id: int | None = None) -> dict[str, Any]:
-        entry = chat.add(Entry(
-            message_id=chat.new_id(), direction="in", kind=kind, text=text, date=self._now(),
-            at=time.monotonic(), sender_id=user.id, thread_id=thread_id, extra=extra or {},
-        ))
-        message: dict[str, Any] = {
-            "message_id": entry.message_id, "date": entry.date, "chat": chat.as_dict(), "from": user.data,
-        }
-        if thread_id:
-            message["message_thread_id"] = thread_id
-            message["is_topic_message"] = True
-        if kind == "text":
-            message["text"] = text
-            if text.startswith("/"):
-                length = len(text.split()[0])
-                message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-        message.update(extra or {})
-        return await self.push_update({"message": message})
-
-    async def press(self, user: SimUser, chat: Chat, entry: Entry, data: str) -> dict[str, Any]:
-        query_id = f"{next(self._query_ids)}{user.id}"
-        self._queries[query_id] = {"answered": False, "data": data, "user": user.id}
-        payload = {
-            "id": query_id,
-            "from": user.data,
-            "message": self._message(chat, entry),
-            "chat_instance": str(chat.id),
-            "data": data,
-        }
-        return await self.push_update({"callback_query": payload})
-
-    def query(self, query_id: str) -> dict[str, Any] | None:
-        return self._queries.get(query_id)
+    async def _file(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return _error(401, "Unauthorized")
+        path = request.match_info["path"]
+        file = self.files.get(path.rsplit("/", 1)[-1])
+        if file is None:
+            return _error(404, "Not Found")
+        return web.Response(body=file["data"] or b"sandbox file",
+                            content_type=file.get("mime") or "application/octet-stream")
 
 
-class SimUser:
-    """A simulated Telegram user talking to the bot in a private chat (and in groups)."""
-
-    def __init__(self, emulator: Emulator, data: dict[str, Any]) -> None:
-        self.emulator = emulator
-        self.data = data
-        self._mark = 0
-
-    @property
-    def id(self) -> int:
-        return int(self.data["id"])
-
-    @property
-    def chat(self) -> Chat:
-        return self.emulator.chats[self.id]
-
-    def _remember(self) -> None:
-        self._mark = current_seq()
-
-    async def send(self, text: str) -> dict[str, Any]:
-        self._remember()
-        return await self.emulator.user_message(self, self.chat, "text", text)
-
-    async def command(self, name: str, *args: str) -> dict[str, Any]:
-        return await self.send(" ".join([f"/{name}", *args]))
-
-    async def open_link(self, payload: str) -> dict[str, Any]:
-        """What Telegram sends when the person opens ``t.me/<bot>?start=<payload>``."""
-        return await self.send(f"/start {payload}")
-
-    async def send_location(self, latitude: float, longitude: float) -> dict[str, Any]:
-        self._remember()
-        return await self.emulator.user_message(
-            self, self.chat, "location", extra={"location": {"latitude": latitude, "longitude": longitude}}
-        )
-
-    async def send_photo(self, caption: str = "") -> dict[str, Any]:
-        self._remember()
-        photo = [{"file_id": f"up{time.monotonic_ns()}", "file_unique_id": "x", "width": 640, "height": 480}]
-        extra: dict[str, Any] = {"photo": photo}
-        if caption:
-            extra["caption"] = caption
-        return await self.emulator.user_message(self, self.chat, "photo", extra=extra)
-
-    async def send_sticker(self) -> dict[str, Any]:
-        self._remember()
-        sticker = {"file_id": "st1", "file_unique_id": "s", "type": "regular", "width": 512, "height": 512,
-                   "is_animated": False, "is_video": False, "emoji": "👍"}
-        return await self.emulator.user_message(self, self.chat, "sticker", extra={"sticker": sticker})
-
-    async def press(self, data: str | None = None, *, text: str | None = None, message: Entry | None = None) -> dict[str, Any]:
-        """Press an inline button, chosen by its data or its label, on ``message`` or else on
-        the newest bot message that has such a button."""
-        candidates = [message] if message is not None else list(reversed(self.emulator.outgoing(self.id)))
-        for entry in candidates:
-            for row in entry.buttons:
-                for button in row:
-                    if "callback_data" not in button:
-                        continue
-                    if (data is not None and button["callback_data"] == data) or (
-                        text is not None and text in button["text"]
-                    ):
-                        self._remember()
-                        return await self.emulator.press(self, self.chat, entry, button["callback_data"])
-        raise AssertionError(f"no button {data or text!r} in the chat of user {self.id}")
-
-    async def press_raw(self, data: str, message: Entry | None = None) -> dict[str, Any]:
-        """Send any callback data, as a forged or stale client would."""
-        entry = message or self.last_message()
-        self._remember()
-        return await self.emulator.press(self, self.chat, entry, data)
-
-    def block(self) -> None:
-        self.chat.blocked = True
-
-    def unblock(self) -> None:
-        self.chat.blocked = False
-
-    async def post_in(self, group: Chat, text: str, thread_id: int | None = None) -> dict[str, Any]:
-        group.members.add(self.id)
-        return await self.emulator.user_message(self, group, "text", text, thread_id=thread_id)
-
-    def inbox(self) -> list[Entry]:
-        return self.emulator.outgoing(self.id)
-
-    def last_message(self) -> Entry:
-        inbox = self.inbox()
-        if not inbox:
-            raise AssertionError(f"user {self.id} has no message from the bot")
-        return inbox[-1]
-
-    async def replies(self, count: int = 1, timeout: float = 5.0,
-                      predicate: Callable[[Entry], bool] | None = None) -> list[Entry]:
-        """The bot's messages sent or edited since this user last did something (waits for
-        ``count``)."""
-        return await self.emulator.wait_for(self.id, count, since_seq=self._mark, timeout=timeout, predicate=predicate)
-
-    async def reply(self, timeout: float = 5.0) -> Entry:
-        return (await self.replies(1, timeout))[-1]
+# -- standalone runner --------------------------------------------------------------------------------
+def _parse_user(spec: str) -> tuple[int, str, str]:
+    parts = spec.split(":")
+    return int(parts[0]), parts[1] if len(parts) > 1 else "User", parts[2] if len(parts) > 2 else "en"
 
 
-# -- request parsing ------------------------------------------------------------------------
-async def _params(request: web.Request) -> dict[str, Any]:
-    params: dict[str, Any] = dict(request.query)
-    if request.method == "POST" and request.can_read_body:
-        ctype = request.content_type
-        if ctype == "application/json":
-            body = await request.json()
-            if isinstance(body, dict):
-                params.update(body)
-        elif ctype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            form = await request.post()
-            for key, value in form.items():
-                params[key] = value if not isinstance(value, str) else value
-    for name in JSON_FIELDS:
-        value = params.get(name)
-        if isinstance(value, str) and value[:1] in "[{":
-            try:
-                params[name] = json.loads(value)
-            except json.JSONDecodeError:
-                raise ApiError(400, f"Bad Request: can't parse {name} JSON object") from None
-    return params
+async def _serve(args: argparse.Namespace) -> None:
+    limits = {"telegram": RateLimits(), "off": RateLimits.off(), "broadcast": RateLimits.paid_broadcast()}[args.limits]
+    emu = Emulator(token=args.token, limits=limits, bot_username=args.username)
+    await emu.start(args.host, args.port)
+    for spec in args.user:
+        user_id, name, language = _parse_user(spec)
+        emu.user(user_id, name, language_code=language)
+    print(f"Bot API emulator: {emu.base_url}  (token {emu.token})\n"
+          f"  simulated users and chats: {emu.url}/sim/state\n  Ctrl+C to stop.", flush=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await emu.stop()
 
 
-def _truthy(value: Any) -> bool:
-    return value in (True, "true", "True", "1", 1)
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bot.sandbox.emulator", description=__doc__.split("\n")[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8081)
+    parser.add_argument("--token", default=DEFAULT_TOKEN)
+    parser.add_argument("--username", default="delegate_assistant_bot")
+    parser.add_argument("--limits", choices=("telegram", "off", "broadcast"), default="telegram")
+    parser.add_argument("--user", action="append", default=[], metavar="ID:NAME[:LANG]",
+                        help="a simulated user to create (repeatable)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve(args))
 
 
-def _error(code: int, description: str, retry_after: int | None = None) -> web.Response:
-    body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
-    if retry_after is not None:
-        body["parameters"] = {"retry_after": retry_after}
-    return web.json_response(body, status=code)
+if __name__ == "__main__":
+    main()
+

@@ -1,0 +1,148 @@
+"""Pending updates and ``getUpdates`` long polling, as Telegram keeps them.
+
+Updates stay until confirmed (a later ``offset``); ``allowed_updates`` is remembered between
+calls and updates of other types are dropped; a second concurrent ``getUpdates`` ends the
+first one with 409 Conflict, as Telegram does. Waiting uses events, never sleeping loops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from bot.sandbox.state import ApiError
+
+#: what Telegram sends when allowed_updates was never given (or given as an empty list)
+DEFAULT_EXCLUDED = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
+CONFLICT_OTHER_POLL = ("Conflict: terminated by other getUpdates request; make sure that only one bot "
+                       "instance is running")
+CONFLICT_WEBHOOK = ("Conflict: can't use getUpdates method while webhook is active; use deleteWebhook "
+                    "to delete the webhook first")
+
+
+def update_type(update: dict[str, Any]) -> str:
+    for key in update:
+        if key != "update_id":
+            return key
+    return ""
+
+
+def update_chat(update: dict[str, Any]) -> int:
+    """The chat an update belongs to (for in-order webhook delivery per chat)."""
+    body = update.get(update_type(update))
+    if isinstance(body, dict):
+        chat = body.get("chat") or (body.get("message") or {}).get("chat")
+        if chat:
+            return int(chat["id"])
+        sender = body.get("from")
+        if sender:
+            return int(sender["id"])
+    return -int(update["update_id"]) - (1 << 52)
+
+
+class UpdateQueue:
+    def __init__(self) -> None:
+        self.pending: OrderedDict[int, dict[str, Any]] = OrderedDict()
+        self._ids = itertools.count(1)
+        self._event = asyncio.Event()
+        self.allowed: frozenset[str] | None = None
+        self._polls = 0
+        self.closing = False
+        self.listeners: list[Callable[[], None]] = []
+
+    def __len__(self) -> int:
+        return len(self.pending)
+
+    def push(self, payload: dict[str, Any]) -> dict[str, Any]:
+        update = {"update_id": next(self._ids), **payload}
+        self.pending[update["update_id"]] = update
+        self.signal()
+        return update
+
+    def signal(self) -> None:
+        """Wake every waiting poll (and the webhook sender)."""
+        self._event.set()
+        self._event = asyncio.Event()
+        for listener in self.listeners:
+            listener()
+
+    def set_allowed(self, value: Iterable[str] | None) -> None:
+        if value is None:
+            return
+        value = frozenset(value)
+        self.allowed = value or None
+
+    def is_allowed(self, update: dict[str, Any]) -> bool:
+        kind = update_type(update)
+        return kind not in DEFAULT_EXCLUDED if self.allowed is None else kind in self.allowed
+
+    def confirm(self, offset: int) -> None:
+        pending = self.pending
+        if offset < 0:
+            while len(pending) > -offset:
+                pending.popitem(last=False)
+            return
+        while pending:
+            first = next(iter(pending))
+            if first >= offset:
+                break
+            pending.popitem(last=False)
+
+    def drop(self, update_id: int) -> None:
+        self.pending.pop(update_id, None)
+
+    def clear(self) -> None:
+        self.pending.clear()
+
+    def take(self, limit: int) -> list[dict[str, Any]]:
+        """The first ``limit`` pending updates the bot wants (others are dropped)."""
+        items: list[dict[str, Any]] = []
+        dropped: list[int] = []
+        for update_id, update in self.pending.items():
+            if self.is_allowed(update):
+                items.append(update)
+                if len(items) >= limit:
+                    break
+            else:
+                dropped.append(update_id)
+        for update_id in dropped:
+            del self.pending[update_id]
+        return items
+
+    async def poll(self, offset: int, limit: int, timeout: float,
+                   blocked: Callable[[], bool]) -> list[dict[str, Any]]:
+        """``getUpdates``: confirm below ``offset``, then return what is there or wait for it."""
+        if offset:
+            self.confirm(offset)
+        self._polls += 1
+        mine = self._polls
+        self.signal()  # an older poll still waiting ends with 409, as at Telegram
+        items = self.take(limit)
+        if items or timeout <= 0:
+            return items
+        deadline = time.monotonic() + timeout
+        while True:
+            event = self._event
+            left = deadline - time.monotonic()
+            if left <= 0 or self.closing:
+                return []
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(event.wait(), left)
+            if self.closing:
+                return []
+            if mine != self._polls:
+                raise ApiError(409, CONFLICT_OTHER_POLL)
+            if blocked():
+                raise ApiError(409, CONFLICT_WEBHOOK)
+            items = self.take(limit)
+            if items:
+                return items
+
+    def close(self) -> None:
+        self.closing = True
+        self.signal()
