@@ -158,7 +158,12 @@ def _schedule(t: Translator, answer: Answer, pack: ContentPack, lang: str) -> st
     if not answer.sessions:
         if answer.time is not None and answer.time.mode in ("now", "next"):
             return t.paragraph(esc(t._("There is nothing more in the programme.")))
-        return t.paragraph(f"<b>{heading}</b>\n" + esc(t._("Nothing is scheduled then.")))
+        lines = [f"<b>{heading}</b>", esc(t._("Nothing is scheduled then."))]
+        day = answer.time.day if answer.time is not None else None
+        if day is not None and not (pack.event.start <= day <= pack.event.end):
+            lines.append(esc(t._("The event runs from {start} to {end}.").format(
+                start=t.date(pack.event.start, fmt="day"), end=t.date(pack.event.end, fmt="day"))))
+        return t.paragraph("\n".join(lines))
     if len(answer.sessions) == 1:
         return t.paragraph(f"<b>{heading}</b>\n\n") + session_card(answer.sessions[0], pack, lang).lstrip("\u200f")
     return schedule_list(answer.sessions, pack, lang, heading)

@@ -4,15 +4,21 @@
 Steps of :meth:`AnswerEngine.ask`:
 
 1. guess the question's language from its script and words (the user's interface
-   language breaks ties: a question may be in another language than the interface);
+   language breaks ties: a question may be in another language than the interface; when
+   Latin-script words leave two languages open, both readings are tried);
 2. find a time expression ("tomorrow morning", "now", "25/10") and take its words out;
 3. analyse the rest like the pack's texts (normalise, stem, segment, correct typos against
    the pack's vocabulary) and add the lexicon's concepts;
 4. score every entry with BM25F over terms and concepts, weigh it by *coverage* (the share
-   of the question's informative words the entry accounts for), add a bonus when the
-   question names an entity (a room, a session, a person) in full, and prefer the kind of
-   entry the question's shape asks for (where → places, when → sessions, call → contacts);
-5. decide: answer, offer close alternatives, list sessions for a time question, or refuse.
+   of the question's informative words the entry accounts for: generic, unknown and
+   verb-shaped words weigh less, matches in an answer's body or through a concept count
+   less than in its own question or name), add a bonus when the question names an entity
+   (a room, a session, a person) in full, and prefer the kind of entry the question's shape
+   asks for (where → places, when → sessions, call → contacts);
+5. confidence = the mean of coverage and *key recall* (how much of one of the entry's own
+   questions or names the question contains, so a long question that tells a story
+   around "I lost my badge" is still recognised); below :data:`THRESHOLD` it refuses;
+6. decide: answer, offer close alternatives, list sessions for a time question, or refuse.
 
 A refusal is the safe outcome: a wrong room or time is worse than "I'm not sure".
 """
@@ -28,25 +34,42 @@ from dataclasses import dataclass, field
 
 from bot.answers.index import BROADER_WEIGHT, CONCEPT_WEIGHT, Entry, Index, entries_of
 from bot.answers.lexicon import Lexicon, load_lexicon
-from bot.answers.normalize import Token, detect_language, is_weak, prepare, tokenize, vocab_key
+from bot.answers.normalize import (
+    Token,
+    detect_language,
+    fold_accents,
+    has_vietnamese_marks,
+    is_weak,
+    preload,
+    prepare,
+    stopwords,
+    tokenize,
+    vocab_key,
+)
 from bot.answers.shape import is_name, looks_generic
 from bot.answers.timeparse import TimeQuery, parse_time
 from bot.answers.typo import Corrector
 from bot.catalog.models import ContentPack, Session
 
 #: below this confidence the engine says it is not sure
-THRESHOLD = 0.6
+THRESHOLD = 0.54
 #: alternatives: other entries at least this close to the best score
 ALTERNATIVE_RATIO = 0.75
 MAX_ALTERNATIVES = 3
 TYPE_BOOST = {
     "where": {"room": 1.3, "venue": 1.3},
+    "route": {"venue": 1.15},
     "when": {"session": 1.3},
     "contact": {"contact": 1.5},
     "who": {"session": 1.1, "contact": 1.2},
     "room-word": {"room": 1.25},
 }
 ENTITY_BONUS = 0.6  # times the name's own weight
+CONTACT_UNASKED = 0.7
+#: a session (for "when") or a place (for "where") within this share of the best score wins
+SHAPE_RATIO = 0.65
+#: shuttle departures and other timetable entries, asked about without a time
+LOGISTICS_UNTIMED = 0.8
 #: a word neither the pack nor the lexicon knows counts this much of an unseen word's weight
 #: (it is as often a filler our stopword lists miss as the topic the pack lacks)
 UNKNOWN_FACTOR = 0.7
@@ -66,6 +89,9 @@ GENERIC_FACTOR = 0.5
 #: a word's weight is its idf to this power (1: plain idf; 0: every word alike)
 IDF_POWER = 0.5
 INTENT_TERM_WEIGHT = 0.3
+MAX_CANDIDATES = 60
+#: blend key recall into the confidence (off: coverage alone)
+KEY_RECALL = True
 _HAS_WORD = re.compile(r"[^\W_]", re.UNICODE)
 
 
@@ -105,6 +131,7 @@ class _Unit:
     concept: bool = False
     foreign: bool = False  # a topic word the pack never mentions
     n_words: int = 0  # how many of ``terms`` are the word's own (the rest are concepts)
+    weak: bool = False  # a generic word ("often", "place")
 
 
 @dataclass
@@ -115,11 +142,13 @@ class _Query:
     terms: dict[str, float]
     intents: set[str]
     schedule_words: int
+    timed: bool = False  # the question has a time expression
 
 
 class AnswerEngine:
     def __init__(self, pack: ContentPack, lexicon: Lexicon | None = None) -> None:
         self.pack = pack
+        preload()
         self.lexicon = lexicon or load_lexicon()
         self.entries: list[Entry] = entries_of(pack)
         self.index = Index(self.entries, self.lexicon)
@@ -137,21 +166,53 @@ class AnswerEngine:
         text = prepare(question or "")
         if not _HAS_WORD.search(text):
             return Answer(question, lang, "empty")
-        candidates = detect_language(text, lang)
         tq = parse_time(text, now, self.tz, self.days)
-        query = self._query(text, candidates[0], tq, question)
-        if not query.units and not query.schedule_words and tq is None:
-            return Answer(question, lang, "empty", question_lang=query.lang)
-        answer = self._decide(question, lang, query, tq, now)
-        answer.question_lang = query.lang
-        return answer
+        best: Answer | None = None
+        for candidate in self._languages(text, lang):
+            query = self._query(text, candidate, tq, question)
+            if not query.units and not query.schedule_words and tq is None:
+                answer = Answer(question, lang, "empty", question_lang=query.lang)
+            else:
+                answer = self._decide(question, lang, query, tq, now)
+                answer.question_lang = query.lang
+            if best is None or _better(answer, best):
+                best = answer
+        assert best is not None
+        return best
+
+    def _languages(self, text: str, hint: str) -> list[str]:
+        """The question's language, or two when Latin-script words leave it open ("badge
+        perdu", "vegetarian lunch" typed by a user whose interface is in Vietnamese): then
+        both readings are tried and the more confident one wins."""
+        ranked = detect_language(text, hint)
+        if ranked[0] not in ("en", "fr", "es", "vi") or has_vietnamese_marks(text):
+            return ranked[:1]
+        words = [fold_accents(w) for w in _WORDS.findall(text)]
+        scores = {}
+        for lang in ("en", "fr", "es", "vi"):
+            stops = stopwords("vi0" if lang == "vi" else lang)
+            vocab = self.index.vocabulary.get(lang, set())
+            lexicon = self.lexicon.vocabulary.get(lang, set())
+            score = 0.0
+            for w in words:
+                if w in stops:
+                    score += 1.0 if lang != "vi" else 0.5
+                elif w in lexicon:
+                    score += 1.0
+                elif w in vocab:
+                    score += 0.6
+            scores[lang] = score + (0.5 if lang == hint else 0.0) + (0.3 if lang == ranked[0] else 0.0)
+        order = sorted(scores, key=lambda k: -scores[k])
+        if scores[order[0]] - scores[order[1]] < 1.0:
+            return order[:2]
+        return order[:1]
 
     def rank(self, question: str, lang: str, now: dt.datetime | None = None, limit: int = 5) -> list[tuple[Match, float]]:
         """The best entries with their confidence (for diagnostics and the benchmark)."""
         now = now or dt.datetime.now(dt.UTC)
         text = prepare(question or "")
         tq = parse_time(text, now, self.tz, self.days)
-        query = self._query(text, detect_language(text, lang)[0], tq)
+        query = self._query(text, self._languages(text, lang)[0], tq, question)
         return [(Match(self.entries[i].type, self.entries[i].id, s), c) for i, s, c in self._score(query)[:limit]]
 
     def entry(self, type_: str, id_: str) -> Entry | None:
@@ -169,6 +230,7 @@ class AnswerEngine:
             if any(tok.start < b and tok.end > a for a, b in spans):
                 tok.stop = True
                 tok.terms = []
+                tok.surface = ""  # consumed by the time expression: no raw "=3" from "11/03"
         tokens = self._repair(tokens, lang)
         hits = self.lexicon.match(tokens, lang)
         intents = {h.concept for h in hits if h.intent}
@@ -197,6 +259,12 @@ class AnswerEngine:
                 terms["@" + b] = max(terms.get("@" + b, 0.0), BROADER_WEIGHT)
 
         for i, tok in enumerate(tokens):
+            if (tok.stop and len(tok.surface) == 1 and ("=" + tok.surface) in self.index.df and cased
+                    and (cased[tok.start : tok.end].isupper() or tok.surface.isdigit())):
+                raw = "=" + tok.surface  # the "B" of "Roundtable Room B"
+                terms[raw] = 1.0
+                units.append(_Unit([raw], self._weight([raw], False), False, False, 1, False))
+                continue
             if tok.stop or not tok.terms and not concept_at.get(i):
                 continue
             concepts = list(dict.fromkeys(concept_at.get(i, [])))
@@ -212,6 +280,10 @@ class AnswerEngine:
             for t in tok.terms:
                 terms[t] = max(terms.get(t, 0.0), 1.0)
             own = list(tok.terms)
+            if (tok.script in ("latin", "cyrillic") and len(tok.surface) > 2 and not tok.toned
+                    and ("=" + tok.surface) in self.index.df):
+                own.append("=" + tok.surface)
+                terms["=" + tok.surface] = 1.0
             if tok.toned:  # a question with tones: its toneless form is no evidence of its own
                 own = [t for t in own if not (t.startswith("v0:") and "_" not in t)]
             unit_terms = own + concepts
@@ -229,13 +301,15 @@ class AnswerEngine:
             elif concepts and all(c[1:] in self.lexicon.weak for c in concepts):
                 weight *= WEAK_CONCEPT_FACTOR
             single_han = tok.script == "han" and len(tok.surface) == 1
-            units.append(_Unit(unit_terms, weight, bool(concepts), unseen and not weak and not single_han, len(own)))
+            generic = weak or single_han or bool(concepts) and all(c[1:] in self.lexicon.weak for c in concepts)
+            units.append(_Unit(unit_terms, weight, bool(concepts), unseen and not weak and not single_han,
+                               len(own), generic))
         for c in dict.fromkeys(loose):
             if not any(c in u.terms for u in units):
                 add_concept(c)
                 weight = self._weight([c], True) * (WEAK_CONCEPT_FACTOR if c[1:] in self.lexicon.weak else 1.0)
                 units.append(_Unit([c], weight, True, c not in self.index.df, 0))
-        return _Query(lang, tokens, units, terms, intents, schedule_words)
+        return _Query(lang, tokens, units, terms, intents, schedule_words, tq is not None)
 
     def _weight(self, unit_terms: list[str], concept: bool) -> float:
         """How much a word of the question matters: rarer in the pack, more telling
@@ -260,7 +334,9 @@ class AnswerEngine:
             if tok.stop or key is None or key not in vocab or tok.script == "digit":
                 out.append(tok)
                 continue
-            if any(t in df for t in tok.terms) or tok.key in known or tok.surface in vocab[key]:
+            if any(t in df for t in tok.terms) or tok.key in known or tok.surface in vocab[key] or any(
+                t[2:] in known for t in tok.terms if t.startswith("a:")
+            ):
                 out.append(tok)
                 continue
             # joined in the question, split in the pack
@@ -302,6 +378,13 @@ class AnswerEngine:
                 return [tok]
         return None
 
+    def warm_up(self) -> None:
+        """Build the typo tables now rather than on the first question that needs one (a
+        few tens of milliseconds per language): call it after a (re)load, off the request path."""
+        for key in self.index.vocabulary:
+            if key != "vi":
+                self._corrector(key)
+
     def _corrector(self, key: str) -> Corrector:
         found = self._correctors.get(key)
         if found is None:
@@ -330,7 +413,10 @@ class AnswerEngine:
         out = []
         terms_of = self.index.terms_of
         key_terms_of = self.index.key_terms_of
-        for i, s in raw.items():
+        # coverage only for the best candidates by BM25: weighting by coverage (0.3 to 1)
+        # cannot lift an entry from beyond them to the top
+        candidates = sorted(raw.items(), key=lambda kv: -kv[1])[:MAX_CANDIDATES]
+        for i, s in candidates:
             have, key = terms_of[i], key_terms_of[i]
             covered = 0.0
             for u in q.units:
@@ -351,10 +437,39 @@ class AnswerEngine:
             boost = 1.0
             for intent in q.intents:
                 boost = max(boost, TYPE_BOOST.get(intent, {}).get(e.type, 1.0))
+            if e.type == "contact" and not q.intents & {"contact", "who"} and not (
+                "@phone-number" in q.terms or "@email" in q.terms or i in bonus
+            ):
+                boost *= CONTACT_UNASKED  # a contact card answers "whom to call", not "how"
+            elif e.type == "session" and e.obj.kind == "logistics" and not q.timed:
+                boost *= LOGISTICS_UNTIMED
             score = (s + bonus.get(i, 0.0)) * (0.3 + 0.7 * coverage) * boost
             out.append((i, score, coverage))
         out.sort(key=lambda x: -x[1])
-        return out
+        # confidence: how much of the question the entry accounts for, averaged with how
+        # much of one of the entry's own key texts the question contains (a long question
+        # that tells a story around "I lost my badge" still contains that question)
+        # (entries named by their key text only: a venue asked about its address has a
+        # low key recall but is fully covered)
+        qset = set(q.terms)
+        ranked = []
+        for k, (i, score, coverage) in enumerate(out):
+            if not KEY_RECALL:
+                ranked.append((i, score, coverage))
+                continue
+            blend = (coverage + self._key_recall(i, qset)) / 2 if k < 12 else coverage / 2
+            if self.entries[i].type != "faq" and coverage >= 0.7:
+                blend = max(blend, coverage)
+            ranked.append((i, score, blend))
+        return ranked
+
+    def _key_recall(self, i: int, qset: set[str]) -> float:
+        best = 0.0
+        for weights, total in self.index.key_weights(i):
+            got = sum(w for t, w in weights.items() if t in qset)
+            if got > best * total:
+                best = got / total
+        return best
 
     def _entity_bonus(self, qterms: set[str]) -> dict[int, float]:
         seen: dict[int, int] = defaultdict(int)
@@ -379,7 +494,46 @@ class AnswerEngine:
         if not confident:
             return Answer(question, lang, "unknown", alternatives=self._alternatives(ranked, 0, loose=True),
                           confidence=best[2] if best else 0.0)
+        ranked = self._prefer_shape(q, ranked)
+        moved = self._place_of_session(q, ranked)
+        if moved is not None:
+            return _moved_answer(question, lang, moved)
         return self._entry_answer(question, lang, ranked, 0)
+
+    def _prefer_shape(self, q: _Query, ranked):
+        """"When is the gala dinner?" is answered by the session, "where is the medical
+        post?" by the room, even when an FAQ about them scores a little higher."""
+        wanted = set()
+        if "when" in q.intents:
+            wanted.add("session")
+        if "where" in q.intents and "route" not in q.intents:
+            wanted.update(("room", "venue"))
+        if "contact" in q.intents:
+            wanted.add("contact")
+        if not wanted or self.entries[ranked[0][0]].type in wanted:
+            return ranked
+        top, top_conf = ranked[0][1], ranked[0][2]
+        for k, (i, score, conf) in enumerate(ranked[1:4], 1):
+            e = self.entries[i]
+            # only when it accounts for the question as well as the FAQ does ("how early
+            # should I arrive for the opening?" stays with the FAQ about arriving)
+            if e.type in wanted and score >= SHAPE_RATIO * top and conf >= max(THRESHOLD, top_conf):
+                if e.type == "session" and e.obj.kind == "logistics" and not q.timed:
+                    continue
+                return [ranked[k], *ranked[:k], *ranked[k + 1 :]]
+        return ranked
+
+    def _place_of_session(self, q: _Query, ranked):
+        """"What is the address of the gala dinner?": the venue's card, not the session's."""
+        i, _, conf = ranked[0]
+        e = self.entries[i]
+        if e.type != "session" or "@address" not in q.terms:
+            return None
+        found = self.pack.place(e.obj.room)
+        if found is None or found[1].address is None:
+            return None
+        venue = found[1]
+        return Match("venue", venue.id, _squash(ranked[0][1], conf)), conf
 
     def _entry_answer(self, question: str, lang: str, ranked, pos: int) -> Answer:
         i, score, conf = ranked[pos]
@@ -412,6 +566,7 @@ class AnswerEngine:
             tq.start, tq.end = start, start + dt.timedelta(days=1)
         listed, note = self.sessions_for(tq, now)
         if confident:
+            ranked = self._prefer_shape(q, ranked)
             i, score, conf = ranked[0]
             e = self.entries[i]
             if e.type in ("faq", "contact") or (e.type == "venue" and not _in_place(listed, self.pack, e.id)):
@@ -428,9 +583,12 @@ class AnswerEngine:
                 top = max(chosen, key=lambda s: (scores[s.id], -s.start.timestamp()))
                 return self._schedule(question, lang, tq, chosen, note, conf, first=top)
             return self._entry_answer(question, lang, ranked, 0)
-        # no confident topic: a plain time question, unless it also names something the
-        # pack knows nothing about ("who won the match last night?")
-        if any(u.foreign for u in q.units):
+        # no confident topic: a plain time question, unless it also names a topic — one the
+        # pack knows nothing about ("who won the match last night?") or one it knows but
+        # not well enough ("a place to store my luggage on the last day")
+        topical = [u for u in q.units if not u.weak]
+        best_is_session = bool(ranked) and self.entries[ranked[0][0]].type == "session"
+        if any(u.foreign for u in q.units) or (topical and not best_is_session):
             best = ranked[0] if ranked else None
             return Answer(question, lang, "unknown", alternatives=self._alternatives(ranked, 0, loose=True) if best else [],
                           time=tq, confidence=best[2] if best else 0.0)
@@ -439,17 +597,22 @@ class AnswerEngine:
     def _schedule(self, question, lang, tq, listed: list[Session], note, conf, first: Session | None = None) -> Answer:
         answer = Answer(question, lang, "schedule", sessions=listed, time=tq, confidence=conf, note=note)
         if listed:
-            first = first or listed[0]
+            # the session the question is about: the first of the programme proper, not the
+            # shuttle or the all-day exhibition that happen to start earlier
+            first = first or min(listed, key=lambda x: (_rank(x), listed.index(x)))
             answer.match = Match("session", first.id, round(min(1.0, conf), 3))
         return answer
 
     def sessions_for(self, tq: TimeQuery, now: dt.datetime) -> tuple[list[Session], str | None]:
         """The sessions a time question asks for (and a note when "now" finds nothing)."""
         if tq.mode == "now":
-            running = [s for s in self.sessions if s.start <= now < s.end]
-            if running:
+            running = sorted((s for s in self.sessions if s.start <= now < s.end), key=_rank)
+            if any(_rank(s) < 2 for s in running):
                 return running, None
-            return self._next(now), "nothing-now"
+            upcoming = self._next(now)
+            if running and (not upcoming or upcoming[0].start - now > dt.timedelta(minutes=30)):
+                return running, None  # only logistics on now, and nothing else soon
+            return upcoming, "nothing-now"
         if tq.mode == "next":
             return self._next(now), None
         assert tq.start is not None and tq.end is not None
@@ -464,11 +627,12 @@ class AnswerEngine:
         return listed, None
 
     def _next(self, now: dt.datetime) -> list[Session]:
+        """The sessions that start next (all that start at that moment)."""
         upcoming = [s for s in self.sessions if s.start > now]
         if not upcoming:
             return []
         first = upcoming[0].start
-        return [s for s in upcoming if s.start == first]
+        return sorted((s for s in upcoming if s.start == first), key=_rank)
 
     def _default_day(self, now: dt.datetime) -> dt.date:
         today = now.astimezone(self.tz).date()
@@ -476,6 +640,27 @@ class AnswerEngine:
             return today
         later = [d for d in self.days if d > today]
         return later[0] if later else self.days[-1]
+
+
+_WORDS = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+def _moved_answer(question: str, lang: str, moved: tuple[Match, float]) -> Answer:
+    match, conf = moved
+    return Answer(question, lang, match.type, match, confidence=conf)
+
+
+def _rank(session: Session) -> int:
+    """0: the programme proper; 1: exhibitions (open all day); 2: logistics (shuttles)."""
+    return {"logistics": 2, "exhibition": 1}.get(session.kind, 0)
+
+
+def _better(a: Answer, b: Answer) -> bool:
+    """Whether a second reading of a question (in another language) beats the first: only
+    when it answers where the first could not, or is clearly more confident."""
+    if (a.match is None) != (b.match is None):
+        return a.match is not None
+    return a.confidence > b.confidence + 0.15
 
 
 def _squash(score: float, conf: float) -> float:

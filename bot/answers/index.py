@@ -92,7 +92,7 @@ def analysed(text: str, lang: str, lexicon: Lexicon) -> Analysed:
             if vk and not tok.stop:
                 surfaces.append((vk, tok.surface))
         found = Analysed(tuple(terms), tuple(surfaces))
-    if len(_CACHE) > 200_000:
+    if len(_CACHE) > 60_000:
         _CACHE.clear()
     _CACHE[key] = found
     return found
@@ -104,11 +104,9 @@ def _analysed_fast(text: str, lang: str, lexicon: Lexicon) -> Analysed | None:
         return None
     terms = [t for ts in s.terms for t in ts]
     broader = lexicon.broader
-    for hit in lexicon.match_seq(s.keys, s.stops, s.scripts, s.toned, lang):
-        if hit.intent:
-            continue
-        terms.append("@" + hit.concept)
-        terms.extend("@" + b for b in broader.get(hit.concept, ()))
+    for cid in lexicon.concepts_seq(s.keys, s.stops, s.scripts, s.toned, lang):
+        terms.append("@" + cid)
+        terms.extend("@" + b for b in broader.get(cid, ()))
     latin = lang if lang in LATIN_LANGS else "en"
     vocab = {"latin": latin, "cyrillic": "ru", "arabic": "ar"}
     surfaces = tuple(
@@ -185,9 +183,27 @@ def entries_of(pack: ContentPack) -> list[Entry]:
         e.key_texts.extend(_texts(c.role, langs))
         for t in (c.location, c.hours):
             e.body_texts.extend(_texts(t, langs))
+        if c.phone:
+            e.field_concepts.append("phone-number")
+        if c.email:
+            e.field_concepts.append("email")
+        if c.hours:
+            e.field_concepts.append("opening-hours")
         e.body_texts.extend((tag.replace("-", " "), "en") for tag in c.tags)
         entries.append(e)
     return entries
+
+
+def raw_terms(text: str, lang: str) -> list[str]:
+    """"=word" terms: the unstemmed, folded words of a name ("waly" stays "waly" whether a
+    question is read as English or Spanish), single letters and numbers included."""
+    out = []
+    for tok in tokenize(text, lang):
+        if tok.script not in ("latin", "cyrillic", "digit"):
+            continue
+        if len(tok.surface) == 1 or (not tok.stop and len(tok.surface) > 2):
+            out.append("=" + tok.surface)  # "Room B": the letter tells the rooms apart
+    return out
 
 
 def _place_concepts(address: Any, accessibility: Any, geo: Any) -> list[str]:
@@ -212,11 +228,18 @@ class Index:
         body_tf: list[Counter[str]] = []
         self.terms_of: list[set[str]] = []
         self.key_terms_of: list[set[str]] = []
+        #: per entry, the term set of each of its key texts (each FAQ question, each name)
+        self.key_texts_of: list[list[frozenset[str]]] = []
+        #: the same with each term's weight and the text's total (for key recall; on demand)
+        self._key_weights: dict[int, list[tuple[dict[str, float], float]]] = {}
         self.surface_freq: dict[str, Counter[str]] = defaultdict(Counter)  # language -> word -> n
         self.name_terms: list[tuple[int, frozenset[str]]] = []
         for i, e in enumerate(entries):
             k = self._field(e.key_texts)
             b = self._field(e.body_texts)
+            for text, lang in e.names:  # names also as written: stemmers treat names apart
+                if lang != "vi":
+                    k.update(raw_terms(text, lang))
             for cid in e.field_concepts:
                 k["@" + cid] += 1
             for cid in e.extra_concepts:
@@ -225,6 +248,9 @@ class Index:
             body_tf.append(b)
             self.terms_of.append(set(k) | set(b))
             self.key_terms_of.append(set(k))
+            self.key_texts_of.append(
+                list(dict.fromkeys(frozenset(analysed(t, lang, lexicon).terms) for t, lang in e.key_texts))
+            )
             for text, lang in e.names:
                 terms = frozenset(t for t in analysed(text, lang, lexicon).terms
                                   if not t.startswith(("v:", "@")))
@@ -233,20 +259,23 @@ class Index:
         self.df: Counter[str] = Counter()
         for terms in self.terms_of:
             self.df.update(terms)
-        #: terms that name what some entry *is* (FAQ questions, titles, names)
-        self.key_vocabulary: set[str] = set().union(*self.key_terms_of) if self.key_terms_of else set()
         self.n = n
         self.idf_unseen = math.log(1 + (n + 0.5) / 0.5)
+        self._idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in self.df.items()}
+        #: terms that name what some entry *is* (FAQ questions, titles, names)
+        self.key_vocabulary: set[str] = set().union(*self.key_terms_of) if self.key_terms_of else set()
         avg_k = sum(sum(c.values()) for c in key_tf) / max(n, 1) or 1.0
         avg_b = sum(sum(c.values()) for c in body_tf) / max(n, 1) or 1.0
         postings: dict[str, dict[int, float]] = defaultdict(dict)
+        idf = self._idf
+        k1p = K1 + 1
         for i in range(n):
             for tf_map, avg, b, weight in ((key_tf[i], avg_k, B_KEY, KEY_WEIGHT), (body_tf[i], avg_b, B_BODY, BODY_WEIGHT)):
-                length = sum(tf_map.values())
-                norm = K1 * (1 - b + b * length / avg)
+                norm = K1 * (1 - b + b * sum(tf_map.values()) / avg)
+                scale = weight * k1p
                 for term, tf in tf_map.items():
-                    w = weight * self.idf(term) * tf * (K1 + 1) / (tf + norm)
-                    postings[term][i] = postings[term].get(i, 0.0) + w
+                    row = postings[term]
+                    row[i] = row.get(i, 0.0) + scale * idf[term] * tf / (tf + norm)
         self.postings = {t: list(d.items()) for t, d in postings.items()}
         self.name_index: dict[str, list[int]] = defaultdict(list)
         for j, (_, terms) in enumerate(self.name_terms):
@@ -265,6 +294,18 @@ class Index:
                 self.surface_freq[key][word] += 1
         return tf
 
+    def key_weights(self, i: int) -> list[tuple[dict[str, float], float]]:
+        found = self._key_weights.get(i)
+        if found is None:
+            found = []
+            for terms in self.key_texts_of[i]:
+                w = {t: self.idf(t) ** 0.5 for t in terms}
+                found.append((w, sum(w.values()) or 1.0))
+            self._key_weights[i] = found
+        return found
+
     def idf(self, term: str) -> float:
-        df = self.df.get(term, 0)
-        return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
+        found = self._idf.get(term)
+        if found is None:
+            return self.idf_unseen
+        return found

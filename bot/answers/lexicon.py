@@ -70,11 +70,32 @@ class Lexicon:
         # one table per reading language: its Latin phrases plus the Arabic and Cyrillic ones
         # (their keys cannot collide), so a token needs a single lookup
         self._merged: dict[str, dict] = {}
+        self._merged_concepts: dict[str, dict] = {}  # the same without intents (index texts)
         for lang in ("en", "fr", "es", "vi"):
             merged: dict = {}
             for part in (self._phrases.get("ar", {}), self._phrases.get("ru", {}), self._phrases.get(lang, {})):
                 merged.update(part)
             self._merged[lang] = merged
+            concepts_only = {}
+            for key, items in merged.items():
+                kept = [item for item in items if not item[2]]
+                if kept:
+                    concepts_only[key] = kept
+            self._merged_concepts[lang] = concepts_only
+        # the index's fastest path: one-word concept phrases as a plain mapping
+        self._single: dict[str, dict[str, tuple[str, ...]]] = {}
+        self._multi: dict[str, dict[str, list[tuple]]] = {}
+        for lang, table in self._merged_concepts.items():
+            single: dict[str, tuple[str, ...]] = {}
+            multi: dict[str, list[tuple]] = {}
+            for key, items in table.items():
+                for item in items:
+                    if len(item[0]) == 1 and not key.startswith(("~", "!")):
+                        single[key] = (*single.get(key, ()), *item[1])
+                    else:
+                        multi.setdefault(key, []).append(item)
+            self._single[lang] = single
+            self._multi[lang] = multi
 
     def _add(self, staging, phrase: str, lang: str, cid: str, intent: bool) -> None:
         if lang == "zh" and not phrase.isascii():
@@ -95,7 +116,12 @@ class Lexicon:
             # ("lịch sự" polite is not "lịch sử" history)
             toned = tuple(t.toned or t.surface for t in tokens)
             if len(keys) == 1 and fold_accents(prepare(phrase)) != prepare(phrase):
-                keys = ("~" + prepare(phrase).strip(),)  # one toned syllable: exact tones
+                # one toned syllable: exact tones; without tones only for questions typed
+                # entirely without them ("phien tiep theo")
+                bare = ("!" + keys[0],)
+                stops = tuple(t.stop for t in tokens)
+                staging.setdefault(target, {}).setdefault((bare, toned, stops), set()).add((cid, intent))
+                keys = ("~" + prepare(phrase).strip(),)
         for t in tokens:
             key = vocab_key(t, lang)
             self.known_keys.add(t.key)
@@ -112,24 +138,28 @@ class Lexicon:
         hits = self.match_seq(
             [t.key for t in tokens], [t.stop for t in tokens], [t.script for t in tokens],
             [t.toned for t in tokens], lang,
+            toneless=lang == "vi" and not any(t.toned for t in tokens),
         )
         if any(t.script == "han" for t in tokens):
             hits.extend(self._match_han(tokens))
         return hits
 
     def match_seq(self, keys: list[str], stops: list[bool], scripts: list[str], toned: list[str],
-                  lang: str) -> list[Hit]:
+                  lang: str, intents: bool = True, toneless: bool = False) -> list[Hit]:
         """:meth:`match` on parallel lists (no Chinese): the index's fast path."""
-        table = self._merged.get(lang) or self._merged["en"]
+        tables = self._merged if intents else self._merged_concepts
+        table = tables.get(lang) or tables["en"]
         n_tokens = len(keys)
         hits: list[Hit] = []
         cands = [i for i, k in enumerate(keys) if k in table]
         if lang == "vi":
-            cands = sorted(set(cands) | {i for i, tn in enumerate(toned) if tn and "~" + tn in table})
+            cands = sorted(set(cands) | {i for i, tn in enumerate(toned) if tn and "~" + tn in table}
+                           | ({i for i, k in enumerate(keys) if "!" + k in table} if toneless else set()))
         covered_until = -1  # end of the last phrase that spans two or more content words
         for i in cands:
             key = keys[i]
-            for first in (key, "~" + toned[i]) if toned[i] else (key,):
+            firsts = (key, "~" + toned[i]) if toned[i] else ((key, "!" + key) if toneless else (key,))
+            for first in firsts:
                 for seq_keys, ids, intent, phrase_toned, phrase_stops in table.get(first, ()):
                     n = len(seq_keys)
                     if n > 1 and (i + n > n_tokens or tuple(keys[i : i + n]) != seq_keys):
@@ -155,6 +185,37 @@ class Lexicon:
                 if script == "cyrillic" and not stops[i] and keys[i] not in table:
                     hits.extend(Hit(cid, i, i) for cid in self._prefix(script, ru, keys[i]))
         return hits
+
+    def concepts_seq(self, keys: list[str], stops: list[bool], scripts: list[str], toned: list[str],
+                     lang: str) -> list[str]:
+        """The concept ids in a text (no intents, no positions): what the index needs.
+
+        Same rules as :meth:`match_seq`, arranged for speed: most hits are one-word phrases."""
+        if lang == "vi" or "cyrillic" in scripts:
+            return [h.concept for h in self.match_seq(keys, stops, scripts, toned, lang, intents=False)]
+        single = self._single.get(lang) or self._single["en"]
+        multi = self._multi.get(lang) or self._multi["en"]
+        out: list[str] = []
+        covered_until = -1
+        n_tokens = len(keys)
+        for i in [i for i, k in enumerate(keys) if k in multi or k in single]:
+            key = keys[i]
+            items = multi.get(key)
+            if items:
+                for seq_keys, ids, _intent, _toned, phrase_stops in items:
+                    n = len(seq_keys)
+                    if i + n > n_tokens or tuple(keys[i : i + n]) != seq_keys:
+                        continue
+                    last = i + n - 1
+                    if last <= covered_until or any(stops[i + j] and not phrase_stops[j] for j in range(n)):
+                        continue
+                    out.extend(ids)
+                    if stops[i : last + 1].count(False) >= 2:
+                        covered_until = last
+            ids = single.get(key)
+            if ids and i > covered_until and not stops[i]:
+                out.extend(ids)
+        return out
 
     def _prefix(self, script: str, table, key: str) -> tuple[str, ...]:
         """A derived form the stemmer does not reduce ("халяльная" -> "халяль"): a one-word

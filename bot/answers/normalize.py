@@ -89,6 +89,8 @@ def fold_accents(text: str) -> str:
 
 
 def fold_arabic(text: str) -> str:
+    # the accusative ending -اً (طبيباً, تقريباً) is not part of the word
+    text = text.replace("اً", "").replace("ًا", "")
     return _AR_DIACRITICS.sub("", text).translate(_AR_FOLD)
 
 
@@ -111,7 +113,7 @@ def _arabic_stems(word: str) -> tuple[str, ...]:
         if stem.startswith(prefix) and len(stem) - len(prefix) >= 2:
             return (_arabic_suffixes(stem[len(prefix) :]),)
     readings = [_arabic_suffixes(word)]
-    if word.startswith("و") and len(word) >= 5:  # "and ..." or a root و (وفدنا "our delegation")
+    if word.startswith("و") and len(word) >= 4:  # "and ..." or a root و (وفدنا "our delegation")
         rest = word[1:]
         for prefix in _AR_PREFIXES:
             if rest.startswith(prefix) and len(rest) - len(prefix) >= 2:
@@ -119,6 +121,8 @@ def _arabic_stems(word: str) -> tuple[str, ...]:
                 break
         conj = _arabic_suffixes(rest)
         readings = [conj, readings[0]] if len(word) >= 6 else [readings[0], conj]
+        if len(word) == 4:
+            readings = [readings[0], rest]  # ومقر: "and headquarters" as a second reading
     elif word[:1] in ("ب", "ل") and len(word) >= 5:  # a preposition or a root letter
         readings.append(_arabic_suffixes(word[1:]))
     return tuple(dict.fromkeys(readings))
@@ -144,6 +148,10 @@ def prepare(text: str) -> str:
     """NFKC + casefold + the punctuation that glues words together."""
     text = unicodedata.normalize("NFKC", text or "")[:MAX_CHARS].casefold()
     text = text.replace("’", "'").replace("`", "'")
+    if _ARABIC_RE.search(text):
+        # Arabic marks are not word characters: left in, they would cut words in pieces
+        # (تُسلَّم -> ت سل م); the accusative ending -اً is not part of the word either
+        text = _AR_DIACRITICS.sub("", text.replace("اً", "").replace("ًا", ""))
     text = re.sub(r"(?<=\w)[-‐‑–](?=\w)", "-", text)
     return text
 
@@ -220,6 +228,12 @@ def _weak() -> dict[str, frozenset[str]]:
     return out
 
 
+def preload() -> None:
+    """Load the word lists now, not on the first question."""
+    _stopwords()
+    _weak()
+
+
 def is_weak(tok: Token, lang: str) -> bool:
     """A generic word: counts little towards what a question is about."""
     table = _weak()
@@ -267,7 +281,8 @@ def _word(word: str, lang: str) -> tuple[str, str, tuple[str, ...], bool, str, s
     script = script_of(word)
     if script == "arabic":
         folded = fold_arabic(word)
-        stop = folded in stopwords("ar")
+        stops = stopwords("ar")
+        stop = folded in stops or (folded[:1] in ("و", "ف") and folded[1:] in stops)
         stems = _arabic_stems(folded) if folded else ("",)
         key = stems[0]
         terms = () if stop or not key else tuple(dict.fromkeys(f"a:{x}" for x in stems if x))
@@ -344,17 +359,15 @@ def scan(text: str, lang: str) -> Scan | None:
         text = _ELISION_RE.sub(r"\1 ", text)
     wl = lang if lang in LATIN_LANGS else "en"
     infos = [info for info in (_word(w, wl) for w in _WORD_RE.findall(text)) if info[0]]
-    terms = [info[2] for info in infos]
-    keys = [info[1] for info in infos]
-    stops = [info[3] for info in infos]
-    scripts = [info[4] for info in infos]
+    if not infos:
+        return Scan([], [], [], [], [], [])
+    surfaces, keys, terms, stops, scripts, toned = (list(x) for x in zip(*infos, strict=True))
     if lang == "vi":
         terms = [list(t) for t in terms]
         for i in range(len(infos) - 1):
             if scripts[i] == scripts[i + 1] == "latin" and not (stops[i] and stops[i + 1]):
                 (terms[i] if not stops[i] else terms[i + 1]).append(f"v0:{keys[i]}_{keys[i + 1]}")
-        terms = [tuple(t) for t in terms]
-    return Scan(keys, terms, stops, scripts, [info[5] for info in infos], [info[0] for info in infos])
+    return Scan(keys, terms, stops, scripts, toned, surfaces)
 
 
 def _han_tokens(run: str, offset: int) -> list[Token]:

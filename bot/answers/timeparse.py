@@ -63,7 +63,7 @@ _SPECS: list[tuple[str, str]] = [
     ("后天", "day:2"),
     (_w("yesterday", "hier", "ayer", "вчера", "امس", "البارحه", "hom qua"), "day:-1"),
     ("昨天", "day:-1"),
-    (_w("tomorrow", "tmrw", "tmr", "demain", "manana", "завтра", "завтрашн\\w*", "غدا", "الغد", "بكره", "بكرا", "ngay mai"), "day:1"),
+    (_w("tomorrow", "tmrw", "tmr", "demain", "manana", "завтра", "завтрашн\\w*", "غدا", "الغد", "يوم غد", "غد", "بكره", "بكرا", "ngay mai"), "day:1"),
     ("明天|明日", "day:1"),
     (_w("today", "todays", "aujourd'hui", "aujourd hui", "aujourdhui", "auj", "hoy", "сегодня", "сегодняшн\\w*", "اليوم", "hom nay", "ngay hom nay"), "day:0"),
     ("今天|今日", "day:0"),
@@ -276,10 +276,10 @@ def parse_time(
         elif meaning.startswith("wd:"):
             day = _weekday(int(meaning[3:]), today, days)
     spans = [(index[a], index[b - 1] + 1) for a, b in taken if b > a] + toned_spans
+    if "next" in meanings and day in (None, today) and part is None and clock is None:
+        return TimeQuery("next", spans=spans)  # "what's next now?" asks for the next
     if "now" in meanings and day in (None, today) and clock is None:
         return TimeQuery("now", spans=spans)
-    if "next" in meanings and day in (None, today) and part is None and clock is None:
-        return TimeQuery("next", spans=spans)
     if day is None:
         day = _default_day(today, days)
     if clock is not None:

@@ -1,0 +1,1 @@
+"""Question-answering benchmark: our engine against a BM25 baseline (``python -m bench.qa``)."""

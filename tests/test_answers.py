@@ -1,0 +1,299 @@
+"""The answer engine on the small qa-mini pack (tests/data/packs/qa-mini): paraphrases in
+several languages, typos, time questions against a simulated clock, refusals, alternatives
+and bad input."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.answers import Answer, AnswerEngine, Match
+from bot.answers.cli import ask_command
+from bot.answers.compose import compose, plain
+from bot.answers.normalize import detect_language, fold_arabic, tokenize
+from bot.answers.timeparse import parse_time
+from bot.catalog.loader import load_pack
+from bot.clock import SimulatedClock
+
+ROOT = Path(__file__).resolve().parent.parent
+MINI = ROOT / "tests" / "data" / "packs" / "qa-mini"
+
+
+@pytest.fixture(scope="module")
+def pack():
+    return load_pack(MINI)
+
+
+@pytest.fixture(scope="module")
+def engine(pack):
+    return AnswerEngine(pack)
+
+
+@pytest.fixture
+def clock(pack):
+    # the first morning of the summit, during the plenary (10:30–13:00, Africa/Nairobi)
+    return SimulatedClock(dt.datetime(2026, 3, 10, 11, 0, tzinfo=pack.tz))
+
+
+def _hit(answer: Answer) -> tuple[str, str] | None:
+    return (answer.match.type, answer.match.id) if answer.match else None
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "expected"),
+    [
+        ("I just landed, how do I reach my hotel?", "en", {("faq", "airport-transfer")}),
+        ("je viens d'atterrir, comment rejoindre mon hôtel ?", "fr", {("faq", "airport-transfer")}),
+        ("acabo de aterrizar, ¿cómo llego al hotel?", "es", {("faq", "airport-transfer")}),
+        ("прилетел в аэропорт, как добраться до отеля?", "ru", {("faq", "airport-transfer")}),
+        ("وصلت إلى المطار، كيف أذهب إلى الفندق؟", "ar", {("faq", "airport-transfer")}),
+        ("我刚下飞机，怎么去酒店？", "zh", {("faq", "airport-transfer")}),
+        ("tôi vừa xuống máy bay, về khách sạn thế nào?", "vi", {("faq", "airport-transfer")}),
+        ("internet access code", "en", {("faq", "wifi")}),
+        ("пароль вайфай", "ru", {("faq", "wifi")}),
+        ("what should I wear", "en", {("faq", "dress-code")}),
+        ("¿hay cajero automático?", "es", {("faq", "money")}),
+        ("где курилка", "ru", {("faq", "smoking")}),
+        ("有清真餐吗", "zh", {("faq", "meals")}),
+        ("أين المصلى؟", "ar", {("room", "prayer-room"), ("faq", "prayer")}),
+        ("where is the Amboseli room", "en", {("room", "amboseli-room")}),
+        ("phone number of the transport desk", "en", {("contact", "transport-desk")}),
+        ("when is the roundtable on insurance", "en", {("session", "roundtable-insurance")}),
+    ],
+)
+def test_paraphrases_in_seven_languages(engine, clock, question, lang, expected):
+    assert _hit(engine.ask(question, lang, clock.now())) in expected
+
+
+def test_question_in_another_language_than_the_interface(engine, clock):
+    answer = engine.ask("Где можно обменять деньги?", "en", clock.now())
+    assert _hit(answer) == ("faq", "money")
+    assert answer.question_lang == "ru"
+    assert answer.lang == "en"
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "expected"),
+    [
+        ("wifi pasword", "en", ("faq", "wifi")),
+        ("were is the amboseli rooom", "en", ("room", "amboseli-room")),
+        ("wher can I smoek", "en", ("faq", "smoking")),
+        ("aeroport hotel transfert", "fr", ("faq", "airport-transfer")),  # no accents
+        ("mat khau wifi", "vi", ("faq", "wifi")),  # Vietnamese without tones
+        ("مطار الفندق", "ar", ("faq", "airport-transfer")),
+    ],
+)
+def test_typos_and_missing_accents(engine, clock, question, lang, expected):
+    assert _hit(engine.ask(question, lang, clock.now())) == expected
+
+
+def test_now_and_next(engine, clock):
+    now = engine.ask("what is on now?", "en", clock.now())
+    assert now.kind == "schedule"
+    assert [s.id for s in now.sessions] == ["plenary-1"]
+    assert _hit(now) == ("session", "plenary-1")
+    nxt = engine.ask("¿qué sigue?", "es", clock.now())
+    assert {s.id for s in nxt.sessions} == {"roundtable-adaptation", "youth-side-event"}
+    assert nxt.match is not None and nxt.match.type == "session"
+
+
+def test_the_clock_moves_the_answer(engine, clock):
+    clock.advance(dt.timedelta(hours=3, minutes=30))  # 14:30: two parallel sessions
+    ids = {s.id for s in engine.ask("что сейчас идёт?", "ru", clock.now()).sessions}
+    assert ids == {"roundtable-adaptation", "youth-side-event"}
+    clock.set(dt.datetime(2026, 3, 10, 13, 30, tzinfo=clock.now().tzinfo))  # lunch: nothing on
+    answer = engine.ask("现在有什么", "zh", clock.now())
+    assert answer.note == "nothing-now"
+    assert {s.id for s in answer.sessions} == {"roundtable-adaptation", "youth-side-event"}
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "expected"),
+    [
+        ("anything on tomorrow morning?", "en", ["high-level-finance", "roundtable-insurance"]),
+        ("¿Qué hay mañana por la mañana?", "es", ["high-level-finance", "roundtable-insurance"]),
+        ("programme de demain après-midi", "fr", ["closing"]),
+        ("ماذا يوجد غدا صباحا؟", "ar", ["high-level-finance", "roundtable-insurance"]),
+        ("明天上午有什么安排", "zh", ["high-level-finance", "roundtable-insurance"]),
+        ("sáng mai có gì", "vi", ["high-level-finance", "roundtable-insurance"]),
+        ("what's on 11 March?", "en", ["high-level-finance", "roundtable-insurance", "closing"]),
+        ("sessions on 11/03", "en", ["high-level-finance", "roundtable-insurance", "closing"]),
+        ("what is on Wednesday", "en", ["high-level-finance", "roundtable-insurance", "closing"]),
+        ("что будет сегодня вечером", "ru", ["welcome-reception"]),
+    ],
+)
+def test_days_and_parts_of_days(engine, clock, question, lang, expected):
+    answer = engine.ask(question, lang, clock.now())
+    assert answer.kind == "schedule"
+    assert [s.id for s in answer.sessions] == expected
+    assert _hit(answer) == ("session", expected[0])
+
+
+def test_when_is_a_session(engine, clock):
+    answer = engine.ask("What time does the welcome reception start?", "en", clock.now())
+    assert _hit(answer) == ("session", "welcome-reception")
+    assert [s.id for s in answer.sessions] == ["welcome-reception"]
+
+
+def test_topic_with_a_time_lists_the_matching_sessions(engine, clock):
+    answer = engine.ask("which roundtable is tomorrow?", "en", clock.now())
+    assert _hit(answer) == ("session", "roundtable-insurance")
+
+
+def test_time_parser_resolves_in_the_event_zone(pack):
+    # 23:30 UTC on the 10th is already the 11th in Nairobi (UTC+3)
+    now = dt.datetime(2026, 3, 10, 23, 30, tzinfo=dt.UTC)
+    tq = parse_time("what's on today?", now, pack.tz, pack.event_days())
+    assert tq is not None and tq.day == dt.date(2026, 3, 11)
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("what's the best safari in Kenya?", "en"),
+        ("who won the football last night", "en"),
+        ("quelle est la capitale de l'Australie", "fr"),
+        ("¿me recomiendas una discoteca?", "es"),
+        ("есть ли бассейн", "ru"),
+        ("كيف أجدد رخصة القيادة؟", "ar"),
+        ("有游泳池吗", "zh"),
+        ("thủ đô của Úc là gì", "vi"),
+        ("Is there a gym?", "en"),
+    ],
+)
+def test_out_of_scope_is_refused(engine, clock, question, lang):
+    answer = engine.ask(question, lang, clock.now())
+    assert answer.match is None
+    assert answer.kind == "unknown"
+    assert answer.offer_liaison
+
+
+def test_refusal_reply_shows_the_help_desk(engine, pack, clock):
+    answer = engine.ask("who won the football last night", "fr", clock.now())
+    reply = compose(answer, pack, "fr")
+    assert reply.offer_liaison
+    assert "+254 20 700 1000" in plain(reply.text)
+
+
+def test_alternatives_are_offered_when_two_answers_are_close(engine, clock, pack):
+    answer = engine.ask("where can i pray", "en", clock.now())
+    assert _hit(answer) in {("faq", "prayer"), ("room", "prayer-room")}
+    others = {(m.type, m.id) for m in answer.alternatives}
+    assert others & {("faq", "prayer"), ("room", "prayer-room")}
+    reply = compose(answer, pack, "en")
+    assert reply.alternatives and all(label for _, label in reply.alternatives)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "",
+        "   \n\t ",
+        "😀😀😀",
+        "👍",
+        "???",
+        "x" * 4096,
+        "where " * 800,
+        "Где prayer room 在哪里 ở đâu أين؟",
+        "‏مرحبا hello 你好",
+        "\u200f\u2068\u2069",
+        "<b>bold</b> & <script>",
+        "/start junk args",
+        "12345",
+        "\x00\x01",
+    ],
+)
+@pytest.mark.parametrize("lang", ["en", "ar", "zh", "xx"])
+def test_bad_input_never_raises(engine, pack, clock, question, lang):
+    started = time.perf_counter()
+    answer = engine.ask(question, lang, clock.now())
+    assert (time.perf_counter() - started) < 2.0
+    assert isinstance(answer, Answer)
+    reply = compose(answer, pack, lang)
+    assert reply.text.strip()
+
+
+def test_empty_question_gets_a_hint(engine, pack, clock):
+    answer = engine.ask("  ", "en", clock.now())
+    assert answer.kind == "empty" and answer.match is None
+    assert "?" in plain(compose(answer, pack, "en").text)
+
+
+def test_pack_text_is_escaped(engine, pack, clock):
+    answer = engine.ask("<b>wifi</b> password & code", "en", clock.now())
+    assert _hit(answer) == ("faq", "wifi")
+    text = compose(answer, pack, "en").text
+    assert "<script" not in text
+
+
+def test_answer_in_the_users_language(engine, pack, clock):
+    answer = engine.ask("wifi password", "fr", clock.now())
+    text = plain(compose(answer, pack, "fr").text)
+    assert "mot de passe" in text.lower()
+
+
+def test_match_score_is_between_0_and_1(engine, clock):
+    for q in ("wifi password", "what's next", "where is the press centre"):
+        m = engine.ask(q, "en", clock.now()).match
+        assert isinstance(m, Match) and 0.0 <= m.score <= 1.0
+
+
+def test_normalisation_helpers():
+    assert fold_arabic("إِلَى الْمَطَارِ") == "الي المطار"
+    assert detect_language("Где зал?", "en")[0] == "ru"
+    assert detect_language("机场在哪里", "en")[0] == "zh"
+    assert detect_language("Sân bay ở đâu", "en")[0] == "vi"
+    assert detect_language("où est l'aéroport", "en")[0] == "fr"
+    toned = {t for tok in tokenize("sân bay", "vi") for t in tok.terms}
+    bare = {t for tok in tokenize("san bay", "vi") for t in tok.terms}
+    assert bare <= toned  # a question without tones meets a text with tones
+
+
+def test_index_builds_fast(pack):
+    started = time.perf_counter()
+    AnswerEngine(pack)
+    assert time.perf_counter() - started < 3.0
+
+
+def test_ask_command_single_question(capsys):
+    code = ask_command(["--content", str(MINI), "--lang", "fr", "--now", "2026-03-10T11:00", "où est la salle de prière ?"])
+    assert code == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["lang"] == "fr"
+    assert (out["match"]["type"], out["match"]["id"]) in {("room", "prayer-room"), ("faq", "prayer")}
+    assert "<" not in out["answer"]
+
+
+def test_ask_command_jsonl(monkeypatch, capsys):
+    import io
+
+    lines = "\n".join(
+        json.dumps(row, ensure_ascii=False)
+        for row in [
+            {"q": "what's next?", "lang": "en", "now": "2026-03-10T11:00:00+03:00"},
+            {"q": "who won the football?", "lang": "ru", "now": "2026-03-10T11:00"},
+            {"q": "", "lang": "zh"},
+        ]
+    )
+    monkeypatch.setattr(sys, "stdin", io.StringIO(lines + "\n"))
+    assert ask_command(["--content", str(MINI), "--jsonl"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(rows) == 3
+    assert rows[0]["match"]["type"] == "session"
+    assert rows[1] == {"lang": "ru", "match": None, "answer": rows[1]["answer"]} and rows[1]["answer"]
+    assert rows[2]["match"] is None
+
+
+def test_ask_command_runs_as_a_module():
+    out = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "--content", str(MINI), "--now", "2026-03-10T11:00", "wifi password"],
+        capture_output=True, text=True, cwd=ROOT, timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["match"]["id"] == "wifi"
