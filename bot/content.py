@@ -24,7 +24,9 @@ class Content:
 
 
 def _content(pack: ContentPack) -> Content:
-    return Content(pack=pack, engine=AnswerEngine(pack), loaded_at=dt.datetime.now(dt.UTC))
+    engine = AnswerEngine(pack)
+    engine.warm_up()  # typo tables now, during the (re)load, not on a delegate's first question
+    return Content(pack=pack, engine=engine, loaded_at=dt.datetime.now(dt.UTC))
 
 
 class ContentHolder:

@@ -416,22 +416,22 @@ class AnswerEngine:
         # coverage only for the best candidates by BM25: weighting by coverage (0.3 to 1)
         # cannot lift an entry from beyond them to the top
         candidates = sorted(raw.items(), key=lambda kv: -kv[1])[:MAX_CANDIDATES]
+        unit_sets = [(frozenset(u.terms[: u.n_words]), frozenset(u.terms[u.n_words :]), u.weight) for u in q.units]
         for i, s in candidates:
             have, key = terms_of[i], key_terms_of[i]
             covered = 0.0
-            for u in q.units:
-                words, concepts = u.terms[: u.n_words], u.terms[u.n_words :]
-                if any(t in key for t in words):
+            for words, concepts, weight in unit_sets:
+                if not key.isdisjoint(words):
                     credit = 1.0
-                elif any(t in key for t in concepts):
+                elif not key.isdisjoint(concepts):
                     credit = CONCEPT_CREDIT
-                elif any(t in have for t in words):
+                elif not have.isdisjoint(words):
                     credit = BODY_CREDIT
-                elif any(t in have for t in concepts):
+                elif not have.isdisjoint(concepts):
                     credit = BODY_CONCEPT_CREDIT
                 else:
                     continue
-                covered += credit * u.weight
+                covered += credit * weight
             coverage = covered / total if q.units else 0.0
             e = self.entries[i]
             boost = 1.0
@@ -464,12 +464,13 @@ class AnswerEngine:
         return ranked
 
     def _key_recall(self, i: int, qset: set[str]) -> float:
-        best = 0.0
-        for weights, total in self.index.key_weights(i):
-            got = sum(w for t, w in weights.items() if t in qset)
-            if got > best * total:
-                best = got / total
-        return best
+        """The largest share of one of entry ``i``'s key texts that the question contains."""
+        postings, totals = self.index.key_weights(i)
+        got = [0.0] * len(totals)
+        for t in qset:
+            for k, w in postings.get(t, ()):
+                got[k] += w
+        return max((g / n for g, n in zip(got, totals, strict=True)), default=0.0)
 
     def _entity_bonus(self, qterms: set[str]) -> dict[int, float]:
         seen: dict[int, int] = defaultdict(int)

@@ -231,7 +231,7 @@ class Index:
         #: per entry, the term set of each of its key texts (each FAQ question, each name)
         self.key_texts_of: list[list[frozenset[str]]] = []
         #: the same with each term's weight and the text's total (for key recall; on demand)
-        self._key_weights: dict[int, list[tuple[dict[str, float], float]]] = {}
+        self._key_weights: dict[int, tuple[dict[str, list[tuple[int, float]]], list[float]]] = {}
         self.surface_freq: dict[str, Counter[str]] = defaultdict(Counter)  # language -> word -> n
         self.name_terms: list[tuple[int, frozenset[str]]] = []
         for i, e in enumerate(entries):
@@ -294,14 +294,19 @@ class Index:
                 self.surface_freq[key][word] += 1
         return tf
 
-    def key_weights(self, i: int) -> list[tuple[dict[str, float], float]]:
+    def key_weights(self, i: int) -> tuple[dict[str, list[tuple[int, float]]], list[float]]:
+        """Entry ``i``'s key texts (its questions, title, name) inverted: term -> [(text
+        number, weight)], and each text's total weight. Built on first use, then kept."""
         found = self._key_weights.get(i)
         if found is None:
-            found = []
-            for terms in self.key_texts_of[i]:
-                w = {t: self.idf(t) ** 0.5 for t in terms}
-                found.append((w, sum(w.values()) or 1.0))
-            self._key_weights[i] = found
+            postings: dict[str, list[tuple[int, float]]] = {}
+            totals: list[float] = []
+            for k, terms in enumerate(self.key_texts_of[i]):
+                weights = {t: self.idf(t) ** 0.5 for t in terms}
+                for t, w in weights.items():
+                    postings.setdefault(t, []).append((k, w))
+                totals.append(sum(weights.values()) or 1.0)
+            found = self._key_weights[i] = (postings, totals)
         return found
 
     def idf(self, term: str) -> float:

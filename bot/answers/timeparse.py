@@ -128,6 +128,10 @@ def fold(text: str) -> tuple[str, list[int]]:
     out: list[str] = []
     index: list[int] = []
     for i, ch in enumerate(text):
+        if ch < "\x80":  # ASCII folds to itself
+            out.append(ch)
+            index.append(i)
+            continue
         piece = unicodedata.normalize("NFKD", ch)
         piece = "".join(c for c in piece if not unicodedata.combining(c))
         piece = piece.replace("đ", "d").replace("œ", "oe").replace("æ", "ae")
