@@ -130,13 +130,13 @@ class Translator:
             value = _in_zone(value, tz).date()
         if fmt == "day":  # "Saturday 25 October" without the year where the locale has it
             pattern = _skeleton(self.locale, "MMMMEEEEd", exact=True)
-            return format_date(value, pattern or "full", locale=self.locale)
+            return _format_date(value, pattern or "full", self.locale)
         if fmt == "short-day":  # "Sat 25 Oct"
-            return format_date(value, _skeleton(self.locale, "MMMEd"), locale=self.locale)
-        return format_date(value, format=fmt, locale=self.locale)
+            return _format_date(value, _skeleton(self.locale, "MMMEd"), self.locale)
+        return _format_date(value, fmt, self.locale)
 
     def time(self, value: dt.datetime, tz: dt.tzinfo | None = None) -> str:
-        return format_time(_in_zone(value, tz), format="short", locale=self.locale)
+        return _format_time(_in_zone(value, tz), self.locale)
 
     def datetime(self, value: dt.datetime, tz: dt.tzinfo | None = None) -> str:
         """Short day and time joined the way the locale joins them ("Sat 25 Oct, 09:00")."""
@@ -165,6 +165,18 @@ def _in_zone(value: dt.datetime, tz: dt.tzinfo | None) -> dt.datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.UTC)
     return value.astimezone(tz)
+
+
+# A programme has a few dozen distinct dates and times, formatted on every card: Babel parses
+# the pattern each time, so the results are kept (keys are immutable values).
+@functools.lru_cache(maxsize=4096)
+def _format_date(value: dt.date, pattern: str, locale: Locale) -> str:
+    return format_date(value, pattern, locale=locale)
+
+
+@functools.lru_cache(maxsize=4096)
+def _format_time(value: dt.datetime, locale: Locale) -> str:
+    return format_time(value, format="short", locale=locale)
 
 
 @functools.lru_cache(maxsize=64)
