@@ -52,11 +52,14 @@ def create_chat_app(emulator: Emulator, personas: list[tuple[SimUser, str]], clo
                 text = f"📍 {venue.get('title', '')}\n{venue.get('address', '')}\n({loc.get('latitude')}, {loc.get('longitude')})"
             elif entry.kind not in ("text",) and not text:
                 text = f"[{entry.kind}]"
+            # the emulator keeps what Telegram keeps: plain text plus entities (the bot's HTML
+            # already parsed); entry.html turns them back into safe, escaped HTML for the page
+            formatted = entry.kind == "text" and bool(entry.entities) and entry.direction == "out"
             out.append({
                 "message_id": entry.message_id,
                 "from": "bot" if entry.direction == "out" else "user",
-                "text": text,
-                "parse_mode": "HTML" if (entry.parse_mode or "").upper() == "HTML" and entry.kind == "text" else None,
+                "text": entry.html if formatted else text,
+                "parse_mode": "HTML" if formatted else None,
                 "buttons": entry.buttons,
                 "time": dt.datetime.fromtimestamp(entry.date, dt.UTC).astimezone(tz).strftime("%d %b %H:%M"),
             })
