@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from pathlib import Path
 
 from babel import Locale
@@ -56,6 +57,9 @@ BABEL_LOCALES: dict[str, str] = {
 RLM = "\u200f"
 FSI = "\u2068"  # first strong isolate
 PDI = "\u2069"  # pop directional isolate
+LRM = "\u200e"
+#: a bot command ("/menu") inside a text; not a closing tag ("</b>") nor part of a path or URL
+_COMMAND = re.compile(r"(?<![\w/<\u200e])/(?=[A-Za-z])")
 
 
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention
@@ -118,8 +122,12 @@ class Translator:
         return f"{FSI}{text}{PDI}" if self.rtl and text else text
 
     def paragraph(self, text: str) -> str:
-        """Start a message right-to-left in Arabic, whatever its first word is."""
-        return f"{RLM}{text}" if self.rtl and not text.startswith(RLM) else text
+        """Start a message right-to-left in Arabic, whatever its first word is. A command's
+        slash gets a left-to-right mark before it, or the line would show "menu/"."""
+        if not self.rtl:
+            return text
+        text = _COMMAND.sub(LRM + "/", text.removeprefix(RLM))
+        return f"{RLM}{text}"
 
     # -- numbers, dates and times -------------------------------------------------------
     def number(self, value: float | int) -> str:

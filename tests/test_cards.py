@@ -151,6 +151,16 @@ def test_arabic_cards_are_right_to_left():
     assert "\u2068" in card  # embedded times and names are isolated
 
 
+def test_commands_in_arabic_keep_their_slash_in_front():
+    """In a right-to-left line a leading "/" would be drawn after the word ("menu/"): a
+    left-to-right mark goes before each command's slash, never inside tags or URLs."""
+    t = translator("ar")
+    text = t.paragraph("/menu – القائمة\n<b>x</b> https://example.org/map /help")
+    assert text == "\u200f\u200e/menu – القائمة\n<b>x</b> https://example.org/map \u200e/help"
+    assert t.paragraph(text) == text  # applying it twice changes nothing
+    assert translator("fr").paragraph("/menu") == "/menu"
+
+
 def test_last_updated_line_uses_the_entrys_date_else_the_packs():
     pack = _pack("qa-mini")
     t = translator("en")
