@@ -163,3 +163,23 @@ async def test_database_going_away_gets_a_translated_answer(database_url: str) -
             await gone.dispose()
         await user.command("help")  # and it recovers by itself
         assert (await user.reply()).text
+
+
+async def test_telegram_errors_on_a_reply_do_not_stop_the_bot(database_url: str) -> None:
+    """A 400 on a reply gets the person an apology in their language; a 500 is logged; the
+    next message is answered as usual either way."""
+    from bot.i18n import translator
+
+    async with running_bot(database_url) as bot:
+        user = bot.user(8401, "Zoé", language_code="fr")
+        bot.emulator.fail_next("sendMessage", 400, description="Bad Request: can't parse entities")
+        await user.command("help")
+        apology = await user.reply(timeout=10)
+        assert translator("fr")._("Sorry, something went wrong on our side. Please try again, or use /menu.") in apology.text
+        bot.emulator.fail_next("sendMessage", 500, description="Internal Server Error")
+        await user.command("help")
+        await user.command("menu")
+        menu = await user.reply(timeout=10)
+        assert translator("fr")._("What would you like to know?") in menu.text
+        statuses = [status for method, status, _ in bot.emulator.errors if method == "sendMessage"]
+        assert statuses == [400, 500]
