@@ -193,6 +193,20 @@ LAYOUT = """el => {
 }"""
 
 
+#: the x of the first character of ``word`` and of the one after it, as drawn
+SLASH_AND_LETTER = """(el, word) => {
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+        const node = walker.currentNode, i = node.data.indexOf(word);
+        if (i < 0) continue;
+        const x = k => { const r = document.createRange(); r.setStart(node, k); r.setEnd(node, k + 1);
+                         return r.getBoundingClientRect().left; };
+        return [x(i), x(i + 1)];
+    }
+    return null;
+}"""
+
+
 async def test_arabic_is_laid_out_right_to_left(chat: Chat) -> None:
     ar = translator("ar")
     await chat.send("/language")
@@ -215,6 +229,9 @@ async def test_arabic_is_laid_out_right_to_left(chat: Chat) -> None:
     layout = await switched.locator("> div").first.evaluate(LAYOUT)
     (line,) = layout["lines"]
     assert layout["lastChar"] == "." and abs(layout["lastLeft"] - line["left"]) < 2, layout
+    # a command keeps its slash in front inside a right-to-left line: "/menu", not "menu/"
+    slash, letter = await help_bubble.locator("> div").first.evaluate(SLASH_AND_LETTER, "/menu")
+    assert slash < letter, (slash, letter)
     await chat.page.screenshot(path="/tmp/sandbox-browser-arabic.png", full_page=True)
 
 
