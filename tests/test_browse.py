@@ -109,16 +109,17 @@ async def test_bad_input_gets_a_short_helpful_reply(bot) -> None:
     user = bot.user(9106, "Noor", language_code="ar")
     ar = translator("ar")
     await user.send_sticker()
-    assert ar._("I can only read text messages. Please type your question, or use /menu.") in (await user.reply()).text
+    # (ar.paragraph: in Arabic a message starts right-to-left and commands keep their slash in front)
+    assert ar.paragraph(ar._("I can only read text messages. Please type your question, or use /menu.")) in (await user.reply()).text
     await user.send_photo()
     assert (await user.reply()).text
     await user.command("frobnicate", "now", "please")
-    assert ar._("I don't know this command. Ask me a question in your own words, or use the menu.") in (await user.reply()).text
+    assert ar.paragraph(ar._("I don't know this command. Ask me a question in your own words, or use the menu.")) in (await user.reply()).text
     for text in ("x" * 4096, "🙂🙂🙂", "   .  ", "مرحبا hello 你好 привет", "\u202eevil\u202c", "/language zz"):
         await user.send(text)
         reply = await user.reply()
         assert reply.text.strip()
-        assert ar._("Sorry, something went wrong on our side. Please try again, or use /menu.") not in reply.text
+        assert ar.paragraph(ar._("Sorry, something went wrong on our side. Please try again, or use /menu.")) not in reply.text
 
 
 async def test_venue_rooms_page_and_room_card_with_map(bot) -> None:
