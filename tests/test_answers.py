@@ -16,7 +16,7 @@ import pytest
 from bot.answers import Answer, AnswerEngine, Match
 from bot.answers.cli import ask_command
 from bot.answers.compose import compose, plain
-from bot.answers.normalize import detect_language, fold_arabic, tokenize
+from bot.answers.normalize import arabic_alternatives, detect_language, fold_arabic, tokenize
 from bot.answers.timeparse import parse_time
 from bot.catalog.loader import load_pack
 from bot.clock import SimulatedClock
@@ -91,6 +91,32 @@ def test_question_in_another_language_than_the_interface(engine, clock):
 )
 def test_typos_and_missing_accents(engine, clock, question, lang, expected):
     assert _hit(engine.ask(question, lang, clock.now())) == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "expected"),
+    [
+        # Arabic verbs with a present-tense prefix, and an accusative without its mark
+        ("كيف نحجز غرفة لاجتماع ثنائي؟", "ar", ("faq", "bilateral-rooms")),
+        ("هل يمكنني أن أستعير كرسيا متحركا؟", "ar", ("venue", "kicc")),
+        # a story around the question: what went wrong is its head, not where it happened
+        ("Excusez-moi, j'ai oublié mon badge dans un taxi hier, que faire ?", "fr", ("faq", "lost-badge")),
+        ("I left my badge in a taxi this morning, what should I do?", "en", ("faq", "lost-badge")),
+        # politeness is not a topic; a language's name is not one either
+        ("Xin lỗi, cho hỏi mật khẩu wifi là gì?", "vi", ("faq", "wifi")),
+        ("y aura-t-il une traduction simultanée en français ?", "fr", ("faq", "interpretation")),
+        # topics of a programme across languages
+        ("¿en qué sala es el evento de jóvenes?", "es", ("session", "youth-side-event")),
+        ("когда мероприятие для молодежи?", "ru", ("session", "youth-side-event")),
+    ],
+)
+def test_verbs_stories_and_topics(engine, clock, question, lang, expected):
+    assert _hit(engine.ask(question, lang, clock.now())) == expected
+
+
+def test_arabic_alternative_stems():
+    assert arabic_alternatives(fold_arabic("نحجز")) == ("حجز",)  # "we book"
+    assert arabic_alternatives(fold_arabic("ومقر")) == ("مقر",)  # "and the headquarters"
 
 
 def test_now_and_next(engine, clock):

@@ -32,7 +32,7 @@ def _clear_caches() -> None:
     from bot.answers import lexicon as lexicon_mod
 
     index_mod._CACHE.clear()
-    for fn in (norm._word, norm._han_words, norm._arabic_stems, norm.stem_word, norm._stopwords,
+    for fn in (norm._word, norm._han_words, norm._arabic_stems, norm.arabic_alternatives, norm.stem_word, norm._stopwords,
                norm._weak, lexicon_mod.load_lexicon):
         if hasattr(fn, "cache_clear"):
             fn.cache_clear()

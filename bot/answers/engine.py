@@ -18,7 +18,12 @@ Steps of :meth:`AnswerEngine.ask`:
 5. confidence = the mean of coverage and *key recall* (how much of one of the entry's own
    questions or names the question contains, so a long question that tells a story
    around "I lost my badge" is still recognised); below :data:`THRESHOLD` it refuses;
-6. decide: answer, offer close alternatives, list sessions for a time question, or refuse.
+6. when the best-scoring entry is not confident (or another scoring nearly as well is much
+   more confident), the one that accounts for the question takes its place;
+7. decide: answer, offer close alternatives, list sessions for a time question, or refuse.
+
+Words naming what went wrong (the lexicon's ``head`` concepts: lost, sick) weigh more than
+the setting of the story around them ("I left my badge in a taxi").
 
 A refusal is the safe outcome: a wrong room or time is worse than "I'm not sure".
 """
@@ -36,6 +41,7 @@ from bot.answers.index import BROADER_WEIGHT, CONCEPT_WEIGHT, Entry, Index, entr
 from bot.answers.lexicon import Lexicon, load_lexicon
 from bot.answers.normalize import (
     Token,
+    arabic_alternatives,
     detect_language,
     fold_accents,
     has_vietnamese_marks,
@@ -53,6 +59,15 @@ from bot.catalog.models import ContentPack, Session
 
 #: below this confidence the engine says it is not sure
 THRESHOLD = 0.54
+#: when the best-scoring entry is below the threshold, one of the next RESCUE_DEPTH - 1 within
+#: RESCUE_RATIO of its score and at least RESCUE_MARGIN above the threshold answers instead
+RESCUE_DEPTH = 4
+RESCUE_RATIO = 0.8
+RESCUE_MARGIN = 0.1
+#: a confident best entry gives way to one within CLOSE_RATIO of its score whose confidence
+#: is CLOSE_GAIN higher (a room whose name is in the question, against its session)
+CLOSE_RATIO = 0.7
+CLOSE_GAIN = 0.15
 #: alternatives: other entries at least this close to the best score
 ALTERNATIVE_RATIO = 0.75
 MAX_ALTERNATIVES = 3
@@ -82,6 +97,8 @@ WEAK_FACTOR = 0.35
 BODY_CONCEPT_CREDIT = 0.5
 #: a word met only through its concept (restaurant ~ lunch) covers this much of its weight
 CONCEPT_CREDIT = 0.9
+#: a word naming what went wrong (a "head" concept: lost, sick) weighs this much more
+HEAD_FACTOR = 1.5
 #: a word whose only concepts are generic ones ("enter": access) weighs this much
 WEAK_CONCEPT_FACTOR = 0.5
 #: an unknown word shaped like a verb or an adverb ("borrow", "usually") weighs less still
@@ -254,7 +271,7 @@ class AnswerEngine:
         schedule_words = 0
 
         def add_concept(c: str) -> None:
-            terms[c] = max(terms.get(c, 0.0), CONCEPT_WEIGHT)
+            terms[c] = max(terms.get(c, 0.0), CONCEPT_WEIGHT * (HEAD_FACTOR if c[1:] in self.lexicon.head else 1.0))
             for b in self.lexicon.broader.get(c[1:], ()):
                 terms["@" + b] = max(terms.get("@" + b, 0.0), BROADER_WEIGHT)
 
@@ -300,6 +317,8 @@ class AnswerEngine:
                         weight *= GENERIC_FACTOR
             elif concepts and all(c[1:] in self.lexicon.weak for c in concepts):
                 weight *= WEAK_CONCEPT_FACTOR
+            elif any(c[1:] in self.lexicon.head for c in concepts):
+                weight *= HEAD_FACTOR
             single_han = tok.script == "han" and len(tok.surface) == 1
             generic = weak or single_han or bool(concepts) and all(c[1:] in self.lexicon.weak for c in concepts)
             units.append(_Unit(unit_terms, weight, bool(concepts), unseen and not weak and not single_han,
@@ -334,6 +353,14 @@ class AnswerEngine:
             if tok.stop or key is None or key not in vocab or tok.script == "digit":
                 out.append(tok)
                 continue
+            if tok.script == "arabic" and tok.key not in known:
+                alt = next((a for a in arabic_alternatives(tok.surface) if a in known or "a:" + a in df), None)
+                if alt is not None and (alt in known or not any(t in df for t in tok.terms)):
+                    # نحجز "we book" -> حجز; ومقر "and the headquarters" -> مقر
+                    tok.key = alt
+                    tok.terms = list(dict.fromkeys([*(t for t in tok.terms if t in df), f"a:{alt}"]))
+                    out.append(tok)
+                    continue
             if any(t in df for t in tok.terms) or tok.key in known or tok.surface in vocab[key] or any(
                 t[2:] in known for t in tok.terms if t.startswith("a:")
             ):
@@ -488,6 +515,8 @@ class AnswerEngine:
     # ------------------------------------------------------------------ decision
     def _decide(self, question: str, lang: str, q: _Query, tq: TimeQuery | None, now: dt.datetime) -> Answer:
         ranked = self._score(q) if q.units else []
+        if ranked:
+            ranked = self._rescue(q, ranked)
         best = ranked[0] if ranked else None
         confident = best is not None and best[2] >= THRESHOLD
         if tq is not None or (q.schedule_words and not confident):
@@ -500,6 +529,25 @@ class AnswerEngine:
         if moved is not None:
             return _moved_answer(question, lang, moved)
         return self._entry_answer(question, lang, ranked, 0)
+
+    def _rescue(self, q: _Query, ranked):
+        """The best-scoring entry does not account for the question, but one scoring nearly
+        as well does (a long answer that mentions every word in passing against the entry
+        that is about them): take the one that does."""
+        top, top_conf = ranked[0][1], ranked[0][2]
+        low = top_conf < THRESHOLD
+        if not low and top_conf >= THRESHOLD + CLOSE_GAIN:
+            return ranked
+        for k, (i, score, conf) in enumerate(ranked[1:RESCUE_DEPTH], 1):
+            if score < (RESCUE_RATIO if low else CLOSE_RATIO) * top:
+                break
+            if self.entries[i].type == "contact" and not q.intents & {"contact", "who"}:
+                continue  # a contact card answers "whom to call", not what happened
+            if not low and self.entries[i].type != "faq" and self.entries[ranked[0][0]].type == "faq":
+                continue  # a card's confidence is its coverage alone: not comparable with an FAQ's
+            if conf >= (THRESHOLD + RESCUE_MARGIN if low else top_conf + CLOSE_GAIN):
+                return [ranked[k], *ranked[:k], *ranked[k + 1 :]]
+        return ranked
 
     def _prefer_shape(self, q: _Query, ranked):
         """"When is the gala dinner?" is answered by the session, "where is the medical

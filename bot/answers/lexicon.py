@@ -42,6 +42,9 @@ class Lexicon:
         self._zh_single: dict[str, list[tuple[str, bool]]] = {}
         self.concepts: set[str] = set()
         self.weak: set[str] = set()  # generic concepts ("access", "venue"): weigh little
+        #: what went wrong ("lost", "sick"): the head of a question, whatever its setting
+        #: ("left my badge in a taxi" is about the badge, not the taxi)
+        self.head: set[str] = set()
         self.known_keys: set[str] = set()  # every word key a phrase uses (not to be "corrected")
         self._prefix_cache: dict[tuple[str, str], tuple[str, ...]] = {}
         self.vocabulary: dict[str, set[str]] = {}  # language -> surface words (typo correction)
@@ -54,6 +57,8 @@ class Lexicon:
                     self.broader[cid] = list(spec.get("broader") or [])
                     if spec.get("weak"):
                         self.weak.add(cid)
+                    if spec.get("head"):
+                        self.head.add(cid)
                 for lang in LANGS:
                     for phrase in spec.get(lang) or []:
                         self._add(staging, str(phrase), lang, cid, intent)

@@ -128,6 +128,27 @@ def _arabic_stems(word: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(readings))
 
 
+_AR_VERB_PREFIXES = ("سي", "ست", "سن", "سا", "ي", "ت", "ن", "ا")
+
+
+@functools.lru_cache(maxsize=50_000)
+def arabic_alternatives(word: str) -> tuple[str, ...]:
+    """Other stems a folded Arabic word may have, for a question word the pack does not
+    know: its stem without a conjunction or preposition (ومقر, بمطار), or without the
+    prefix of a present or future verb (نحجز "we book", أشحن "I charge", سيبدأ "will start")
+    when what is left is still a word of three letters or more."""
+    out = list(_arabic_stems(word)[1:])
+    if word.endswith("ا") and len(word) >= 5:  # the accusative -اً typed without its mark: كرسيا
+        out.append(_arabic_stems(word[:-1])[0])
+    rest = word[1:] if word[:1] in ("و", "ف") and len(word) >= 5 else word
+    for w in dict.fromkeys((word, rest)):
+        for prefix in _AR_VERB_PREFIXES:
+            if w.startswith(prefix) and len(w) - len(prefix) >= 3:
+                out.append(_arabic_suffixes(w[len(prefix):]))
+                break
+    return tuple(x for x in dict.fromkeys(out) if len(x) >= 3 and x != _arabic_stems(word)[0])
+
+
 def _arabic_suffixes(stem: str) -> str:
     for suffix in _AR_PRONOUNS:
         if stem.endswith(suffix) and len(stem) - len(suffix) >= 3:
