@@ -219,6 +219,20 @@ def main(argv: list[str] | None = None) -> int:
     settings = settings_or_exit(**overrides)
     setup_logging(settings.log_level)
     command = args.command or ("run" if settings.bot_token else "sandbox")
+    from bot.catalog.problems import PackError
+
+    try:
+        return run_command(command, args, settings)
+    except PackError as exc:  # a broken pack at start-up: its problems, not a traceback
+        print(f"error: CONTENT_DIR: the content pack in {settings.content_dir} cannot be loaded "
+              f"({len(exc.errors)} error(s); `python -m bot content check {settings.content_dir}`):",
+              file=sys.stderr)
+        for problem in exc.errors:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+
+
+def run_command(command: str, args: argparse.Namespace, settings: Settings) -> int:
     if command == "run":
         return cmd_run(settings)
     if command == "serve":

@@ -606,3 +606,18 @@ def test_demo_pack_hanoi_2025_is_clean():
     assert result.errors == [], "\n".join(str(p) for p in result.errors)
     assert result.warnings == [], "\n".join(str(p) for p in result.warnings)
     assert result.pack.languages == ["en", "fr", "es", "ru", "ar", "zh", "vi"]
+
+
+def test_bot_refuses_to_start_on_a_broken_pack_with_its_errors_not_a_traceback(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "CONTENT_DIR": str(BROKEN), "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    env.pop("BOT_TOKEN", None)
+    done = subprocess.run([sys.executable, "-m", "bot", "sandbox", "--port", "0"], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("error: CONTENT_DIR: ")
+    assert "Traceback" not in done.stderr
+    assert "event.yaml:5: languages[2]: unknown language 'xx'" in done.stderr

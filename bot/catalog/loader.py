@@ -504,12 +504,13 @@ class PackHolder:
                 assert result.state is not None
                 self._state = result.state
         if not result.ok:
-            log.warning(
-                "content reload from %s failed, keeping version %s:\n%s",
-                self.path,
-                self._state.pack.version if self._state else "(none)",
-                "\n".join(str(p) for p in result.errors),
-            )
+            if self._state is not None:  # (a first load that fails is the caller's to report)
+                log.warning(
+                    "content reload from %s failed, keeping version %s:\n%s",
+                    self.path,
+                    self._state.pack.version,
+                    "\n".join(str(p) for p in result.errors),
+                )
             if raise_errors:
                 raise PackError(result.problems)
         elif result.changed:
