@@ -230,6 +230,26 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.errors:
             print(f"  {problem}", file=sys.stderr)
         return 2
+    except Exception as exc:  # start-up failures a person can fix: one line, not a traceback
+        message = startup_failure(exc, settings)
+        if message is None:
+            raise
+        print(f"error: {message}", file=sys.stderr)
+        return 1
+
+
+def startup_failure(exc: BaseException, settings: Settings) -> str | None:
+    """What to tell the person starting the bot when Telegram or the database is unusable."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+    from telegram.error import InvalidToken, NetworkError
+
+    if isinstance(exc, InvalidToken):
+        return "BOT_TOKEN: Telegram does not accept this token"
+    if isinstance(exc, NetworkError):
+        return f"cannot reach the Telegram Bot API at {settings.telegram_api_url} ({exc})"
+    if isinstance(exc, (OperationalError, DBAPIError, ConnectionError, OSError)):
+        return f"DATABASE_URL: cannot use the database ({type(exc).__name__}: {exc})"
+    return None
 
 
 def run_command(command: str, args: argparse.Namespace, settings: Settings) -> int:

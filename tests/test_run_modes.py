@@ -183,3 +183,30 @@ async def test_telegram_errors_on_a_reply_do_not_stop_the_bot(database_url: str)
         assert translator("fr")._("What would you like to know?") in menu.text
         statuses = [status for method, status, _ in bot.emulator.errors if method == "sendMessage"]
         assert statuses == [400, 500]
+
+
+@pytest.mark.parametrize(
+    ("token", "database", "expected"),
+    [
+        ("999:wrong-token-the-emulator-does-not-know", "sqlite", "error: BOT_TOKEN: Telegram does not accept this token"),
+        (TOKEN, "postgresql://nobody@127.0.0.1:1/none", "error: DATABASE_URL: cannot use the database"),
+    ],
+    ids=["wrong-token", "database-unreachable"],
+)
+async def test_start_up_failures_are_one_clear_line(tmp_path, token: str, database: str, expected: str) -> None:
+    async with Emulator(token=TOKEN, limits=FAST) as emu:
+        env = {
+            **os.environ,
+            "BOT_TOKEN": token,
+            "TELEGRAM_API_URL": emu.base_url,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}" if database == "sqlite" else database,
+            "CONTENT_DIR": str(DEMO_PACK),
+        }
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", cwd=ROOT, env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )
+        _, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 1, err.decode()
+    assert expected in err.decode()
+    assert "Traceback" not in err.decode()
