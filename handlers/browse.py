@@ -192,7 +192,7 @@ async def act_programme(update: Update, context: Context, t: Translator, pack: C
             [_b(t._("By kind of session"), "prog", "kinds", pack=pack)],
             keyboards.back_to_menu(t, pack.version),
         ]
-        await _show(update, t.paragraph(t._("Programme of {event}").format(event=t.isolate(pack.event.name.get(t.lang, pack.default_language)))), InlineKeyboardMarkup(rows))
+        await _show(update, t.paragraph(t._("Programme of {event}").format(event=t.isolate(esc(pack.event.name.get(t.lang, pack.default_language))))), InlineKeyboardMarkup(rows))
         return
     if arg == "now":
         running, upcoming = sessions_now_and_next(pack, now)

@@ -6,6 +6,7 @@ import logging
 
 from telegram import Update
 
+from bot.cards import esc
 from bot.i18n import N_, Translator, translator
 from bot.services.people import InviteStatus, looks_like_token
 from bot.store.models import Person, Role
@@ -26,17 +27,19 @@ def role_name(t: Translator, role: Role) -> str:
 
 
 def welcome_text(t: Translator, person: Person, event_name: str) -> str:
+    # names come from people and packs: escaped, since replies are Telegram HTML
     lines = [
-        t._("Welcome, {name}!").format(name=t.isolate(person.first_name or "👋")),
-        t._(
-            "I am the assistant of {event}. Ask me about the programme, the venues and practical "
-            "matters in your own words and language, or use the menu below."
-        ).format(event=t.isolate(event_name)),
+        t._("Welcome, {name}!").format(name=t.isolate(esc(person.first_name) or "👋")),
+        "<b>" + t.isolate(esc(event_name)) + "</b>\n"
+        + t._(
+            "I am your assistant for this event. Ask me about the programme, the venues and "
+            "practical matters in your own words and language, or use the menu below."
+        ),
     ]
     if person.delegation is not None:
         lines.append(
             t._("You are registered as {role} of the delegation of {delegation}.").format(
-                role=role_name(t, person.role), delegation=t.isolate(person.delegation.name)
+                role=role_name(t, person.role), delegation=t.isolate(esc(person.delegation.name))
             )
         )
     elif person.role != Role.DELEGATE:

@@ -147,3 +147,12 @@ async def test_venue_rooms_page_and_room_card_with_map(bot) -> None:
         await user.press(text="🗺 Map", message=card)
         pin = await user.reply()
         assert pin.kind == "venue" and pin.extra["venue"]["location"]["latitude"] == venue.geo.lat
+
+
+async def test_names_with_html_characters_are_shown_as_written(bot) -> None:
+    user = bot.user(9107, "<Ann & Bob>", language_code="en")
+    await user.command("start")
+    reply = await user.reply()
+    assert translator("en")._("Welcome, {name}!").format(name="<Ann & Bob>") in reply.text
+    assert bot.services.content.current.pack.event.name.get("en") in reply.text
+    assert not bot.emulator.errors
