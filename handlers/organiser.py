@@ -102,7 +102,9 @@ async def unanswered_command(update: Update, context: Context) -> None:
                 when=t.datetime(group.last_asked, tz),
             )
         )
-    await update.effective_message.reply_text(t.paragraph("\n".join(lines))[:4000])
+    while len("\n".join(lines)) > 3900:  # whole lines only: a cut could split an HTML entity
+        lines.pop()
+    await update.effective_message.reply_text(t.paragraph("\n".join(lines)))
 
 
 async def reload_command(update: Update, context: Context) -> None:
