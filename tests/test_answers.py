@@ -323,3 +323,35 @@ def test_ask_command_runs_as_a_module():
     )
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["match"]["id"] == "wifi"
+
+
+def test_arabic_nisba_adjectives_share_a_stem():
+    def terms(word: str) -> set[str]:
+        return set(tokenize(word, "ar")[0].terms)
+
+    # masculine and feminine of the same adjective meet ("free", "international", "official")
+    assert terms("مجاني") & terms("المجانية")
+    assert terms("الدولي") & terms("الدولية")
+    assert terms("الرسمي") & terms("رسمية")
+    assert terms("الإعلامي") & terms("الإعلامية")
+    # a three-letter stem keeps its ي: "practical" is not "work"
+    assert not terms("العملية") & terms("العمل")
+
+
+def test_arabic_form_viii_present_verbs():
+    assert "استلم" in arabic_alternatives(fold_arabic("نستلم"))  # "we collect"
+    assert "استلم" in arabic_alternatives(fold_arabic("بستلم"))  # colloquial "I collect"
+    assert "استقبل" in arabic_alternatives(fold_arabic("بيستقبلنا"))  # colloquial "meets us"
+    assert "فندق" in arabic_alternatives(fold_arabic("عالفندق"))  # spoken على + الفندق
+
+
+def test_arabic_hamza_verb_is_not_the_article():
+    # ألبس "I wear" keeps its ل (read as the article, it would be بس "only")
+    assert tokenize("ألبس", "ar")[0].key == "البس"
+    assert tokenize("الفندق", "ar")[0].key == "فندق"
+
+
+def test_chinese_function_character_resplit():
+    # jieba cuts 有时|差 ("sometimes" + "poor"); the question asks about a 时差
+    assert "时差" in [t.surface for t in tokenize("和北京有时差吗", "zh")]
+    assert [t.surface for t in tokenize("我有时会迟到", "zh")][:3] == ["我", "有时", "会"]

@@ -106,6 +106,20 @@ _AR_PLURALS = ("ات", "ان", "ون", "ين", "يه")
 
 @functools.lru_cache(maxsize=100_000)
 def _arabic_stems(word: str) -> tuple[str, ...]:
+    readings = _arabic_readings(word)
+    body = word
+    for prefix in _AR_PREFIXES:
+        if body.startswith(prefix) and len(body) - len(prefix) >= 2:
+            body = body[len(prefix):]
+            break
+    if body.endswith("ي") and len(body) == 4 and readings[0] == body[:-1]:
+        # الدولي, رسمي: "international" as well as "my country" -- the feminine الدولية
+        # keeps the ي of a three-letter stem, so the masculine has that reading too
+        readings = (*readings, body)
+    return readings
+
+
+def _arabic_readings(word: str) -> tuple[str, ...]:
     """(primary stem, alternatives...): a leading ب or ل may be a preposition or a root
     letter (بمطار "at an airport", بطاقة "card"), so both readings are kept."""
     stem = word
@@ -141,15 +155,27 @@ def arabic_alternatives(word: str) -> tuple[str, ...]:
     if word.endswith("ا") and len(word) >= 5:  # the accusative -اً typed without its mark: كرسيا
         out.append(_arabic_stems(word[:-1])[0])
     rest = word[1:] if word[:1] in ("و", "ف") and len(word) >= 5 else word
-    for w in dict.fromkeys((word, rest)):
+    # the colloquial present بـ before the verb's own prefix: بيستقبل "(he) meets", بنحجز
+    spoken = rest[1:] if rest[:1] == "ب" and rest[1:2] in ("ي", "ت", "ن") and len(rest) >= 5 else rest
+    if word.startswith("عال") and len(word) >= 7:  # عالفندق: على + the article, spoken
+        out.append(_arabic_suffixes(word[3:]))
+    for w in dict.fromkeys((word, rest, spoken)):
         for prefix in _AR_VERB_PREFIXES:
             if w.startswith(prefix) and len(w) - len(prefix) >= 3:
                 out.append(_arabic_suffixes(w[len(prefix):]))
+                if w[len(prefix):len(prefix) + 1] in ("س", "ت", "ن"):
+                    # forms VIII and X lose their ا after the prefix: نستلم "we collect"
+                    # is استلم, ينتظر is انتظر
+                    out.append(_arabic_suffixes("ا" + w[len(prefix):]))
                 break
+    if word[:1] == "ب" and word[1:2] in ("س", "ت", "ن") and len(word) >= 5:
+        # the colloquial present بـ (بستلم "I collect") in place of أ
+        out.append(_arabic_suffixes("ا" + word[1:]))
     return tuple(x for x in dict.fromkeys(out) if len(x) >= 3 and x != _arabic_stems(word)[0])
 
 
 def _arabic_suffixes(stem: str) -> str:
+    original = stem
     for suffix in _AR_PRONOUNS:
         if stem.endswith(suffix) and len(stem) - len(suffix) >= 3:
             stem = stem[: -len(suffix)]
@@ -161,6 +187,11 @@ def _arabic_suffixes(stem: str) -> str:
             stem = stem[: -len(suffix)]
             break
     if stem.endswith("ه") and len(stem) - 1 >= 3:
+        stem = stem[:-1]
+    if stem.endswith("ي") and len(stem) >= 5 and stem != original:
+        # a nisba adjective: the feminine مجانية / plural مجانيين lose their ي like the
+        # masculine مجاني (whose ي reads as "my"), so all forms share one stem; a shorter
+        # one keeps it (العملية "practical" is not العمل "work"; see _arabic_stems)
         stem = stem[:-1]
     return stem
 
@@ -305,6 +336,10 @@ def _word(word: str, lang: str) -> tuple[str, str, tuple[str, ...], bool, str, s
         stops = stopwords("ar")
         stop = folded in stops or (folded[:1] in ("و", "ف") and folded[1:] in stops)
         stems = _arabic_stems(folded) if folded else ("",)
+        if word.startswith("أل") and len(folded) >= 4:
+            # ألبس "I wear", ألتقي "I meet": a hamza, so أ is the verb's prefix, not the
+            # article ال (read as the article second, for a hamza typed on the article)
+            stems = tuple(dict.fromkeys((_arabic_suffixes(folded), *stems)))
         key = stems[0]
         terms = () if stop or not key else tuple(dict.fromkeys(f"a:{x}" for x in stems if x))
         return folded, key, terms, stop, script, ""
@@ -406,7 +441,7 @@ def _han_words(run: str) -> tuple[tuple[str, tuple[str, ...], bool, int], ...]:
     stops = stopwords("zh")
     out = []
     pos = 0
-    for word in jieba.lcut(run, HMM=False):
+    for word in _resplit_orphans(jieba, jieba.lcut(run, HMM=False)):
         start = pos
         pos += len(word)
         if not word.strip():
@@ -422,6 +457,26 @@ def _han_words(run: str) -> tuple[tuple[str, tuple[str, ...], bool, int], ...]:
                 terms.extend(word[i : i + 2] for i in range(len(word) - 1))
         out.append((word, tuple(dict.fromkeys(terms)), stop, start))
     return tuple(out)
+
+
+def _resplit_orphans(jieba, words: list[str]) -> list[str]:
+    """jieba's 有时|差 ("sometimes" + "poor") for 有|时差 ("there is a time difference"):
+    a two-character word that starts with a function character (有, 是, 在) and is followed
+    by a lone character making a dictionary word with its second one is cut after the
+    function character."""
+    freq = jieba.dt.FREQ
+    out: list[str] = []
+    for n, word in enumerate(words):
+        nxt = words[n + 1] if n + 1 < len(words) else ""
+        after = words[n + 2] if n + 2 < len(words) else ""
+        if (len(word) == 2 and len(nxt) == 1 and _HAN_RE.match(nxt) and _HAN_RE.match(word)
+                and freq.get(word[1] + nxt) and word[0] in stopwords("zh") and nxt not in stopwords("zh")
+                and (len(after) != 1 or after in stopwords("zh"))):  # not in a run of lone characters
+            out.append(word[0])
+            words[n + 1] = word[1] + nxt
+            continue
+        out.append(word)
+    return out
 
 
 def _vi_bigrams(tokens: list[Token]) -> None:
