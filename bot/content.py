@@ -7,6 +7,7 @@ a broken pack (or an index that cannot be built) is refused and the old content 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,3 +53,8 @@ class ContentHolder:
         result = self._holder.reload(force=True)
         self.last_error_count = len(result.errors)
         return list(result.errors)
+
+    async def reload_async(self) -> list[Problem]:
+        """:meth:`reload` in a worker thread: building the index takes a second or more, and
+        the bot keeps answering meanwhile (with the old content until the swap)."""
+        return await asyncio.to_thread(self.reload)

@@ -113,9 +113,12 @@ async def reload_command(update: Update, context: Context) -> None:
         return
     _, t = found
     services = services_of(context)
-    problems = services.content.reload()
+    problems = await services.content.reload_async()
     if problems:
-        shown = "\n".join(html.escape(str(p)) for p in problems[:20])
+        lines = [html.escape(str(p)) for p in problems[:20]]
+        while len("\n".join(lines)) > 3000:  # whole lines only, never half an HTML entity
+            lines.pop()
+        shown = "\n".join(lines)
         await update.effective_message.reply_text(
             t.paragraph(
                 t.ngettext(
@@ -123,7 +126,7 @@ async def reload_command(update: Update, context: Context) -> None:
                     "The content pack has {n} problems and was not loaded; the previous version stays in service:\n{problems}",
                     len(problems),
                 ).format(n=t.number(len(problems)), problems=shown)
-            )[:4000]
+            )
         )
         return
     pack = services.content.current.pack

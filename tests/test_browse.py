@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import re
+from pathlib import Path
 
 from bot import callbacks
 from bot.i18n import translator
@@ -156,3 +157,33 @@ async def test_names_with_html_characters_are_shown_as_written(bot) -> None:
     assert translator("en")._("Welcome, {name}!").format(name="<Ann & Bob>") in reply.text
     assert bot.services.content.current.pack.event.name.get("en") in reply.text
     assert not bot.emulator.errors
+
+
+async def test_reload_refuses_a_broken_pack_and_keeps_serving(database_url: str, tmp_path) -> None:
+    import shutil
+
+    from tests.conftest import running_bot
+
+    pack_dir = tmp_path / "pack"
+    shutil.copytree(Path(__file__).parent / "data" / "packs" / "qa-mini", pack_dir)
+    async with running_bot(database_url, content_dir=pack_dir, organiser_ids=(901,)) as bot:
+        organiser = bot.user(901, "Org", language_code="en")
+        en = translator("en")
+        version = bot.services.content.current.pack.version
+        event = pack_dir / "event.yaml"
+        good = event.read_text(encoding="utf-8")
+        event.write_text(good.replace("timezone:", "timezone: Mars/Olympus\nx_timezone:", 1), encoding="utf-8")
+        await organiser.command("reload")
+        refused = await organiser.reply(timeout=20)
+        assert "event.yaml:" in refused.text and "was not loaded" in refused.text
+        assert bot.services.content.current.pack.version == version  # the old pack still serves
+        event.write_text(good.replace("Nairobi", "Nairobi (updated)", 1), encoding="utf-8")
+        await organiser.command("reload")
+        done = await organiser.reply(timeout=20)
+        pack = bot.services.content.current.pack
+        assert pack.version != version
+        assert en._("Content reloaded: {sessions} sessions, {faq} answers (version {version}).").format(
+            sessions=len(pack.sessions), faq=len(pack.faq), version=pack.version) in done.text
+        delegate = bot.user(902, "Del", language_code="en")
+        await delegate.command("help")  # someone else is still answered
+        assert (await delegate.reply()).text
