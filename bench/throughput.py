@@ -3,8 +3,8 @@ emulator, in the same run.
 
     python -m bench.throughput [--quick] [--updates N] [--users N]
 
-Each simulated user sends questions taken from the demo pack's FAQ (the question-answering
-path); the clock runs from the first update injected to the last reply received. The
+Each simulated user has a language and sends questions in it, taken from the demo pack's
+FAQ (the question-answering path); the clock runs from the first update injected to the last reply received. The
 emulator runs at 1,000 messages/s overall (Telegram's paid-broadcast rate) with per-chat
 limits off, for both bots alike. The two bots run in alternate rounds (three by default, one
 with ``--quick``) and the median round of each is reported, with the CPU time per update,
@@ -46,12 +46,17 @@ def questions(count: int, seed: int = 7) -> list[tuple[str, str]]:
 async def drive(emulator: Emulator, load: list[tuple[str, str]], users: int, uid0: int) -> dict:
     """Inject every update, wait for every reply; updates/s from first injection to last reply,
     and the process's CPU time per update (steadier than wall time on a shared machine)."""
-    sims = [emulator.user(uid0 + i, f"U{i}", language_code=load[i % len(load)][0]) for i in range(users)]
+    # each simulated delegate has a language and asks in it (one in seven users per language)
+    languages = sorted({lang for lang, _ in load})
+    sims = [emulator.user(uid0 + i, f"U{i}", language_code=languages[i % len(languages)]) for i in range(users)]
+    speakers = {lang: [u for u in sims if u.data.get("language_code") == lang] or sims for lang in languages}
+    turn = dict.fromkeys(languages, 0)
     per_user: dict[int, int] = {}
     errors_before = len(emulator.errors)
     started, cpu = time.perf_counter(), time.process_time()
-    for index, (_, text) in enumerate(load):
-        user = sims[index % users]
+    for lang, text in load:
+        user = speakers[lang][turn[lang] % len(speakers[lang])]
+        turn[lang] += 1
         per_user[user.id] = per_user.get(user.id, 0) + 1
         await user.send(text)
     for user in sims:
