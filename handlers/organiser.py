@@ -102,9 +102,16 @@ async def unanswered_command(update: Update, context: Context) -> None:
                 when=t.datetime(group.last_asked, tz),
             )
         )
-    while len("\n".join(lines)) > 3900:  # whole lines only: a cut could split an HTML entity
-        lines.pop()
-    await update.effective_message.reply_text(t.paragraph("\n".join(lines)))
+    await update.effective_message.reply_text(t.paragraph(whole_lines(lines, 3900)))
+
+
+def whole_lines(lines: list[str], limit: int) -> str:
+    """As many whole lines as fit in ``limit`` characters: a cut inside a line could split an
+    HTML entity or tag and Telegram would refuse the message."""
+    kept = list(lines)
+    while len("\n".join(kept)) > limit:
+        kept.pop()
+    return "\n".join(kept)
 
 
 async def reload_command(update: Update, context: Context) -> None:
@@ -115,10 +122,7 @@ async def reload_command(update: Update, context: Context) -> None:
     services = services_of(context)
     problems = await services.content.reload_async()
     if problems:
-        lines = [html.escape(str(p)) for p in problems[:20]]
-        while len("\n".join(lines)) > 3000:  # whole lines only, never half an HTML entity
-            lines.pop()
-        shown = "\n".join(lines)
+        shown = whole_lines([html.escape(str(p)) for p in problems[:20]], 3000)
         await update.effective_message.reply_text(
             t.paragraph(
                 t.ngettext(
