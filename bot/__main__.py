@@ -239,16 +239,18 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def startup_failure(exc: BaseException, settings: Settings) -> str | None:
-    """What to tell the person starting the bot when Telegram or the database is unusable."""
-    from sqlalchemy.exc import DBAPIError, OperationalError
+    """What to tell the person starting the bot when Telegram, the database or the port is
+    unusable (the database and the port are named where they fail: :class:`StartupError`)."""
     from telegram.error import InvalidToken, NetworkError
 
+    from bot.app import StartupError
+
+    if isinstance(exc, StartupError):
+        return str(exc)
     if isinstance(exc, InvalidToken):
         return "BOT_TOKEN: Telegram does not accept this token"
     if isinstance(exc, NetworkError):
         return f"cannot reach the Telegram Bot API at {settings.telegram_api_url} ({exc})"
-    if isinstance(exc, (OperationalError, DBAPIError, ConnectionError, OSError)):
-        return f"DATABASE_URL: cannot use the database ({type(exc).__name__}: {exc})"
     return None
 
 

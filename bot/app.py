@@ -87,10 +87,17 @@ def build_application(services: Services, *, with_updater: bool = True) -> Appli
     return application
 
 
+class StartupError(Exception):
+    """A start-up failure the person starting the bot can fix; the message says what to fix."""
+
+
 async def prepare(application: Application) -> None:
     """Run once the application is initialised, before updates flow: migrations, commands."""
     services: Services = application.bot_data["services"]
-    await services.db.upgrade()
+    try:
+        await services.db.upgrade()
+    except Exception as exc:  # noqa: BLE001 - any driver's failure: the same advice
+        raise StartupError(f"DATABASE_URL: cannot use the database ({type(exc).__name__}: {exc})") from exc
     from handlers.commands import publish_commands
 
     await publish_commands(application)

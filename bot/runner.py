@@ -11,7 +11,7 @@ from contextlib import suppress
 from aiohttp import web
 from telegram import Update
 
-from bot.app import Services, build_application, prepare
+from bot.app import Services, StartupError, build_application, prepare
 from bot.web.webhook import create_web_app
 
 log = logging.getLogger(__name__)
@@ -54,10 +54,14 @@ async def serve_webhook(services: Services, stop: asyncio.Event, *, register: bo
     try:
         async with application:
             await prepare(application)
-            await application.start()
+            # the port first: a port in use fails here, before anything is started
             await runner.setup()
             site = web.TCPSite(runner, settings.host, settings.port)
-            await site.start()
+            try:
+                await site.start()
+            except OSError as exc:
+                raise StartupError(f"PORT: cannot listen on {settings.host}:{settings.port} ({exc.strerror or exc})") from exc
+            await application.start()
             if register and settings.webhook_url:
                 await application.bot.set_webhook(
                     url=settings.webhook_url.rstrip("/") + settings.webhook_path,

@@ -210,3 +210,26 @@ async def test_start_up_failures_are_one_clear_line(tmp_path, token: str, databa
     assert proc.returncode == 1, err.decode()
     assert expected in err.decode()
     assert "Traceback" not in err.decode()
+
+
+async def test_serve_on_a_port_in_use_says_so(tmp_path) -> None:
+    import socket
+
+    async with Emulator(token=TOKEN, limits=FAST) as emu:
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            port = taken.getsockname()[1]
+            env = {
+                **os.environ, "BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": emu.base_url,
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}", "CONTENT_DIR": str(DEMO_PACK),
+                "HOST": "127.0.0.1", "PORT": str(port), "WEBHOOK_SECRET": WEBHOOK_SECRET,
+            }
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", "serve", cwd=ROOT, env=env,
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            )
+            _, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 1, err.decode()
+    assert f"error: PORT: cannot listen on 127.0.0.1:{port}" in err.decode()
+    assert "DATABASE_URL" not in err.decode() and "Traceback" not in err.decode()
