@@ -96,21 +96,13 @@ class BotApi:
         if not isinstance(markup, dict):
             raise ApiError(400, "Bad Request: can't parse reply keyboard markup JSON object")
         if "inline_keyboard" in markup:
-            rows = markup["inline_keyboard"]
-            if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-                raise ApiError(400, "Bad Request: can't parse inline keyboard button: InlineKeyboardButton must be an Object")
-            for row in rows:
-                for button in row:
-                    self._inline_button(button)
+            for button in _buttons(markup["inline_keyboard"], "can't parse inline keyboard button: InlineKeyboardButton must be an Object"):
+                self._inline_button(button)
         elif "keyboard" in markup:
-            rows = markup["keyboard"]
-            if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-                raise ApiError(400, "Bad Request: can't parse keyboard button: field \"keyboard\" must be an Array")
-            for row in rows:
-                for button in row:
-                    label = button.get("text") if isinstance(button, dict) else button
-                    if not label or not isinstance(label, str):
-                        raise ApiError(400, "Bad Request: keyboard button text is empty")
+            for button in _buttons(markup["keyboard"], "can't parse keyboard button: field \"keyboard\" must be an Array"):
+                label = button.get("text") if isinstance(button, dict) else button
+                if not label or not isinstance(label, str):
+                    raise ApiError(400, "Bad Request: keyboard button text is empty")
         elif not (markup.get("remove_keyboard") or markup.get("force_reply")):
             raise ApiError(400, "Bad Request: can't parse reply keyboard markup JSON object")
         return markup
@@ -648,3 +640,10 @@ class BotApi:
             raise ApiError(400, "Bad Request: invalid file_id")
         return {"file_id": file_id, "file_unique_id": known["unique"], "file_size": len(known["data"]),
                 "file_path": f"files/{file_id}"}
+
+
+def _buttons(rows: Any, malformed: str) -> list[Any]:
+    """The buttons of a keyboard's rows (a list of lists), or the 400 Telegram gives."""
+    if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+        raise ApiError(400, f"Bad Request: {malformed}")
+    return [button for row in rows for button in row]
