@@ -44,7 +44,9 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
         settings=settings,
         clock=clock,
         db=db,
-        content=ContentHolder.load(settings.content_dir),
+        content=ContentHolder.load(
+            settings.content_dir, semantic=settings.semantic_answers, cache_dir=settings.embeddings_cache_dir
+        ),
         people=PeopleService(db, clock, settings.organiser_ids),
         questions=QuestionLog(db, clock),
         limits=Limits(

@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     rate_group_per_min: float = Field(default=20.0, ge=0)
     #: updates handled at once (each chat still in order)
     concurrent_updates: int = Field(default=4, ge=1, le=512)
+    #: ask the bundled multilingual model for a second opinion on unsure questions
+    semantic_answers: bool = True
+    #: where the model's vectors of the pack's texts are kept between runs
+    embeddings_cache_dir: Path = Field(default=ROOT / "var" / "cache" / "embeddings")
 
     @field_validator("bot_token")
     @classmethod

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.answers import AnswerEngine
+from bot.answers.semantic import DEFAULT_CACHE_DIR
 from bot.catalog.loader import PackHolder, Problem
 from bot.catalog.models import ContentPack
 
@@ -24,10 +26,19 @@ class Content:
     loaded_at: dt.datetime
 
 
-def _content(pack: ContentPack) -> Content:
-    engine = AnswerEngine(pack)
-    engine.warm_up()  # typo tables now, during the (re)load, not on a delegate's first question
-    return Content(pack=pack, engine=engine, loaded_at=dt.datetime.now(dt.UTC))
+def _preparer(semantic: bool, cache_dir: Path | None) -> Callable[[ContentPack], Content]:
+    def prepare(pack: ContentPack) -> Content:
+        engine = AnswerEngine(pack, semantic=semantic, cache_dir=cache_dir)
+        engine.warm_up()  # typo tables now, during the (re)load, not on a delegate's first question
+        if engine.semantic is not None:
+            # the model's vectors of the pack's texts (seconds the first time, then from the
+            # disk cache) are built in the background: until a language is ready its
+            # questions are answered from their words alone, never kept waiting
+            engine.semantic.blocking = False
+            engine.semantic.warm_in_background()
+        return Content(pack=pack, engine=engine, loaded_at=dt.datetime.now(dt.UTC))
+
+    return prepare
 
 
 class ContentHolder:
@@ -36,9 +47,9 @@ class ContentHolder:
         self.last_error_count = 0
 
     @classmethod
-    def load(cls, directory: Path) -> ContentHolder:
+    def load(cls, directory: Path, *, semantic: bool = True, cache_dir: Path | None = DEFAULT_CACHE_DIR) -> ContentHolder:
         """Load at start-up; a broken pack raises ``PackError`` (there is nothing to fall back on)."""
-        return cls(PackHolder.load(Path(directory), prepare={"content": _content}))
+        return cls(PackHolder.load(Path(directory), prepare={"content": _preparer(semantic, cache_dir)}))
 
     @property
     def current(self) -> Content:

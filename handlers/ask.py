@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import InlineKeyboardMarkup, Update
@@ -33,7 +34,9 @@ async def on_text(update: Update, context: Context) -> None:
         return
     content = services.content.current
     text = message.text or ""
-    answer = content.engine.ask(text, t.lang, services.clock.now())
+    # in a worker thread: an unsure question asks the model for a second opinion (10-40 ms
+    # of native code that releases the GIL), and the event loop keeps serving other chats
+    answer = await asyncio.to_thread(content.engine.ask, text, t.lang, services.clock.now())
     if answer.match is None and answer.kind != "empty":
         await services.questions.record(text, t.lang, content.pack.version)
     log.info("question answered: kind=%s match=%s", answer.kind, answer.match.type if answer.match else None)

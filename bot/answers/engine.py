@@ -20,7 +20,10 @@ Steps of :meth:`AnswerEngine.ask`:
    around "I lost my badge" is still recognised); below :data:`THRESHOLD` it refuses;
 6. when the best-scoring entry is not confident (or another scoring nearly as well is much
    more confident), the one that accounts for the question takes its place;
-7. decide: answer, offer close alternatives, list sessions for a time question, or refuse.
+7. when the reading is still unsure, ask the multilingual model for a second opinion
+   (:mod:`bot.answers.semantic`): it may confirm the best candidate, or pick another of the
+   first three, never bring one of its own;
+8. decide: answer, offer close alternatives, list sessions for a time question, or refuse.
 
 Words naming what went wrong (the lexicon's ``head`` concepts: lost, sick) weigh more than
 the setting of the story around them ("I left my badge in a taxi").
@@ -36,10 +39,12 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from bot.answers.index import BROADER_WEIGHT, CONCEPT_WEIGHT, Entry, Index, entries_of
 from bot.answers.lexicon import Lexicon, load_lexicon
 from bot.answers.normalize import (
+    MAX_CHARS,
     Token,
     arabic_alternatives,
     detect_language,
@@ -52,6 +57,7 @@ from bot.answers.normalize import (
     tokenize,
     vocab_key,
 )
+from bot.answers.semantic import DEFAULT_CACHE_DIR, SemanticIndex
 from bot.answers.shape import is_name, looks_generic
 from bot.answers.timeparse import TimeQuery, parse_time
 from bot.answers.typo import Corrector
@@ -109,6 +115,15 @@ INTENT_TERM_WEIGHT = 0.3
 MAX_CANDIDATES = 60
 #: blend key recall into the confidence (off: coverage alone)
 KEY_RECALL = True
+#: the second opinion (chosen on the dev sets): asked when the best entry's confidence is
+#: below SECOND_OPINION_BELOW (and, for a refusal, at least SECOND_OPINION_FLOOR); it counts
+#: when the model's nearest entry is at least SEMANTIC_MIN similar and SEMANTIC_MARGIN
+#: nearer than the next one
+SECOND_OPINION_BELOW = 0.7
+SECOND_OPINION_FLOOR = 0.4
+SEMANTIC_MIN = 0.88
+SEMANTIC_MARGIN = 0.02
+SEMANTIC_DEPTH = 3  # it may pick among the lexical reading's first candidates
 _HAS_WORD = re.compile(r"[^\W_]", re.UNICODE)
 
 
@@ -163,12 +178,16 @@ class _Query:
 
 
 class AnswerEngine:
-    def __init__(self, pack: ContentPack, lexicon: Lexicon | None = None) -> None:
+    def __init__(self, pack: ContentPack, lexicon: Lexicon | None = None, *, semantic: bool = True,
+                 cache_dir: Path | None = DEFAULT_CACHE_DIR) -> None:
         self.pack = pack
         preload()
         self.lexicon = lexicon or load_lexicon()
         self.entries: list[Entry] = entries_of(pack)
         self.index = Index(self.entries, self.lexicon)
+        self.semantic = SemanticIndex(
+            ((i, text, lang) for i, e in enumerate(self.entries) for text, lang in e.key_texts), cache_dir
+        ) if semantic else None
         self.tz = pack.tz
         self.days = pack.event_days()
         self.sessions = pack.sessions_sorted()
@@ -521,6 +540,8 @@ class AnswerEngine:
         confident = best is not None and best[2] >= THRESHOLD
         if tq is not None or (q.schedule_words and not confident):
             return self._time_answer(question, lang, q, tq, now, ranked, confident)
+        if best is not None and best[2] < SECOND_OPINION_BELOW and (confident or best[2] >= SECOND_OPINION_FLOOR):
+            ranked, confident = self._second_opinion(question, q, ranked, confident)
         if not confident:
             return Answer(question, lang, "unknown", alternatives=self._alternatives(ranked, 0, loose=True),
                           confidence=best[2] if best else 0.0)
@@ -548,6 +569,27 @@ class AnswerEngine:
             if conf >= (THRESHOLD + RESCUE_MARGIN if low else top_conf + CLOSE_GAIN):
                 return [ranked[k], *ranked[:k], *ranked[k + 1 :]]
         return ranked
+
+    def _second_opinion(self, question: str, q: _Query, ranked, confident: bool):
+        """The model's nearest entry, when it stands out, confirms a refused best candidate
+        or picks another of the first :data:`SEMANTIC_DEPTH` over an unsure one."""
+        sims = self.semantic.similarities(question[:MAX_CHARS], q.lang) if self.semantic else None
+        if not sims or len(sims) < 2:
+            return ranked, confident
+        first, second = sorted(sims.values(), reverse=True)[:2]
+        nearest = max(sims, key=sims.__getitem__)
+        if first < SEMANTIC_MIN or first - second < SEMANTIC_MARGIN:
+            return ranked, confident
+        pos = next((k for k, (i, _, _) in enumerate(ranked[:SEMANTIC_DEPTH]) if i == nearest), None)
+        if not confident:
+            if pos != 0:
+                return ranked, False
+            i, score, conf = ranked[0]
+            return [(i, score, max(conf, THRESHOLD)), *ranked[1:]], True
+        if pos:
+            i, score, _ = ranked[pos]
+            return [(i, score, ranked[0][2]), *ranked[:pos], *ranked[pos + 1 :]], True
+        return ranked, True
 
     def _prefer_shape(self, q: _Query, ranked):
         """"When is the gala dinner?" is answered by the session, "where is the medical

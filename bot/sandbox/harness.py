@@ -95,6 +95,9 @@ async def running_bot(
                 await asyncio.sleep(0.01)
             else:
                 raise AssertionError("the bot did not start")
+            semantic = services.content.current.engine.semantic
+            if semantic is not None:  # answers must not depend on how far the background warm-up got
+                await asyncio.to_thread(semantic.wait, 300)
             yield Harness(emulator=emu, services=services, clock=clock, mode=mode)
         finally:
             stop.set()

