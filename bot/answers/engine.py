@@ -185,9 +185,7 @@ class AnswerEngine:
         self.lexicon = lexicon or load_lexicon()
         self.entries: list[Entry] = entries_of(pack)
         self.index = Index(self.entries, self.lexicon)
-        self.semantic = SemanticIndex(
-            ((i, text, lang) for i, e in enumerate(self.entries) for text, lang in e.key_texts), cache_dir
-        ) if semantic else None
+        self.semantic = SemanticIndex(_first_key_texts(self.entries), cache_dir) if semantic else None
         self.tz = pack.tz
         self.days = pack.event_days()
         self.sessions = pack.sessions_sorted()
@@ -734,6 +732,20 @@ class AnswerEngine:
 
 
 _WORDS = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+def _first_key_texts(entries: list[Entry]) -> list[tuple[int, str, str]]:
+    """What the model compares a question with: each entry's first key text in each language
+    (an FAQ's first question, a session's title, a room's name). On the dev sets the other
+    phrasings added nothing, and they would treble the time to embed a pack."""
+    out = []
+    for i, e in enumerate(entries):
+        seen = set()
+        for text, lang in e.key_texts:
+            if lang not in seen:
+                seen.add(lang)
+                out.append((i, text, lang))
+    return out
 
 
 def _moved_answer(question: str, lang: str, moved: tuple[Match, float]) -> Answer:

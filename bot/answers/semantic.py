@@ -10,8 +10,8 @@ the model's similarities are compressed (an unrelated question still scores 0.8)
 never trusted to answer on its own or to decide what is out of scope.
 
 Cost on a 2-vCPU machine: 10-20 ms per question embedded; the pack's texts are embedded
-once per language (about 5 s for the demo pack's 330 texts per language) and kept in a disk
-cache keyed by the text, so a restart or a reload re-embeds only what changed.
+once per language (about 1.5 s for the demo pack's 140 texts per language) and kept in a
+disk cache keyed by the text, so a restart or a reload re-embeds only what changed.
 
 Without the package (an unsupported platform), or with ``SEMANTIC_ANSWERS=false`` in the
 bot's settings, the engine answers from its lexical reading alone.
