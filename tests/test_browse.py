@@ -95,14 +95,14 @@ async def test_free_text_answers_in_the_users_language(bot) -> None:
 
 async def test_unanswered_questions_reach_organisers_without_identity(bot) -> None:
     user = bot.user(9105, "Otto", language_code="en")
-    for text in ("Can I bring my parrot to the plenary?", "can i bring my PARROT to the plenary"):
+    for text in ("What is the best karaoke bar near the venue?", "what is the best KARAOKE bar near the venue"):
         await user.send(text)
         reply = await user.reply()
         assert "help desk" in reply.text.lower()
     organiser = bot.user(900, "Org", language_code="en")
     await organiser.command("unanswered")
     report = await organiser.reply()
-    assert "2×" in report.text and "parrot" in report.text.lower()
+    assert "2×" in report.text and "karaoke" in report.text.lower()
     assert "Otto" not in report.text and "9105" not in report.text
 
 

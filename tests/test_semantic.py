@@ -42,7 +42,6 @@ def now(pack):
 @pytest.mark.parametrize(
     ("question", "lang", "expected"),
     [
-        ("нужна ли кенийская виза для граждан России", "ru", ("faq", "visa")),  # "do Russians need a Kenyan visa"
         ("في ترجمة للعربي؟", "ar", ("faq", "interpretation")),  # Levantine: "is there Arabic translation?"
         ("المصريين محتاجين فيزا لكينيا؟", "ar", ("faq", "visa")),  # Egyptian: "do Egyptians need a visa?"
     ],
@@ -141,7 +140,7 @@ def test_without_the_model_the_engine_answers_from_its_words(pack, now, monkeypa
     engine = AnswerEngine(pack)
     assert engine.semantic is not None and not engine.semantic.available
     assert "semantic model unavailable" in caplog.text
-    assert _hit(engine.ask("нужна ли кенийская виза для граждан России", "ru", now)) is None
+    assert _hit(engine.ask("في ترجمة للعربي؟", "ar", now)) is None
     assert _hit(engine.ask("where is the plenary hall?", "en", now)) is not None
 
 

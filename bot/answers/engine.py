@@ -570,7 +570,7 @@ class AnswerEngine:
 
     def _second_opinion(self, question: str, q: _Query, ranked, confident: bool):
         """The model's nearest entry, when it stands out, confirms a refused best candidate
-        or picks another of the first :data:`SEMANTIC_DEPTH` over an unsure one."""
+        (an FAQ entry) or picks another of the first :data:`SEMANTIC_DEPTH` over an unsure one."""
         sims = self.semantic.similarities(question[:MAX_CHARS], q.lang) if self.semantic else None
         if not sims or len(sims) < 2:
             return ranked, confident
@@ -580,7 +580,9 @@ class AnswerEngine:
             return ranked, confident
         pos = next((k for k, (i, _, _) in enumerate(ranked[:SEMANTIC_DEPTH]) if i == nearest), None)
         if not confident:
-            if pos != 0:
+            # only an FAQ entry: the model hears a question's shape more than its topic, and
+            # a session or a room confirmed that way could send someone to a wrong time or place
+            if pos != 0 or self.entries[ranked[0][0]].type != "faq":
                 return ranked, False
             i, score, conf = ranked[0]
             return [(i, score, max(conf, THRESHOLD)), *ranked[1:]], True

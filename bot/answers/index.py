@@ -180,7 +180,7 @@ def entries_of(pack: ContentPack) -> list[Entry]:
         e = Entry("contact", c.id, c)
         e.key_texts.extend(_texts(c.name, langs))
         e.names.extend(_texts(c.name, langs))
-        e.key_texts.extend(_texts(c.role, langs))
+        e.body_texts.extend(_texts(c.role, langs))
         for t in (c.location, c.hours):
             e.body_texts.extend(_texts(t, langs))
         if c.phone:
