@@ -71,6 +71,7 @@ async def test_webhook_checks_the_secret_token(database_url: str) -> None:
                 health = await resp.json()
                 assert resp.status == 200 and health["database"] == "ok"
                 assert health["content"]["version"] == bot.services.content.current.pack.version
+                assert health["answer_model"] == "ready"  # the harness waits for the warm-up
         await asyncio.sleep(0.3)
         assert await bot.services.people.get(8104) is None  # nothing was processed
         # the emulator's own deliveries carry the right secret and are processed

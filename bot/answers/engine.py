@@ -249,6 +249,10 @@ class AnswerEngine:
         query = self._query(text, self._languages(text, lang)[0], tq, question)
         return [(Match(self.entries[i].type, self.entries[i].id, s), c) for i, s, c in self._score(query)[:limit]]
 
+    def semantic_status(self) -> str:
+        """The second opinion's state, for /healthz: ready, warming, unavailable or off."""
+        return self.semantic.status() if self.semantic is not None else "off"
+
     def entry(self, type_: str, id_: str) -> Entry | None:
         i = self._position.get((type_, id_))
         return self.entries[i] if i is not None else None

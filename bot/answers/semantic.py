@@ -176,6 +176,12 @@ class SemanticIndex:
             found = self._built[lang] = (np.array([entry for entry, _ in rows]), matrix)
             return found
 
+    def status(self) -> str:
+        """"ready" (every language embedded), "warming", or "unavailable"."""
+        if not self.available:
+            return "unavailable"
+        return "ready" if set(self._built) >= set(self._texts) else "warming"
+
     def warm(self, langs: Iterable[str] | None = None) -> None:
         """Embed the pack's texts now (from the disk cache where it has them)."""
         for lang in langs or self.languages():

@@ -68,5 +68,6 @@ async def healthz(request: web.Request) -> web.Response:
             "loaded_at": services.content.current.loaded_at.isoformat(),
             "last_reload_error": services.content.last_error_count,
         },
+        "answer_model": services.content.current.engine.semantic_status(),
     }
     return web.json_response(body, status=200 if database_ok else 503)
