@@ -157,3 +157,23 @@ async def test_the_bot_answers_a_paraphrase_through_the_model(bot) -> None:
     reply = TAG.sub("", (await user.reply()).text)
     expected = TAG.sub("", content.pack.faq_entry("invitation-letter").answer.get("ar", "en"))
     assert expected.split("\n")[0][:30] in reply
+
+
+def test_an_entry_not_translated_is_still_a_candidate_in_every_language(tmp_path) -> None:
+    from bot.answers.engine import _first_key_texts
+    from bot.answers.index import Entry
+    from bot.catalog.models import SUPPORTED_LANGUAGES
+
+    english_only = Entry("faq", "prayer", None, key_texts=[("Where is the prayer room?", "en"), ("Prayer times?", "en")])
+    both = Entry("faq", "wifi", None, key_texts=[("What is the wifi password?", "en"),
+                                                   ("Quel est le mot de passe du wifi ?", "fr")])
+    rows = _first_key_texts([english_only, both], "en")
+    assert {(lang, text) for i, text, lang in rows if i == 0} == {(lang, "Where is the prayer room?")
+                                                                  for lang in SUPPORTED_LANGUAGES}
+    assert ("Quel est le mot de passe du wifi ?", "fr") in {(text, lang) for i, text, lang in rows if i == 1}
+    counting = CountingEncoder()
+    index = SemanticIndex(rows, tmp_path, encoder=counting)
+    index.warm()
+    assert len(counting.texts) == 3  # the English stand-in is embedded once, not once per language
+    sims = index.similarities("où se trouve la salle de prière ?", "fr")
+    assert max(sims, key=sims.get) == 0

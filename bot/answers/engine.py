@@ -61,7 +61,7 @@ from bot.answers.semantic import DEFAULT_CACHE_DIR, SemanticIndex
 from bot.answers.shape import is_name, looks_generic
 from bot.answers.timeparse import TimeQuery, parse_time
 from bot.answers.typo import Corrector
-from bot.catalog.models import ContentPack, Session
+from bot.catalog.models import SUPPORTED_LANGUAGES, ContentPack, Session
 
 #: below this confidence the engine says it is not sure
 THRESHOLD = 0.54
@@ -185,7 +185,7 @@ class AnswerEngine:
         self.lexicon = lexicon or load_lexicon()
         self.entries: list[Entry] = entries_of(pack)
         self.index = Index(self.entries, self.lexicon)
-        self.semantic = SemanticIndex(_first_key_texts(self.entries), cache_dir) if semantic else None
+        self.semantic = SemanticIndex(_first_key_texts(self.entries, pack.default_language), cache_dir) if semantic else None
         self.tz = pack.tz
         self.days = pack.event_days()
         self.sessions = pack.sessions_sorted()
@@ -740,17 +740,22 @@ class AnswerEngine:
 _WORDS = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
-def _first_key_texts(entries: list[Entry]) -> list[tuple[int, str, str]]:
+def _first_key_texts(entries: list[Entry], default: str) -> list[tuple[int, str, str]]:
     """What the model compares a question with: each entry's first key text in each language
     (an FAQ's first question, a session's title, a room's name). On the dev sets the other
-    phrasings added nothing, and they would treble the time to embed a pack."""
+    phrasings added nothing, and they would treble the time to embed a pack.
+
+    An entry not translated into a language stands there in the pack's default language (the
+    model reads across languages): every entry is a candidate whatever the question's language."""
     out = []
     for i, e in enumerate(entries):
-        seen = set()
+        first: dict[str, str] = {}
         for text, lang in e.key_texts:
-            if lang not in seen:
-                seen.add(lang)
-                out.append((i, text, lang))
+            first.setdefault(lang, text)
+        if not first:
+            continue
+        stand_in = first.get(default) or next(iter(first.values()))
+        out.extend((i, first.get(lang, stand_in), lang) for lang in SUPPORTED_LANGUAGES)
     return out
 
 

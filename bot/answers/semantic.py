@@ -136,6 +136,7 @@ class SemanticIndex:
         self._encoder = encoder
         self._cache = VectorCache(cache_dir)
         self._built: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # lang -> (entry ids, matrix)
+        self._memo: dict[str, np.ndarray] = {}  # a text that stands in for several languages
         self._lock = threading.Lock()
         self.blocking = blocking
         self._warming: threading.Thread | None = None
@@ -167,12 +168,14 @@ class SemanticIndex:
                 return found
             known = self._cache.load(lang)
             keys = [text_key(text) for _, text in rows]
+            known.update((k, self._memo[k]) for k in keys if k not in known and k in self._memo)
             missing = list(dict.fromkeys(text for (_, text), key in zip(rows, keys, strict=True) if key not in known))
             if missing:
                 for text, vec in zip(missing, encoder.encode(missing), strict=True):
                     known[text_key(text)] = vec
                 self._cache.save(lang, known)
             matrix = np.stack([known[key] for key in keys])
+            self._memo.update((key, known[key]) for key in keys)
             found = self._built[lang] = (np.array([entry for entry, _ in rows]), matrix)
             return found
 
