@@ -216,6 +216,29 @@ def test_alternatives_are_offered_when_two_answers_are_close(engine, clock, pack
 
 
 @pytest.mark.parametrize(
+    ("question", "lang", "near_miss"),
+    [
+        ("what should I wear to the summit", "en", ("faq", "dress-code")),
+        ("cravate obligatoire ?", "fr", ("faq", "dress-code")),
+        ("هل تتوفر خدمة الإنترنت اللاسلكي في المركز؟", "ar", ("faq", "wifi")),
+    ],
+)
+def test_a_refusal_offers_its_near_miss_as_a_button(engine, clock, pack, question, lang, near_miss):
+    """Not sure enough to answer, but the best candidate is close: "did you mean" it."""
+    answer = engine.ask(question, lang, clock.now())
+    assert answer.match is None and answer.offer_liaison
+    assert (answer.alternatives[0].type, answer.alternatives[0].id) == near_miss
+    reply = compose(answer, pack, lang)
+    label = reply.alternatives[0][1]
+    assert label and label in plain(reply.text)
+
+
+def test_an_unrelated_question_offers_no_buttons(engine, clock):
+    for question in ("who won the football last night", "quel est le meilleur restaurant de sushi à Paris ?"):
+        assert engine.ask(question, "en", clock.now()).alternatives == []
+
+
+@pytest.mark.parametrize(
     "question",
     [
         "",

@@ -11,6 +11,7 @@ from bot import callbacks
 from bot.i18n import translator
 
 TAG = re.compile(r"<[^>]+>")
+MINI = Path(__file__).resolve().parent / "data" / "packs" / "qa-mini"
 
 
 def labels(entry) -> list[str]:  # noqa: ANN001
@@ -187,3 +188,18 @@ async def test_reload_refuses_a_broken_pack_and_keeps_serving(database_url: str,
         delegate = bot.user(902, "Del", language_code="en")
         await delegate.command("help")  # someone else is still answered
         assert (await delegate.reply()).text
+
+
+async def test_a_near_miss_is_offered_and_its_button_answers(database_url: str) -> None:
+    from tests.conftest import running_bot
+
+    async with running_bot(database_url, content_dir=MINI) as bot:
+        pack = bot.services.content.current.pack
+        user = bot.user(9131, "Kofi", language_code="en")
+        await user.send("what should I wear to the summit")
+        unsure = await user.reply()
+        label = pack.faq_entry("dress-code").questions["en"][0]
+        assert "not sure" in unsure.text and label in labels(unsure)
+        await user.press(text=label, message=unsure)
+        answer = TAG.sub("", (await user.reply()).text)
+        assert TAG.sub("", pack.faq_entry("dress-code").answer.get("en", "en"))[:30] in answer

@@ -640,12 +640,14 @@ class AnswerEngine:
         return answer
 
     def _alternatives(self, ranked, pos: int, loose: bool = False) -> list[Match]:
+        """Other entries close to the one at ``pos``; ``loose`` (nothing was answered): the
+        near misses themselves, the one at ``pos`` first, as "did you mean" buttons."""
         if not ranked:
             return []
         top = ranked[pos][1]
         out = []
         for k, (i, score, conf) in enumerate(ranked[: pos + 1 + 6]):
-            if k == pos:
+            if k == pos and not loose:
                 continue
             if score >= ALTERNATIVE_RATIO * top and conf >= (THRESHOLD * 0.6 if loose else THRESHOLD * 0.8):
                 e = self.entries[i]
