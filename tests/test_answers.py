@@ -255,6 +255,7 @@ def test_an_unrelated_question_offers_no_buttons(engine, clock):
         "/start junk args",
         "12345",
         "\x00\x01",
+        "what should I wear to the summit \ud800",  # a lone surrogate: valid JSON, not UTF-8
     ],
 )
 @pytest.mark.parametrize("lang", ["en", "ar", "zh", "xx"])

@@ -66,6 +66,8 @@ class Encoder:
     def encode(self, texts: list[str]) -> np.ndarray:
         """Unit vectors, one row per text. Questions and the pack's questions are the same
         kind of text, so both take e5's "query: " prefix (its recipe for symmetric tasks)."""
+        # a lone surrogate ("\ud800", valid in JSON, not in UTF-8) must not reach the C engine
+        texts = [t.encode("utf-8", "replace").decode("utf-8") for t in texts]
         out = []
         for k in range(0, len(texts), BATCH):
             chunk = texts[k : k + BATCH]
