@@ -342,6 +342,44 @@ def test_ask_command_jsonl(monkeypatch, capsys):
     assert rows[2]["match"] is None
 
 
+def test_ask_command_follows_the_bots_settings(monkeypatch, capsys, tmp_path):
+    question = "في ترجمة للعربي؟"  # answered only with the model's second opinion
+    monkeypatch.setenv("EMBEDDINGS_CACHE_DIR", str(tmp_path))
+    assert ask_command(["--content", str(MINI), "--lang", "ar", question]) == 0
+    assert json.loads(capsys.readouterr().out)["match"]["id"] == "interpretation"
+    assert {p.name for p in tmp_path.iterdir()} >= {"ar.npz"}  # the vectors went where the settings say
+
+    monkeypatch.setenv("SEMANTIC_ANSWERS", "false")
+    assert ask_command(["--content", str(MINI), "--lang", "ar", question]) == 0
+    assert json.loads(capsys.readouterr().out)["match"] is None
+
+    monkeypatch.setenv("SEMANTIC_ANSWERS", "maybe")
+    assert ask_command(["--content", str(MINI), "--lang", "ar", question]) == 2
+    assert "SEMANTIC_ANSWERS" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def demo_words_alone():
+    return AnswerEngine(load_pack(ROOT / "content" / "hanoi-2025"), semantic=False)
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "expected"),
+    [
+        # the Media Desk's role mentions the signing ceremony: a role is body text, not a name
+        ("签字仪式几点开始", "zh", ("session", "signing-ceremony")),
+        # "left her" names a loss like "left my" (it went to card payments)
+        ("my colleague left her badge in a taxi", "en", ("faq", "lost-badge")),
+        # typed without tones, chỗ đậu xe (parking) folds onto stopwords (cho "for", đâu "where")
+        ("cho dau xe o dau", "vi", ("faq", "parking")),
+    ],
+)
+def test_demo_pack_words_alone(demo_words_alone, question, lang, expected):
+    pack = demo_words_alone.pack
+    now = dt.datetime.combine(pack.event.start, dt.time(8, 0), tzinfo=pack.tz)
+    assert _hit(demo_words_alone.ask(question, lang, now)) == expected
+
+
 def test_ask_command_runs_as_a_module():
     out = subprocess.run(
         [sys.executable, "-m", "bot", "ask", "--content", str(MINI), "--now", "2026-03-10T11:00", "wifi password"],

@@ -95,7 +95,14 @@ def ask_command(argv: list[str]) -> int:
         print(f"cannot load content pack {args.content}: {exc}", file=sys.stderr)
         return 1
     lang = _lang(args.lang, pack.default_language)
-    engine = AnswerEngine(pack)
+    from bot.config import SettingsError, load_settings
+
+    try:  # the bot's own settings decide whether the model is asked and where its vectors live
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    engine = AnswerEngine(pack, semantic=settings.semantic_answers, cache_dir=settings.embeddings_cache_dir)
     if args.jsonl:
         return run_jsonl(engine, sys.stdin, sys.stdout, lang, args.now)
     if not args.question:
