@@ -34,6 +34,7 @@ A refusal is the safe outcome: a wrong room or time is worse than "I'm not sure"
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import math
 import re
 import unicodedata
@@ -578,8 +579,7 @@ class AnswerEngine:
         sims = self.semantic.similarities(question[:MAX_CHARS], q.lang) if self.semantic else None
         if not sims or len(sims) < 2:
             return ranked, confident
-        first, second = sorted(sims.values(), reverse=True)[:2]
-        nearest = max(sims, key=sims.__getitem__)
+        (nearest, first), (_, second) = heapq.nlargest(2, sims.items(), key=lambda kv: kv[1])
         if first < SEMANTIC_MIN or first - second < SEMANTIC_MARGIN:
             return ranked, confident
         pos = next((k for k, (i, _, _) in enumerate(ranked[:SEMANTIC_DEPTH]) if i == nearest), None)

@@ -124,7 +124,8 @@ def text_key(text: str) -> str:
 
 class SemanticIndex:
     """The pack's key texts (FAQ questions, titles, names) embedded per language, built on
-    first need or ahead of it by :meth:`warm`.
+    first need or ahead of it by :meth:`warm`. ``texts`` holds one (entry, text, language)
+    per entry and language.
 
     ``blocking`` decides what a question in a language not embedded yet does: wait for it
     (the command line, the benchmark) or go without a second opinion while a background
@@ -205,8 +206,8 @@ class SemanticIndex:
             self._warming.join(timeout)
 
     def similarities(self, question: str, lang: str) -> dict[int, float] | None:
-        """Cosine similarity of the question to each entry with a key text in ``lang`` (the
-        best of its texts), or None when there is no second opinion to be had."""
+        """Cosine similarity of the question to each entry with a text in ``lang``, or None
+        when there is no second opinion to be had."""
         built = self._built.get(lang)
         if built is None:
             if not self.blocking:
@@ -218,9 +219,4 @@ class SemanticIndex:
         if encoder is None:
             return None
         entries, matrix = built
-        sims = matrix @ encoder.encode([question])[0]
-        best: dict[int, float] = {}
-        for entry, sim in zip(entries.tolist(), sims.tolist(), strict=True):
-            if sim > best.get(entry, -1.0):
-                best[entry] = sim
-        return best
+        return dict(zip(entries.tolist(), (matrix @ encoder.encode([question])[0]).tolist(), strict=True))
