@@ -14,6 +14,8 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
+#: the answer model's vectors of the packs' texts, kept between runs (the default of its setting)
+EMBEDDINGS_CACHE_DIR = ROOT / "var" / "cache" / "embeddings"
 TOKEN_RE = re.compile(r"^\d{3,12}:[A-Za-z0-9_-]{20,}$")
 SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
@@ -58,7 +60,7 @@ class Settings(BaseSettings):
     #: ask the bundled multilingual model for a second opinion on unsure questions
     semantic_answers: bool = True
     #: where the model's vectors of the pack's texts are kept between runs
-    embeddings_cache_dir: Path = Field(default=ROOT / "var" / "cache" / "embeddings")
+    embeddings_cache_dir: Path = Field(default=EMBEDDINGS_CACHE_DIR)
 
     @field_validator("bot_token")
     @classmethod

