@@ -5,8 +5,8 @@ with one MessageHandler replying with the text), polling the Bot API emulator.
 
 Updates/s are measured end to end: from the first update injected to the last reply the
 emulator recorded. Configure the emulator's limits first (e.g. ``RateLimits.off()`` or
-``RateLimits.paid_broadcast()`` with per-chat limits off): a bare echo bot does not pace
-itself, so per-chat limits would turn replies into 429 errors (counted in ``errors``).
+``RateLimits(overall_per_s=1000, private_per_s=0, group_per_min=0)``): a bare echo bot does not
+pace itself, so per-chat limits would turn replies into 429 errors (counted in ``errors``).
 
 Standalone: ``python -m bench.throughput_baseline [--updates N] [--users N]`` (last line JSON).
 """

@@ -94,7 +94,8 @@ async def test_webhook_retries_when_the_bot_was_down(database_url: str) -> None:
 
 @pytest.mark.parametrize("command", ["run", "serve"])
 async def test_sigterm_stops_cleanly_without_losing_updates(tmp_path, command: str) -> None:
-    async with Emulator(token=TOKEN, limits=FAST) as emu:
+    # the bot's webhook is http://127.0.0.1 here: the emulator must be told to accept it
+    async with Emulator(token=TOKEN, limits=FAST, allow_local_http_webhooks=True) as emu:
         port = 0
         env = {
             **os.environ,

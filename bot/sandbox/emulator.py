@@ -15,6 +15,12 @@ talks to Telegram.
         await alice.send("/start")
         [reply] = await alice.replies()
 
+It is as strict as Telegram where the bot meets a rule (see the README's emulator section for
+what it models and what it does not): a person who never wrote to the bot cannot be written to,
+a bot removed from a group cannot post there, old messages cannot be deleted, webhooks need
+HTTPS on Telegram's ports (``allow_local_http_webhooks=True`` lets tests use
+``http://127.0.0.1``), paid broadcasts have their own budget.
+
 Run on its own: ``python -m bot.sandbox.emulator --port 8081``.
 """
 
@@ -23,11 +29,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import datetime as dt
 import itertools
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from http import HTTPStatus
 from typing import Any
@@ -40,7 +47,19 @@ from bot.sandbox.limits import RateLimiter, RateLimits, TokenBucket
 from bot.sandbox.methods import BotApi
 from bot.sandbox.params import read_params
 from bot.sandbox.simapi import create_sim_app
-from bot.sandbox.state import IN, OUT, ApiError, CallbackQuery, Chat, Edit, Entry, current_seq
+from bot.sandbox.state import (
+    ADMINISTRATOR,
+    IN,
+    KICKED,
+    MEMBER,
+    OUT,
+    ApiError,
+    CallbackQuery,
+    Chat,
+    Edit,
+    Entry,
+    current_seq,
+)
 from bot.sandbox.updates import UpdateQueue
 from bot.sandbox.users import SimGroup, SimUser
 from bot.sandbox.webhook import WebhookDelivery
@@ -86,10 +105,10 @@ def _default_description(status: int, retry_after: int | None) -> str:
         return "Unknown Error"
 
 
-def _error(code: int, description: str, retry_after: int | None = None) -> web.Response:
+def _error(code: int, description: str, parameters: Mapping[str, Any] | None = None) -> web.Response:
     body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
-    if retry_after is not None:
-        body["parameters"] = {"retry_after": retry_after}
+    if parameters:
+        body["parameters"] = dict(parameters)
     return web.json_response(body, status=code)
 
 
@@ -97,9 +116,13 @@ class Emulator:
     """The Bot API of one bot. See the module docstring; the public surface is:
 
     lifecycle ``start``/``stop``/``async with``, ``base_url``, ``base_file_url``;
-    people ``user``/``new_user``/``group``; reading ``history``/``outgoing``/``query``/
-    ``last_request``/``state``; waiting ``wait_for``/``mark``; faults ``fail_next``/
-    ``delay_next``/``clear_faults``; limits ``set_limits``.
+    people ``user``/``new_user``/``group`` (and on them: ``SimUser.start``/``deactivate``/
+    ``block``, ``SimGroup.kick_bot``/``add_bot``/``upgrade``); time ``advance``; reading
+    ``history``/``outgoing``/``query``/``last_request``/``state``; waiting ``wait_for``/``mark``;
+    faults ``fail_next``/``delay_next``/``clear_faults``; limits ``set_limits``.
+
+    ``allow_local_http_webhooks`` lets ``setWebhook`` take an http:// URL (or any port) on this
+    machine, for local tests; Telegram never does.
     """
 
     def __init__(
@@ -118,6 +141,7 @@ class Emulator:
         latency: float = 0.0,
         sim_http: bool = True,
         keep_requests: int = 1000,
+        allow_local_http_webhooks: bool = False,
     ) -> None:
         self.token = token
         self.clock = clock or Clock()
@@ -139,6 +163,8 @@ class Emulator:
         self.privacy_mode = privacy_mode
         self.latency = latency
         self.sim_http = sim_http
+        self.allow_local_http_webhooks = allow_local_http_webhooks
+        self.paid_messages = 0  # sent with allow_paid_broadcast (Telegram bills 0.1 Star each)
         self._limits = limits or RateLimits()
         self.limiter = RateLimiter(self._limits)
         self.chats: dict[int, Chat] = {}
@@ -258,10 +284,15 @@ class Emulator:
     # -- people ---------------------------------------------------------------------------
     def user(self, user_id: int, first_name: str = "User", *, username: str | None = None,
              language_code: str | None = "en", last_name: str | None = None,
-             is_premium: bool | None = None) -> SimUser:
-        """The simulated user ``user_id`` (created with its private chat on first call)."""
+             is_premium: bool | None = None, started: bool = False) -> SimUser:
+        """The simulated user ``user_id`` (created on first call). As at Telegram, the bot can
+        write to them only once they wrote to it (sent anything, pressed Start): until then
+        sending answers 403 "bot can't initiate conversation with a user". ``started=True``
+        makes a user who already did, earlier (no update is sent)."""
         existing = self.users.get(user_id)
         if existing is not None:
+            if started:
+                existing.chat.started = True
             return existing
         if user_id <= 0:
             raise ValueError("user ids are positive")
@@ -276,7 +307,7 @@ class Emulator:
             data["is_premium"] = True
         sim = SimUser(self, data)
         self.users[user_id] = sim
-        self.chats[user_id] = Chat(id=user_id, type="private", user=data)
+        self.chats[user_id] = Chat(id=user_id, type="private", user=data, started=started)
         return sim
 
     def new_user(self, first_name: str = "User", **kwargs: Any) -> SimUser:
@@ -288,25 +319,83 @@ class Emulator:
 
     def group(self, chat_id: int | None = None, title: str = "Group", *, forum: bool = False,
               supergroup: bool | None = None, username: str | None = None, bot_admin: bool = True,
-              members: Iterable[SimUser] = ()) -> SimGroup:
+              bot_rights: Mapping[str, bool] | None = None, members: Iterable[SimUser] = ()) -> SimGroup:
         """A group (``supergroup`` or ``forum`` for a supergroup; forums have topics) with the
-        bot in it, by default as an administrator (so it sees every message)."""
+        bot in it, by default as an administrator with every right (so it sees every message);
+        ``bot_rights`` withholds some, e.g. ``{"can_manage_topics": False}``."""
         if chat_id is not None and chat_id in self.groups:
             return self.groups[chat_id]
         is_super = bool(supergroup) or forum
         if chat_id is None:
-            n = next(self._group_ids)
-            chat_id = -(1_000_000_000_000 + n) if is_super else -(4_000_000 + n)
+            chat_id = self._new_group_id(is_super)
         if chat_id >= 0:
             raise ValueError("group ids are negative")
         chat = Chat(id=chat_id, type="supergroup" if is_super else "group", title=title, is_forum=forum,
                     username=username)
         if bot_admin:
             chat.admins.add(self.bot_user["id"])
+            if bot_rights:
+                chat.rights[self.bot_user["id"]] = dict(bot_rights)
         self.chats[chat_id] = chat
         group = self.groups[chat_id] = SimGroup(self, chat)
         group.add(*members)
         return group
+
+    def _new_group_id(self, supergroup: bool) -> int:
+        n = next(self._group_ids)
+        return -(1_000_000_000_000 + n) if supergroup else -(4_000_000 + n)
+
+    def set_bot_status(self, chat: Chat, status: str, *, by: SimUser | None,
+                       rights: Mapping[str, bool] | None = None) -> dict[str, Any]:
+        """The bot becomes ``member``, ``administrator``, ``left`` or ``kicked`` in a group
+        (``by`` a person, or by itself when None); Telegram tells it with ``my_chat_member``."""
+        bot_id = self.bot_user["id"]
+        old = ADMINISTRATOR if bot_id in chat.admins else chat.bot_status
+        chat.admins.discard(bot_id)
+        chat.rights.pop(bot_id, None)
+        chat.bot_status = MEMBER if status == ADMINISTRATOR else status
+        if status == ADMINISTRATOR:
+            chat.admins.add(bot_id)
+            if rights:
+                chat.rights[bot_id] = dict(rights)
+        self.changed(chat)
+        return self.member_update(by, chat, old, status)
+
+    def upgrade_group(self, chat: Chat, by: SimUser | None = None) -> SimGroup:
+        """A basic group becomes a supergroup with a new id, as Telegram does it: the old chat
+        answers 400 with ``migrate_to_chat_id`` from now on; both chats get their service
+        message (``migrate_to_chat_id`` / ``migrate_from_chat_id``)."""
+        if chat.type != "group" or chat.migrated_to is not None:
+            raise ValueError(f"chat {chat.id} is not a basic group that can be upgraded")
+        new = Chat(id=self._new_group_id(True), type="supergroup", title=chat.title, username=chat.username,
+                   members=set(chat.members), admins=set(chat.admins), bot_status=chat.bot_status,
+                   rights={k: dict(v) for k, v in chat.rights.items()}, migrated_from=chat.id)
+        self.chats[new.id] = new
+        group = self.groups[new.id] = SimGroup(self, new)
+        chat.migrated_to = new.id
+        people = sorted(chat.admins - {self.bot_user["id"]}) or sorted(chat.members)
+        sender = by.id if by is not None else (people[0] if people else None)  # by default an admin did it
+        for where, extra in ((chat, {"migrate_to_chat_id": new.id}), (new, {"migrate_from_chat_id": chat.id})):
+            entry = where.add(Entry(message_id=where.new_id(), direction=IN, kind="service", date=self.now(),
+                                    sender_id=sender, extra=extra))
+            self.changed(where)
+            if where.bot_status == MEMBER:
+                self.updates.push({"message": self.message_dict(where, entry)})
+        return group
+
+    def advance(self, delta: dt.timedelta | float) -> dt.datetime:
+        """Move the emulator's clock (message dates, the 48-hour delete window) ``delta``
+        (seconds or a timedelta) ahead. Needs a clock that can move (``SimulatedClock``, or
+        ``ShiftedClock`` in the sandbox); with the harness the bot's clock moves too, as it is
+        the same clock."""
+        step = delta if isinstance(delta, dt.timedelta) else dt.timedelta(seconds=delta)
+        clock: Any = self.clock
+        if hasattr(clock, "advance"):
+            return clock.advance(step)
+        if hasattr(clock, "set"):
+            clock.set(clock.now() + step)
+            return clock.now()
+        raise TypeError("the emulator runs on real time: give it clock=SimulatedClock(...) to move it")
 
     def chat_by_username(self, username: str) -> Chat | None:
         return next((c for c in self.chats.values() if c.username and c.username.lower() == username.lower()), None)
@@ -491,8 +580,12 @@ class Emulator:
             return {"status": status, "user": user}
         if user_id in chat.admins:
             return {"status": "administrator", "user": user, "can_be_edited": False, "is_anonymous": False,
-                    **_ADMIN_RIGHTS}
-        if user_id in chat.members or user_id == self.bot_user["id"]:
+                    **_ADMIN_RIGHTS, **chat.rights.get(user_id, {})}
+        if user_id == self.bot_user["id"]:
+            if chat.bot_status == KICKED:
+                return {"status": "kicked", "user": user, "until_date": 0}
+            return {"status": chat.bot_status, "user": user}
+        if user_id in chat.members:
             return {"status": "member", "user": user}
         return {"status": "left", "user": user}
 
@@ -507,7 +600,10 @@ class Emulator:
     async def user_message(self, user: SimUser, chat: Chat, kind: str, text: str = "", *,
                            extra: dict[str, Any] | None = None, thread_id: int | None = None,
                            reply_to: Entry | int | None = None) -> dict[str, Any]:
-        """Record a message from ``user`` in ``chat`` and send the bot its update."""
+        """Record a message from ``user`` in ``chat`` and send the bot its update. A message in
+        the private chat opens it: from then on the bot may write there."""
+        if chat.migrated_to is not None:
+            raise ValueError(f"group {chat.id} was upgraded to the supergroup {chat.migrated_to}: post there")
         if kind == "text":
             if not text.strip():
                 raise ValueError("a text message needs text")
@@ -524,6 +620,8 @@ class Emulator:
             sender_id=user.id, thread_id=thread_id if chat.is_forum else None, extra=extra or {},
             reply_to=reply_id,
         ))
+        if chat.private:
+            chat.started = True
         self.changed(chat)
         self._register_files(extra or {})
         message = self.message_dict(chat, entry)
@@ -540,6 +638,8 @@ class Emulator:
                                                    "mime": item.get("mime_type"), "unique": item.get("file_unique_id", "u")}
 
     def _reaches_bot(self, chat: Chat, entry: Entry) -> bool:
+        if not chat.private and chat.bot_status != MEMBER:
+            return False  # the bot left or was removed: it sees nothing there
         if chat.private or not self.privacy_mode or self.bot_user["id"] in chat.admins:
             return True
         if entry.text.startswith("/"):
@@ -564,17 +664,21 @@ class Emulator:
         }
         return self.updates.push({"callback_query": payload})
 
-    def member_update(self, user: SimUser, chat: Chat, old: str, new: str) -> dict[str, Any]:
-        """The ``my_chat_member`` update Telegram sends when the bot's status changes."""
+    def member_update(self, user: SimUser | None, chat: Chat, old: str, new: str) -> dict[str, Any]:
+        """The ``my_chat_member`` update Telegram sends when the bot's status changes (``user``:
+        who changed it; None: the bot itself, e.g. leaveChat)."""
 
         def member(status: str) -> dict[str, Any]:
             body: dict[str, Any] = {"status": status, "user": self.bot_user}
-            if status == "kicked":
+            if status == KICKED:
                 body["until_date"] = 0
+            elif status == ADMINISTRATOR:
+                body.update(can_be_edited=False, is_anonymous=False, **_ADMIN_RIGHTS,
+                            **chat.rights.get(self.bot_user["id"], {}))
             return body
 
         return self.updates.push({"my_chat_member": {
-            "chat": chat.as_dict(), "from": user.data, "date": self.now(),
+            "chat": chat.as_dict(), "from": user.data if user is not None else self.bot_user, "date": self.now(),
             "old_chat_member": member(old), "new_chat_member": member(new),
         }})
 
@@ -599,11 +703,11 @@ class Emulator:
 
     # -- HTTP ----------------------------------------------------------------------------------------
     def _fail(self, request: web.Request, method: str, status: int, description: str,
-              retry_after: int | None = None) -> web.Response:
+              parameters: Mapping[str, Any] | None = None) -> web.Response:
         transport = request.transport
         if transport is not None and not transport.is_closing():  # else nobody will read it
             self.errors.append((method, status, description))
-        return _error(status, description, retry_after)
+        return _error(status, description, parameters)
 
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -614,7 +718,7 @@ class Emulator:
         try:
             params = await read_params(request)
         except ApiError as exc:
-            return self._fail(request, method, exc.code, exc.description, exc.retry_after)
+            return self._fail(request, method, exc.code, exc.description, exc.parameters)
         if self.latency:
             await asyncio.sleep(self.latency)
         if self._faults:
@@ -623,7 +727,8 @@ class Emulator:
                 if fault.delay:
                     await asyncio.sleep(fault.delay)
                 if not fault.execute:
-                    return self._fail(request, method, fault.status, fault.description, fault.retry_after)
+                    parameters = {"retry_after": fault.retry_after} if fault.retry_after is not None else None
+                    return self._fail(request, method, fault.status, fault.description, parameters)
         handler = self.api.methods.get(key)
         if handler is None:
             return self._fail(request, method, 404, "Not Found")
@@ -632,7 +737,7 @@ class Emulator:
         try:
             result = await handler(params)
         except ApiError as exc:
-            return self._fail(request, method, exc.code, exc.description, exc.retry_after)
+            return self._fail(request, method, exc.code, exc.description, exc.parameters)
         except (KeyError, ValueError, TypeError) as exc:
             return self._fail(request, method, 400, f"Bad Request: {exc}")
         return web.json_response({"ok": True, "result": result})
@@ -655,7 +760,7 @@ def _parse_user(spec: str) -> tuple[int, str, str]:
 
 
 async def _serve(args: argparse.Namespace) -> None:
-    limits = {"telegram": RateLimits(), "off": RateLimits.off(), "broadcast": RateLimits.paid_broadcast()}[args.limits]
+    limits = {"telegram": RateLimits(), "off": RateLimits.off()}[args.limits]
     emu = Emulator(token=args.token, limits=limits, bot_username=args.username)
     await emu.start(args.host, args.port)
     for spec in args.user:
@@ -675,7 +780,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8081)
     parser.add_argument("--token", default=DEFAULT_TOKEN)
     parser.add_argument("--username", default="delegate_assistant_bot")
-    parser.add_argument("--limits", choices=("telegram", "off", "broadcast"), default="telegram")
+    parser.add_argument("--limits", choices=("telegram", "off"), default="telegram",
+                        help="Telegram's rate limits (paid broadcasts: 1,000/s with allow_paid_broadcast), or none")
     parser.add_argument("--user", action="append", default=[], metavar="ID:NAME[:LANG]",
                         help="a simulated user to create (repeatable)")
     args = parser.parse_args(argv)

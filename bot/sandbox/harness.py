@@ -47,8 +47,11 @@ class Harness:
     clock: SimulatedClock
     mode: str
 
-    def user(self, user_id: int, first_name: str = "User", language_code: str | None = "en") -> SimUser:
-        return self.emulator.user(user_id, first_name, language_code=language_code)
+    def user(self, user_id: int, first_name: str = "User", language_code: str | None = "en", *,
+             started: bool = False) -> SimUser:
+        """A simulated person. As at Telegram the bot can write to them only after they wrote to
+        it: ``started=True`` for someone who did so before the test begins."""
+        return self.emulator.user(user_id, first_name, language_code=language_code, started=started)
 
 
 @asynccontextmanager
@@ -65,7 +68,10 @@ async def running_bot(
     concurrent_updates: int = 4,
 ) -> AsyncIterator[Harness]:
     clock = SimulatedClock(now)
-    async with Emulator(token=TOKEN, limits=emulator_limits, clock=clock, webhook_retry_delay=0.05) as emu:
+    # the webhook is served on http://127.0.0.1 here, which Telegram would refuse: the emulator
+    # is told to accept it (its default, like Telegram, requires HTTPS on 80, 88, 443 or 8443)
+    async with Emulator(token=TOKEN, limits=emulator_limits, clock=clock, webhook_retry_delay=0.05,
+                        allow_local_http_webhooks=True) as emu:
         port = free_port()
         settings = load_settings(
             bot_token=TOKEN,

@@ -2,12 +2,15 @@
 
 Telegram does not publish exact numbers; its FAQ says about 30 messages per second per bot
 overall, about one per second per private chat (short bursts pass) and 20 per minute per
-group. A request over any limit is refused as a whole (no token is taken from the other
-buckets) with 429 and ``retry_after`` = the whole seconds until it would pass.
+group. Messages sent with ``allow_paid_broadcast`` (paid in Stars) draw on their own budget of
+up to 1,000 per second instead of the 30; per-chat limits apply to them all the same. A request
+over any limit is refused as a whole (no token is taken from the other buckets) with 429 and
+``retry_after`` = the whole seconds until it would pass.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass
@@ -17,8 +20,9 @@ from dataclasses import dataclass
 class RateLimits:
     """Limits per bot. A rate of 0 disables that limit; bursts default to sensible values.
 
-    ``RateLimits()`` is Telegram's default; ``RateLimits.off()`` for tests that do not care;
-    ``RateLimits.paid_broadcast()`` is the 1,000 messages/s a bot gets with paid broadcasts.
+    ``RateLimits()`` is Telegram's default; ``RateLimits.off()`` for tests that do not care.
+    ``paid_per_s`` is the overall budget of messages sent with ``allow_paid_broadcast`` (Telegram:
+    up to 1,000/s), used instead of ``overall_per_s`` for them only.
     """
 
     overall_per_s: float = 30.0
@@ -29,20 +33,15 @@ class RateLimits:
     overall_burst: int | None = None
     #: how many messages a group may get at once (default: one minute's worth)
     group_burst: int | None = None
+    paid_per_s: float = 1000.0
 
     @classmethod
     def off(cls) -> RateLimits:
-        return cls(overall_per_s=0, private_per_s=0, group_per_min=0)
-
-    @classmethod
-    def paid_broadcast(cls, per_s: float = 1000.0) -> RateLimits:
-        """Telegram's paid broadcasts: up to 1,000 messages/s overall; per-chat limits stay."""
-        return cls(overall_per_s=per_s)
+        return cls(overall_per_s=0, private_per_s=0, group_per_min=0, paid_per_s=0)
 
     def with_overall(self, per_s: float) -> RateLimits:
         """The same limits with another overall rate (e.g. for benchmarks)."""
-        return RateLimits(per_s, self.private_per_s, self.private_burst, self.group_per_min,
-                          self.overall_burst, self.group_burst)
+        return dataclasses.replace(self, overall_per_s=per_s)
 
 
 class TokenBucket:
@@ -79,6 +78,7 @@ class RateLimiter:
             TokenBucket(limits.overall_per_s, limits.overall_burst or limits.overall_per_s)
             if limits.overall_per_s > 0 else None
         )
+        self._paid = TokenBucket(limits.paid_per_s, limits.paid_per_s) if limits.paid_per_s > 0 else None
         self._chats: dict[int, TokenBucket | None] = {}
         self.refused = 0
 
@@ -96,11 +96,12 @@ class RateLimiter:
         self._chats[chat_id] = bucket
         return bucket
 
-    def check(self, chat_id: int, private: bool) -> int:
-        """Count one message to ``chat_id``: 0 when allowed, else ``retry_after`` in whole
-        seconds (and nothing is counted)."""
+    def check(self, chat_id: int, private: bool, paid: bool = False) -> int:
+        """Count one message to ``chat_id`` (``paid``: sent with ``allow_paid_broadcast``, from
+        the paid budget): 0 when allowed, else ``retry_after`` in whole seconds (and nothing is
+        counted)."""
         chat = self._chat_bucket(chat_id, private)
-        overall = self._overall
+        overall = self._paid if paid else self._overall
         now = time.monotonic()
         wait = chat.wait(now) if chat is not None else 0.0
         if overall is not None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.sandbox.errors import ENTITY_TOO_LARGE, MAX_UPLOAD_BYTES
 from bot.sandbox.state import ApiError
 
 JSON_FIELDS = (
@@ -32,6 +33,7 @@ async def read_params(request: web.Request) -> dict[str, Any]:
         elif ctype in FORM_TYPES:
             form = await request.post()
             params.update(form.items())
+            _check_upload_sizes(params)
     for name in JSON_FIELDS:
         value = params.get(name)
         if isinstance(value, str) and value[:1] in ("[", "{"):
@@ -41,6 +43,18 @@ async def read_params(request: web.Request) -> dict[str, Any]:
                 what = "reply keyboard markup" if name == "reply_markup" else name
                 raise ApiError(400, f"Bad Request: can't parse {what} JSON object") from None
     return params
+
+
+def _check_upload_sizes(params: dict[str, Any]) -> None:
+    """api.telegram.org takes uploads of at most 50 MB: a larger one is refused with 413 before
+    the Bot API looks at anything else."""
+    for value in params.values():
+        if isinstance(value, web.FileField):
+            file = value.file
+            size = file.seek(0, 2)
+            file.seek(0)
+            if size > MAX_UPLOAD_BYTES:
+                raise ApiError(413, ENTITY_TOO_LARGE)
 
 
 def truthy(value: Any) -> bool:

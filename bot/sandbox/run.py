@@ -21,7 +21,9 @@ DELEGATE, ORGANISER, OFFICER = 1001, 1002, 1003
 
 
 async def run_sandbox(settings: Settings, *, port: int, start: dt.datetime | None = None) -> None:
-    emulator = Emulator(token=SANDBOX_TOKEN, bot_username="delegate_assistant_sandbox_bot")
+    # polling today; should the sandbox ever serve a webhook, it is on this machine over http
+    emulator = Emulator(token=SANDBOX_TOKEN, bot_username="delegate_assistant_sandbox_bot",
+                        allow_local_http_webhooks=True)
     await emulator.start("127.0.0.1", 0)
     settings = settings.model_copy(update={
         "bot_token": SANDBOX_TOKEN,
@@ -43,7 +45,8 @@ async def run_sandbox(settings: Settings, *, port: int, start: dt.datetime | Non
     personas = [
         (emulator.user(DELEGATE, "Delegate", language_code="en"), "Delegate"),
         (emulator.user(ORGANISER, "Organiser", language_code="en"), "Organiser"),
-        (emulator.user(OFFICER, "Officer", language_code="en"), "Liaison officer"),
+        # the officer is already known to the bot (below): they have written to it before
+        (emulator.user(OFFICER, "Officer", language_code="en", started=True), "Liaison officer"),
     ]
     await services.db.upgrade()
     await services.people.ensure_delegation("VNM", "Viet Nam")

@@ -25,13 +25,18 @@ def next_seq() -> int:
 
 
 class ApiError(Exception):
-    """A Bot API error: ``{"ok": false, "error_code": code, "description": description}``."""
+    """A Bot API error: ``{"ok": false, "error_code": code, "description": description}``, with
+    ``parameters`` (``retry_after``, ``migrate_to_chat_id``) when Telegram sends them."""
 
-    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
+    def __init__(self, code: int, description: str, retry_after: int | None = None, *,
+                 parameters: dict[str, Any] | None = None) -> None:
         super().__init__(description)
         self.code = code
         self.description = description
         self.retry_after = retry_after
+        self.parameters = dict(parameters or {})
+        if retry_after is not None:
+            self.parameters["retry_after"] = retry_after
 
 
 @dataclass
@@ -143,9 +148,19 @@ class Entry:
         }
 
 
+#: what the bot is in a group: a member, an administrator, gone by itself, or removed
+MEMBER, ADMINISTRATOR, LEFT, KICKED = "member", "administrator", "left", "kicked"
+
+
 @dataclass
 class Chat:
-    """A private chat with one user, a group, or a (forum) supergroup."""
+    """A private chat with one user, a group, or a (forum) supergroup.
+
+    A private chat exists for Telegram only once the person wrote to the bot (``started``);
+    ``deactivated`` is a deleted account. In groups ``bot_status`` is the bot's membership,
+    ``rights`` the administrator rights of each administrator (the bot's decide what it may do),
+    and ``migrated_to`` the supergroup a basic group was upgraded to.
+    """
 
     id: int
     type: str  # private | group | supergroup
@@ -153,6 +168,12 @@ class Chat:
     is_forum: bool = False
     user: dict[str, Any] | None = None  # the user of a private chat
     blocked: bool = False
+    started: bool = False
+    deactivated: bool = False
+    bot_status: str = MEMBER
+    migrated_to: int | None = None
+    migrated_from: int | None = None
+    rights: dict[int, dict[str, bool]] = field(default_factory=dict)
     members: set[int] = field(default_factory=set)
     admins: set[int] = field(default_factory=set)
     history: list[Entry] = field(default_factory=list)
@@ -169,6 +190,11 @@ class Chat:
     def private(self) -> bool:
         return self.type == "private"
 
+    def has_right(self, user_id: int, right: str) -> bool:
+        """Whether ``user_id`` is an administrator here with ``right`` (``can_manage_topics``,
+        ...); administrators have every right unless told otherwise."""
+        return user_id in self.admins and self.rights.get(user_id, {}).get(right, True)
+
     def as_dict(self) -> dict[str, Any]:
         if self.type == "private" and self.user:
             out: dict[str, Any] = {"id": self.id, "type": "private", "first_name": self.user["first_name"]}
@@ -182,6 +208,10 @@ class Chat:
         if self.is_forum:
             out["is_forum"] = True
         return out
+
+    def __post_init__(self) -> None:
+        if self.type != "private" and self.next_id == 1:
+            self.next_id = 2  # message 1 of a group is its creation (and never a forum topic)
 
     def new_id(self) -> int:
         value = self.next_id
@@ -208,7 +238,9 @@ class Chat:
 
     def summary(self) -> dict[str, Any]:
         last = self.history[-1] if self.history else None
-        return {**self.as_dict(), "blocked": self.blocked, "members": sorted(self.members),
+        return {**self.as_dict(), "blocked": self.blocked, "started": self.started,
+                "deactivated": self.deactivated, "bot_status": self.bot_status,
+                "migrated_to": self.migrated_to, "members": sorted(self.members),
                 "admins": sorted(self.admins),
                 "topics": {str(k): v for k, v in self.topics.items()}, "messages": len(self.history),
                 "last_message_id": last.message_id if last else None, "touched": self.touched,

@@ -1,8 +1,10 @@
 """Pending updates and ``getUpdates`` long polling, as Telegram keeps them.
 
 Updates stay until confirmed (a later ``offset``); ``allowed_updates`` is remembered between
-calls and updates of other types are dropped; a second concurrent ``getUpdates`` ends the
-first one with 409 Conflict, as Telegram does. Waiting uses events, never sleeping loops.
+calls, and an update of another type is never queued. As at Telegram (Client.cpp
+``add_update_impl`` filters when an update is created), changing ``allowed_updates`` does not
+drop updates already waiting. A second concurrent ``getUpdates`` ends the first one with 409
+Conflict, as Telegram does. Waiting uses events, never sleeping loops.
 """
 
 from __future__ import annotations
@@ -59,6 +61,10 @@ class UpdateQueue:
         return len(self.pending)
 
     def push(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Queue an update with the next ``update_id``; one of a type the bot does not take
+        is not queued (and gets no ``update_id``: the payload comes back as it was)."""
+        if not self.is_allowed(payload):
+            return payload
         update = {"update_id": next(self._ids), **payload}
         self.pending[update["update_id"]] = update
         self.signal()
@@ -100,19 +106,8 @@ class UpdateQueue:
         self.pending.clear()
 
     def take(self, limit: int) -> list[dict[str, Any]]:
-        """The first ``limit`` pending updates the bot wants (others are dropped)."""
-        items: list[dict[str, Any]] = []
-        dropped: list[int] = []
-        for update_id, update in self.pending.items():
-            if self.is_allowed(update):
-                items.append(update)
-                if len(items) >= limit:
-                    break
-            else:
-                dropped.append(update_id)
-        for update_id in dropped:
-            del self.pending[update_id]
-        return items
+        """The first ``limit`` pending updates."""
+        return list(itertools.islice(self.pending.values(), limit))
 
     async def poll(self, offset: int, limit: int, timeout: float,
                    blocked: Callable[[], bool]) -> list[dict[str, Any]]:

@@ -7,6 +7,10 @@ and is written to the chat's history. Helpers wait for the bot's answers::
     await alice.send("/start")
     reply = await alice.reply()               # the bot's next message (or edit)
     await alice.press(text="📅 Programme")    # an inline button of the newest message having it
+
+A user the bot may write to first is one who wrote to it before: ``emu.user(..., started=True)``
+(or any message they send). ``deactivate`` deletes their account; groups can remove the bot
+(``kick_bot``), take it back (``add_bot``) and become supergroups (``upgrade``).
 """
 
 from __future__ import annotations
@@ -53,6 +57,18 @@ class SimUser:
     @property
     def blocked(self) -> bool:
         return self.chat.blocked
+
+    @property
+    def started(self) -> bool:
+        """Whether the person ever wrote to the bot (only then may the bot write to them)."""
+        return self.chat.started
+
+    def deactivate(self) -> None:
+        """The person deletes their account: the bot then gets 403 "user is deactivated"."""
+        self.chat.deactivated = True
+        self.data["first_name"] = "Deleted Account"
+        for key in ("last_name", "username"):
+            self.data.pop(key, None)
 
     def set_language(self, language_code: str | None) -> None:
         if language_code:
@@ -259,6 +275,30 @@ class SimGroup:
     @property
     def topics(self) -> dict[int, str]:
         return self.chat.topics
+
+    @property
+    def bot_status(self) -> str:
+        """``member`` (``administrator`` when it is one), ``left`` or ``kicked``."""
+        if self.emulator.bot_user["id"] in self.chat.admins:
+            return "administrator"
+        return self.chat.bot_status
+
+    def kick_bot(self, by: SimUser | None = None) -> Update:
+        """An administrator removes the bot: sending there answers 403 "bot was kicked from the
+        (super)group chat"; the bot gets ``my_chat_member`` (``kicked``)."""
+        return self.emulator.set_bot_status(self.chat, "kicked", by=by)
+
+    def add_bot(self, by: SimUser | None = None, *, admin: bool = False,
+                rights: dict[str, bool] | None = None) -> Update:
+        """Someone adds the bot back (``admin``: as an administrator, with ``rights`` withheld
+        or granted, e.g. ``{"can_manage_topics": True}``)."""
+        return self.emulator.set_bot_status(self.chat, "administrator" if admin else "member", by=by,
+                                            rights=rights)
+
+    def upgrade(self, by: SimUser | None = None) -> SimGroup:
+        """The basic group becomes a supergroup (a new chat with a new id, returned): sending to
+        the old id answers 400 with ``parameters.migrate_to_chat_id``."""
+        return self.emulator.upgrade_group(self.chat, by)
 
     def add(self, *users: SimUser, admin: bool = False, announce: bool = False) -> SimGroup:
         """Add members (``announce`` also sends the ``new_chat_members`` service message)."""

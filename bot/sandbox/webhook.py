@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import json
 import logging
 from typing import TYPE_CHECKING, Any
+from urllib.parse import SplitResult, urlsplit
 
 from aiohttp import ClientError, ClientSession, ClientTimeout
 
+from bot.sandbox import errors
+from bot.sandbox.state import ApiError
 from bot.sandbox.updates import update_chat
 
 if TYPE_CHECKING:
@@ -23,6 +27,42 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 SCAN_WINDOW = 2000  # how far past the head of the queue one dispatch round looks
+WEBHOOK_PORTS = frozenset({80, 88, 443, 8443})
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def parse_webhook_url(url: str) -> SplitResult:
+    """Client.cpp ``do_set_webhook``: the URL must parse (https:// when no scheme is given)."""
+    try:
+        parts = urlsplit(url if "://" in url else f"https://{url}")
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        raise ApiError(400, errors.WEBHOOK_INVALID_URL) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ApiError(400, errors.WEBHOOK_INVALID_URL)
+    return parts
+
+
+def verify_webhook_url(parts: SplitResult, *, allow_local_http: bool = False) -> None:
+    """WebhookActor.cpp ``start_up``: HTTPS on port 80, 88, 443 or 8443; ``check_ip_address``:
+    no reserved or IPv6-only address. ``allow_local_http`` (an emulator setting for local tests,
+    never Telegram's behaviour) accepts any scheme and port on this machine (localhost,
+    127.0.0.1, ::1)."""
+    host = (parts.hostname or "").lower()
+    if allow_local_http and host in LOCAL_HOSTS:
+        return
+    if parts.scheme != "https":
+        raise ApiError(400, errors.WEBHOOK_HTTPS)
+    if (parts.port or 443) not in WEBHOOK_PORTS:
+        raise ApiError(400, errors.WEBHOOK_PORT)
+    try:
+        address = ipaddress.ip_address("127.0.0.1" if host == "localhost" else host)
+    except ValueError:
+        return  # a name: Telegram resolves it later, the emulator does not
+    if address.version == 6:
+        raise ApiError(400, errors.WEBHOOK_IPV6)
+    if not address.is_global:
+        raise ApiError(400, errors.WEBHOOK_RESERVED_IP.format(ip=address))
 
 
 class WebhookDelivery:
@@ -88,7 +128,6 @@ class WebhookDelivery:
             return
         queue = self.emu.updates
         blocked = set(self._busy_chats)
-        dropped: list[int] = []
         for scanned, (update_id, update) in enumerate(queue.pending.items()):
             if len(self._inflight) >= limit or scanned >= SCAN_WINDOW:
                 break
@@ -98,13 +137,8 @@ class WebhookDelivery:
             if chat in blocked:
                 continue
             blocked.add(chat)  # later updates of this chat wait for this one
-            if not queue.is_allowed(update):
-                dropped.append(update_id)
-                continue
             self._busy_chats.add(chat)
             self._inflight[update_id] = asyncio.get_running_loop().create_task(self._post(update_id, update, chat))
-        for update_id in dropped:
-            queue.drop(update_id)
 
     def _http(self) -> ClientSession:
         if self._session is None or self._session.closed:
