@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -18,6 +19,10 @@ ROOT = Path(__file__).resolve().parent.parent
 EMBEDDINGS_CACHE_DIR = ROOT / "var" / "cache" / "embeddings"
 TOKEN_RE = re.compile(r"^\d{3,12}:[A-Za-z0-9_-]{20,}$")
 SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+#: the only ports Telegram delivers webhooks to (over HTTPS)
+WEBHOOK_PORTS = (80, 88, 443, 8443)
+#: this machine: a local Bot API emulator (tests, the sandbox) may call a plain http:// webhook here
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 
 class SettingsError(Exception):
@@ -34,6 +39,8 @@ class Settings(BaseSettings):
     bot_token: str | None = Field(default=None, description="Telegram bot token")
     database_url: str = Field(default=f"sqlite+aiosqlite:///{ROOT / 'var' / 'bot.db'}")
     content_dir: Path = Field(default=ROOT / "content" / "hanoi-2025")
+    #: public base URL of ``serve``; Telegram calls webhooks only over HTTPS on port 80, 88, 443
+    #: or 8443 (http:// and other ports are accepted only on this machine, for a local emulator)
     webhook_url: str | None = None
     webhook_secret: str | None = None
     port: int = Field(default=8080, ge=1, le=65535)
@@ -99,8 +106,21 @@ class Settings(BaseSettings):
     def _webhook(cls, value: str | None) -> str | None:
         if not value:
             return None
-        if not re.match(r"^https?://[^\s/]+", value):
-            raise ValueError("must be an http(s) URL")
+        value = value.strip()
+        needs = "Telegram sends webhooks only to https:// URLs on port 80, 88, 443 or 8443"
+        try:
+            parts = urlsplit(value)
+            port = parts.port
+        except ValueError:
+            raise ValueError(f"is not a URL ({needs})") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname or re.search(r"\s", value):
+            raise ValueError(f"must be an https:// URL ({needs})")
+        if parts.hostname in LOCAL_HOSTS:
+            return value  # a Bot API emulator on this machine (tests, the sandbox) takes any port, http too
+        if parts.scheme != "https":
+            raise ValueError(f"must start with https:// ({needs}; http:// works only with a local emulator)")
+        if (port or 443) not in WEBHOOK_PORTS:
+            raise ValueError(f"has port {port}: {needs} (PORT, where the server listens behind a proxy, may be any)")
         return value
 
     @field_validator("webhook_secret")

@@ -304,7 +304,10 @@ async def test_file_sizes(emu: Emulator, http: aiohttp.ClientSession) -> None:
         413, "Request Entity Too Large")
     status, body = await upload("sendDocument", "document", photo)  # 10 MB is fine for a document
     assert status == 200 and body["result"]["document"]["file_size"] == len(photo)
-    assert len(emu.outgoing(1801)) == 1
+    status, body = await upload("sendDocument", "document", b"\0" * (20 * 1024 * 1024 + 1))
+    assert status == 200 and len(emu.outgoing(1801)) == 2
+    big = body["result"]["document"]["file_id"]  # sent, but a bot downloads at most 20 MB
+    assert await call(http, emu, "getFile", form={"file_id": big}) == refused(400, "Bad Request: file is too big")
 
 
 async def test_an_inline_keyboard_has_a_cap(emu: Emulator, bot: Bot, http: aiohttp.ClientSession) -> None:
@@ -427,3 +430,29 @@ async def test_uploads_over_50_mb_are_refused_before_anything_else(emu: Emulator
     async with Bot(TOKEN, base_url=emu.base_url) as local:
         with pytest.raises(NetworkError, match="Request Entity Too Large"):
             await local.send_document(424242, b"\0" * (50 * 1024 * 1024 + 1), filename="big.bin")
+
+
+# -- the same situations over /sim (scripts, the sandbox) --------------------------------------------------------
+async def test_sim_http_acts_out_the_situations(emu: Emulator, http: aiohttp.ClientSession) -> None:
+    sim = f"{emu.url}/sim"
+
+    async def post(path: str, body: dict[str, Any]) -> dict[str, Any]:
+        async with http.post(sim + path, json=body) as resp:
+            answer = await resp.json()
+            assert resp.status == 200, answer
+            return answer
+
+    assert (await post("/users", {"id": 2001, "first_name": "New"}))["user"]["started"] is False
+    assert (await post("/users", {"id": 2002, "first_name": "Known", "started": True}))["user"]["started"] is True
+    assert (await call(http, emu, "sendMessage", form={"chat_id": "2001", "text": "hi"}))[0] == 403
+    assert (await call(http, emu, "sendMessage", form={"chat_id": "2002", "text": "hi"}))[0] == 200
+    assert (await post("/users/2002/deactivate", {}))["user"]["deactivated"] is True
+    group = (await post("/groups", {"title": "G", "members": [2001]}))["group"]
+    assert (await post(f"/groups/{group['id']}/kick_bot", {"by": 2001}))["group"]["bot_status"] == "kicked"
+    assert (await post(f"/groups/{group['id']}/add_bot", {"by": 2001}))["group"]["bot_status"] == "member"
+    upgraded = await post(f"/groups/{group['id']}/upgrade", {"by": 2001})
+    assert upgraded["group"]["type"] == "supergroup" and upgraded["migrated_from"] == group["id"]
+    forum = (await post("/groups", {"title": "F", "forum": True, "bot_rights": {"can_manage_topics": False}}))["group"]
+    assert (await call(http, emu, "createForumTopic", form={"chat_id": str(forum["id"]), "name": "T"}))[0] == 400
+    before = emu.clock.now()
+    assert (await post("/clock", {"seconds": 3600}))["now"] == (before + dt.timedelta(hours=1)).isoformat()

@@ -129,6 +129,8 @@ class ChatMethods:
         known = self.emu.files.get(file_id)
         if known is None:
             raise ApiError(400, "Bad Request: invalid file_id")
+        if len(known["data"]) > errors.MAX_DOWNLOAD_BYTES:
+            raise ApiError(400, errors.FILE_TOO_BIG)
         return {"file_id": file_id, "file_unique_id": known["unique"], "file_size": len(known["data"]),
                 "file_path": f"files/{file_id}"}
 

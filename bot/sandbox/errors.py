@@ -68,6 +68,9 @@ PHOTO_TOO_BIG = ("Bad Request: file of size {size} bytes is too big for a photo;
                  f"the maximum size is {MAX_PHOTO_BYTES} bytes")
 #: api.telegram.org's answer to an upload over 50 MB (HTTP 413)
 ENTITY_TOO_LARGE = "Request Entity Too Large"
+#: Client.cpp do_get_file: bots download files of at most 20 MB (Client.h MAX_DOWNLOAD_FILE_SIZE)
+MAX_DOWNLOAD_BYTES = 20 << 20
+FILE_TOO_BIG = "Bad Request: file is too big"
 
 # -- bot profile and commands ------------------------------------------------------------------------------
 #: TDLib misc.cpp validate_bot_language_code (setMyCommands, setMyName, setMyDescription, ...)

@@ -6,7 +6,9 @@ or ``{"ok": false, "error": "..."}`` with status 400/404.
 
     GET  /sim/state                          bot, webhook, pending updates, call counts, last errors
     GET  /sim/users                          users
-    POST /sim/users                          {id?, first_name, last_name?, username?, language_code?}
+    POST /sim/users                          {id?, first_name, last_name?, username?, language_code?,
+                                              started?}  (started: wrote to the bot before; until a
+                                              user writes, the bot cannot write to them)
     GET  /sim/users/{id}                     one user and their private chat summary
     POST /sim/users/{id}/send                {text, reply_to_message_id?}
     POST /sim/users/{id}/command             {command, args?: [..] | "a b"}
@@ -19,15 +21,21 @@ or ``{"ok": false, "error": "..."}`` with status 400/404.
     POST /sim/users/{id}/sticker             {emoji?}
     POST /sim/users/{id}/voice               {duration?}
     POST /sim/users/{id}/block | /unblock    {notify?}
+    POST /sim/users/{id}/deactivate          the account is deleted (403 "user is deactivated")
     GET  /sim/chats                          chat summaries
     GET  /sim/chats/{chat_id}/history        ?since=SEQ&wait=SECONDS&deleted=0|1
                                              -> {seq, chat, entries changed after SEQ, answers (callback
                                                 answers given after SEQ: the toast/alert texts)}
-    POST /sim/groups                         {id?, title, forum?, members?: [ids], admins?: [ids]}
+    POST /sim/groups                         {id?, title, forum?, supergroup?, members?: [ids], admins?: [ids],
+                                              bot_admin?, bot_rights?: {can_manage_topics: false, ...}}
     POST /sim/groups/{chat_id}/members       {user_id, admin?, announce?}
     POST /sim/groups/{chat_id}/topics        {name}
     POST /sim/groups/{chat_id}/post          {user_id, text, message_thread_id?, reply_to_message_id?}
     POST /sim/groups/{chat_id}/press         {user_id, callback_data? | text?, message_id?}
+    POST /sim/groups/{chat_id}/kick_bot      {by?: user_id}   the bot is removed (my_chat_member: kicked)
+    POST /sim/groups/{chat_id}/add_bot       {by?: user_id, admin?, rights?}
+    POST /sim/groups/{chat_id}/upgrade       {by?: user_id}   -> the new supergroup (the old id migrates)
+    POST /sim/clock                          {seconds}   move the emulator's clock ahead
     GET  /sim/queries/{query_id}             a callback query and how the bot answered it
     POST /sim/faults                         {method, status?, count?, delay?, description?, retry_after?, execute?}
     DELETE /sim/faults                       clear all faults
@@ -106,7 +114,8 @@ def create_sim_app(emu: Emulator) -> web.Application:
             raise SimError(404, "no such group") from None
 
     def user_dict(user: SimUser) -> dict[str, Any]:
-        return {**user.data, "blocked": user.chat.blocked}
+        chat = user.chat
+        return {**user.data, "blocked": chat.blocked, "started": chat.started, "deactivated": chat.deactivated}
 
     async def state(_: web.Request) -> web.Response:
         return _ok(**emu.state())
@@ -117,15 +126,17 @@ def create_sim_app(emu: Emulator) -> web.Application:
     async def create_user(request: web.Request) -> web.Response:
         data = await body(request)
         fields = {k: data[k] for k in ("username", "language_code", "last_name") if data.get(k)}
+        started = bool(data.get("started"))
         if data.get("id") is not None and int(data["id"]) in emu.users:
             user = emu.users[int(data["id"])]
             if data.get("first_name"):
                 user.data["first_name"] = str(data["first_name"])
             user.data.update(fields)
+            user.chat.started = user.chat.started or started
         elif data.get("id") is not None:
-            user = emu.user(int(data["id"]), str(data.get("first_name") or "User"), **fields)
+            user = emu.user(int(data["id"]), str(data.get("first_name") or "User"), started=started, **fields)
         else:
-            user = emu.new_user(str(data.get("first_name") or "User"), **fields)
+            user = emu.new_user(str(data.get("first_name") or "User"), started=started, **fields)
         return _ok(user=user_dict(user))
 
     async def get_user(request: web.Request) -> web.Response:
@@ -199,6 +210,39 @@ def create_sim_app(emu: Emulator) -> web.Application:
         user.unblock(notify=bool(data.get("notify")))
         return _ok(user=user_dict(user))
 
+    async def deactivate(request: web.Request) -> web.Response:
+        user = user_of(request)
+        user.deactivate()
+        return _ok(user=user_dict(user))
+
+    def by_of(data: dict[str, Any]) -> SimUser | None:
+        return None if data.get("by") in (None, "") else emu.users[int(data["by"])]
+
+    async def kick_bot(request: web.Request) -> web.Response:
+        group, data = group_of(request), await body(request)
+        return _ok(update=group.kick_bot(by_of(data)), group=group.chat.summary())
+
+    async def add_bot(request: web.Request) -> web.Response:
+        group, data = group_of(request), await body(request)
+        update = group.add_bot(by_of(data), admin=bool(data.get("admin")), rights=data.get("rights"))
+        return _ok(update=update, group=group.chat.summary())
+
+    async def upgrade(request: web.Request) -> web.Response:
+        group, data = group_of(request), await body(request)
+        try:
+            new = group.upgrade(by_of(data))
+        except ValueError as exc:
+            raise SimError(400, str(exc)) from None
+        return _ok(group=new.chat.summary(), migrated_from=group.id)
+
+    async def clock(request: web.Request) -> web.Response:
+        data = await body(request)
+        try:
+            now = emu.advance(float(data["seconds"]))
+        except TypeError as exc:
+            raise SimError(400, str(exc)) from None
+        return _ok(now=now.isoformat())
+
     async def chats(_: web.Request) -> web.Response:
         return _ok(chats=[c.summary() for c in emu.chats.values()])
 
@@ -220,7 +264,8 @@ def create_sim_app(emu: Emulator) -> web.Application:
         data = await body(request)
         chat_id = data.get("id")
         group = emu.group(None if chat_id in (None, "") else int(chat_id), str(data.get("title") or "Group"),
-                          forum=bool(data.get("forum")), supergroup=data.get("supergroup"))
+                          forum=bool(data.get("forum")), supergroup=data.get("supergroup"),
+                          bot_admin=data.get("bot_admin", True) is not False, bot_rights=data.get("bot_rights"))
         group.add(*(emu.users[int(uid)] for uid in data.get("members") or []))
         group.add(*(emu.users[int(uid)] for uid in data.get("admins") or []), admin=True)
         return _ok(group=group.chat.summary())
@@ -289,7 +334,7 @@ def create_sim_app(emu: Emulator) -> web.Application:
     r.add_get("/users/{user_id}", get_user)
     for name, handler in (("send", send), ("command", command), ("start", start), ("press", press), ("tap", tap),
                           ("location", location), ("photo", photo), ("document", document), ("sticker", sticker),
-                          ("voice", voice), ("block", block), ("unblock", unblock)):
+                          ("voice", voice), ("block", block), ("unblock", unblock), ("deactivate", deactivate)):
         r.add_post(f"/users/{{user_id}}/{name}", handler)
     r.add_get("/chats", chats)
     r.add_get("/chats/{chat_id}/history", history)
@@ -298,6 +343,10 @@ def create_sim_app(emu: Emulator) -> web.Application:
     r.add_post("/groups/{chat_id}/topics", topic)
     r.add_post("/groups/{chat_id}/post", post)
     r.add_post("/groups/{chat_id}/press", group_press)
+    r.add_post("/groups/{chat_id}/kick_bot", kick_bot)
+    r.add_post("/groups/{chat_id}/add_bot", add_bot)
+    r.add_post("/groups/{chat_id}/upgrade", upgrade)
+    r.add_post("/clock", clock)
     r.add_get("/queries/{query_id}", query)
     r.add_post("/faults", add_fault)
     r.add_delete("/faults", clear_faults)
