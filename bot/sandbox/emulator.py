@@ -440,7 +440,8 @@ class Emulator:
             "bot": self.bot_user, "base_url": self.base_url, "webhook": hook,
             "pending_updates": self.pending_updates, "webhook_deliveries": self.webhook_deliveries,
             "calls": self.calls, "errors": self.errors[-50:], "limits": asdict(self.limits),
-            "rate_limited": self.limiter.refused, "users": len(self.users), "chats": len(self.chats),
+            "rate_limited": self.limiter.refused, "paid_messages": self.paid_messages,
+            "users": len(self.users), "chats": len(self.chats),
             "faults": self.faults_summary(),
         }
 
