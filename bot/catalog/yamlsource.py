@@ -302,26 +302,30 @@ def check_limits(loader: Any) -> None:
     values = chars = 0
     while loader.check_event():
         event = loader.get_event()
-        line = event.start_mark.line + 1
-        if isinstance(event, yaml.CollectionStartEvent):
+        kind = type(event)
+        if kind is yaml.ScalarEvent:  # most events: counted straight into the open collection
+            length = len(event.value)
+            values, chars = values + 1, chars + length
+            if stack:
+                top = stack[-1].size
+                top.values += 1
+                top.chars += length
+            if event.anchor is not None:
+                anchors[event.anchor] = _Size(values=1, chars=length)
+        elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
             if len(stack) >= MAX_DEPTH:
-                raise YamlLimitError(line, _too_deep())
+                raise YamlLimitError(event.start_mark.line + 1, _too_deep())
             stack.append(_Open(event.anchor, _Size(values=1, height=1)))
             values += 1
-            size = None
-        elif isinstance(event, yaml.CollectionEndEvent):
+        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
             done = stack.pop()
             if done.anchor is not None:
                 anchors[done.anchor] = done.size
             if stack:
                 stack[-1].size.add(done.size)
             continue
-        elif isinstance(event, yaml.ScalarEvent):
-            size = _Size(values=1, chars=len(event.value))
-            if event.anchor is not None:
-                anchors[event.anchor] = size
-            values, chars = values + 1, chars + size.chars
-        elif isinstance(event, yaml.AliasEvent):
+        elif kind is yaml.AliasEvent:
+            line = event.start_mark.line + 1
             if any(frame.anchor == event.anchor for frame in stack):
                 raise YamlLimitError(
                     line, f"the alias *{event.anchor} is used inside the value it names (a cycle)"
@@ -334,12 +338,13 @@ def check_limits(loader: Any) -> None:
             values, chars = values + size.values, chars + size.chars
             if values > MAX_VALUES or chars > MAX_TEXT_CHARS:
                 raise YamlLimitError(line, _too_large(values, event.anchor))
+            if stack:
+                stack[-1].size.add(size)
+            continue
         else:  # stream and document start and end
             continue
         if values > MAX_VALUES or chars > MAX_TEXT_CHARS:
-            raise YamlLimitError(line, _too_large(values))
-        if size is not None and stack:
-            stack[-1].size.add(size)
+            raise YamlLimitError(event.start_mark.line + 1, _too_large(values))
 
 
 def _too_deep(through: str = "") -> str:
