@@ -9,6 +9,8 @@ every session held in it an "unknown room" too.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -49,9 +51,17 @@ def label(data: Any, path: tuple[Any, ...]) -> str:
             out.append(f"[{ident}]" if good else f"[{elem}]")
             cur = item
         else:
-            out.append(f".{elem}" if out else str(elem))
+            key = str(elem)
+            if not _PLAIN_KEY.match(key):  # a key with spaces or ': ' would break the line
+                out.append("[" + json.dumps(key).replace(" ", "\\u0020") + "]")
+            else:
+                out.append(f".{key}" if out else key)
             cur = cur.get(elem) if isinstance(cur, dict) else None
     return "".join(out) or "(file)"
+
+
+#: a mapping key shown as is in a field path; any other is shown quoted, as JSON
+_PLAIN_KEY = re.compile(r"^[\w-]+$")
 
 
 @dataclass(slots=True)

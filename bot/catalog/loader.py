@@ -21,11 +21,13 @@ import asyncio
 import datetime as dt
 import hashlib
 import logging
+import os
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from os import PathLike
 from pathlib import Path
+from stat import S_ISREG
 from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,6 +35,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ValidationError
 
 from bot.catalog.checks import Collected, Placed, Reporter, Source, check_languages, cross_check
+from bot.catalog.limits import MAX_FILE_BYTES
 from bot.catalog.messages import describe, suggest, translate
 from bot.catalog.models import (
     SUPPORTED_LANGUAGES,
@@ -43,8 +46,15 @@ from bot.catalog.models import (
     Session,
     Venue,
 )
-from bot.catalog.problems import FILE_ORDER, CheckResult, PackError, Problem, sort_key
-from bot.catalog.yamlsource import YamlSyntaxError, parse
+from bot.catalog.problems import (
+    FILE_ORDER,
+    LIMITS_FIELD,
+    CheckResult,
+    PackError,
+    Problem,
+    sort_key,
+)
+from bot.catalog.yamlsource import YamlLimitError, YamlSyntaxError, parse, too_big
 
 __all__ = [
     "PACK_FILES",
@@ -133,11 +143,17 @@ def _read(directory: Path, report: Reporter) -> dict[str, Source]:
             continue
         display = str(file)
         try:
-            raw = file.read_bytes()
-            mtime = file.stat().st_mtime
+            raw, stat = _read_bounded(file)
         except OSError as exc:
             report.whole(display, f"cannot read the file: {exc.strerror or exc}")
             continue
+        if raw is None:
+            report.whole(display, "not a regular file")
+            continue
+        if len(raw) > MAX_FILE_BYTES:
+            report.whole(display, too_big(max(len(raw), stat.st_size)), field=LIMITS_FIELD)
+            continue
+        mtime = stat.st_mtime
         src = sources[name] = Source(name, display, raw, mtime)
         try:
             text = raw.decode("utf-8")
@@ -147,6 +163,9 @@ def _read(directory: Path, report: Reporter) -> dict[str, Source]:
             continue
         try:
             src.parsed = parse(text.removeprefix("\ufeff"))
+        except YamlLimitError as exc:
+            report.whole(display, exc.message, field=LIMITS_FIELD, line=exc.line)
+            continue
         except YamlSyntaxError as exc:
             report.whole(display, f"invalid YAML: {exc.message}", field="(syntax)", line=exc.line)
             continue
@@ -163,6 +182,17 @@ def _read(directory: Path, report: Reporter) -> dict[str, Source]:
                 warning=True,
             )
     return sources
+
+
+def _read_bounded(file: Path) -> tuple[bytes | None, os.stat_result]:
+    """The file's bytes, at most one more than :data:`MAX_FILE_BYTES` (so a file that grows,
+    or a link to ``/dev/zero``, cannot fill the memory), and its status; ``None`` for
+    anything but a regular file (a FIFO would block the reload forever)."""
+    stat = file.stat()
+    if not S_ISREG(stat.st_mode):
+        return None, stat
+    with file.open("rb") as stream:
+        return stream.read(MAX_FILE_BYTES + 1), stat
 
 
 def _validate(

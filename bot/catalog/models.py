@@ -1,4 +1,4 @@
-"""Content pack schema (format v1, the contract in ../shared/DESIGN.md).
+"""Content pack schema (format v1, documented in docs/content-format.md).
 
 Every human-readable field is a :class:`Text`: in YAML either a plain string (in the
 event's default language) or a mapping ``{lang: string}``. The default language is passed

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 
 Severity = Literal["error", "warning"]
 
+#: the field of a problem with a file over one of the limits of :mod:`bot.catalog.limits`
+LIMITS_FIELD = "(limits)"
 #: the order files are reported in (and hashed in); anything else sorts after them
 FILE_ORDER = ("event.yaml", "venues.yaml", "programme.yaml", "faq.yaml")
 
@@ -45,7 +47,12 @@ class Problem:
 
     def __str__(self) -> str:
         prefix = "warning: " if self.is_warning else ""
-        return f"{self.file}:{self.line}: {self.field}: {prefix}{self.message}"
+        text = f"{self.file}:{self.line}: {self.field}: {prefix}{self.message}"
+        return text.translate(_LINE_BREAKS)  # one problem, one line, whatever a key holds
+
+
+#: what ``str.splitlines`` breaks at, shown escaped instead
+_LINE_BREAKS = {ord(c): repr(c)[1:-1] for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
 
 
 def sort_key(problem: Problem) -> tuple[int, str, int, str, str]:

@@ -8,6 +8,12 @@ path into the line of the offending key or item, or of the nearest enclosing one
 the key is missing.
 
 Duplicate keys, which PyYAML silently resolves to the last one, are reported.
+
+Before any of that, :func:`check_limits` walks the parser's event stream (the parser is a
+state machine, not a recursion) and stops at the first limit of :mod:`bot.catalog.limits`
+crossed: nesting depth, number of values and characters of text, each alias counted as
+everything it names. So a hostile file is refused before a node is composed (the composer
+and the builder below recurse once per level) or an alias expanded.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+
+from bot.catalog.limits import MAX_DEPTH, MAX_FILE_BYTES, MAX_TEXT_CHARS, MAX_VALUES
 
 try:  # pragma: no cover - depends on how PyYAML was built
     _Loader: type = yaml.CSafeLoader
@@ -83,10 +91,20 @@ class YamlSyntaxError(Exception):
         self.message = message
 
 
+class YamlLimitError(YamlSyntaxError):
+    """The file crosses one of the limits of :mod:`bot.catalog.limits`."""
+
+
 def parse(text: str) -> Parsed:
-    """Parse one YAML document; raise :class:`YamlSyntaxError` with a 1-based line."""
+    """Parse one YAML document; raise :class:`YamlSyntaxError` with a 1-based line
+    (:class:`YamlLimitError` when the file is too big, too deep or expands too far)."""
+    if len(text) > MAX_FILE_BYTES:  # a character is at least a byte
+        raise YamlLimitError(1, too_big(len(text.encode("utf-8", "surrogatepass"))))
     loader = _Loader(text)
     try:
+        check_limits(loader)
+        loader.dispose()
+        loader = _Loader(text)
         node = loader.get_single_node()
         if node is None:
             return Parsed(None, Lines(1), [])
@@ -101,8 +119,13 @@ def parse(text: str) -> Parsed:
             context = f"{context} (from line {exc.context_mark.line + 1})"
         parts = [p for p in (context, exc.problem) if p]
         raise YamlSyntaxError(line, ": ".join(parts) or "invalid YAML") from exc
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, e.g. U+0098
+        char = exc.character
+        code = char[0] if isinstance(char, bytes) else int(char)
+        line = _line_at(text, exc.position)
+        raise YamlSyntaxError(line, f"unacceptable character #x{code:04x}: {exc.reason}") from exc
     except yaml.YAMLError as exc:
-        raise YamlSyntaxError(1, str(exc)) from exc
+        raise YamlSyntaxError(1, " ".join(str(exc).split())) from exc
     except ValueError as exc:  # e.g. a timestamp such as 2025-13-45 that does not exist
         raise YamlSyntaxError(1, f"cannot read a value: {exc}") from exc
     finally:
@@ -110,6 +133,21 @@ def parse(text: str) -> Parsed:
 
 
 _STR_TAG = "tag:yaml.org,2002:str"
+
+
+def _line_at(text: str, position: int) -> int:
+    """The 1-based line of a reader error's position: libyaml counts bytes of UTF-8, the
+    pure-Python reader characters."""
+    if _Loader is getattr(yaml, "CSafeLoader", None):
+        return text.encode("utf-8", "surrogatepass")[:position].count(b"\n") + 1
+    return text[:position].count("\n") + 1
+
+
+def _preview(node: yaml.Node) -> str:
+    if not isinstance(node, yaml.ScalarNode):
+        return "(a mapping)" if isinstance(node, yaml.MappingNode) else "(a list)"
+    text = node.value if len(node.value) <= 30 else node.value[:27] + "..."
+    return repr(text)
 
 
 class _Builder:
@@ -128,7 +166,20 @@ class _Builder:
     def scalar(self, node: yaml.Node) -> Any:
         if node.tag == _STR_TAG:
             return node.value
-        return self.loader.construct_object(node, deep=True)
+        return self.construct(node)
+
+    def construct(self, node: yaml.Node) -> Any:
+        """PyYAML's value of ``node``; a constructor that chokes on it (``!!timestamp x``
+        raises AttributeError, a 5,000-digit integer ValueError) is a problem at its line."""
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except yaml.YAMLError:
+            raise
+        except Exception as exc:
+            raise yaml.MarkedYAMLError(
+                problem=f"cannot read {_preview(node)} as a {node.tag.rsplit(':', 1)[-1]}",
+                problem_mark=node.start_mark,
+            ) from exc
 
     def build(self, node: yaml.Node, path: tuple[Any, ...]) -> tuple[Any, Lines | None]:
         if isinstance(node, yaml.ScalarNode):
@@ -184,7 +235,7 @@ class _Builder:
 
     def _merged(self, node: yaml.MappingNode, path: tuple[Any, ...]) -> tuple[Any, Lines]:
         """A mapping with ``<<`` merge keys: PyYAML builds it, we only record lines."""
-        data = self.loader.construct_object(node, deep=True)
+        data = self.construct(node)
         lines = Lines(node.start_mark.line + 1)
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE_TAG:
@@ -203,3 +254,115 @@ class _Builder:
         raise yaml.MarkedYAMLError(
             problem="a mapping or a list cannot be used as a key", problem_mark=node.start_mark
         )
+
+
+# ---- limits, checked on the event stream ---------------------------------------------------
+
+
+def too_big(size: int) -> str:
+    """The problem of a file of ``size`` bytes over :data:`MAX_FILE_BYTES`."""
+    return (
+        f"the file is {size:,} bytes; a content pack file may be at most "
+        f"{MAX_FILE_BYTES:,} bytes ({MAX_FILE_BYTES // (1024 * 1024)} MiB)"
+    )
+
+
+@dataclass(slots=True)
+class _Size:
+    """What a value stands for once expanded: values, characters of text, levels of nesting."""
+
+    values: int = 1
+    chars: int = 0
+    height: int = 0
+
+    def add(self, child: _Size) -> None:
+        self.values += child.values
+        self.chars += child.chars
+        self.height = max(self.height, child.height + 1)
+
+
+@dataclass(slots=True)
+class _Open:
+    """A mapping or list whose end event has not come yet."""
+
+    anchor: str | None
+    size: _Size
+
+
+def check_limits(loader: Any) -> None:
+    """Raise :class:`YamlLimitError` at the first event that crosses a limit.
+
+    ``loader`` is a fresh PyYAML loader (only its parser is used). Anchored values are
+    remembered by their expanded size, so an alias costs what it names without being
+    expanded; an alias used inside the value it names (a cycle) is refused too, since
+    nothing downstream could walk it.
+    """
+    anchors: dict[str, _Size] = {}
+    stack: list[_Open] = []
+    values = chars = 0
+    while loader.check_event():
+        event = loader.get_event()
+        kind = type(event)
+        if kind is yaml.ScalarEvent:  # most events: counted straight into the open collection
+            length = len(event.value)
+            values, chars = values + 1, chars + length
+            if stack:
+                top = stack[-1].size
+                top.values += 1
+                top.chars += length
+            if event.anchor is not None:
+                anchors[event.anchor] = _Size(values=1, chars=length)
+        elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+            if len(stack) >= MAX_DEPTH:
+                raise YamlLimitError(event.start_mark.line + 1, _too_deep())
+            stack.append(_Open(event.anchor, _Size(values=1, height=1)))
+            values += 1
+        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            done = stack.pop()
+            if done.anchor is not None:
+                anchors[done.anchor] = done.size
+            if stack:
+                stack[-1].size.add(done.size)
+            continue
+        elif kind is yaml.AliasEvent:
+            line = event.start_mark.line + 1
+            if any(frame.anchor == event.anchor for frame in stack):
+                raise YamlLimitError(
+                    line, f"the alias *{event.anchor} is used inside the value it names (a cycle)"
+                )
+            size = anchors.get(event.anchor)
+            if size is None:  # an undefined alias: the composer says so
+                continue
+            if len(stack) + size.height > MAX_DEPTH:
+                raise YamlLimitError(line, _too_deep(event.anchor))
+            values, chars = values + size.values, chars + size.chars
+            if values > MAX_VALUES or chars > MAX_TEXT_CHARS:
+                raise YamlLimitError(line, _too_large(values, event.anchor))
+            if stack:
+                stack[-1].size.add(size)
+            continue
+        else:  # stream and document start and end
+            continue
+        if values > MAX_VALUES or chars > MAX_TEXT_CHARS:
+            raise YamlLimitError(event.start_mark.line + 1, _too_large(values))
+
+
+def _too_deep(through: str = "") -> str:
+    where = f"the alias *{through} makes " if through else ""
+    return (
+        f"{where}mappings and lists nested more than {MAX_DEPTH} deep; "
+        f"a content pack file may nest them at most {MAX_DEPTH} deep"
+    )
+
+
+def _too_large(values: int, through: str = "") -> str:
+    if values > MAX_VALUES:
+        what, most = f"{MAX_VALUES:,} values (mappings, lists and scalars)", f"{MAX_VALUES:,}"
+    else:
+        what, most = f"{MAX_TEXT_CHARS:,} characters of text", f"{MAX_TEXT_CHARS:,}"
+    if through:
+        return (
+            f"the alias *{through} takes the file past {what}, counting each alias as "
+            f"everything it names; a content pack file may hold at most {most}"
+        )
+    return f"more than {what}; a content pack file may hold at most {most}"

@@ -13,7 +13,7 @@ from bot.config import ROOT, Settings
 from bot.runner import run_polling, stop_event_on_signals
 from bot.sandbox.emulator import Emulator
 from bot.store.models import Role
-from bot.web.sandbox_chat import create_chat_app
+from bot.web.sandbox_chat import chosen_language_from, create_chat_app
 
 log = logging.getLogger(__name__)
 SANDBOX_TOKEN = "100000:SANDBOX-local-emulator-token-xyz"
@@ -55,7 +55,8 @@ async def run_sandbox(settings: Settings, *, port: int, start: dt.datetime | Non
     await services.people.touch(TelegramUser(OFFICER, "Officer", None, "en"))
     await services.people.grant(OFFICER, Role.OFFICER)
 
-    chat = web.AppRunner(create_chat_app(emulator, personas, clock, pack.tz), access_log=None)
+    chat = web.AppRunner(create_chat_app(emulator, personas, clock, pack.tz,
+                                         chosen_language=chosen_language_from(services.people)), access_log=None)
     await chat.setup()
     await web.TCPSite(chat, "127.0.0.1", port).start()
     print(
