@@ -1,0 +1,110 @@
+"""Invite links through the chat: a role never goes down through an invite (#10.4), and
+``/invite`` follows the CSV import's rules (#10.5). On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from sqlalchemy import func, select
+
+from bot.i18n import translator
+from bot.store.models import Invite, Role
+
+ORGANISER = 900
+LINK = re.compile(r"start=([A-Za-z0-9_-]+)")
+
+
+async def invite(bot, *args: str) -> str:  # noqa: ANN001 - the running bot
+    organiser = bot.user(ORGANISER, "Org", language_code="en")
+    await organiser.command("invite", *args)
+    reply = await organiser.reply()
+    found = LINK.search(reply.text)
+    assert found, reply.text
+    return found.group(1)
+
+
+async def uses_of(bot, token: str) -> int:  # noqa: ANN001
+    from bot.services.people import hash_token
+
+    async with bot.services.db.session() as s:
+        return await s.scalar(select(Invite.uses).where(Invite.token_hash == hash_token(token)))
+
+
+async def test_an_organiser_testing_a_link_keeps_the_role_and_the_use(bot) -> None:
+    token = await invite(bot, "officer", "UNODC", "1")
+    organiser = bot.user(ORGANISER, "Org", language_code="fr")
+    await organiser.open_link(token)
+    await organiser.replies(1)
+    assert (await bot.services.people.get(ORGANISER)).role == Role.ORGANISER
+    assert await uses_of(bot, token) == 0
+    note, welcome = await organiser.replies(2)
+    fr = translator("fr")
+    assert fr._("As an organiser, you keep your role: opening the link changed nothing for you and did not use it up.") in note.text
+    assert fr._("This invite link works: it registers a {role} of the delegation of {delegation} until {expires}.").format(
+        role=fr._("liaison officer"), delegation="UNODC", expires="X").split("X")[0] in note.text
+    assert fr._("You are registered as {role}.").format(role=fr._("organiser")) in welcome.text
+    # the one use is still there for the officer it was made for
+    officer = bot.user(6101, "Olga", language_code="en")
+    await officer.open_link(token)
+    await officer.replies(1)
+    assert (await bot.services.people.get(6101)).role == Role.OFFICER
+    assert await uses_of(bot, token) == 1
+    # the organiser can still make invites
+    assert await invite(bot, "delegate", "FRA", "1")
+
+
+async def test_an_officer_opening_a_delegates_link_stays_an_officer(bot) -> None:
+    officer_token = await invite(bot, "officer", "UNODC", "1")
+    officer = bot.user(6201, "Olga", language_code="es")
+    await officer.open_link(officer_token)
+    await officer.replies(1)
+    token = await invite(bot, "delegate", "FRA", "1")
+    await officer.open_link(token)
+    await officer.replies(1)
+    person = await bot.services.people.get(6201)
+    assert person.role == Role.OFFICER
+    assert await uses_of(bot, token) == 0
+    note, _ = await officer.replies(2)
+    es = translator("es")
+    assert es._(
+        "This invite link is for a {role}, and you are already registered as {current}: it changed nothing for you and was not used up."
+    ).format(role=es._("delegate"), current=es._("liaison officer")) in note.text
+    delegate = bot.user(6202, "Pierre", language_code="fr")
+    await delegate.open_link(token)
+    await delegate.replies(1)
+    person = await bot.services.people.get(6202)
+    assert person.role == Role.DELEGATE and person.delegation is not None and person.delegation.code == "FRA"
+
+
+async def test_invite_arguments_follow_the_csv_rules(bot) -> None:
+    organiser = bot.user(ORGANISER, "Org", language_code="en")
+    en = translator("en")
+    usage = en._("Usage: /invite ROLE DELEGATION [USES] [DAYS], for example /invite delegate FRA 5 30")
+    refused = [
+        ["delegate", "5"],  # the number is not a delegation
+        ["delegate"],
+        [],
+        ["king", "FRA"],
+        ["organiser", "10000", "999999"],  # days: 1 to 3650
+        ["delegate", "FRA", "0"],  # uses: 1 to 10000
+        ["delegate", "FRA", "10001"],
+        ["delegate", "FRA", "5", "3651"],
+        ["delegate", "FRA", "5", "0"],
+        ["delegate", "FRA", "x"],
+        ["delegate", "FRA", "1", "2", "3"],
+        ["delegate", "FRA", "UNODC"],
+        ["delegate", "F" * 65],
+    ]
+    for args in refused:
+        await organiser.command("invite", *args)
+        reply = await organiser.reply()
+        assert usage in reply.text and "t.me" not in reply.text, args
+    async with bot.services.db.session() as s:
+        assert await s.scalar(select(func.count()).select_from(Invite)) == 0
+    for args in (["delegate", "FRA", "10000", "3650"], ["organiser"], ["officer", "2", "30"], ["supervisor", "UNODC"]):
+        await organiser.command("invite", *args)
+        assert "t.me" in (await organiser.reply()).text, args
+    async with bot.services.db.session() as s:
+        longest = await s.scalar(select(func.max(Invite.expires_at)))
+    assert longest <= bot.clock.now().replace(microsecond=0) + dt.timedelta(days=3650, seconds=1)
