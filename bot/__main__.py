@@ -105,7 +105,8 @@ def cmd_db_upgrade(settings: Settings) -> int:
 
 def cmd_invites_import(settings: Settings, path: str, out: str | None, bot_username: str | None) -> int:
     from bot.clock import Clock
-    from bot.services.people import PeopleService, invite_link
+    from bot.services.invites import InviteService, invite_link
+    from bot.services.people import PeopleService
     from bot.store.db import Database
 
     username = bot_username or settings.bot_username
@@ -122,8 +123,8 @@ def cmd_invites_import(settings: Settings, path: str, out: str | None, bot_usern
         db = Database(settings.database_url)
         try:
             await db.upgrade()
-            people = PeopleService(db, Clock(), settings.organiser_ids)
-            return await people.import_invites_csv(
+            invites = InviteService(PeopleService(db, Clock(), settings.organiser_ids))
+            return await invites.import_csv(
                 text, default_ttl=dt.timedelta(days=settings.invite_ttl_days)
             )
         finally:

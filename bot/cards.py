@@ -17,10 +17,27 @@ import html
 from collections.abc import Iterable
 
 from bot.catalog.models import Contact, ContentPack, FaqEntry, Room, Session, Text, Venue
-from bot.i18n import Translator, translator
+from bot.i18n import N_, Translator, translator
+from bot.store.models import Role
 
 MAX_LISTED = 15
 MAX_TEXT = 3800  # Telegram's limit is 4096 characters; leave room for buttons' sake
+KIND_NAMES = {
+    "ceremony": N_("Ceremonies"),
+    "plenary": N_("Plenary sessions"),
+    "high-level": N_("High-level discussions"),
+    "roundtable": N_("Roundtables"),
+    "side-event": N_("Side events"),
+    "social": N_("Social events"),
+    "exhibition": N_("Exhibitions"),
+    "logistics": N_("Transport and logistics"),
+}
+ROLE_NAMES = {
+    Role.DELEGATE: N_("delegate"),
+    Role.ORGANISER: N_("organiser"),
+    Role.OFFICER: N_("liaison officer"),
+    Role.SUPERVISOR: N_("liaison supervisor"),
+}
 
 
 def esc(text: str | None) -> str:
@@ -44,6 +61,22 @@ def _finish(t: Translator, lines: Iterable[str]) -> str:
     if len(text) > MAX_TEXT:
         text = text[: MAX_TEXT - 1].rsplit("\n", 1)[0] + "\n…"
     return t.paragraph(text)
+
+
+# ---------------------------------------------------------------------------- names
+def kind_name(t: Translator, kind: str) -> str:
+    """A kind of session, as a heading ("Plenary sessions")."""
+    return t._(KIND_NAMES[kind]) if kind in KIND_NAMES else kind
+
+
+def category_name(t: Translator, pack: ContentPack, category: str) -> str:
+    """A topic of the practical information: its name in the pack, else its id made readable."""
+    name = pack.category_name(category)
+    return text_of(name, t.lang, pack) if name else category.replace("-", " ").capitalize()
+
+
+def role_name(t: Translator, role: Role) -> str:
+    return t._(ROLE_NAMES[role])
 
 
 # ---------------------------------------------------------------------------- pieces
@@ -201,6 +234,18 @@ def contact_lines(t: Translator, contact: Contact, pack: ContentPack, lang: str)
 def contact_card(contact: Contact, pack: ContentPack, lang: str) -> str:
     t = translator(lang)
     return _finish(t, [*contact_lines(t, contact, pack, lang), "", updated_line(t, None, pack)])
+
+
+def contacts_card(pack: ContentPack, lang: str) -> str:
+    """Every help-desk contact of the event, one after the other."""
+    t = translator(lang)
+    lines = [f"<b>{esc(t._('Help desk and contacts'))}</b>"]
+    for contact in pack.event.contacts:
+        lines.append("")
+        lines.extend(contact_lines(t, contact, pack, lang))
+    if not pack.event.contacts:
+        lines.append(esc(t._("No contacts are listed for this event.")))
+    return t.paragraph("\n".join(lines))
 
 
 def schedule_line(t: Translator, session: Session, pack: ContentPack, lang: str, with_day: bool = False) -> str:

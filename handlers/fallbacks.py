@@ -12,42 +12,38 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 
 from bot.i18n import pick_language, translator
 from handlers import keyboards
-from handlers.common import Context, caller, services_of
+from handlers.context import BotContext
 
 log = logging.getLogger(__name__)
 
 
-async def unknown_command(update: Update, context: Context) -> None:
-    who = await caller(update, context)
-    if who is None or update.effective_message is None:
+async def unknown_command(update: Update, context: BotContext) -> None:
+    if update.effective_message is None:
         return
-    pack = services_of(context).content.current.pack
+    t = context.t
+    pack = context.services.content.current.pack
     await update.effective_message.reply_text(
-        who.t.paragraph(
-            who.t._("I don't know this command. Ask me a question in your own words, or use the menu.")
-        ),
-        reply_markup=keyboards.main_menu(who.t, pack.version),
+        t.paragraph(t._("I don't know this command. Ask me a question in your own words, or use the menu.")),
+        reply_markup=keyboards.main_menu(t, pack.version),
     )
 
 
-async def not_text(update: Update, context: Context) -> None:
-    who = await caller(update, context)
-    if who is None or update.effective_message is None:
+async def not_text(update: Update, context: BotContext) -> None:
+    if update.effective_message is None:
         return
+    t = context.t
     await update.effective_message.reply_text(
-        who.t.paragraph(
-            who.t._("I can only read text messages. Please type your question, or use /menu.")
-        )
+        t.paragraph(t._("I can only read text messages. Please type your question, or use /menu."))
     )
 
 
-async def on_error(update: object, context: Context) -> None:
+async def on_error(update: object, context: BotContext) -> None:
     """Log the failure (without message text) and tell the person, in their language."""
     error = context.error
     if isinstance(error, Forbidden) and isinstance(update, Update) and update.effective_user:
         log.info("user %s blocked the bot", update.effective_user.id)
         try:
-            await services_of(context).people.mark_inactive(update.effective_user.id)
+            await context.services.people.mark_inactive(update.effective_user.id)
         except Exception:  # noqa: BLE001 - best effort while handling an error
             log.warning("could not mark user inactive", exc_info=True)
         return

@@ -9,14 +9,15 @@ import re
 from sqlalchemy import func, select
 
 from bot.i18n import translator
+from bot.services.invites import hash_token
 from bot.store.models import Invite, Role
 
 ORGANISER = 900
 LINK = re.compile(r"start=([A-Za-z0-9_-]+)")
 
 
-async def invite(bot, *args: str) -> str:  # noqa: ANN001 - the running bot
-    organiser = bot.user(ORGANISER, "Org", language_code="en")
+async def invite(bot, *args: str, lang: str = "en") -> str:  # noqa: ANN001 - the running bot
+    organiser = bot.user(ORGANISER, "Org", language_code=lang)
     await organiser.command("invite", *args)
     reply = await organiser.reply()
     found = LINK.search(reply.text)
@@ -25,14 +26,12 @@ async def invite(bot, *args: str) -> str:  # noqa: ANN001 - the running bot
 
 
 async def uses_of(bot, token: str) -> int:  # noqa: ANN001
-    from bot.services.people import hash_token
-
     async with bot.services.db.session() as s:
         return await s.scalar(select(Invite.uses).where(Invite.token_hash == hash_token(token)))
 
 
 async def test_an_organiser_testing_a_link_keeps_the_role_and_the_use(bot) -> None:
-    token = await invite(bot, "officer", "UNODC", "1")
+    token = await invite(bot, "officer", "UNODC", "1", lang="fr")
     organiser = bot.user(ORGANISER, "Org", language_code="fr")
     await organiser.open_link(token)
     await organiser.replies(1)
@@ -41,8 +40,12 @@ async def test_an_organiser_testing_a_link_keeps_the_role_and_the_use(bot) -> No
     note, welcome = await organiser.replies(2)
     fr = translator("fr")
     assert fr._("As an organiser, you keep your role: opening the link changed nothing for you and did not use it up.") in note.text
-    assert fr._("This invite link works: it registers a {role} of the delegation of {delegation} until {expires}.").format(
-        role=fr._("liaison officer"), delegation="UNODC", expires="X").split("X")[0] in note.text
+    async with bot.services.db.session() as s:
+        expires = await s.scalar(select(Invite.expires_at).where(Invite.token_hash == hash_token(token)))
+    assert fr._(
+        "This invite link works until {expires}: whoever opens it is registered as {role} of the delegation of {delegation}."
+    ).format(expires=fr.datetime(expires, bot.services.content.current.pack.tz), role=fr._("liaison officer"), delegation="UNODC") in note.text
+    assert fr.ngettext("It can be used {n} more time.", "It can be used {n} more times.", 1).format(n=1) in note.text
     assert fr._("You are registered as {role}.").format(role=fr._("organiser")) in welcome.text
     # the one use is still there for the officer it was made for
     officer = bot.user(6101, "Olga", language_code="en")
@@ -51,7 +54,7 @@ async def test_an_organiser_testing_a_link_keeps_the_role_and_the_use(bot) -> No
     assert (await bot.services.people.get(6101)).role == Role.OFFICER
     assert await uses_of(bot, token) == 1
     # the organiser can still make invites
-    assert await invite(bot, "delegate", "FRA", "1")
+    assert await invite(bot, "delegate", "FRA", "1", lang="fr")
 
 
 async def test_an_officer_opening_a_delegates_link_stays_an_officer(bot) -> None:
@@ -68,7 +71,7 @@ async def test_an_officer_opening_a_delegates_link_stays_an_officer(bot) -> None
     note, _ = await officer.replies(2)
     es = translator("es")
     assert es._(
-        "This invite link is for a {role}, and you are already registered as {current}: it changed nothing for you and was not used up."
+        "This invite link registers people as {role}; you are already registered as {current}, so it changed nothing for you and was not used up."
     ).format(role=es._("delegate"), current=es._("liaison officer")) in note.text
     delegate = bot.user(6202, "Pierre", language_code="fr")
     await delegate.open_link(token)

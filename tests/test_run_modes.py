@@ -153,7 +153,7 @@ async def test_database_going_away_gets_a_translated_answer(database_url: str) -
         working = bot.services.people.db
         gone = Database("postgresql+asyncpg://nobody@127.0.0.1:1/none")  # nothing listens there
         bot.services.people.db = gone
-        bot.services.people.forget(8301)
+        bot.services.people.recent.invalidate(8301)
         try:
             await user.command("help")
             reply = await user.reply(timeout=15)

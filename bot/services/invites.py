@@ -1,0 +1,333 @@
+"""Invite links: made by organisers (in the chat or from a CSV file), opened by the people
+they are for. Plain async code: no Telegram here.
+
+A link carries a random token; only its hash is stored. Opening it binds the person to the
+invite's delegation and role, atomically (a counted invite is never used more than
+``max_uses`` times, even by people pressing the link at the same moment). A person's role
+never goes down through an invite: an organiser opening a link only tests it, and someone who
+already holds a higher role keeps it; in both cases the use is not spent.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import select, update
+
+from bot.i18n import LANGUAGES
+from bot.services.people import (
+    MAX_DELEGATION_CODE,
+    ROLE_RANK,
+    AccessDenied,
+    PeopleService,
+    TelegramUser,
+)
+from bot.store.models import DelegationKind, Invite, InviteUse, Person, Role
+
+TOKEN_BYTES = 16  # 128 bits: cannot be guessed; 22 url-safe characters in a deep link
+MAX_INVITE_USES = 10_000
+MAX_INVITE_DAYS = 3650
+
+
+class InviteStatus(StrEnum):
+    OK = "ok"
+    ALREADY = "already"  # this person already used this very invite
+    UNKNOWN = "unknown"
+    EXPIRED = "expired"
+    USED_UP = "used_up"
+    REVOKED = "revoked"
+    TESTED = "tested"  # an organiser opened it: nothing changed, the use is not spent
+    HIGHER_ROLE = "higher_role"  # the person's role is above the invite's: nothing changed
+
+
+@dataclass(frozen=True)
+class Redemption:
+    status: InviteStatus
+    person: Person
+    invite: Invite | None = None
+
+
+@dataclass(frozen=True)
+class NewInvite:
+    invite: Invite
+    token: str
+
+    def link(self, bot_username: str) -> str:
+        return invite_link(bot_username, self.token)
+
+
+def invite_link(bot_username: str, token: str) -> str:
+    return f"https://t.me/{bot_username}?start={token}"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def looks_like_token(text: str) -> bool:
+    return 16 <= len(text) <= 64 and all(c.isalnum() or c in "-_" for c in text)
+
+
+# -- what an invite may be: the same rules for the CSV import and the /invite command ---------
+class InviteProblem(StrEnum):
+    ROLE = "role"
+    KIND = "kind"
+    USES = "uses"
+    DAYS = "days"
+    LANGUAGE = "language"
+    DELEGATION_TOO_LONG = "delegation_too_long"
+    NO_DELEGATION = "no_delegation"
+
+
+class InviteError(ValueError):
+    """One thing wrong with an invite's description; :meth:`describe` says it in one line."""
+
+    def __init__(self, problem: InviteProblem, value: str = "") -> None:
+        super().__init__(problem.value)
+        self.problem = problem
+        self.value = value
+
+    def describe(self) -> str:
+        """In English, for the command line (the chat translates :attr:`problem` itself)."""
+        value = self.value
+        return {
+            InviteProblem.ROLE: f"role: '{value}' is not a role",
+            InviteProblem.KIND: f"kind: '{value}' is not country or organisation",
+            InviteProblem.USES: f"uses: '{value}' is not a number from 1 to {MAX_INVITE_USES}",
+            InviteProblem.DAYS: f"days: '{value}' is not a number from 1 to {MAX_INVITE_DAYS}",
+            InviteProblem.LANGUAGE: f"language: '{value}' is not one of {', '.join(LANGUAGES)}",
+            InviteProblem.DELEGATION_TOO_LONG: f"delegation: longer than {MAX_DELEGATION_CODE} characters",
+            InviteProblem.NO_DELEGATION: "delegation: a delegate's invite needs a delegation",
+        }[self.problem]
+
+
+@dataclass
+class InviteSpec:
+    role: Role
+    delegation: str | None
+    delegation_name: str | None
+    kind: DelegationKind | None
+    uses: int
+    days: int | None
+    language: str | None
+    label: str | None
+
+
+def invite_spec(
+    *,
+    role: str = "",
+    delegation: str = "",
+    uses: str = "",
+    days: str = "",
+    kind: str = "",
+    language: str = "",
+    delegation_name: str = "",
+    label: str = "",
+) -> InviteSpec:
+    """An invite's description from its text fields (empty: the default), checked in one
+    place for the CSV import and ``/invite``; raises :class:`InviteError` at the first problem."""
+    try:
+        role_value = Role(role or Role.DELEGATE)
+    except ValueError:
+        raise InviteError(InviteProblem.ROLE, role) from None
+    try:
+        kind_value = DelegationKind(kind) if kind else None
+    except ValueError:
+        raise InviteError(InviteProblem.KIND, kind) from None
+    uses = uses or "1"
+    if not _number_within(uses, MAX_INVITE_USES):
+        raise InviteError(InviteProblem.USES, uses)
+    if days and not _number_within(days, MAX_INVITE_DAYS):
+        raise InviteError(InviteProblem.DAYS, days)
+    if language and language not in LANGUAGES:
+        raise InviteError(InviteProblem.LANGUAGE, language)
+    if len(delegation) > MAX_DELEGATION_CODE:
+        raise InviteError(InviteProblem.DELEGATION_TOO_LONG, delegation)
+    if role_value == Role.DELEGATE and not delegation:
+        raise InviteError(InviteProblem.NO_DELEGATION)
+    return InviteSpec(
+        role=role_value,
+        delegation=delegation or None,
+        delegation_name=delegation_name or None,
+        kind=kind_value,
+        uses=int(uses),
+        days=int(days) if days else None,
+        language=language or None,
+        label=label or None,
+    )
+
+
+def _number_within(text: str, most: int) -> bool:
+    """A plain whole number from 1 to ``most`` (no sign, no spaces, ASCII digits only)."""
+    return text.isascii() and text.isdigit() and 1 <= int(text) <= most
+
+
+# -- the CSV import ----------------------------------------------------------------------------
+@dataclass
+class ImportRow:
+    line: int
+    spec: InviteSpec | None
+    error: str | None = None
+    token: str | None = None
+
+
+CSV_COLUMNS = ("delegation", "delegation_name", "kind", "role", "uses", "days", "language", "label")
+
+
+def parse_invite_csv(text: str) -> list[ImportRow]:
+    """Columns (header required, order free): ``delegation`` (code), ``delegation_name``,
+    ``kind`` (country|organisation), ``role`` (delegate|organiser|officer|supervisor), ``uses``,
+    ``days``, ``language``, ``label``. Each row is checked by :func:`invite_spec`."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    unknown = [c for c in (reader.fieldnames or []) if c and c.strip() not in CSV_COLUMNS]
+    if not reader.fieldnames or unknown:
+        what = f"unknown column(s): {', '.join(unknown)}" if unknown else "no header row"
+        return [ImportRow(line=1, spec=None, error=f"{what} (expected: {', '.join(CSV_COLUMNS)})")]
+    rows = []
+    for record in reader:
+        fields = {k.strip(): (v or "").strip() for k, v in record.items() if k}
+        try:
+            spec = invite_spec(**{column: fields.get(column, "") for column in CSV_COLUMNS})
+        except InviteError as exc:
+            rows.append(ImportRow(reader.line_num, None, exc.describe()))
+        else:
+            rows.append(ImportRow(reader.line_num, spec))
+    return rows
+
+
+# -- the service -------------------------------------------------------------------------------
+class InviteService:
+    """Makes and redeems invites. Invites bind people, so it works through the people service:
+    the same database and clock, and the person touched in the same transaction as the use."""
+
+    def __init__(self, people: PeopleService) -> None:
+        self.people = people
+
+    async def create(
+        self,
+        *,
+        role: Role = Role.DELEGATE,
+        delegation_code: str | None = None,
+        delegation_name: str | None = None,
+        delegation_kind: DelegationKind | None = None,
+        max_uses: int = 1,
+        ttl: dt.timedelta = dt.timedelta(days=30),
+        language: str | None = None,
+        label: str | None = None,
+        created_by: Person | None = None,
+    ) -> NewInvite:
+        if created_by is not None and created_by.role != Role.ORGANISER:
+            raise AccessDenied(created_by.telegram_id)
+        if not 1 <= max_uses <= MAX_INVITE_USES:
+            raise ValueError(f"uses must be between 1 and {MAX_INVITE_USES}")
+        if not dt.timedelta(0) < ttl <= dt.timedelta(days=MAX_INVITE_DAYS):
+            raise ValueError(f"an invite expires within {MAX_INVITE_DAYS} days")
+        if language is not None and language not in LANGUAGES:
+            raise ValueError(f"unsupported language {language!r}")
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        now = self.people.clock.now()
+        async with self.people.db.session() as s:
+            delegation = None
+            if delegation_code:
+                delegation = await self.people.ensure_delegation_in(
+                    s, delegation_code, delegation_name, delegation_kind
+                )
+            invite = Invite(
+                token_hash=hash_token(token),
+                role=role,
+                delegation_id=delegation.id if delegation else None,
+                language=language,
+                label=(label or None) and label[:200],
+                max_uses=max_uses,
+                uses=0,
+                expires_at=now + ttl,
+                created_by=created_by.id if created_by else None,
+                created_at=now,
+            )
+            s.add(invite)
+            await s.flush()
+            invite.delegation = delegation
+        return NewInvite(invite=invite, token=token)
+
+    async def create_from(
+        self, spec: InviteSpec, *, default_ttl: dt.timedelta, created_by: Person | None = None
+    ) -> NewInvite:
+        return await self.create(
+            role=spec.role,
+            delegation_code=spec.delegation,
+            delegation_name=spec.delegation_name,
+            delegation_kind=spec.kind,
+            max_uses=spec.uses,
+            ttl=dt.timedelta(days=spec.days) if spec.days else default_ttl,
+            language=spec.language,
+            label=spec.label,
+            created_by=created_by,
+        )
+
+    async def redeem(self, user: TelegramUser, token: str) -> Redemption:
+        """Bind ``user`` to the invite's delegation and role, unless that would lower their
+        role (then nothing changes and the use is not spent)."""
+        people = self.people
+        now = people.clock.now()
+        people.recent.invalidate(user.id)
+        async with people.db.session() as s:
+            person, _ = await people.touch_in(s, user)
+            invite = await s.scalar(select(Invite).where(Invite.token_hash == hash_token(token)))
+            status = InviteStatus.OK
+            if invite is None:
+                status = InviteStatus.UNKNOWN
+            elif invite.revoked_at is not None:
+                status = InviteStatus.REVOKED
+            elif await s.scalar(
+                select(InviteUse.id).where(
+                    InviteUse.invite_id == invite.id, InviteUse.person_id == person.id
+                )
+            ):
+                status = InviteStatus.ALREADY
+            elif invite.expires_at <= now:
+                status = InviteStatus.EXPIRED
+            elif invite.uses >= invite.max_uses:
+                status = InviteStatus.USED_UP
+            elif person.role == Role.ORGANISER:
+                status = InviteStatus.TESTED
+            elif ROLE_RANK[person.role] > ROLE_RANK[invite.role]:
+                status = InviteStatus.HIGHER_ROLE
+            else:
+                claimed = await s.execute(
+                    update(Invite)
+                    .where(Invite.id == invite.id, Invite.uses < Invite.max_uses)
+                    .values(uses=Invite.uses + 1)
+                )
+                if claimed.rowcount != 1:
+                    status = InviteStatus.USED_UP
+                else:
+                    s.add(InviteUse(invite_id=invite.id, person_id=person.id, used_at=now))
+                    person.role = invite.role  # never lower: checked above
+                    if invite.delegation_id is not None:
+                        person.delegation_id = invite.delegation_id
+                    if invite.language and not person.language_chosen:
+                        person.language = invite.language
+                    person.updated_at = now
+            await s.flush()
+            await s.refresh(person, ["delegation"])
+            return Redemption(status=status, person=person, invite=invite)
+
+    async def import_csv(
+        self, text: str, *, default_ttl: dt.timedelta, created_by: Person | None = None
+    ) -> list[ImportRow]:
+        """Create invites from CSV rows (see :func:`parse_invite_csv`). Every row is checked
+        first; nothing is created if any row is wrong."""
+        rows = parse_invite_csv(text)
+        if any(r.error for r in rows):
+            return rows
+        for row in rows:
+            assert row.spec is not None
+            created = await self.create_from(row.spec, default_ttl=default_ttl, created_by=created_by)
+            row.token = created.token
+        return rows
