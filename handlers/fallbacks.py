@@ -1,5 +1,6 @@
 """Unknown commands, things that are not text, and the error handler: always a short,
-translated answer, never silence and never a traceback."""
+translated answer, never silence and never a traceback (the operators get a short report,
+see :mod:`handlers.error_report`)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from bot.i18n import pick_language, translator
 from handlers import keyboards
 from handlers.context import BotContext
+from handlers.error_report import report_to_operators
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,8 @@ async def on_error(update: object, context: BotContext) -> None:
         log.warning("Telegram did not take a reply: %s", type(error).__name__)
         return
     log.error("error while handling an update", exc_info=error)
+    if error is not None:
+        await report_to_operators(update, context, error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     database_down = isinstance(error, (OperationalError, DBAPIError, OSError, ConnectionError))

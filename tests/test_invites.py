@@ -6,13 +6,26 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pytest
 from sqlalchemy import func, select
 
+from bot.clock import SimulatedClock
 from bot.i18n import translator
-from bot.services.invites import hash_token
+from bot.services.invites import (
+    InviteError,
+    InviteProblem,
+    InviteService,
+    InviteStatus,
+    hash_token,
+    parse_invite_csv,
+)
+from bot.services.people import PeopleService, TelegramUser
+from bot.store.db import Database
 from bot.store.models import Invite, Role
+from handlers.organiser import NotTheUsage, parse_invite_args
 
 ORGANISER = 900
+T0 = dt.datetime(2025, 10, 20, 9, 0, tzinfo=dt.UTC)
 LINK = re.compile(r"start=([A-Za-z0-9_-]+)")
 
 
@@ -111,3 +124,68 @@ async def test_invite_arguments_follow_the_csv_rules(bot) -> None:
     async with bot.services.db.session() as s:
         longest = await s.scalar(select(func.max(Invite.expires_at)))
     assert longest <= bot.clock.now().replace(microsecond=0) + dt.timedelta(days=3650, seconds=1)
+
+
+# -- the service and the shared rules, without the chat ----------------------------------------
+@pytest.fixture
+def invites(db: Database) -> InviteService:
+    return InviteService(PeopleService(db, SimulatedClock(T0), organiser_ids=[999]))
+
+
+async def test_roles_only_go_up_through_invites(invites: InviteService, db: Database) -> None:
+    organiser, _ = await invites.people.touch(TelegramUser(999, "Org"))
+    for role in Role:
+        made = await invites.create(role=role, delegation_code="FRA", created_by=organiser)
+        tested = await invites.redeem(TelegramUser(999, "Org"), made.token)
+        assert tested.status == InviteStatus.TESTED and tested.person.role == Role.ORGANISER, role
+        assert tested.person.delegation is None
+    officer_link = await invites.create(role=Role.OFFICER, delegation_code="UNODC")
+    assert (await invites.redeem(TelegramUser(10, "Olga"), officer_link.token)).person.role == Role.OFFICER
+    delegate_link = await invites.create(role=Role.DELEGATE, delegation_code="FRA")
+    kept = await invites.redeem(TelegramUser(10, "Olga"), delegate_link.token)
+    assert kept.status == InviteStatus.HIGHER_ROLE and kept.person.role == Role.OFFICER
+    assert kept.person.delegation.code == "UNODC"
+    supervisor_link = await invites.create(role=Role.SUPERVISOR)
+    up = await invites.redeem(TelegramUser(10, "Olga"), supervisor_link.token)
+    assert up.status == InviteStatus.OK and up.person.role == Role.SUPERVISOR
+    async with db.session() as s:  # nobody's test or refusal spent a use
+        uses = dict((await s.execute(select(Invite.role, func.sum(Invite.uses)).group_by(Invite.role))).all())
+    assert uses == {Role.DELEGATE: 0, Role.ORGANISER: 0, Role.OFFICER: 1, Role.SUPERVISOR: 1}
+
+
+async def test_an_organiser_testing_a_used_up_link_learns_it(invites: InviteService) -> None:
+    made = await invites.create(delegation_code="FRA")
+    assert (await invites.redeem(TelegramUser(20, "Del"), made.token)).status == InviteStatus.OK
+    assert (await invites.redeem(TelegramUser(999, "Org"), made.token)).status == InviteStatus.USED_UP
+
+
+@pytest.mark.parametrize(
+    ("args", "problem"),
+    [
+        (["delegate", "5"], InviteProblem.NO_DELEGATION),
+        (["king"], InviteProblem.ROLE),
+        (["organiser", "10000", "999999"], InviteProblem.DAYS),
+        (["delegate", "FRA", "10001"], InviteProblem.USES),
+        (["delegate", "FRA", "²"], InviteProblem.USES),
+        (["delegate", "X" * 65], InviteProblem.DELEGATION_TOO_LONG),
+    ],
+)
+def test_invite_command_and_csv_share_the_rules(args: list[str], problem: InviteProblem) -> None:
+    with pytest.raises(InviteError) as raised:
+        parse_invite_args(args)
+    assert raised.value.problem == problem
+    role, rest = args[0], args[1:]
+    delegation = rest.pop(0) if rest and not rest[0].isdigit() else ""
+    row = ",".join([role, delegation, *(rest + ["", ""])[:2]])
+    [parsed] = parse_invite_csv(f"role,delegation,uses,days\n{row}\n")
+    assert parsed.error == InviteError(problem, raised.value.value).describe()
+
+
+def test_invite_command_words() -> None:
+    spec = parse_invite_args(["Delegate", "FRA", "5", "30"])
+    assert (spec.role, spec.delegation, spec.uses, spec.days) == (Role.DELEGATE, "FRA", 5, 30)
+    spec = parse_invite_args(["officer", "2"])
+    assert (spec.role, spec.delegation, spec.uses, spec.days) == (Role.OFFICER, None, 2, None)
+    for words in ([], ["delegate", "FRA", "1", "2", "3"]):
+        with pytest.raises(NotTheUsage):
+            parse_invite_args(words)

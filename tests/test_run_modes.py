@@ -13,7 +13,7 @@ import pytest
 
 from bot.delivery.ratelimit import Limits
 from bot.sandbox.emulator import Emulator, RateLimits
-from tests.conftest import DEMO_PACK, FAST, ROOT, TOKEN, WEBHOOK_SECRET, running_bot
+from tests.support import DEMO_PACK, FAST, ROOT, TOKEN, WEBHOOK_SECRET, running_bot
 
 TELEGRAM_LIKE = RateLimits(overall_per_s=30, private_per_s=1, private_burst=3, group_per_min=20)
 
@@ -105,7 +105,7 @@ async def test_sigterm_stops_cleanly_without_losing_updates(tmp_path, command: s
             "LOG_LEVEL": "INFO",
         }
         if command == "serve":
-            from tests.conftest import free_port
+            from tests.support import free_port
 
             port = free_port()
             env.update(PORT=str(port), HOST="127.0.0.1", WEBHOOK_URL=f"http://127.0.0.1:{port}", WEBHOOK_SECRET=WEBHOOK_SECRET)
