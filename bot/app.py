@@ -48,7 +48,10 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
         clock=clock,
         db=db,
         content=ContentHolder.load(
-            settings.content_dir, semantic=settings.semantic_answers, cache_dir=settings.embeddings_cache_dir
+            settings.content_dir,
+            semantic=settings.semantic_answers,
+            cache_dir=settings.embeddings_cache_dir,
+            clock=clock,
         ),
         people=people,
         invites=InviteService(people),
