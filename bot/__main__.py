@@ -26,9 +26,9 @@ def setup_logging(level: str) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def settings_or_exit(**overrides: object) -> Settings:
+def settings_or_exit() -> Settings:
     try:
-        return load_settings(**overrides)
+        return load_settings()
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
@@ -216,8 +216,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return content_check_command(argv[2:])
     args = build_parser().parse_args(argv)
-    overrides: dict[str, object] = {}
-    settings = settings_or_exit(**overrides)
+    settings = settings_or_exit()
     setup_logging(settings.log_level)
     command = args.command or ("run" if settings.bot_token else "sandbox")
     from bot.catalog.problems import PackError

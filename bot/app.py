@@ -106,7 +106,7 @@ async def prepare(application: Application) -> None:
     services: Services = application.bot_data["services"]
     try:
         await services.db.upgrade()
-    except Exception as exc:  # noqa: BLE001 - any driver's failure: the same advice
+    except Exception as exc:  # any driver's failure: the same advice
         raise StartupError(f"DATABASE_URL: cannot use the database ({type(exc).__name__}: {exc})") from exc
     from handlers.commands import publish_commands
 

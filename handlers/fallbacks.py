@@ -46,7 +46,7 @@ async def on_error(update: object, context: BotContext) -> None:
         log.info("user %s blocked the bot", update.effective_user.id)
         try:
             await context.services.people.mark_inactive(update.effective_user.id)
-        except Exception:  # noqa: BLE001 - best effort while handling an error
+        except Exception:  # best effort while handling an error
             log.warning("could not mark user inactive", exc_info=True)
         return
     if isinstance(error, (RetryAfter, TimedOut, NetworkError)) and not isinstance(error, BadRequest):
@@ -70,5 +70,5 @@ async def on_error(update: object, context: BotContext) -> None:
             await update.callback_query.answer()
     try:
         await context.bot.send_message(update.effective_chat.id, t.paragraph(text))
-    except Exception:  # noqa: BLE001 - nothing more we can do
+    except Exception:  # nothing more we can do
         log.warning("could not tell the user about the error", exc_info=True)

@@ -9,12 +9,13 @@ from pathlib import Path
 
 from bot import callbacks
 from bot.i18n import translator
+from bot.sandbox.state import Entry
 
 TAG = re.compile(r"<[^>]+>")
 MINI = Path(__file__).resolve().parent / "data" / "packs" / "qa-mini"
 
 
-def labels(entry) -> list[str]:  # noqa: ANN001
+def labels(entry: Entry) -> list[str]:
     return [b["text"] for row in entry.buttons for b in row]
 
 

@@ -10,13 +10,13 @@ from telegram import Update
 
 from bot.i18n import translator
 from handlers.error_report import MAX_REPORT, QUIET_PERIOD, report_text, update_kind
-from tests.support import running_bot
+from tests.support import Harness, running_bot
 
 OPERATORS = -1001234567
 SECRET = "my passport number is X123 and where is the karaoke"
 
 
-def fail_on_questions(bot, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001 - the running bot
+def fail_on_questions(bot: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError(f"could not answer {args[0]!r}")  # the message quotes the question
 

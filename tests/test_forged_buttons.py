@@ -4,13 +4,15 @@ one place, and whatever does not pass gets the invalid-data handler's polite ans
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from bot.i18n import translator
+from tests.support import Harness
 
 TAG_FREE_OOPS = "Sorry, something went wrong on our side. Please try again, or use /menu."
 
 
-async def answered_text(bot, update) -> str:  # noqa: ANN001 - the harness and an update
+async def answered_text(bot: Harness, update: dict[str, Any]) -> str:
     query = bot.emulator.query(update["callback_query"]["id"])
     for _ in range(500):  # the spinner on the phone is always stopped, with a polite word
         if query["answered"]:

@@ -23,13 +23,14 @@ from bot.services.people import PeopleService, TelegramUser
 from bot.store.db import Database
 from bot.store.models import Invite, Role
 from handlers.organiser import NotTheUsage, parse_invite_args
+from tests.support import Harness
 
 ORGANISER = 900
 T0 = dt.datetime(2025, 10, 20, 9, 0, tzinfo=dt.UTC)
 LINK = re.compile(r"start=([A-Za-z0-9_-]+)")
 
 
-async def invite(bot, *args: str, lang: str = "en") -> str:  # noqa: ANN001 - the running bot
+async def invite(bot: Harness, *args: str, lang: str = "en") -> str:
     organiser = bot.user(ORGANISER, "Org", language_code=lang)
     await organiser.command("invite", *args)
     reply = await organiser.reply()
@@ -38,7 +39,7 @@ async def invite(bot, *args: str, lang: str = "en") -> str:  # noqa: ANN001 - th
     return found.group(1)
 
 
-async def uses_of(bot, token: str) -> int:  # noqa: ANN001
+async def uses_of(bot: Harness, token: str) -> int:
     async with bot.services.db.session() as s:
         return await s.scalar(select(Invite.uses).where(Invite.token_hash == hash_token(token)))
 

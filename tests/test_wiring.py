@@ -9,9 +9,11 @@ from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, CallbackQueryHandler, TypeHandler
 
 from bot import callbacks
+from bot.services.people import TelegramUser
+from bot.store.models import Person
 from handlers import Action, buttons, register
 from handlers.context import CONTEXT_TYPES, BotContext, NoPerson
-from tests.support import TOKEN
+from tests.support import TOKEN, Harness
 
 
 def application() -> Application:
@@ -49,11 +51,11 @@ def test_the_typed_context_fails_loudly_without_a_person() -> None:
         context.t  # noqa: B018
 
 
-async def test_one_database_touch_per_update(bot, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+async def test_one_database_touch_per_update(bot: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[int] = []
     touch = bot.services.people.touch
 
-    async def counting(user):  # noqa: ANN001, ANN202
+    async def counting(user: TelegramUser) -> tuple[Person, bool]:
         calls.append(user.id)
         return await touch(user)
 
