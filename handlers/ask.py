@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.answers import Answer
 from bot.answers.compose import Reply, compose
@@ -48,7 +49,7 @@ async def on_text(update: Update, context: BotContext) -> None:
 
 
 def answer_keyboard(t: Translator, pack: ContentPack, answer: Answer, reply: Reply) -> InlineKeyboardMarkup | None:
-    rows: list[list] = []
+    rows: list[Sequence[InlineKeyboardButton]] = []
     if answer.match is not None and answer.kind == "session":
         session = pack.session(answer.match.id)
         if session is not None:

@@ -17,8 +17,9 @@ import io
 import secrets
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from bot.i18n import LANGUAGES
 from bot.services.people import (
@@ -304,7 +305,7 @@ class InviteService:
                     .where(Invite.id == invite.id, Invite.uses < Invite.max_uses)
                     .values(uses=Invite.uses + 1)
                 )
-                if claimed.rowcount != 1:
+                if cast(CursorResult[Any], claimed).rowcount != 1:
                     status = InviteStatus.USED_UP
                 else:
                     s.add(InviteUse(invite_id=invite.id, person_id=person.id, used_at=now))
