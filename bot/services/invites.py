@@ -188,7 +188,7 @@ def parse_invite_csv(text: str) -> list[ImportRow]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     unknown = [c for c in (reader.fieldnames or []) if c and c.strip() not in CSV_COLUMNS]
     if not reader.fieldnames or unknown:
-        what = f"unknown column(s): {', '.join(unknown)}" if unknown else "no header row"
+        what = f"unknown column(session): {', '.join(unknown)}" if unknown else "no header row"
         return [ImportRow(line=1, spec=None, error=f"{what} (expected: {', '.join(CSV_COLUMNS)})")]
     rows = []
     for record in reader:
@@ -233,11 +233,11 @@ class InviteService:
             raise ValueError(f"unsupported language {language!r}")
         token = secrets.token_urlsafe(TOKEN_BYTES)
         now = self.people.clock.now()
-        async with self.people.db.session() as s:
+        async with self.people.db.session() as session:
             delegation = None
             if delegation_code:
                 delegation = await self.people.ensure_delegation_in(
-                    s, delegation_code, delegation_name, delegation_kind
+                    session, delegation_code, delegation_name, delegation_kind
                 )
             invite = Invite(
                 token_hash=hash_token(token),
@@ -251,8 +251,8 @@ class InviteService:
                 created_by=created_by.id if created_by else None,
                 created_at=now,
             )
-            s.add(invite)
-            await s.flush()
+            session.add(invite)
+            await session.flush()
             invite.delegation = delegation
         return NewInvite(invite=invite, token=token)
 
@@ -277,15 +277,15 @@ class InviteService:
         people = self.people
         now = people.clock.now()
         people.recent.invalidate(user.id)
-        async with people.db.session() as s:
-            person, _ = await people.touch_in(s, user)
-            invite = await s.scalar(select(Invite).where(Invite.token_hash == hash_token(token)))
+        async with people.db.session() as session:
+            person, _ = await people.touch_in(session, user)
+            invite = await session.scalar(select(Invite).where(Invite.token_hash == hash_token(token)))
             status = InviteStatus.OK
             if invite is None:
                 status = InviteStatus.UNKNOWN
             elif invite.revoked_at is not None:
                 status = InviteStatus.REVOKED
-            elif await s.scalar(
+            elif await session.scalar(
                 select(InviteUse.id).where(
                     InviteUse.invite_id == invite.id, InviteUse.person_id == person.id
                 )
@@ -300,7 +300,7 @@ class InviteService:
             elif ROLE_RANK[person.role] > ROLE_RANK[invite.role]:
                 status = InviteStatus.HIGHER_ROLE
             else:
-                claimed = await s.execute(
+                claimed = await session.execute(
                     update(Invite)
                     .where(Invite.id == invite.id, Invite.uses < Invite.max_uses)
                     .values(uses=Invite.uses + 1)
@@ -308,15 +308,15 @@ class InviteService:
                 if cast(CursorResult[Any], claimed).rowcount != 1:
                     status = InviteStatus.USED_UP
                 else:
-                    s.add(InviteUse(invite_id=invite.id, person_id=person.id, used_at=now))
+                    session.add(InviteUse(invite_id=invite.id, person_id=person.id, used_at=now))
                     person.role = invite.role  # never lower: checked above
                     if invite.delegation_id is not None:
                         person.delegation_id = invite.delegation_id
                     if invite.language and not person.language_chosen:
                         person.language = invite.language
                     person.updated_at = now
-            await s.flush()
-            await s.refresh(person, ["delegation"])
+            await session.flush()
+            await session.refresh(person, ["delegation"])
             return Redemption(status=status, person=person, invite=invite)
 
     async def import_csv(

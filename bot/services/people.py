@@ -60,23 +60,23 @@ class PeopleService:
 
     # -- people ------------------------------------------------------------------------
     async def get(self, telegram_id: int) -> Person | None:
-        async with self.db.session() as s:
-            return await s.scalar(select(Person).where(Person.telegram_id == telegram_id))
+        async with self.db.session() as session:
+            return await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
 
     async def touch(self, user: TelegramUser) -> tuple[Person, bool]:
         """The person behind a Telegram account, created on first contact. Returns (person, new)."""
         person = self.recent.get(user)
         if person is not None:
             return person, False
-        async with self.db.session() as s:
-            person, created = await self.touch_in(s, user)
+        async with self.db.session() as session:
+            person, created = await self.touch_in(session, user)
         self.recent.put(user, person)
         return person, created
 
-    async def touch_in(self, s: AsyncSession, user: TelegramUser) -> tuple[Person, bool]:
+    async def touch_in(self, session: AsyncSession, user: TelegramUser) -> tuple[Person, bool]:
         """:meth:`touch` inside the caller's transaction (an invite's use, for example)."""
         now = self.clock.now()
-        person = await s.scalar(select(Person).where(Person.telegram_id == user.id))
+        person = await session.scalar(select(Person).where(Person.telegram_id == user.id))
         created = person is None
         if person is None:
             person = Person(
@@ -92,8 +92,8 @@ class PeopleService:
                 last_seen_at=now,
                 delegation=None,  # loaded as "none", so it reads fine after the session
             )
-            s.add(person)
-            await s.flush()
+            session.add(person)
+            await session.flush()
         else:
             person.first_name = user.first_name[:200] or person.first_name
             person.username = user.username
@@ -114,8 +114,8 @@ class PeopleService:
         if lang not in LANGUAGES:
             raise ValueError(f"unsupported language {lang!r}")
         self.recent.invalidate(telegram_id)
-        async with self.db.session() as s:
-            person = await s.scalar(select(Person).where(Person.telegram_id == telegram_id))
+        async with self.db.session() as session:
+            person = await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
             if person is None:
                 raise LookupError(telegram_id)
             person.language = lang
@@ -126,8 +126,8 @@ class PeopleService:
     async def mark_inactive(self, telegram_id: int) -> None:
         """Telegram said the person blocked the bot."""
         self.recent.invalidate(telegram_id)
-        async with self.db.session() as s:
-            await s.execute(
+        async with self.db.session() as session:
+            await session.execute(
                 update(Person).where(Person.telegram_id == telegram_id).values(active=False)
             )
 
@@ -140,8 +140,8 @@ class PeopleService:
 
     async def grant(self, telegram_id: int, role: Role) -> Person:
         self.recent.invalidate(telegram_id)
-        async with self.db.session() as s:
-            person = await s.scalar(select(Person).where(Person.telegram_id == telegram_id))
+        async with self.db.session() as session:
+            person = await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
             if person is None:
                 raise LookupError(telegram_id)
             person.role = role
@@ -152,17 +152,17 @@ class PeopleService:
     async def ensure_delegation(
         self, code: str, name: str | None = None, kind: DelegationKind | None = None
     ) -> Delegation:
-        async with self.db.session() as s:
-            return await self.ensure_delegation_in(s, code, name, kind)
+        async with self.db.session() as session:
+            return await self.ensure_delegation_in(session, code, name, kind)
 
     async def ensure_delegation_in(
-        self, s: AsyncSession, code: str, name: str | None, kind: DelegationKind | None
+        self, session: AsyncSession, code: str, name: str | None, kind: DelegationKind | None
     ) -> Delegation:
         """:meth:`ensure_delegation` inside the caller's transaction."""
         code = code.strip()
         if not code or len(code) > MAX_DELEGATION_CODE:
             raise ValueError(f"a delegation code is 1 to {MAX_DELEGATION_CODE} characters")
-        found = await s.scalar(select(Delegation).where(Delegation.code == code))
+        found = await session.scalar(select(Delegation).where(Delegation.code == code))
         if found is None:
             found = Delegation(
                 code=code,
@@ -170,8 +170,8 @@ class PeopleService:
                 kind=kind or DelegationKind.COUNTRY,
                 created_at=self.clock.now(),
             )
-            s.add(found)
-            await s.flush()
+            session.add(found)
+            await session.flush()
         elif name and name.strip() and found.name != name.strip():
             found.name = name.strip()[:200]
         return found

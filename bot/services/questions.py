@@ -58,7 +58,7 @@ class QuestionLog:
     async def groups(self, limit: int = 50, since: dt.datetime | None = None) -> list[QuestionGroup]:
         """Most asked first; each group shows its latest wording and the languages of its
         latest ``MEMBERS_SHOWN`` askings. Two queries, whatever the number of groups."""
-        async with self.db.session() as s:
+        async with self.db.session() as session:
             query = select(
                 UnansweredQuestion.normalised,
                 func.count().label("n"),
@@ -67,9 +67,9 @@ class QuestionLog:
             if since is not None:
                 query = query.where(UnansweredQuestion.asked_at >= since)
             rows = (
-                await s.execute(query.order_by(func.count().desc(), func.max(UnansweredQuestion.asked_at).desc()).limit(limit))
+                await session.execute(query.order_by(func.count().desc(), func.max(UnansweredQuestion.asked_at).desc()).limit(limit))
             ).all()
-            members = await self._latest_members(s, [norm for norm, _, _ in rows])
+            members = await self._latest_members(session, [norm for norm, _, _ in rows])
         groups = []
         for norm, count, last in rows:
             latest = members.get(norm, [])
@@ -88,7 +88,7 @@ class QuestionLog:
         return groups
 
     @staticmethod
-    async def _latest_members(s: AsyncSession, keys: list[str]) -> dict[str, list[tuple[str, str]]]:
+    async def _latest_members(session: AsyncSession, keys: list[str]) -> dict[str, list[tuple[str, str]]]:
         """(text, language) of the latest askings of each group, newest first, in one query."""
         if not keys:
             return {}
@@ -107,7 +107,7 @@ class QuestionLog:
             .subquery()
         )
         found: dict[str, list[tuple[str, str]]] = {}
-        result = await s.execute(
+        result = await session.execute(
             select(ranked.c.normalised, ranked.c.text, ranked.c.language)
             .where(ranked.c["rank"] <= MEMBERS_SHOWN)
             .order_by(ranked.c.normalised, ranked.c["rank"])
