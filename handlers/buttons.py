@@ -64,6 +64,7 @@ ButtonCallback = Callable[[Update, BotContext, Pressed[T]], Awaitable[str | None
 class Route(Generic[T]):
     action: Action
     callback: ButtonCallback[T]
+    # no argument by default, which makes the route a Route[None] (mypy cannot tell)
     argument: ArgumentRule[T] = no_argument  # type: ignore[assignment]
     paged: bool = False
     accredited: bool = True  # only for people who may read the event's information
