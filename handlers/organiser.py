@@ -9,7 +9,7 @@ from telegram import Message, Update
 
 from bot.cards import role_name
 from bot.i18n import N_, Translator
-from bot.services.invites import (
+from bot.services.invite_specs import (
     MAX_INVITE_DAYS,
     MAX_INVITE_USES,
     InviteError,

@@ -11,14 +11,8 @@ from sqlalchemy import func, select
 
 from bot.clock import SimulatedClock
 from bot.i18n import translator
-from bot.services.invites import (
-    InviteError,
-    InviteProblem,
-    InviteService,
-    InviteStatus,
-    hash_token,
-    parse_invite_csv,
-)
+from bot.services.invite_specs import InviteError, InviteProblem, parse_invite_csv
+from bot.services.invites import InviteService, InviteStatus, hash_token
 from bot.services.people import PeopleService, TelegramUser
 from bot.store.db import Database
 from bot.store.models import Invite, Role

@@ -8,7 +8,8 @@ import datetime as dt
 import pytest
 
 from bot.clock import SimulatedClock
-from bot.services.invites import InviteService, InviteStatus, hash_token, parse_invite_csv
+from bot.services.invite_specs import parse_invite_csv
+from bot.services.invites import InviteService, InviteStatus, hash_token
 from bot.services.people import AccessDenied, PeopleService, TelegramUser
 from bot.store.db import Database
 from bot.store.models import Invite, Role
