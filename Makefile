@@ -1,4 +1,5 @@
-# The two commands: `make run` (sandbox, or the real bot when BOT_TOKEN is set) and `make test`.
+# The two commands: `make run` (sandbox, or the real bot when BOT_TOKEN is set) and `make test`
+# (ruff, the mypy type checker, then the tests).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -18,10 +19,12 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 # Extract the strings, merge them into the seven catalogs, compile.
 locales: $(STAMP)

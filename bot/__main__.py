@@ -26,9 +26,9 @@ def setup_logging(level: str) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def settings_or_exit(**overrides: object) -> Settings:
+def settings_or_exit() -> Settings:
     try:
-        return load_settings(**overrides)
+        return load_settings()
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
@@ -105,7 +105,8 @@ def cmd_db_upgrade(settings: Settings) -> int:
 
 def cmd_invites_import(settings: Settings, path: str, out: str | None, bot_username: str | None) -> int:
     from bot.clock import Clock
-    from bot.services.people import PeopleService, invite_link
+    from bot.services.invites import InviteService, invite_link
+    from bot.services.people import PeopleService
     from bot.store.db import Database
 
     username = bot_username or settings.bot_username
@@ -122,8 +123,8 @@ def cmd_invites_import(settings: Settings, path: str, out: str | None, bot_usern
         db = Database(settings.database_url)
         try:
             await db.upgrade()
-            people = PeopleService(db, Clock(), settings.organiser_ids)
-            return await people.import_invites_csv(
+            invites = InviteService(PeopleService(db, Clock(), settings.organiser_ids))
+            return await invites.import_csv(
                 text, default_ttl=dt.timedelta(days=settings.invite_ttl_days)
             )
         finally:
@@ -215,8 +216,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return content_check_command(argv[2:])
     args = build_parser().parse_args(argv)
-    overrides: dict[str, object] = {}
-    settings = settings_or_exit(**overrides)
+    settings = settings_or_exit()
     setup_logging(settings.log_level)
     command = args.command or ("run" if settings.bot_token else "sandbox")
     from bot.catalog.problems import PackError

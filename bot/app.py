@@ -16,6 +16,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.content import ContentHolder
 from bot.delivery.ratelimit import ChatRateLimiter, Limits
+from bot.services.invites import InviteService
 from bot.services.people import PeopleService
 from bot.services.questions import QuestionLog
 from bot.store.db import Database
@@ -33,6 +34,7 @@ class Services:
     db: Database
     content: ContentHolder
     people: PeopleService
+    invites: InviteService
     questions: QuestionLog
     limits: Limits = field(default_factory=Limits)
 
@@ -40,14 +42,19 @@ class Services:
 def build_services(settings: Settings, clock: Clock | None = None, db: Database | None = None) -> Services:
     clock = clock or Clock()
     db = db or Database(settings.database_url)
+    people = PeopleService(db, clock, settings.organiser_ids, open_access=settings.open_access)
     return Services(
         settings=settings,
         clock=clock,
         db=db,
         content=ContentHolder.load(
-            settings.content_dir, semantic=settings.semantic_answers, cache_dir=settings.embeddings_cache_dir
+            settings.content_dir,
+            semantic=settings.semantic_answers,
+            cache_dir=settings.embeddings_cache_dir,
+            clock=clock,
         ),
-        people=PeopleService(db, clock, settings.organiser_ids),
+        people=people,
+        invites=InviteService(people),
         questions=QuestionLog(db, clock),
         limits=Limits(
             overall_per_s=settings.rate_overall_per_s,
@@ -60,12 +67,16 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
 def build_application(services: Services, *, with_updater: bool = True) -> Application:
     """The PTB Application for these services. ``with_updater=False`` for the webhook server,
     which feeds ``application.update_queue`` itself."""
+    from handlers import register
+    from handlers.context import CONTEXT_TYPES
+
     settings = services.settings
     if not settings.bot_token:
         raise ValueError("BOT_TOKEN is needed to build the application")
     builder = (
         ApplicationBuilder()
         .token(settings.bot_token)
+        .context_types(CONTEXT_TYPES)
         .base_url(settings.telegram_api_url)
         .base_file_url(settings.telegram_api_url.replace("/bot", "/file/bot"))
         .rate_limiter(ChatRateLimiter(services.limits))
@@ -81,10 +92,7 @@ def build_application(services: Services, *, with_updater: bool = True) -> Appli
     if not with_updater:
         builder = builder.updater(None)
     application = builder.build()
-    application.bot_data["services"] = services
-
-    from handlers import register
-
+    application.bot_data["services"] = services  # read through BotContext.services
     register(application)
     return application
 
@@ -98,7 +106,7 @@ async def prepare(application: Application) -> None:
     services: Services = application.bot_data["services"]
     try:
         await services.db.upgrade()
-    except Exception as exc:  # noqa: BLE001 - any driver's failure: the same advice
+    except Exception as exc:  # any driver's failure: the same advice
         raise StartupError(f"DATABASE_URL: cannot use the database ({type(exc).__name__}: {exc})") from exc
     from handlers.commands import publish_commands
 

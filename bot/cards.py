@@ -17,10 +17,27 @@ import html
 from collections.abc import Iterable
 
 from bot.catalog.models import Contact, ContentPack, FaqEntry, Room, Session, Text, Venue
-from bot.i18n import Translator, translator
+from bot.i18n import N_, Translator, translator
+from bot.store.models import Role
 
 MAX_LISTED = 15
 MAX_TEXT = 3800  # Telegram's limit is 4096 characters; leave room for buttons' sake
+KIND_NAMES = {
+    "ceremony": N_("Ceremonies"),
+    "plenary": N_("Plenary sessions"),
+    "high-level": N_("High-level discussions"),
+    "roundtable": N_("Roundtables"),
+    "side-event": N_("Side events"),
+    "social": N_("Social events"),
+    "exhibition": N_("Exhibitions"),
+    "logistics": N_("Transport and logistics"),
+}
+ROLE_NAMES = {
+    Role.DELEGATE: N_("delegate"),
+    Role.ORGANISER: N_("organiser"),
+    Role.OFFICER: N_("liaison officer"),
+    Role.SUPERVISOR: N_("liaison supervisor"),
+}
 
 
 def esc(text: str | None) -> str:
@@ -39,11 +56,27 @@ def _name(t: Translator, value: Text | None, lang: str, pack: ContentPack) -> st
     return t.isolate(esc(text_of(value, lang, pack)))
 
 
-def _finish(t: Translator, lines: Iterable[str]) -> str:
+def _finish(t: Translator, lines: Iterable[str | None]) -> str:
     text = "\n".join(line for line in lines if line is not None).strip()
     if len(text) > MAX_TEXT:
         text = text[: MAX_TEXT - 1].rsplit("\n", 1)[0] + "\n…"
     return t.paragraph(text)
+
+
+# ---------------------------------------------------------------------------- names
+def kind_name(t: Translator, kind: str) -> str:
+    """A kind of session, as a heading ("Plenary sessions")."""
+    return t._(KIND_NAMES[kind]) if kind in KIND_NAMES else kind
+
+
+def category_name(t: Translator, pack: ContentPack, category: str) -> str:
+    """A topic of the practical information: its name in the pack, else its id made readable."""
+    name = pack.category_name(category)
+    return text_of(name, t.lang, pack) if name else category.replace("-", " ").capitalize()
+
+
+def role_name(t: Translator, role: Role) -> str:
+    return t._(ROLE_NAMES[role])
 
 
 # ---------------------------------------------------------------------------- pieces
@@ -87,7 +120,7 @@ def _speakers(t: Translator, names: list[str]) -> str | None:
 # ---------------------------------------------------------------------------- cards
 def session_card(session: Session, pack: ContentPack, lang: str) -> str:
     t = translator(lang)
-    lines = [f"<b>{esc(text_of(session.title, lang, pack))}</b>", "🕘 " + when_line(t, session, pack)]
+    lines: list[str | None] = [f"<b>{esc(text_of(session.title, lang, pack))}</b>", "🕘 " + when_line(t, session, pack)]
     place = place_line(t, session, pack, lang)
     if place:
         lines.append("📍 " + place)
@@ -125,12 +158,11 @@ def audience_label(t: Translator, audience: str) -> str:
 def faq_card(entry: FaqEntry, pack: ContentPack, lang: str) -> str:
     t = translator(lang)
     questions = entry.questions.get(lang) or entry.questions.get(pack.default_language) or []
-    lines = []
+    lines: list[str | None] = []
     if questions:
         lines.append(f"<b>{esc(questions[0])}</b>")
     lines.append(esc(text_of(entry.answer, lang, pack)))
-    related = [_related_name(t, rid, pack, lang) for rid in entry.related]
-    related = [r for r in related if r]
+    related = [name for rid in entry.related if (name := _related_name(t, rid, pack, lang))]
     if related:
         lines.append(t._("See also: {items}").format(items=", ".join(related)))
     lines.extend(["", updated_line(t, entry.updated, pack)])
@@ -153,7 +185,7 @@ def _related_name(t: Translator, rid: str, pack: ContentPack, lang: str) -> str 
 
 def venue_card(venue: Venue, pack: ContentPack, lang: str) -> str:
     t = translator(lang)
-    lines = [f"<b>{esc(text_of(venue.name, lang, pack))}</b>"]
+    lines: list[str | None] = [f"<b>{esc(text_of(venue.name, lang, pack))}</b>"]
     if venue.address:
         lines.append("📍 " + t._("Address: {address}").format(address=esc(text_of(venue.address, lang, pack))))
     if venue.directions:
@@ -169,7 +201,7 @@ def venue_card(venue: Venue, pack: ContentPack, lang: str) -> str:
 
 def room_card(room: Room, venue: Venue, pack: ContentPack, lang: str) -> str:
     t = translator(lang)
-    lines = [f"<b>{esc(text_of(room.name, lang, pack))}</b>",
+    lines: list[str | None] = [f"<b>{esc(text_of(room.name, lang, pack))}</b>",
              "📍 " + t._("In: {venue}").format(venue=_name(t, venue.name, lang, pack))]
     if room.floor is not None:
         lines.append(t._("Floor: {floor}").format(floor=t.isolate(esc(room.floor))))
@@ -203,6 +235,18 @@ def contact_card(contact: Contact, pack: ContentPack, lang: str) -> str:
     return _finish(t, [*contact_lines(t, contact, pack, lang), "", updated_line(t, None, pack)])
 
 
+def contacts_card(pack: ContentPack, lang: str) -> str:
+    """Every help-desk contact of the event, one after the other."""
+    t = translator(lang)
+    lines = [f"<b>{esc(t._('Help desk and contacts'))}</b>"]
+    for contact in pack.event.contacts:
+        lines.append("")
+        lines.extend(contact_lines(t, contact, pack, lang))
+    if not pack.event.contacts:
+        lines.append(esc(t._("No contacts are listed for this event.")))
+    return t.paragraph("\n".join(lines))
+
+
 def schedule_line(t: Translator, session: Session, pack: ContentPack, lang: str, with_day: bool = False) -> str:
     found = pack.place(session.room)
     place = ""
@@ -222,7 +266,7 @@ def schedule_line(t: Translator, session: Session, pack: ContentPack, lang: str,
 def schedule_list(sessions: list[Session], pack: ContentPack, lang: str, heading: str) -> str:
     """A list of sessions under a heading (already translated and escaped by the caller)."""
     t = translator(lang)
-    lines = [f"<b>{heading}</b>"]
+    lines: list[str | None] = [f"<b>{heading}</b>"]
     days = {s.start.astimezone(pack.tz).date() for s in sessions}
     for s in sessions[:MAX_LISTED]:
         lines.append(schedule_line(t, s, pack, lang, with_day=len(days) > 1))

@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     semantic_answers: bool = True
     #: where the model's vectors of the pack's texts are kept between runs
     embeddings_cache_dir: Path = Field(default=EMBEDDINGS_CACHE_DIR)
+    #: a chat (the operators' group, or one person) that gets a short report of each
+    #: unexpected error; none: the log only
+    operator_chat_id: int | None = None
 
     @field_validator("bot_token")
     @classmethod
@@ -130,6 +133,17 @@ class Settings(BaseSettings):
             return None
         if not SECRET_RE.match(value):
             raise ValueError("may only contain A-Z, a-z, 0-9, _ and - (1-256 characters)")
+        return value
+
+    @field_validator("operator_chat_id", mode="before")
+    @classmethod
+    def _operator_chat(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip()
+            if not value:
+                return None
+            if not re.fullmatch(r"-?\d{1,20}", value):
+                raise ValueError(f"'{value}' is not a Telegram chat id (a number, negative for a group)")
         return value
 
     @field_validator("organiser_ids", mode="before")

@@ -17,6 +17,7 @@ from bot.answers import AnswerEngine
 from bot.answers.semantic import DEFAULT_CACHE_DIR
 from bot.catalog.loader import PackHolder, Problem
 from bot.catalog.models import ContentPack
+from bot.clock import Clock
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class Content:
     loaded_at: dt.datetime
 
 
-def _preparer(semantic: bool, cache_dir: Path | None) -> Callable[[ContentPack], Content]:
+def _preparer(semantic: bool, cache_dir: Path | None, clock: Clock) -> Callable[[ContentPack], Content]:
     def prepare(pack: ContentPack) -> Content:
         engine = AnswerEngine(pack, semantic=semantic, cache_dir=cache_dir)
         engine.warm_up()  # typo tables now, during the (re)load, not on a delegate's first question
@@ -36,7 +37,7 @@ def _preparer(semantic: bool, cache_dir: Path | None) -> Callable[[ContentPack],
             # questions are answered from their words alone, never kept waiting
             engine.semantic.blocking = False
             engine.semantic.warm_in_background()
-        return Content(pack=pack, engine=engine, loaded_at=dt.datetime.now(dt.UTC))
+        return Content(pack=pack, engine=engine, loaded_at=clock.now())
 
     return prepare
 
@@ -47,9 +48,18 @@ class ContentHolder:
         self.last_error_count = 0
 
     @classmethod
-    def load(cls, directory: Path, *, semantic: bool = True, cache_dir: Path | None = DEFAULT_CACHE_DIR) -> ContentHolder:
-        """Load at start-up; a broken pack raises ``PackError`` (there is nothing to fall back on)."""
-        return cls(PackHolder.load(Path(directory), prepare={"content": _preparer(semantic, cache_dir)}))
+    def load(
+        cls,
+        directory: Path,
+        *,
+        semantic: bool = True,
+        cache_dir: Path | None = DEFAULT_CACHE_DIR,
+        clock: Clock | None = None,
+    ) -> ContentHolder:
+        """Load at start-up; a broken pack raises ``PackError`` (there is nothing to fall back on).
+        ``clock`` dates each load (``loaded_at``); the real clock unless one is injected."""
+        prepare = _preparer(semantic, cache_dir, clock or Clock())
+        return cls(PackHolder.load(Path(directory), prepare={"content": prepare}))
 
     @property
     def current(self) -> Content:

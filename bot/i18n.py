@@ -62,7 +62,7 @@ LRM = "\u200e"
 _COMMAND = re.compile(r"(?<![\w/<\u200e])/(?=[A-Za-z])")
 
 
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention
+def N_(message: str) -> str:  # the gettext convention's name
     """Mark a string for extraction without translating it now."""
     return message
 

@@ -1,23 +1,83 @@
-"""Thin PTB handlers: parse the update, call a service, render the reply."""
+"""Thin PTB handlers: parse the update, call a service, render the reply.
+
+This file is the wiring: the name of every kind of button (:class:`Action`) and which handler
+gets which update, in order. A new feature adds its actions here, its handlers in its own
+module (commands, and its buttons as ``BUTTONS = feature_buttons(...)``, see
+:mod:`handlers.buttons`), and one line each below.
+"""
 
 from __future__ import annotations
 
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from telegram.ext import Application
+
+    from handlers.context import BotContext
 
 
-def register(application: Application) -> None:
-    from handlers import ask, browse, fallbacks, language, organiser, start
+class Action(StrEnum):
+    """Every kind of inline button. The value is the code written in the button's data, which
+    Telegram limits to 64 bytes in all: codes stay short (at most 8 lowercase letters), and
+    never change, since buttons already sent keep them."""
 
+    MENU = "menu"  # the main menu
+    LANGUAGE = "lang"  # the language picker; with a language code, choose it
+    PROGRAMME = "prog"  # a page of the programme (bot.programme.ProgrammePage)
+    SESSION = "sess"  # a session's card
+    VENUES = "venues"  # the list of venues
+    VENUE = "venue"  # a venue's card and its rooms
+    ROOM = "room"  # a room's card
+    MAP = "map"  # a venue's location pin (for a venue or one of its rooms)
+    FAQ_TOPICS = "faq"  # the practical information's topics; with a topic, its questions
+    FAQ_ANSWER = "faqe"  # one question of the practical information, answered
+    CONTACTS = "contacts"  # the help-desk contacts
+    CONTACT = "contact"  # one contact's card
+
+
+def register(application: Application[Any, BotContext, Any, Any, Any, Any]) -> None:
+    from telegram import Update
+    from telegram.ext import CommandHandler, MessageHandler, TypeHandler, filters
+
+    from handlers import (
+        ask,
+        buttons,
+        context,
+        fallbacks,
+        language,
+        organiser,
+        places,
+        practical,
+        programme,
+        start,
+    )
+
+    # Group -1 runs before every other group: the person behind the update is recorded (and
+    # created on first contact) once, and carried by the context to the handler of group 0.
+    application.add_handler(TypeHandler(Update, context.resolve_person), group=-1)
+
+    # Group 0: PTB runs the first handler that matches, so the order matters where two
+    # could match: each command before the catch-all for unknown commands, each feature's
+    # buttons before the catch-all for button data nobody claims.
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("start", start.start, filters=private))
     application.add_handler(CommandHandler("help", start.help_command, filters=private))
-    application.add_handler(CommandHandler("menu", start.menu, filters=private))
+    application.add_handler(CommandHandler("menu", start.menu_command, filters=private))
     application.add_handler(CommandHandler("language", language.language_command, filters=private))
     application.add_handler(CommandHandler("invite", organiser.invite_command, filters=private))
     application.add_handler(CommandHandler("unanswered", organiser.unanswered_command, filters=private))
     application.add_handler(CommandHandler("reload", organiser.reload_command, filters=private))
-    application.add_handler(CallbackQueryHandler(browse.on_button))
+
+    application.add_handler(start.BUTTONS)  # the main menu
+    application.add_handler(language.BUTTONS)  # the language picker
+    application.add_handler(programme.BUTTONS)  # days, kinds, now and next, session cards
+    application.add_handler(places.BUTTONS)  # venues, rooms, maps
+    application.add_handler(practical.BUTTONS)  # practical information and contacts
+    application.add_handler(buttons.INVALID_DATA)  # last of the buttons: data nobody claims
+
     application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, ask.on_text))
+    # last: the commands no handler above took, and what is neither text nor a status update
     application.add_handler(MessageHandler(private & filters.COMMAND, fallbacks.unknown_command))
     application.add_handler(MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, fallbacks.not_text))
     application.add_error_handler(fallbacks.on_error)

@@ -4,30 +4,34 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import callbacks
 from bot.answers import Answer
 from bot.answers.compose import Reply, compose
 from bot.catalog.models import ContentPack
 from bot.i18n import Translator
-from handlers import keyboards
-from handlers.browse import session_keyboard
-from handlers.common import Context, caller, may_read_public_info, services_of
+from handlers import Action, keyboards
+from handlers.context import BotContext
 
 log = logging.getLogger(__name__)
-ACTION_OF = {"faq": "faqe", "session": "sess", "venue": "venue", "room": "room", "contact": "contact"}
+#: the button that opens each type of match the engine may offer as an alternative
+ACTION_OF = {
+    "faq": Action.FAQ_ANSWER,
+    "session": Action.SESSION,
+    "venue": Action.VENUE,
+    "room": Action.ROOM,
+    "contact": Action.CONTACT,
+}
 
 
-async def on_text(update: Update, context: Context) -> None:
+async def on_text(update: Update, context: BotContext) -> None:
     message = update.effective_message
-    who = await caller(update, context)
-    if who is None or message is None:
+    if message is None:
         return
-    services = services_of(context)
-    t = who.t
-    if not may_read_public_info(services, who.person):
+    services, t = context.services, context.t
+    if not services.people.may_read_public_info(context.person):
         await message.reply_text(
             t.paragraph(t._("This assistant is for accredited participants. Please open the invite link you received."))
         )
@@ -45,17 +49,17 @@ async def on_text(update: Update, context: Context) -> None:
 
 
 def answer_keyboard(t: Translator, pack: ContentPack, answer: Answer, reply: Reply) -> InlineKeyboardMarkup | None:
-    rows = []
+    rows: list[Sequence[InlineKeyboardButton]] = []
     if answer.match is not None and answer.kind == "session":
         session = pack.session(answer.match.id)
         if session is not None:
-            rows.extend(session_keyboard(t, pack, session).inline_keyboard)
+            rows.extend(keyboards.session_keyboard(t, pack, session).inline_keyboard)
     for alternative, label in reply.alternatives[:3]:
         action = ACTION_OF.get(alternative.type)
-        if action and callbacks.fits(action, alternative.id):
+        if action and keyboards.fits(action, alternative.id):
             rows.append([keyboards.button(label, action, alternative.id, pack=pack.version)])
     if reply.offer_liaison:
         # the one-tap hand-off to a liaison officer joins here when liaison lands
-        rows.append([keyboards.button(t._("☎️ Help desk"), "contacts", pack=pack.version)])
+        rows.append([keyboards.button(t._("☎️ Help desk"), Action.CONTACTS, pack=pack.version)])
         rows.append(keyboards.back_to_menu(t, pack.version))
     return InlineKeyboardMarkup(rows) if rows else None

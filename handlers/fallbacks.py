@@ -1,5 +1,6 @@
 """Unknown commands, things that are not text, and the error handler: always a short,
-translated answer, never silence and never a traceback."""
+translated answer, never silence and never a traceback (the operators get a short report,
+see :mod:`handlers.error_report`)."""
 
 from __future__ import annotations
 
@@ -12,49 +13,48 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 
 from bot.i18n import pick_language, translator
 from handlers import keyboards
-from handlers.common import Context, caller, services_of
+from handlers.context import BotContext
+from handlers.error_report import report_to_operators
 
 log = logging.getLogger(__name__)
 
 
-async def unknown_command(update: Update, context: Context) -> None:
-    who = await caller(update, context)
-    if who is None or update.effective_message is None:
+async def unknown_command(update: Update, context: BotContext) -> None:
+    if update.effective_message is None:
         return
-    pack = services_of(context).content.current.pack
+    t = context.t
+    pack = context.services.content.current.pack
     await update.effective_message.reply_text(
-        who.t.paragraph(
-            who.t._("I don't know this command. Ask me a question in your own words, or use the menu.")
-        ),
-        reply_markup=keyboards.main_menu(who.t, pack.version),
+        t.paragraph(t._("I don't know this command. Ask me a question in your own words, or use the menu.")),
+        reply_markup=keyboards.main_menu(t, pack.version),
     )
 
 
-async def not_text(update: Update, context: Context) -> None:
-    who = await caller(update, context)
-    if who is None or update.effective_message is None:
+async def not_text(update: Update, context: BotContext) -> None:
+    if update.effective_message is None:
         return
+    t = context.t
     await update.effective_message.reply_text(
-        who.t.paragraph(
-            who.t._("I can only read text messages. Please type your question, or use /menu.")
-        )
+        t.paragraph(t._("I can only read text messages. Please type your question, or use /menu."))
     )
 
 
-async def on_error(update: object, context: Context) -> None:
+async def on_error(update: object, context: BotContext) -> None:
     """Log the failure (without message text) and tell the person, in their language."""
     error = context.error
     if isinstance(error, Forbidden) and isinstance(update, Update) and update.effective_user:
         log.info("user %s blocked the bot", update.effective_user.id)
         try:
-            await services_of(context).people.mark_inactive(update.effective_user.id)
-        except Exception:  # noqa: BLE001 - best effort while handling an error
+            await context.services.people.mark_inactive(update.effective_user.id)
+        except Exception:  # best effort while handling an error
             log.warning("could not mark user inactive", exc_info=True)
         return
     if isinstance(error, (RetryAfter, TimedOut, NetworkError)) and not isinstance(error, BadRequest):
         log.warning("Telegram did not take a reply: %s", type(error).__name__)
         return
     log.error("error while handling an update", exc_info=error)
+    if error is not None:
+        await report_to_operators(update, context, error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     database_down = isinstance(error, (OperationalError, DBAPIError, OSError, ConnectionError))
@@ -70,5 +70,5 @@ async def on_error(update: object, context: Context) -> None:
             await update.callback_query.answer()
     try:
         await context.bot.send_message(update.effective_chat.id, t.paragraph(text))
-    except Exception:  # noqa: BLE001 - nothing more we can do
+    except Exception:  # nothing more we can do
         log.warning("could not tell the user about the error", exc_info=True)

@@ -1,42 +1,56 @@
-"""/language: choose the language of the bot (stored; Telegram's setting no longer overrides it)."""
+"""/language and the language picker: the chosen language is stored, and Telegram's setting no
+longer overrides it."""
 
 from __future__ import annotations
 
 from telegram import Update
 
-from bot.i18n import LANGUAGE_NAMES, LANGUAGES, translator
-from handlers import keyboards
-from handlers.common import Context, caller, services_of
+from bot.callbacks import one_of, optional
+from bot.i18n import LANGUAGE_NAMES, LANGUAGES
+from handlers import Action, keyboards
+from handlers.buttons import Pressed, Route, feature_buttons, show
+from handlers.context import BotContext
 
 
-async def language_command(update: Update, context: Context) -> None:
-    who = await caller(update, context)
-    if who is None or update.effective_message is None:
+async def language_command(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    if message is None:
         return
-    services = services_of(context)
-    if context.args:
-        wanted = context.args[0].lower()[:8]
-        if wanted in LANGUAGES:
-            await set_language(update, context, wanted)
-            return
-    await update.effective_message.reply_text(
-        who.t.paragraph(who.t._("Choose your language:")),
-        reply_markup=keyboards.language_picker(who.person.language),
+    wanted = context.args[0].lower()[:8] if context.args else ""
+    if wanted in LANGUAGES:
+        await set_language(update, context, wanted)
+        return
+    await message.reply_text(
+        context.t.paragraph(context.t._("Choose your language:")),
+        reply_markup=keyboards.language_picker(context.person.language),
     )
-    del services
 
 
-async def set_language(update: Update, context: Context, lang: str) -> None:
-    services = services_of(context)
-    user = update.effective_user
-    if user is None or update.effective_chat is None:
+async def on_language_button(update: Update, context: BotContext, pressed: Pressed[str | None]) -> None:
+    """Without a language: the picker; with one: choose it."""
+    if pressed.value is None:
+        t = context.t
+        await show(update, t.paragraph(t._("Choose your language:")), keyboards.language_picker(context.person.language))
+    else:
+        await set_language(update, context, pressed.value)
+
+
+# anyone may choose their language, accredited or not
+BUTTONS = feature_buttons(
+    Route(Action.LANGUAGE, on_language_button, argument=optional(one_of(LANGUAGES)), accredited=False)
+)
+
+
+async def set_language(update: Update, context: BotContext, lang: str) -> None:
+    chat = update.effective_chat
+    if chat is None:
         return
-    await caller(update, context)  # make sure the person exists
-    person = await services.people.set_language(user.id, lang)
-    t = translator(person.language)
-    pack = services.content.current.pack
+    person = await context.services.people.set_language(context.person.telegram_id, lang)
+    context.set_person(person)
+    t = context.t
+    pack = context.services.content.current.pack
     await context.bot.send_message(
-        update.effective_chat.id,
+        chat.id,
         t.paragraph(t._("Language set to {language}.").format(language=LANGUAGE_NAMES[lang])),
         reply_markup=keyboards.main_menu(t, pack.version),
     )

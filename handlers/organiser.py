@@ -5,75 +5,107 @@ from __future__ import annotations
 import datetime as dt
 import html
 
-from telegram import Update
+from telegram import Message, Update
 
-from bot.i18n import Translator
-from bot.services.people import AccessDenied
+from bot.cards import role_name
+from bot.i18n import N_, Translator
+from bot.services.invite_specs import (
+    MAX_INVITE_DAYS,
+    MAX_INVITE_USES,
+    InviteError,
+    InviteProblem,
+    InviteSpec,
+    invite_spec,
+)
+from bot.services.people import MAX_DELEGATION_CODE, AccessDenied
 from bot.store.models import Person, Role
-from handlers.common import Context, caller, services_of
-from handlers.start import role_name
+from handlers.context import BotContext
 
 MAX_LIST = 30
+INVITE_PROBLEMS = {
+    InviteProblem.ROLE: N_("“{value}” is not a role: use delegate, organiser, officer or supervisor."),
+    InviteProblem.USES: N_("The number of uses must be a whole number from 1 to {most}."),
+    InviteProblem.DAYS: N_("The number of days must be a whole number from 1 to {most}."),
+    InviteProblem.NO_DELEGATION: N_("A delegate's invite needs a delegation, for example FRA."),
+    InviteProblem.DELEGATION_TOO_LONG: N_("A delegation code has at most {most} characters."),
+}
+MOST = {
+    InviteProblem.USES: MAX_INVITE_USES,
+    InviteProblem.DAYS: MAX_INVITE_DAYS,
+    InviteProblem.DELEGATION_TOO_LONG: MAX_DELEGATION_CODE,
+}
 
 
-async def _organiser(update: Update, context: Context) -> tuple[Person, Translator] | None:
-    """The caller if they are an organiser now; otherwise a polite refusal and None."""
-    who = await caller(update, context)
-    if who is None or update.effective_message is None:
+async def organiser_or_refuse(update: Update, context: BotContext) -> tuple[Person, Message] | None:
+    """The caller if they are an organiser now (read from the database); otherwise a polite
+    refusal and None."""
+    message = update.effective_message
+    if message is None:
         return None
     try:
-        person = await services_of(context).people.require(who.person.telegram_id, Role.ORGANISER)
+        person = await context.services.people.require(context.person.telegram_id, Role.ORGANISER)
     except AccessDenied:
-        await update.effective_message.reply_text(
-            who.t.paragraph(who.t._("Sorry, this command is for organisers only."))
-        )
+        await message.reply_text(context.t.paragraph(context.t._("Sorry, this command is for organisers only.")))
         return None
-    return person, who.t
+    return person, message
 
 
-async def invite_command(update: Update, context: Context) -> None:
+class NotTheUsage(ValueError):
+    """The words of an /invite do not follow its usage at all."""
+
+
+def parse_invite_args(args: list[str]) -> InviteSpec:
+    """``ROLE [DELEGATION] [USES] [DAYS]``: the delegation is the word after the role unless it
+    is a number. Checked by the same rules as the CSV import: raises :class:`InviteError`
+    (or :class:`NotTheUsage` when the words are not even in that shape)."""
+    if not args:
+        raise NotTheUsage
+    role, rest = args[0].lower(), args[1:]
+    delegation = rest.pop(0) if rest and not rest[0].isdigit() else ""
+    if len(rest) > 2:
+        raise NotTheUsage
+    uses = rest[0] if rest else ""
+    days = rest[1] if len(rest) > 1 else ""
+    return invite_spec(role=role, delegation=delegation, uses=uses, days=days)
+
+
+def invite_problem(t: Translator, error: InviteError | NotTheUsage) -> str:
+    """What is wrong with an /invite, in one sentence (empty when the usage says it all)."""
+    if not isinstance(error, InviteError) or error.problem not in INVITE_PROBLEMS:
+        return ""
+    return t._(INVITE_PROBLEMS[error.problem]).format(
+        value=t.isolate(html.escape(error.value[:64])), most=t.number(MOST.get(error.problem, 0))
+    )
+
+
+async def invite_command(update: Update, context: BotContext) -> None:
     """/invite ROLE DELEGATION [USES] [DAYS]"""
-    found = await _organiser(update, context)
+    found = await organiser_or_refuse(update, context)
     if found is None:
         return
-    person, t = found
-    services = services_of(context)
-    args = context.args or []
-    usage = t._("Usage: /invite ROLE DELEGATION [USES] [DAYS], for example /invite delegate FRA 5 30")
+    person, message = found
+    t, services = context.t, context.services
     try:
-        role = Role(args[0].lower()) if args else None
-    except ValueError:
-        role = None
-    if role is None or (role == Role.DELEGATE and len(args) < 2):
-        await update.effective_message.reply_text(t.paragraph(usage))
+        spec = parse_invite_args(list(context.args or []))
+    except (InviteError, NotTheUsage) as error:
+        usage = t._("Usage: /invite ROLE DELEGATION [USES] [DAYS], for example /invite delegate FRA 5 30")
+        await message.reply_text(t.paragraph("\n".join(filter(None, [invite_problem(t, error), usage]))))
         return
-    delegation = args[1] if len(args) > 1 and not args[1].isdigit() else None
-    numbers = [a for a in args[1:] if a.isdigit()]
-    try:
-        uses = int(numbers[0]) if numbers else 1
-        days = int(numbers[1]) if len(numbers) > 1 else services.settings.invite_ttl_days
-        created = await services.people.create_invite(
-            role=role,
-            delegation_code=delegation,
-            max_uses=uses,
-            ttl=dt.timedelta(days=days),
-            created_by=person,
-        )
-    except (ValueError, OverflowError):
-        await update.effective_message.reply_text(t.paragraph(usage))
-        return
+    created = await services.invites.create_from(
+        spec, default_ttl=dt.timedelta(days=services.settings.invite_ttl_days), created_by=person
+    )
     link = created.link(context.bot.username)
     expires = t.datetime(created.invite.expires_at, services.content.current.pack.tz)
-    await update.effective_message.reply_text(
+    await message.reply_text(
         t.paragraph(
             t.ngettext(
                 "Invite link for {role} {delegation}, valid for {n} use until {expires}:\n{link}",
                 "Invite link for {role} {delegation}, valid for {n} uses until {expires}:\n{link}",
-                uses,
+                spec.uses,
             ).format(
-                role=role_name(t, role),
-                delegation=t.isolate(html.escape(delegation or "")),
-                n=t.number(uses),
+                role=role_name(t, spec.role),
+                delegation=t.isolate(html.escape(spec.delegation or "")),
+                n=t.number(spec.uses),
                 expires=expires,
                 link=t.isolate(link),
             )
@@ -81,15 +113,15 @@ async def invite_command(update: Update, context: Context) -> None:
     )
 
 
-async def unanswered_command(update: Update, context: Context) -> None:
-    found = await _organiser(update, context)
+async def unanswered_command(update: Update, context: BotContext) -> None:
+    found = await organiser_or_refuse(update, context)
     if found is None:
         return
-    _, t = found
-    services = services_of(context)
+    _, message = found
+    t, services = context.t, context.services
     groups = await services.questions.groups(limit=MAX_LIST)
     if not groups:
-        await update.effective_message.reply_text(t.paragraph(t._("No unanswered questions so far.")))
+        await message.reply_text(t.paragraph(t._("No unanswered questions so far.")))
         return
     tz = services.content.current.pack.tz
     lines = [t._("Questions the assistant could not answer, most asked first:"), ""]
@@ -102,7 +134,7 @@ async def unanswered_command(update: Update, context: Context) -> None:
                 when=t.datetime(group.last_asked, tz),
             )
         )
-    await update.effective_message.reply_text(t.paragraph(whole_lines(lines, 3900)))
+    await message.reply_text(t.paragraph(whole_lines(lines, 3900)))
 
 
 def whole_lines(lines: list[str], limit: int) -> str:
@@ -114,16 +146,16 @@ def whole_lines(lines: list[str], limit: int) -> str:
     return "\n".join(kept)
 
 
-async def reload_command(update: Update, context: Context) -> None:
-    found = await _organiser(update, context)
+async def reload_command(update: Update, context: BotContext) -> None:
+    found = await organiser_or_refuse(update, context)
     if found is None:
         return
-    _, t = found
-    services = services_of(context)
+    _, message = found
+    t, services = context.t, context.services
     problems = await services.content.reload_async()
     if problems:
         shown = whole_lines([html.escape(str(p)) for p in problems[:20]], 3000)
-        await update.effective_message.reply_text(
+        await message.reply_text(
             t.paragraph(
                 t.ngettext(
                     "The content pack has {n} problem and was not loaded; the previous version stays in service:\n{problems}",
@@ -134,7 +166,7 @@ async def reload_command(update: Update, context: Context) -> None:
         )
         return
     pack = services.content.current.pack
-    await update.effective_message.reply_text(
+    await message.reply_text(
         t.paragraph(
             t._("Content reloaded: {sessions} sessions, {faq} answers (version {version}).").format(
                 sessions=t.number(len(pack.sessions)), faq=t.number(len(pack.faq)), version=pack.version

@@ -1,29 +1,21 @@
-"""/start (with or without an invite token), /help and /menu."""
+"""/start (with or without an invite token), /help, /menu and the main menu's button."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
-from telegram import Update
+from telegram import Message, Update
 
-from bot.cards import esc
-from bot.i18n import N_, Translator, translator
-from bot.services.people import InviteStatus, looks_like_token
+from bot.cards import esc, role_name
+from bot.i18n import N_, Translator
+from bot.services.invites import InviteStatus, Redemption, looks_like_token
 from bot.store.models import Person, Role
-from handlers import keyboards
-from handlers.common import Context, caller, services_of, telegram_user
+from handlers import Action, keyboards
+from handlers.buttons import Pressed, Route, feature_buttons, show
+from handlers.context import BotContext, telegram_user
 
 log = logging.getLogger(__name__)
-
-
-def role_name(t: Translator, role: Role) -> str:
-    names = {
-        Role.DELEGATE: t._("delegate"),
-        Role.ORGANISER: t._("organiser"),
-        Role.OFFICER: t._("liaison officer"),
-        Role.SUPERVISOR: t._("liaison supervisor"),
-    }
-    return names[role]
 
 
 def welcome_text(t: Translator, person: Person, event_name: str) -> str:
@@ -55,44 +47,77 @@ INVITE_PROBLEMS = {
 }
 
 
-async def start(update: Update, context: Context) -> None:
-    services = services_of(context)
+def invite_notice(t: Translator, redemption: Redemption, tz: dt.tzinfo) -> str | None:
+    """What to say before the welcome when the link did not simply work."""
+    status, invite = redemption.status, redemption.invite
+    if status in INVITE_PROBLEMS:
+        return t._(INVITE_PROBLEMS[status])
+    if invite is None:
+        return None
+    if status == InviteStatus.TESTED:
+        expires = t.datetime(invite.expires_at, tz)
+        if invite.delegation is not None:
+            works = t._(
+                "This invite link works until {expires}: whoever opens it is registered as {role} of the delegation of {delegation}."
+            ).format(role=role_name(t, invite.role), delegation=t.isolate(esc(invite.delegation.name)), expires=expires)
+        else:
+            works = t._("This invite link works until {expires}: whoever opens it is registered as {role}.").format(
+                role=role_name(t, invite.role), expires=expires
+            )
+        left = invite.max_uses - invite.uses
+        return "\n".join([
+            works,
+            t.ngettext("It can be used {n} more time.", "It can be used {n} more times.", left).format(n=t.number(left)),
+            t._("As an organiser, you keep your role: opening the link changed nothing for you and did not use it up."),
+        ])
+    if status == InviteStatus.HIGHER_ROLE:
+        return t._(
+            "This invite link registers people as {role}; you are already registered as {current}, so it changed nothing for you and was not used up."
+        ).format(role=role_name(t, invite.role), current=role_name(t, redemption.person.role))
+    return None
+
+
+async def start(update: Update, context: BotContext) -> None:
+    message = update.effective_message
     user = telegram_user(update)
-    if user is None or update.effective_message is None:
+    if user is None or message is None:
         return
     payload = context.args[0] if context.args else ""
     notice = None
-    if payload:
-        if looks_like_token(payload):
-            result = await services.people.redeem(user, payload)
-            person = result.person
-            if result.status in INVITE_PROBLEMS:
-                notice = INVITE_PROBLEMS[result.status]
-            log.info("invite used by %s: %s", user.id, result.status.value)
-        else:
-            person, _ = await services.people.touch(user)
-            notice = INVITE_PROBLEMS[InviteStatus.UNKNOWN]
-    else:
-        person, _ = await services.people.touch(user)
-    t = translator(person.language)
-    pack = services.content.current.pack
+    if payload and not looks_like_token(payload):
+        notice = context.t._(INVITE_PROBLEMS[InviteStatus.UNKNOWN])
+    elif payload:
+        redemption = await context.services.invites.redeem(user, payload)
+        log.info("invite used by %s: %s", user.id, redemption.status.value)
+        context.set_person(redemption.person)  # their role, delegation or language may be new
+        notice = invite_notice(context.t, redemption, context.services.content.current.pack.tz)
+    t = context.t
+    pack = context.services.content.current.pack
     if notice:
-        await update.effective_message.reply_text(t.paragraph(t._(notice)))
-    await update.effective_message.reply_text(
-        welcome_text(t, person, pack.event.name.get(t.lang, pack.default_language)),
+        await message.reply_text(t.paragraph(notice))
+    await message.reply_text(
+        welcome_text(t, context.person, pack.event.name.get(t.lang, pack.default_language)),
         reply_markup=keyboards.main_menu(t, pack.version),
     )
 
 
-async def menu(update: Update, context: Context) -> None:
-    who = await caller(update, context)
-    if who is None or update.effective_message is None:
-        return
-    pack = services_of(context).content.current.pack
-    await update.effective_message.reply_text(
-        who.t.paragraph(who.t._("What would you like to know?")),
-        reply_markup=keyboards.main_menu(who.t, pack.version),
-    )
+async def menu_command(update: Update, context: BotContext) -> None:
+    if update.effective_message is not None:
+        await send_menu(update.effective_message, context)
+
+
+async def send_menu(message: Message, context: BotContext) -> None:
+    t = context.t
+    pack = context.services.content.current.pack
+    await message.reply_text(t.paragraph(t._("What would you like to know?")), reply_markup=keyboards.main_menu(t, pack.version))
+
+
+async def show_menu(update: Update, context: BotContext, pressed: Pressed[None]) -> None:
+    t = context.t
+    await show(update, t.paragraph(t._("What would you like to know?")), keyboards.main_menu(t, pressed.pack.version))
+
+
+BUTTONS = feature_buttons(Route(Action.MENU, show_menu))
 
 
 def help_text(t: Translator, person: Person) -> str:
@@ -114,11 +139,10 @@ def help_text(t: Translator, person: Person) -> str:
     return t.paragraph("\n".join(lines))
 
 
-async def help_command(update: Update, context: Context) -> None:
-    who = await caller(update, context)
-    if who is None or update.effective_message is None:
+async def help_command(update: Update, context: BotContext) -> None:
+    if update.effective_message is None:
         return
-    pack = services_of(context).content.current.pack
+    pack = context.services.content.current.pack
     await update.effective_message.reply_text(
-        help_text(who.t, who.person), reply_markup=keyboards.main_menu(who.t, pack.version)
+        help_text(context.t, context.person), reply_markup=keyboards.main_menu(context.t, pack.version)
     )

@@ -14,19 +14,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.i18n import compile_catalogs
-from bot.sandbox import harness
-from bot.sandbox.harness import (  # noqa: F401 - fixtures and helpers for the tests
-    FAST,
-    TOKEN,
-    WEBHOOK_SECRET,
-    Harness,
-    free_port,
-)
+from bot.sandbox.harness import Harness
 from bot.store.db import Database
+from tests.support import running_bot
 
-ROOT = Path(__file__).resolve().parent.parent
-DEMO_PACK = Path(os.environ.get("TEST_CONTENT_DIR", ROOT / "content" / "hanoi-2025"))
-harness.DEMO_PACK = DEMO_PACK
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 REQUIRE_PG = os.environ.get("REQUIRE_POSTGRES", "") == "1"
 
@@ -81,15 +72,8 @@ async def db(database_url: str) -> AsyncIterator[Database]:
         await database.dispose()
 
 
-
-
-def running_bot(database_url: str, **kw):  # noqa: ANN201 - the demo pack of this test run
-    kw.setdefault("content_dir", DEMO_PACK)
-    return harness.running_bot(database_url, **kw)
-
-
 @pytest.fixture
-async def bot(database_url: str):
+async def bot(database_url: str) -> AsyncIterator[Harness]:
     """The bot in polling mode on the demo pack, with a fresh database of each kind."""
     async with running_bot(database_url, organiser_ids=(900,)) as running:
         yield running

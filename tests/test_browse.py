@@ -9,12 +9,13 @@ from pathlib import Path
 
 from bot import callbacks
 from bot.i18n import translator
+from bot.sandbox.state import Entry
 
 TAG = re.compile(r"<[^>]+>")
 MINI = Path(__file__).resolve().parent / "data" / "packs" / "qa-mini"
 
 
-def labels(entry) -> list[str]:  # noqa: ANN001
+def labels(entry: Entry) -> list[str]:
     return [b["text"] for row in entry.buttons for b in row]
 
 
@@ -163,7 +164,7 @@ async def test_names_with_html_characters_are_shown_as_written(bot) -> None:
 async def test_reload_refuses_a_broken_pack_and_keeps_serving(database_url: str, tmp_path) -> None:
     import shutil
 
-    from tests.conftest import running_bot
+    from tests.support import running_bot
 
     pack_dir = tmp_path / "pack"
     shutil.copytree(Path(__file__).parent / "data" / "packs" / "qa-mini", pack_dir)
@@ -191,7 +192,7 @@ async def test_reload_refuses_a_broken_pack_and_keeps_serving(database_url: str,
 
 
 async def test_a_near_miss_is_offered_and_its_button_answers(database_url: str) -> None:
-    from tests.conftest import running_bot
+    from tests.support import running_bot
 
     async with running_bot(database_url, content_dir=MINI) as bot:
         pack = bot.services.content.current.pack

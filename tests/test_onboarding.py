@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.i18n import RLM, translator
 from bot.store.models import Person, Role
-from tests.conftest import running_bot
+from tests.support import running_bot
 
 ORGANISER = 900
 

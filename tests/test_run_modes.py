@@ -13,7 +13,7 @@ import pytest
 
 from bot.delivery.ratelimit import Limits
 from bot.sandbox.emulator import Emulator, RateLimits
-from tests.conftest import DEMO_PACK, FAST, ROOT, TOKEN, WEBHOOK_SECRET, running_bot
+from tests.support import DEMO_PACK, FAST, ROOT, TOKEN, WEBHOOK_SECRET, running_bot
 
 TELEGRAM_LIKE = RateLimits(overall_per_s=30, private_per_s=1, private_burst=3, group_per_min=20)
 
@@ -106,7 +106,7 @@ async def test_sigterm_stops_cleanly_without_losing_updates(tmp_path, command: s
             "LOG_LEVEL": "INFO",
         }
         if command == "serve":
-            from tests.conftest import free_port
+            from tests.support import free_port
 
             port = free_port()
             env.update(PORT=str(port), HOST="127.0.0.1", WEBHOOK_URL=f"http://127.0.0.1:{port}", WEBHOOK_SECRET=WEBHOOK_SECRET)
@@ -154,7 +154,7 @@ async def test_database_going_away_gets_a_translated_answer(database_url: str) -
         working = bot.services.people.db
         gone = Database("postgresql+asyncpg://nobody@127.0.0.1:1/none")  # nothing listens there
         bot.services.people.db = gone
-        bot.services.people.forget(8301)
+        bot.services.people.recent.invalidate(8301)
         try:
             await user.command("help")
             reply = await user.reply(timeout=15)

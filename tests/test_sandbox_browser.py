@@ -28,7 +28,7 @@ from bot.sandbox.harness import Harness, free_port
 from bot.sandbox.run import DELEGATE, OFFICER, ORGANISER
 from bot.web.sandbox_chat import chosen_language_from, create_chat_app
 from handlers import keyboards
-from tests.conftest import running_bot
+from tests.support import running_bot
 
 
 def _missing() -> str | None:

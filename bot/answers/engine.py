@@ -442,7 +442,7 @@ class AnswerEngine:
                 words.update({k: 1 for k in self.lexicon.known_keys if k and "\u0600" <= k[0] <= "\u06ff"})
                 found = self._correctors[key] = Corrector(words)
             else:
-                freq = self.index.surface_freq.get(key, {})
+                freq: dict[str, int] = self.index.surface_freq.get(key, {})
                 found = self._correctors[key] = Corrector({w: freq.get(w, 0) + 1 for w in self.index.vocabulary[key]})
         return found
 
@@ -554,7 +554,7 @@ class AnswerEngine:
             return _moved_answer(question, lang, moved)
         return self._entry_answer(question, lang, ranked, 0)
 
-    def _rescue(self, q: _Query, ranked):
+    def _rescue(self, q: _Query, ranked: list[tuple[int, float, float]]) -> list[tuple[int, float, float]]:
         """The best-scoring entry does not account for the question, but one scoring nearly
         as well does (a long answer that mentions every word in passing against the entry
         that is about them): take the one that does."""
@@ -573,7 +573,7 @@ class AnswerEngine:
                 return [ranked[k], *ranked[:k], *ranked[k + 1 :]]
         return ranked
 
-    def _second_opinion(self, question: str, q: _Query, ranked, confident: bool):
+    def _second_opinion(self, question: str, q: _Query, ranked: list[tuple[int, float, float]], confident: bool) -> tuple[list[tuple[int, float, float]], bool]:
         """The model's nearest entry, when it stands out, confirms a refused best candidate
         (an FAQ entry) or picks another of the first :data:`SEMANTIC_DEPTH` over an unsure one."""
         sims = self.semantic.similarities(question[:MAX_CHARS], q.lang) if self.semantic else None
@@ -595,7 +595,7 @@ class AnswerEngine:
             return [(i, score, ranked[0][2]), *ranked[:pos], *ranked[pos + 1 :]], True
         return ranked, True
 
-    def _prefer_shape(self, q: _Query, ranked):
+    def _prefer_shape(self, q: _Query, ranked: list[tuple[int, float, float]]) -> list[tuple[int, float, float]]:
         """"When is the gala dinner?" is answered by the session, "where is the medical
         post?" by the room, even when an FAQ about them scores a little higher."""
         wanted = set()
@@ -618,7 +618,7 @@ class AnswerEngine:
                 return [ranked[k], *ranked[:k], *ranked[k + 1 :]]
         return ranked
 
-    def _place_of_session(self, q: _Query, ranked):
+    def _place_of_session(self, q: _Query, ranked: list[tuple[int, float, float]]) -> tuple[Match, float] | None:
         """"What is the address of the gala dinner?": the venue's card, not the session's."""
         i, _, conf = ranked[0]
         e = self.entries[i]
@@ -630,7 +630,7 @@ class AnswerEngine:
         venue = found[1]
         return Match("venue", venue.id, _squash(ranked[0][1], conf)), conf
 
-    def _entry_answer(self, question: str, lang: str, ranked, pos: int) -> Answer:
+    def _entry_answer(self, question: str, lang: str, ranked: list[tuple[int, float, float]], pos: int) -> Answer:
         i, score, conf = ranked[pos]
         e = self.entries[i]
         match = Match(e.type, e.id, _squash(score, conf))
@@ -639,7 +639,7 @@ class AnswerEngine:
             answer.sessions = [e.obj]
         return answer
 
-    def _alternatives(self, ranked, pos: int, loose: bool = False) -> list[Match]:
+    def _alternatives(self, ranked: list[tuple[int, float, float]], pos: int, loose: bool = False) -> list[Match]:
         """Other entries close to the one at ``pos``; ``loose`` (nothing was answered): the
         near misses themselves, the one at ``pos`` first, as "did you mean" buttons."""
         if not ranked:
@@ -656,7 +656,7 @@ class AnswerEngine:
                 break
         return out
 
-    def _time_answer(self, question, lang, q: _Query, tq: TimeQuery | None, now, ranked, confident) -> Answer:
+    def _time_answer(self, question: str, lang: str, q: _Query, tq: TimeQuery | None, now: dt.datetime, ranked: list[tuple[int, float, float]], confident: bool) -> Answer:
         if tq is None:
             tq = TimeQuery("window", day=self._default_day(now))
             start = dt.datetime.combine(tq.day, dt.time(0, 0), tzinfo=self.tz)
@@ -691,7 +691,7 @@ class AnswerEngine:
                           time=tq, confidence=best[2] if best else 0.0)
         return self._schedule(question, lang, tq, listed, note, 1.0)
 
-    def _schedule(self, question, lang, tq, listed: list[Session], note, conf, first: Session | None = None) -> Answer:
+    def _schedule(self, question: str, lang: str, tq: TimeQuery, listed: list[Session], note: str | None, conf: float, first: Session | None = None) -> Answer:
         answer = Answer(question, lang, "schedule", sessions=listed, time=tq, confidence=conf, note=note)
         if listed:
             # the session the question is about: the first of the programme proper, not the
@@ -749,7 +749,7 @@ def _first_key_texts(entries: list[Entry], default: str) -> list[tuple[int, str,
 
     An entry not translated into a language stands there in the pack's default language (the
     model reads across languages): every entry is a candidate whatever the question's language."""
-    out = []
+    out: list[tuple[int, str, str]] = []
     for i, e in enumerate(entries):
         first: dict[str, str] = {}
         for text, lang in e.key_texts:

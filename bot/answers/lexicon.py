@@ -102,7 +102,7 @@ class Lexicon:
             self._single[lang] = single
             self._multi[lang] = multi
 
-    def _add(self, staging, phrase: str, lang: str, cid: str, intent: bool) -> None:
+    def _add(self, staging: dict[str, dict[tuple, set[tuple[str, bool]]]], phrase: str, lang: str, cid: str, intent: bool) -> None:
         if lang == "zh" and not phrase.isascii():
             text = prepare(phrase)
             if len(text) == 1:
@@ -224,7 +224,7 @@ class Lexicon:
                 out.extend(ids)
         return out
 
-    def _prefix(self, script: str, table, key: str) -> tuple[str, ...]:
+    def _prefix(self, script: str, table: dict[str, list[tuple]], key: str) -> tuple[str, ...]:
         """A derived form the stemmer does not reduce ("халяльная" -> "халяль"): a one-word
         phrase that is a long prefix of the word (cached: asked for every unknown word)."""
         cache_key = (script, key)

@@ -21,6 +21,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 
 import Stemmer
 import yaml
@@ -299,7 +300,7 @@ def is_weak(tok: Token, lang: str) -> bool:
 
 
 @functools.cache
-def _jieba():  # imported lazily: loading its dictionary takes a moment
+def _jieba() -> ModuleType:  # imported lazily: loading its dictionary takes a moment
     import logging
 
     import jieba
@@ -459,7 +460,7 @@ def _han_words(run: str) -> tuple[tuple[str, tuple[str, ...], bool, int], ...]:
     return tuple(out)
 
 
-def _resplit_orphans(jieba, words: list[str]) -> list[str]:
+def _resplit_orphans(jieba: ModuleType, words: list[str]) -> list[str]:
     """jieba's 有时|差 ("sometimes" + "poor") for 有|时差 ("there is a time difference"):
     a two-character word that starts with a function character (有, 是, 在) and is followed
     by a lone character making a dictionary word with its second one is cut after the

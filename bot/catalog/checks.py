@@ -164,24 +164,24 @@ def cross_check(c: Collected, report: Reporter) -> None:
     if c.tz is not None and c.start is not None and c.end is not None and c.start <= c.end:
         _session_dates(c, c.start, c.end, c.tz, report)
     _overlaps(c, report)
-    for item in c.faq:
-        entry = item.obj
+    for placed in c.faq:
+        entry = placed.obj
         if c.categories_declared and entry.category not in c.ids["categories"]:
             report.at(
-                item.src,
-                (*item.path, "category"),
+                placed.src,
+                (*placed.path, "category"),
                 f"unknown category '{entry.category}'"
                 + suggest(entry.category, c.ids["categories"]),
             )
     known = c.ids["sessions"] | c.ids["venues"] | c.ids["rooms"] | c.ids["faq"] | c.ids["contacts"]
     if c.unreadable:
         return
-    for item in c.faq:
-        for index, ref in enumerate(item.obj.related):
+    for placed in c.faq:
+        for index, ref in enumerate(placed.obj.related):
             if ref not in known:
                 report.at(
-                    item.src,
-                    (*item.path, "related", index),
+                    placed.src,
+                    (*placed.path, "related", index),
                     f"unknown id '{ref}': no session, venue, room, FAQ entry or contact has it"
                     + suggest(ref, known),
                 )

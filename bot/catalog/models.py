@@ -234,7 +234,7 @@ class Session(_Strict):
     room: str
     speakers: list[str] = Field(default_factory=list)
     summary: Text | None = None
-    audience: list[Audience] = Field(default_factory=lambda: ["all"])
+    audience: list[Audience] = Field(default_factory=lambda: list[Audience](["all"]))
     tags: list[str] = Field(default_factory=list)
     updated: dt.datetime | None = None
 

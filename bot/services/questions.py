@@ -8,12 +8,14 @@ import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.store.db import Database
 from bot.store.models import UnansweredQuestion
 
 MAX_TEXT = 1000
+MEMBERS_SHOWN = 20  # the askings a group's example and languages are taken from
 
 
 def normalise(text: str) -> str:
@@ -54,8 +56,9 @@ class QuestionLog:
             )
 
     async def groups(self, limit: int = 50, since: dt.datetime | None = None) -> list[QuestionGroup]:
-        """Most asked first; each group shows its latest wording and the languages used."""
-        async with self.db.session() as s:
+        """Most asked first; each group shows its latest wording and the languages of its
+        latest ``MEMBERS_SHOWN`` askings. Two queries, whatever the number of groups."""
+        async with self.db.session() as session:
             query = select(
                 UnansweredQuestion.normalised,
                 func.count().label("n"),
@@ -64,28 +67,51 @@ class QuestionLog:
             if since is not None:
                 query = query.where(UnansweredQuestion.asked_at >= since)
             rows = (
-                await s.execute(query.order_by(func.count().desc(), func.max(UnansweredQuestion.asked_at).desc()).limit(limit))
+                await session.execute(query.order_by(func.count().desc(), func.max(UnansweredQuestion.asked_at).desc()).limit(limit))
             ).all()
-            groups = []
-            for norm, count, last in rows:
-                members = (
-                    await s.execute(
-                        select(UnansweredQuestion.text, UnansweredQuestion.language)
-                        .where(UnansweredQuestion.normalised == norm)
-                        .order_by(UnansweredQuestion.asked_at.desc())
-                        .limit(20)
-                    )
-                ).all()
-                last_at = last if isinstance(last, dt.datetime) else dt.datetime.fromisoformat(str(last))
-                if last_at.tzinfo is None:
-                    last_at = last_at.replace(tzinfo=dt.UTC)
-                groups.append(
-                    QuestionGroup(
-                        normalised=norm,
-                        example=members[0][0] if members else norm,
-                        count=int(count),
-                        languages=sorted({lang for _, lang in members}),
-                        last_asked=last_at,
-                    )
+            members = await self._latest_members(session, [norm for norm, _, _ in rows])
+        groups = []
+        for norm, count, last in rows:
+            latest = members.get(norm, [])
+            last_at = last if isinstance(last, dt.datetime) else dt.datetime.fromisoformat(str(last))
+            if last_at.tzinfo is None:
+                last_at = last_at.replace(tzinfo=dt.UTC)
+            groups.append(
+                QuestionGroup(
+                    normalised=norm,
+                    example=latest[0][0] if latest else norm,
+                    count=int(count),
+                    languages=sorted({lang for _, lang in latest}),
+                    last_asked=last_at,
                 )
-            return groups
+            )
+        return groups
+
+    @staticmethod
+    async def _latest_members(session: AsyncSession, keys: list[str]) -> dict[str, list[tuple[str, str]]]:
+        """(text, language) of the latest askings of each group, newest first, in one query."""
+        if not keys:
+            return {}
+        newest_first = func.row_number().over(
+            partition_by=UnansweredQuestion.normalised,
+            order_by=(UnansweredQuestion.asked_at.desc(), UnansweredQuestion.id.desc()),
+        )
+        ranked = (
+            select(
+                UnansweredQuestion.normalised,
+                UnansweredQuestion.text,
+                UnansweredQuestion.language,
+                newest_first.label("rank"),
+            )
+            .where(UnansweredQuestion.normalised.in_(keys))
+            .subquery()
+        )
+        found: dict[str, list[tuple[str, str]]] = {}
+        result = await session.execute(
+            select(ranked.c.normalised, ranked.c.text, ranked.c.language)
+            .where(ranked.c["rank"] <= MEMBERS_SHOWN)
+            .order_by(ranked.c.normalised, ranked.c["rank"])
+        )
+        for norm, text, language in result.all():
+            found.setdefault(norm, []).append((text, language))
+        return found

@@ -71,7 +71,7 @@ class Database:
             async with self.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
             return True
-        except Exception:  # noqa: BLE001 - health check: any failure means "down"
+        except Exception:  # health check: any failure means "down"
             log.warning("database ping failed", exc_info=True)
             return False
 

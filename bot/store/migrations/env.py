@@ -49,4 +49,7 @@ else:
     if connection is not None:
         _run(connection)
     else:
-        asyncio.run(_run_async(config.get_main_option("sqlalchemy.url")))
+        url = config.get_main_option("sqlalchemy.url")
+        if url is None:
+            raise RuntimeError("no database URL: set sqlalchemy.url in the Alembic configuration")
+        asyncio.run(_run_async(url))
