@@ -57,12 +57,17 @@ _GAP = r"[\s\u00a0\u202f\-\u2010\u2011]+"
 _HAN = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
 #: a gettext placeholder such as {delegation} is a value, not a word of the text
 _PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u02bc": "'"})
+#: one apostrophe; Arabic short vowels, shadda and tatweel dropped (written or not, same word)
+_FOLD = str.maketrans(
+    {"\u2019": "'", "\u02bc": "'", "\u0640": None}
+    | {chr(c): None for c in range(0x064B, 0x0660)}
+    | {"\u0670": None}
+)
 
 
 def normalise(text: str) -> str:
-    """The form both texts and patterns are matched in (NFC, one apostrophe)."""
-    return unicodedata.normalize("NFC", text).translate(_APOSTROPHES)
+    """The form both texts and patterns are matched in (NFC, one apostrophe, no Arabic vowels)."""
+    return unicodedata.normalize("NFC", text).translate(_FOLD)
 
 
 def compile_pattern(pattern: str, match_case: bool = False) -> re.Pattern[str]:
