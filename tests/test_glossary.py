@@ -322,3 +322,33 @@ def test_plural_catalog_entries_point_at_their_own_msgstr_line(pack, catalogs, c
         f"{po}:{line_of(po, 'msgstr[1]')}: msgstr[1]: plain space before '!' instead of a no-break "
         "space (U+00A0 or U+202F): “{n} séances !”"
     ]
+
+
+# ---- the demo pack -------------------------------------------------------------------
+
+
+def test_demo_pack_and_the_bots_catalogs_pass_the_strict_review(capsys):
+    status, lines = run(capsys, str(HANOI), "--strict")
+    assert (status, lines) == (0, [])
+    _, terms = check_content(HANOI)
+    assert terms is not None and terms >= 9
+
+
+def test_the_demo_glossary_catches_what_the_revision_removed(tmp_path, capsys):
+    """The fixes of the revision stay fixed: putting a removed rendering back is reported."""
+    pack = tmp_path / "hanoi"
+    shutil.copytree(HANOI, pack)
+    faq = pack / "faq.yaml"
+    text = faq.read_text(encoding="utf-8")
+    for old, new in [
+        ("Quầy thông tin (+84 24 3999 2500) trước 18h00", "Bàn hỗ trợ (+84 24 3999 2500) trước 18h00"),
+        ("ويُرجى الحجز لدى مكتب النقل", "فاحجز لدى مكتب النقل"),
+    ]:
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    faq.write_text(text, encoding="utf-8")
+    status, lines = run(capsys, str(pack), "--strict")
+    assert status == 1
+    found = {re.search(r"“([^”]+)”: the glossary", line).group(1) for line in lines if ": the glossary" in line}
+    assert found == {"Bàn hỗ trợ", "فاحجز"}, lines
+    assert any("this vi text does not use the glossary's “Quầy thông tin”" in line for line in lines)
