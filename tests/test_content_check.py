@@ -72,7 +72,7 @@ def test_tiny_pack_loads_without_problems():
     assert pack.room("plenary-hall").floor == "2"
     assert pack.place("airport")[0] is None
     assert pack.category_name("transport").get("fr") == "Transport"
-    assert pack.faq_entry("airport-transfer").questions["fr"] == ["Comment venir de l'aéroport ?"]
+    assert pack.faq_entry("airport-transfer").questions["fr"] == ["Comment venir de l'aéroport\u202f?"]
     # times are local to the event zone unless they carry an offset
     opening = pack.session("opening-ceremony")
     assert opening.start.utcoffset() == dt.timedelta(hours=7)
@@ -324,7 +324,7 @@ def test_empty_text_and_empty_questions(tmp_path):
         'answer: {en: "Take the shuttle.", fr: "Prenez la navette."}',
         'answer: {en: "Take the shuttle.", fr: "  "}',
     )
-    edit(pack / "faq.yaml", 'fr: ["Comment venir de l\'aéroport ?"]', "fr: []")
+    edit(pack / "faq.yaml", 'fr: ["Comment venir de l\'aéroport\u202f?"]', "fr: []")
     result = check_pack(pack)
     assert where(result.errors) == {
         ("faq.yaml", 9, "faq[airport-transfer].questions.fr"),
@@ -345,7 +345,7 @@ def test_missing_language_is_a_warning_and_strict_makes_it_an_error(tmp_path):
         "title: {en: Side event, fr: Événement parallèle}",
         "title: Side event",
     )
-    edit(pack / "faq.yaml", '      fr: ["Comment venir de l\'aéroport ?"]\n', "")
+    edit(pack / "faq.yaml", '      fr: ["Comment venir de l\'aéroport\u202f?"]\n', "")
     result = check_pack(pack)
     assert result.ok and result.pack is not None
     title = only(result.warnings, "programme.yaml", 17, "sessions[side-event].title")
@@ -383,8 +383,8 @@ def test_unknown_language_in_text_questions_and_languages(tmp_path):
     )
     edit(
         pack / "faq.yaml",
-        '    questions: {en: ["Is there wifi?"], fr: ["Y a-t-il du wifi ?"]}',
-        '    questions: {en: ["Is there wifi?"], fr: ["Y a-t-il du wifi ?"], EN: ["Wifi?"]}',
+        '    questions: {en: ["Is there wifi?"], fr: ["Y a-t-il du wifi\u202f?"]}',
+        '    questions: {en: ["Is there wifi?"], fr: ["Y a-t-il du wifi\u202f?"], EN: ["Wifi?"]}',
     )
     result = check_pack(pack)
     assert where(result.errors) == {

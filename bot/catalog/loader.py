@@ -47,6 +47,7 @@ from bot.catalog.models import (
     Venue,
 )
 from bot.catalog.problems import (
+    CHECK_FILES,
     FILE_ORDER,
     LIMITS_FIELD,
     CheckResult,
@@ -171,14 +172,15 @@ def _read(directory: Path, report: Reporter) -> dict[str, Source]:
             continue
         for issue in src.parsed.issues:
             report.at(src, issue.path, issue.message, line=issue.line)
+    known = (*PACK_FILES, *CHECK_FILES)
     for file in sorted(directory.iterdir()):
-        if file.suffix in (".yaml", ".yml") and file.name not in PACK_FILES:
+        if file.suffix in (".yaml", ".yml") and file.name not in known:
             report.whole(
                 str(file),
                 "not a content pack file, ignored (a pack has "
-                + ", ".join(PACK_FILES)
+                + ", ".join(known)
                 + ")"
-                + suggest(file.name, PACK_FILES, cutoff=0.8),
+                + suggest(file.name, known, cutoff=0.8),
                 warning=True,
             )
     return sources

@@ -19,6 +19,9 @@ Severity = Literal["error", "warning"]
 LIMITS_FIELD = "(limits)"
 #: the order files are reported in (and hashed in); anything else sorts after them
 FILE_ORDER = ("event.yaml", "venues.yaml", "programme.yaml", "faq.yaml")
+#: optional files of a pack that the bot does not load, only ``content check`` reads
+#: (``glossary.yaml``: see :mod:`bot.catalog.glossary`); they sort after FILE_ORDER
+CHECK_FILES = ("glossary.yaml",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +60,8 @@ _LINE_BREAKS = {ord(c): repr(c)[1:-1] for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u
 
 def sort_key(problem: Problem) -> tuple[int, str, int, str, str]:
     name = problem.file.replace("\\", "/").rsplit("/", 1)[-1]
-    rank = FILE_ORDER.index(name) if name in FILE_ORDER else len(FILE_ORDER)
+    order = (*FILE_ORDER, *CHECK_FILES)
+    rank = order.index(name) if name in order else len(order)
     return (rank, problem.file, problem.line, problem.field, problem.message)
 
 
