@@ -190,7 +190,7 @@ def catalog_passages(
                 if not text:
                     continue
                 key = f"msgstr[{index}]" if plural else "msgstr"
-                line = _msgstr_line(lines, message.lineno, key)
+                line = _msgstr_line(lines, message.lineno or 1, key)
                 yield Passage(display, line, key, lang, text, source)
 
 
