@@ -180,7 +180,7 @@ def test_honest_anchors_and_merge_keys_still_load(tmp_path: Path) -> None:
     faq = (TINY / "faq.yaml").read_text(encoding="utf-8")
     faq = faq.replace('answer: {en: "Take the shuttle.", fr: "Prenez la navette."}',
                       'answer: &shuttle {en: "Take the shuttle.", fr: "Prenez la navette."}', 1)
-    faq = faq.replace('answer: {en: "Yes: network TINY.", fr: "Oui : réseau TINY."}',
+    faq = faq.replace('answer: {en: "Yes: network TINY.", fr: "Oui\u00a0: réseau TINY."}',
                       'answer:\n      <<: *shuttle\n      en: "Yes: network TINY."', 1)
     assert faq.count("shuttle") >= 2
     result = check_pack(pack_with(tmp_path, faq))
