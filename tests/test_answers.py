@@ -338,7 +338,7 @@ def test_ask_command_jsonl(monkeypatch, capsys):
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert len(rows) == 3
     assert rows[0]["match"]["type"] == "session"
-    assert rows[1] == {"lang": "ru", "match": None, "answer": rows[1]["answer"]} and rows[1]["answer"]
+    assert rows[1] == {"lang": "ru", "match": None, "answer": rows[1]["answer"], "alternatives": []} and rows[1]["answer"]
     assert rows[2]["match"] is None
 
 
