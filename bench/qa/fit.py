@@ -47,6 +47,7 @@ from bot.answers.fusion import (
     agreed,
     calibration_error,
     fit_logistic,
+    preferred,
     reliability,
     standardise,
 )
@@ -212,7 +213,7 @@ def choose_l2(asked: list[Asked]) -> float:
     return best[1]
 
 
-LEX_CONF, LEX_TOP, LEX_PRESENT = (FEATURES.index(n) for n in ("lex_conf", "lex_top", "lex_present"))
+LEX_CONF, LEX_TOP, LEX_PRESENT, SEM_TOP = (FEATURES.index(n) for n in ("lex_conf", "lex_top", "lex_present", "sem_top"))
 
 
 def decide(a: Asked, p: np.ndarray, answer_at: float, offer_at: float, keep_at: float) -> tuple[bool, bool, bool]:
@@ -221,7 +222,11 @@ def decide(a: Asked, p: np.ndarray, answer_at: float, offer_at: float, keep_at: 
     order = np.argsort(-p, kind="stable")
     lexical = next((k for k in order if a.features[k, LEX_TOP] == 1.0), None)
     if lexical is not None and a.features[lexical, LEX_CONF] >= THRESHOLD:
-        chosen = lexical if p[lexical] >= keep_at else None
+        model = next((k for k in order if a.features[k, SEM_TOP] == 1.0), None)
+        if model is not None and model != lexical and preferred(a.features[model], p[model], a.features[lexical], p[lexical]):
+            chosen = model
+        else:
+            chosen = lexical if p[lexical] >= keep_at else None
     elif lexical is not None and agreed(a.features[lexical], bool(a.faq[lexical])):
         chosen = lexical
     else:

@@ -696,6 +696,9 @@ class AnswerEngine:
         that is about them): take the one that does."""
         top, top_conf = ranked[0][1], ranked[0][2]
         low = top_conf < THRESHOLD
+        exact = self._exact(ranked, top)
+        if exact:
+            return [ranked[exact], *ranked[:exact], *ranked[exact + 1 :]]
         if not low and top_conf >= THRESHOLD + CLOSE_GAIN:
             return ranked
         for k, (i, score, conf) in enumerate(ranked[1:RESCUE_DEPTH], 1):
@@ -708,6 +711,20 @@ class AnswerEngine:
             if conf >= (THRESHOLD + RESCUE_MARGIN if low else top_conf + CLOSE_GAIN):
                 return [ranked[k], *ranked[:k], *ranked[k + 1 :]]
         return ranked
+
+    def _exact(self, ranked, top: float) -> int:
+        """The position of an FAQ entry the question asks in one of its own phrasings (all
+        of it, and nothing else: confidence 1) when the best candidate is not that sure
+        ("How do I get to the airport when I leave?" is the departure FAQ, not a shuttle
+        whose title shares its words); 0 when there is none."""
+        if ranked[0][2] >= 0.999:
+            return 0
+        for k, (i, score, conf) in enumerate(ranked[1:RESCUE_DEPTH], 1):
+            if score < CLOSE_RATIO * top:
+                break
+            if conf >= 0.999 and self.entries[i].type == EntryType.FAQ:
+                return k
+        return 0
 
     def _prefer_shape(self, q: _Query, ranked):
         """"When is the gala dinner?" is answered by the session, "where is the medical
@@ -817,7 +834,9 @@ class AnswerEngine:
     def sessions_for(self, tq: TimeQuery, now: dt.datetime) -> tuple[list[Session], str | None]:
         """The sessions a time question asks for (and a note when "now" finds nothing)."""
         if tq.mode == "now":
-            running = sorted((s for s in self.sessions if s.start <= now < s.end), key=_rank)
+            # in time order, as a programme reads (the answer's match is still the
+            # programme proper's session, not the shuttle that started at dawn)
+            running = [s for s in self.sessions if s.start <= now < s.end]
             if any(_rank(s) < 2 for s in running):
                 return running, None
             upcoming = self._next(now)
@@ -952,11 +971,16 @@ def _choose(ordered: list[Candidate], types: list[str], calibration: Calibration
     """The candidate to answer with (``ordered``: best first), or None: refuse.
 
     The words' own confident first choice stands unless the model finds it unlikely (below
-    ``keep_at``): on a pack's own names and phrasings the words are exact. Otherwise the
+    ``keep_at``) or prefers another the words accept too (:func:`fusion.preferred`): on a
+    pack's own names and phrasings the words are exact. Otherwise the
     likeliest candidate answers when it is likely enough, if it is an FAQ entry or one the
     words support (never a time or a place on the model's word alone)."""
     lexical = next((c for c in ordered if c.lexical_rank == 0), None)
     if lexical is not None and lexical.lexical_conf >= THRESHOLD:
+        model = next((c for c in ordered if c.features[fusion.FEATURES.index("sem_top")] == 1.0), None)
+        if model is not None and model is not lexical and fusion.preferred(
+                model.features, model.probability, lexical.features, lexical.probability):
+            return model
         return lexical if lexical.probability >= calibration.keep_at else None
     if lexical is not None and fusion.agreed(lexical.features, types[ordered.index(lexical)] == EntryType.FAQ):
         return lexical

@@ -64,6 +64,17 @@ AGREE_Z = 3.0
 AGREE_FLOOR = 0.4
 
 
+def preferred(x: np.ndarray, probability: float, words_top: np.ndarray, words_probability: float) -> bool:
+    """Whether the words' confident first choice (features ``words_top``) gives way to this
+    candidate: the words accept it too (at their threshold), it is the model's first choice
+    and stands AGREE_Z deviations out, the decision model finds it likelier, and the words'
+    choice is not one of its entry's own phrasings asked word for word ("souvenirs for my
+    kids" is the shopping FAQ, not the session on children online)."""
+    f = FEATURES.index
+    return (x[f("lex_conf")] >= LEXICAL_THRESHOLD and x[f("sem_top")] == 1.0 and x[f("sem_z")] >= AGREE_Z
+            and probability > words_probability and words_top[f("lex_conf")] < 0.999)
+
+
 def agreed(x: np.ndarray, faq: bool) -> bool:
     """Whether a candidate's features show the agreement rule above."""
     f = FEATURES.index
