@@ -346,6 +346,15 @@ class AnswerEngine:
                 tok.surface = ""  # consumed by the time expression: no raw "=3" from "11/03"
         tokens = self._repair(tokens, lang)
         hits = self.lexicon.match(tokens, lang)
+        toneless_word: dict[int, str] = {}
+        if lang == "vi" and not any(t.toned for t in tokens):
+            # typed without tones, a lone syllable is many words (nghi: nghỉ "rest", nghị of
+            # hội nghị "conference"): where the lexicon reads two syllables as one word, that
+            # word is the evidence, not its syllables' other readings nor pairs across it
+            words = [(h.first, h.last) for h in hits if not h.intent and h.last == h.first + 1]
+            hits = [h for h in hits if h.intent or h.last > h.first or not any(a <= h.first <= b for a, b in words)]
+            for a, b in words:
+                toneless_word[a] = toneless_word[b] = f"v0:{tokens[a].key}_{tokens[b].key}"
         intents = {h.concept for h in hits if h.intent}
         concept_at: dict[int, list[str]] = defaultdict(list)
         intent_at: set[int] = set()
@@ -399,6 +408,8 @@ class AnswerEngine:
                 terms["=" + tok.surface] = 1.0
             if tok.toned:  # a question with tones: its toneless form is no evidence of its own
                 own = [t for t in own if not (t.startswith("v0:") and "_" not in t)]
+            elif i in toneless_word:
+                own = [t for t in own if not t.startswith("v0:") or t == toneless_word[i]]
             unit_terms = own + concepts
             weight = self._weight(unit_terms, bool(concepts))
             unseen = not any(t in self.index.df for t in unit_terms)
