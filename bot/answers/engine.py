@@ -137,10 +137,10 @@ INTENT_TERM_WEIGHT = 0.3
 MAX_CANDIDATES = 60
 #: blend key recall into the confidence (off: coverage alone)
 KEY_RECALL = True
-#: the model embeds at most this many distinct texts of a pack (about a minute on two
-#: cores): every entry's first phrasing in every language first, then what each entry tells
-#: (the head of an answer), then the second phrasings, the third... (see model_texts)
+#: what the model may embed of a pack, in short-text units (a text of up to TEXT_UNIT
+#: characters counts one, a longer one in proportion): about a minute on two cores
 MODEL_TEXT_BUDGET = 4000
+TEXT_UNIT = 50
 #: how much of an answer the model reads: its first sentences, up to this many characters
 TOLD_CHARS = 200
 _HAS_WORD = re.compile(r"[^\W_]", re.UNICODE)
@@ -914,10 +914,13 @@ def model_texts(entries: list[Entry], default: str, budget: int = MODEL_TEXT_BUD
     there in the pack's default language (the model reads across languages, and a text
     standing in for several languages is embedded once).
 
-    A pack's texts are taken in order of use until ``budget`` distinct texts: the first
-    phrasing of every entry, then what they tell, then the second phrasings, the third...
-    so a pack of any size is embedded in bounded time (a small pack: everything)."""
+    A pack's texts are taken in order of use until ``budget`` (in :data:`TEXT_UNIT` units:
+    the model's time grows with a text's length): the first phrasing of every entry, then
+    the second phrasings, the third..., then what the entries tell. A pack of a hundred
+    entries gets everything; one of five hundred in seven languages, its first phrasings
+    and some more, embedded in bounded time."""
     tiers: dict[int, list[tuple[int, str, str, bool]]] = defaultdict(list)
+    told_tier = 1 + max((len(e.key_texts) for e in entries), default=0)
     for i, e in enumerate(entries):
         phrasings: dict[str, list[str]] = {}
         for text, lang in e.key_texts:
@@ -929,19 +932,22 @@ def model_texts(entries: list[Entry], default: str, budget: int = MODEL_TEXT_BUD
         told_stand_in = told.get(default) or next(iter(told.values()), "")
         for lang in SUPPORTED_LANGUAGES:
             for rank, text in enumerate(dict.fromkeys(phrasings.get(lang, stand_in))):
-                tiers[0 if rank == 0 else rank + 1].append((i, text, lang, False))
+                tiers[rank].append((i, text, lang, False))
             head = told.get(lang, told_stand_in)
             if head:
-                tiers[1].append((i, head, lang, True))
+                tiers[told_tier].append((i, head, lang, True))
     out: list[tuple[int, str, str, bool]] = []
     seen: set[str] = set()
+    spent = 0.0
     for tier in sorted(tiers):
         for row in tiers[tier]:
             key = text_key(row[1], row[3])
             if key not in seen:
-                if len(seen) >= budget:
-                    return out
+                cost = max(1.0, len(row[1]) / TEXT_UNIT)
+                if spent + cost > budget:
+                    continue  # a shorter text of the same tier may still fit
                 seen.add(key)
+                spent += cost
             out.append(row)
     return out
 
