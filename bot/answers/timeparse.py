@@ -12,8 +12,8 @@ Why not ``dateparser`` (measured with ``python -m bench.qa.libraries`` on the de
 of what delegates ask is an event's own time ("now", "next", "this afternoon", "day two"),
 which it does not parse; for dates it finds days in questions that name none (numbers,
 "mai" as a month in Vietnamese) and differs from us on others, gives the same dev figures
-when its dates replace ours, and costs ~6 times more per question (p99 ~20 ms against
-~5 ms), a good part of the engine's latency budget.
+when its dates replace ours, and costs 5 to 6 times more per question (p99 9-22 ms against
+4-5 ms in two runs on a loaded machine), a good part of the engine's latency budget.
 """
 
 from __future__ import annotations

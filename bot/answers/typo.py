@@ -4,8 +4,8 @@ distance 1 (2 for long words), found through a table of single-character deletio
 distance of ``rapidfuzz`` (Damerau-Levenshtein where a swap of two neighbours counts one).
 
 Measured against the library alone (``python -m bench.qa.libraries``): rapidfuzz's search
-over the whole vocabulary finds the same corrections on the dev sets but takes ~35 times
-longer per word than this table; its distance is the same as the one we wrote, ~40 times
+over the whole vocabulary finds the same corrections on the dev sets but takes 15 to 35
+times longer per word than this table (two runs on a loaded machine); its distance is the same as the one we wrote, ~40 times
 faster. So the table stays ours (the rules of what to correct are ours too: short words,
 first letters, the pack's frequencies) and the distance is the library's."""
 
