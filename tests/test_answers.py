@@ -338,7 +338,7 @@ def test_ask_command_jsonl(monkeypatch, capsys):
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert len(rows) == 3
     assert rows[0]["match"]["type"] == "session"
-    assert rows[1] == {"lang": "ru", "match": None, "answer": rows[1]["answer"]} and rows[1]["answer"]
+    assert rows[1] == {"lang": "ru", "match": None, "answer": rows[1]["answer"], "alternatives": []} and rows[1]["answer"]
     assert rows[2]["match"] is None
 
 
@@ -419,3 +419,81 @@ def test_chinese_function_character_resplit():
     # jieba cuts 有时|差 ("sometimes" + "poor"); the question asks about a 时差
     assert "时差" in [t.surface for t in tokenize("和北京有时差吗", "zh")]
     assert [t.surface for t in tokenize("我有时会迟到", "zh")][:3] == ["我", "有时", "会"]
+
+
+def test_kinds_are_enums_and_the_contract_keeps_its_strings(engine, clock):
+    from bot.answers import AnswerKind, EntryType
+
+    answer = engine.ask("wifi password", "en", clock.now())
+    assert answer.kind is AnswerKind.FAQ and answer.kind == "faq"
+    assert answer.match is not None and answer.match.type is EntryType.FAQ
+    assert json.loads(json.dumps(answer.match.as_dict())) == {"type": "faq", "id": "wifi", "score": answer.match.score}
+    assert engine.ask("who won the football last night", "en", clock.now()).kind is AnswerKind.UNKNOWN
+
+
+def test_ask_command_lists_the_did_you_mean_alternatives(capsys):
+    code = ask_command(["--content", str(MINI), "--lang", "en", "--now", "2026-03-10T11:00", "what should I wear to the summit"])
+    assert code == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) == {"lang", "match", "answer", "alternatives"}
+    assert out["match"] is None  # not sure enough to answer...
+    first = out["alternatives"][0]  # ... but it offers the near miss, best first
+    assert (first["type"], first["id"]) == ("faq", "dress-code") and 0.0 <= first["score"] <= 1.0
+    assert all(set(a) == {"type", "id", "score"} for a in out["alternatives"])
+    assert "Dress code" in out["answer"] or "dress" in out["answer"].lower()
+
+
+def test_the_question_language_comes_with_a_confidence(engine, clock):
+    russian = engine.ask("Где можно обменять деньги?", "en", clock.now())
+    assert russian.question_lang == "ru" and russian.question_lang_confidence >= 0.9
+    french = engine.ask("où est-ce que je peux changer de l'argent ?", "en", clock.now())
+    assert french.question_lang == "fr" and french.question_lang_confidence >= 0.8
+    bare = engine.ask("wifi", "fr", clock.now())  # one word: no telling which language it is in
+    assert bare.question_lang_confidence < 0.8
+
+
+def test_extra_phrasings_join_their_entry_at_build_time(pack, clock):
+    question = "zorblax kiosk code"  # words no pack or lexicon knows
+    plain_engine = AnswerEngine(pack, semantic=False)
+    assert _hit(plain_engine.ask(question, "en", clock.now())) != ("faq", "wifi")
+    overlay = AnswerEngine(pack, semantic=False, extra_phrasings={("faq", "wifi"): [("zorblax kiosk code?", "en")]})
+    assert _hit(overlay.ask(question, "en", clock.now())) == ("faq", "wifi")
+    assert ("zorblax kiosk code?", "en") in overlay.entry("faq", "wifi").key_texts
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return AnswerEngine(load_pack(ROOT / "content" / "hanoi-2025"))
+
+
+def _demo_now(engine, hour=11):
+    return dt.datetime.combine(engine.pack.event.start, dt.time(hour, 0), tzinfo=engine.pack.tz)
+
+
+def test_an_faq_asked_word_for_word_is_answered_by_it(demo, demo_words_alone):
+    """The exact FAQ question "How do I get to the airport when I leave?" got a shuttle
+    session whose title shares its words."""
+    for engine in (demo, demo_words_alone):
+        answer = engine.ask("How do I get to the airport when I leave?", "en", _demo_now(engine))
+        assert _hit(answer) == ("faq", "departure-transfer")
+
+
+def test_what_is_on_now_lists_in_time_order(demo):
+    answer = demo.ask("what is on now?", "en", _demo_now(demo))
+    starts = [s.start for s in answer.sessions]
+    assert len(starts) >= 2 and starts == sorted(starts)
+    assert _hit(answer) == ("session", "signing-ceremony")  # still the programme proper's session
+
+
+def test_a_gift_for_my_kids_is_not_the_session_on_children(demo):
+    assert _hit(demo.ask("souvenirs for my kids", "en", _demo_now(demo))) == ("faq", "souvenirs-shopping")
+
+
+@pytest.mark.parametrize("question", ["hoi nghi o dau", "hoi nghi"])
+def test_toneless_vietnamese_conference_is_not_the_lounge(demo, demo_words_alone, question):
+    """hoi nghi (hội nghị, the conference) typed without tones read "nghi" as nghỉ (rest):
+    the delegates' lounge."""
+    for engine in (demo, demo_words_alone):
+        answer = engine.ask(question, "vi", _demo_now(engine))
+        assert _hit(answer) != ("faq", "delegates-lounge")
+        assert answer.match is None or answer.match.id in ("ncc", "getting-to-ncc")

@@ -1,13 +1,27 @@
-"""``python -m bench.qa [--quick] [--dev] [--errors]``: the question-answering benchmark.
+"""``python -m bench.qa [--quick] [--kind dev,benchmark,blind] [--errors]``: the
+question-answering benchmark.
 
-For each pack (the demo pack content/hanoi-2025 and the held-out bench/qa/packs/
-geneva-health-2026) it answers the labelled questions of bench/qa/questions/<pack>.jsonl
-with our engine and with the BM25 baseline, and prints per language: top-1 accuracy on
-in-scope questions, correct refusals on out-of-scope ones, p50/p99 latency. It also
-measures p99 latency on a synthetic pack of 500 entries. The last line is one JSON object.
+Three kinds of packs, reported apart:
 
-``--dev`` runs the tuning sets of bench/qa/dev/ instead (never the held-out pack);
-``--errors`` lists the questions each answerer got wrong.
+- **dev**: the tuning sets of bench/qa/dev/ against their packs (the engine's weights and
+  its decision model were chosen on these: ``python -m bench.qa.fit``);
+- **benchmark**: the demo pack content/hanoi-2025 and the held-out bench/qa/packs/
+  geneva-health-2026 with the labelled questions of bench/qa/questions/ (for checking);
+- **blind**: packs written by someone who never saw the engine, discovered in
+  bench/qa/blind/: a pack directory ``<id>/`` beside its questions ``<id>.jsonl``. Never
+  tuned on, never listed question by question (``--errors`` is refused for them): their
+  figures are the headline.
+
+For each kind and language it prints top-1 accuracy on in-scope questions, correct refusals
+on out-of-scope ones, helpfulness (the right answer, or a refusal whose "did you mean"
+buttons hold the right entry), p50/p99 latency, the same engine without the model ("words
+alone") and a BM25 baseline beside, and how well the decision model's probabilities are
+calibrated (a reliability table). It also measures p99 latency on a synthetic pack of 500
+entries, and how long the model takes to embed that pack cold in seven languages. The last
+line is one JSON object.
+
+``--dev`` is ``--kind dev``; ``--errors`` lists the questions answered wrongly (dev sets and
+the demo pack only).
 """
 
 from __future__ import annotations
@@ -16,11 +30,13 @@ import argparse
 import datetime as dt
 import json
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 from bench.qa.baseline import BM25Baseline, choose_threshold
 from bench.qa.evaluate import (
+    Got,
     Outcome,
     Question,
     Stats,
@@ -31,6 +47,8 @@ from bench.qa.evaluate import (
 )
 from bench.qa.synthetic import entry_count, synthetic_pack
 from bot.answers import AnswerEngine
+from bot.answers.engine import THRESHOLD
+from bot.answers.fusion import calibration_error, reliability
 from bot.catalog.loader import load_pack
 from bot.catalog.models import SUPPORTED_LANGUAGES, ContentPack
 
@@ -41,10 +59,11 @@ PACKS = [
     ("geneva-health-2026", HERE / "packs" / "geneva-health-2026", HERE / "questions" / "geneva-health-2026.jsonl"),
 ]
 DEV_DIR = HERE / "dev"
+BLIND_DIR = HERE / "blind"
 HELD_OUT = {"geneva-health-2026"}
+KINDS = ("dev", "benchmark", "blind")
 QUICK_SYNTHETIC_LANGS = ("en", "ar")
 DEV_PACK_DIRS = [ROOT / "tests" / "data" / "packs", ROOT / "content"]
-
 
 def _print(*args: object) -> None:
     print(*args, flush=True)
@@ -74,11 +93,28 @@ def default_now(pack: ContentPack) -> dt.datetime:
 
 
 def engine_answerer(engine: AnswerEngine):
-    def answer(q: str, lang: str, now: dt.datetime) -> tuple[str, str] | None:
+    def answer(q: str, lang: str, now: dt.datetime) -> Got:
         a = engine.ask(q, lang, now)
-        return (a.match.type, a.match.id) if a.match else None
+        got = Got((str(a.match.type), a.match.id) if a.match else None,
+                  [(str(m.type), m.id) for m in a.alternatives])
+        lexical = next((c for c in a.evidence if c.lexical_rank == 0), None)
+        if a.evidence and engine.calibration is not None and not (lexical and lexical.lexical_conf >= THRESHOLD):
+            # the questions the decision model decides (the words' confident choice stands)
+            best = max(a.evidence, key=lambda c: c.probability)
+            e = engine.entries[best.entry]
+            got.top, got.probability = (str(e.type), e.id), best.probability
+        return got
 
     return answer
+
+
+def blind_sets(directory: Path = BLIND_DIR) -> list[tuple[str, Path, Path]]:
+    """The blind packs: ``<id>/event.yaml`` with ``<id>.jsonl`` beside it. Only their names
+    are read here; their contents are read by the benchmark alone, never shown."""
+    if not directory.is_dir():
+        return []
+    return [(d.name, d, directory / f"{d.name}.jsonl") for d in sorted(directory.iterdir())
+            if (d / "event.yaml").is_file() and (directory / f"{d.name}.jsonl").is_file()]
 
 
 def dev_sets() -> list[tuple[str, Path, Path]]:
@@ -122,23 +158,104 @@ def subset(questions: list[Question], quick: bool) -> list[Question]:
     return questions[::3] if quick else questions
 
 
+def _rate(stats: Stats | None, attr: str) -> float | None:
+    return round(getattr(stats, attr), 3) if stats is not None and stats.latencies else None
+
+
+def _min_lang(table: dict[str, Stats], langs: list[str]) -> float | None:
+    rates = [table[lang].top1_rate for lang in langs if lang in table and table[lang].in_scope]
+    return round(min(rates), 3) if rates else None
+
+
+def figures_of(ours: list[Outcome], words: list[Outcome], base: list[Outcome], langs: list[str]) -> dict[str, object]:
+    """The figures of a set of outcomes: overall, per language, and the reliability table."""
+    o, w = by_language(ours), by_language(words) if words else {}
+    b = by_language(base) if base else {}
+    table = reliability([x.probability for x in ours if x.probability is not None],
+                        [x.top_right for x in ours if x.probability is not None])
+    per_lang = {}
+    for lang in langs:
+        if lang in o:
+            per_lang[lang] = {"top1": _rate(o[lang], "top1_rate"), "refusal": _rate(o[lang], "refusal_rate"),
+                              "helpful": _rate(o[lang], "helpful_rate"), "words_top1": _rate(w.get(lang), "top1_rate"),
+                              "bm25_top1": _rate(b.get(lang), "top1_rate"), "p99_ms": round(o[lang].p99, 2),
+                              "n": len(o[lang].latencies)}
+    a = o.get("all")
+    return {
+        "top1": _rate(a, "top1_rate"), "refusal": _rate(a, "refusal_rate"), "helpful": _rate(a, "helpful_rate"),
+        "words_top1": _rate(w.get("all"), "top1_rate"), "words_refusal": _rate(w.get("all"), "refusal_rate"),
+        "words_helpful": _rate(w.get("all"), "helpful_rate"),
+        "bm25_top1": _rate(b.get("all"), "top1_rate"), "bm25_refusal": _rate(b.get("all"), "refusal_rate"),
+        "p50_ms": round(a.p50, 2) if a else None, "p99_ms": round(a.p99, 2) if a else None,
+        "n": len(ours), "min_lang_top1": _min_lang(o, langs),
+        "by_lang": per_lang, "reliability": table, "ece": calibration_error(table),
+    }
+
+
+def format_reliability(rows: list[dict[str, float]]) -> str:
+    lines = ["  reliability of the decision model's best candidate, on the questions it decides "
+             "(the words unsure): p -> how often right"]
+    lines += [f"    {r['from']:.1f}-{r['to']:.1f}  n {r['n']:4d}  mean p {r['mean_p']:.3f}  right {r['right']:.3f}"
+              for r in rows]
+    return "\n".join(lines)
+
+
+def synthetic_run(source: ContentPack, questions: list[Question], quick: bool) -> dict[str, object]:
+    """p99 latency on a 500-entry pack, and its model vectors built cold in seven languages
+    (two with --quick) on this machine."""
+    big = synthetic_pack(source, 500)
+    with tempfile.TemporaryDirectory(prefix="bench-qa-vectors-") as cold:
+        t0 = time.perf_counter()
+        engine = AnswerEngine(big, cache_dir=Path(cold))
+        build_ms = (time.perf_counter() - t0) * 1000
+        engine.warm_up()
+        langs = list(QUICK_SYNTHETIC_LANGS) if quick else list(SUPPORTED_LANGUAGES)
+        texts = engine.semantic.text_count() if engine.semantic is not None else 0
+        vectors_s = warm_semantic(engine, langs) / 1000
+        if engine.semantic is not None:  # as in the bot: a language not embedded is not waited for
+            engine.semantic.blocking = False
+        asked = [q for q in questions if q.lang in langs]
+        outcomes = run(engine_answerer(engine), asked * 3)
+    stats = Stats()
+    for o in outcomes:
+        stats.add(o)
+    _print(f"\nsynthetic pack: {entry_count(big)} entries, index built in {build_ms:.0f} ms; the model's vectors "
+           f"({texts} texts in all, built cold for {len(langs)} language(s)) in {vectors_s:.1f} s; "
+           f"{len(outcomes)} questions: p50 {stats.p50:.2f} ms, p99 {stats.p99:.2f} ms")
+    return {"p99_ms": round(stats.p99, 2), "p50_ms": round(stats.p50, 2), "entries": entry_count(big),
+            "model_texts": texts, "model_vectors_s": round(vectors_s, 1), "model_vectors_langs": len(langs)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.qa", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a third of the questions, a smaller synthetic run")
-    parser.add_argument("--dev", action="store_true", help="run the tuning sets in bench/qa/dev/")
-    parser.add_argument("--errors", action="store_true", help="list wrong answers")
-    parser.add_argument("--no-baseline", action="store_true", help="skip the BM25 baseline (tuning)")
+    parser.add_argument("--kind", default=",".join(KINDS), help="which kinds of packs: dev,benchmark,blind")
+    parser.add_argument("--dev", action="store_true", help="the tuning sets only (--kind dev)")
+    parser.add_argument("--errors", action="store_true", help="list wrong answers (never for blind packs)")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the BM25 baseline")
+    parser.add_argument("--no-synthetic", action="store_true", help="skip the 500-entry latency run")
+    parser.add_argument("--blind-dir", default=str(BLIND_DIR), help=argparse.SUPPRESS)
     parser.add_argument("--pack", help="run one pack directory ... ")
     parser.add_argument("--questions", help="... with this question file (JSON lines)")
     args = parser.parse_args(argv)
     langs = list(SUPPORTED_LANGUAGES)
+    kinds = ["dev"] if args.dev else [k.strip() for k in args.kind.split(",") if k.strip()]
+    unknown = [k for k in kinds if k not in KINDS]
+    if unknown:
+        parser.error(f"--kind: unknown kind(s) {', '.join(unknown)} (dev, benchmark, blind)")
+    custom = bool(args.pack and args.questions)
+    if args.errors and "blind" in kinds and not custom:
+        print("--errors: wrong answers are never listed for blind packs (nobody may tune on them); "
+              "add --kind dev or --kind benchmark", file=sys.stderr)
+        return 2
 
     dev = dev_sets()
-    sets = dev if args.dev else list(PACKS)
-    if args.pack and args.questions:
-        sets = [(Path(args.pack).name, Path(args.pack), Path(args.questions))]
-    _print(f"question answering benchmark ({'quick' if args.quick else 'full'}"
-           f"{', dev sets' if args.dev else ''})")
+    sets_by_kind: dict[str, list[tuple[str, Path, Path]]] = {
+        "dev": dev, "benchmark": list(PACKS), "blind": blind_sets(Path(args.blind_dir))}
+    if custom:
+        sets_by_kind = {"custom": [(Path(args.pack).name, Path(args.pack), Path(args.questions))]}
+        kinds = ["custom"]
+    _print(f"question answering benchmark ({'quick' if args.quick else 'full'}; kinds: {', '.join(kinds)})")
     t0 = time.perf_counter()
     warm_process()
     _print(f"lexicon and Chinese dictionary loaded in {(time.perf_counter() - t0) * 1000:.0f} ms (once per process)")
@@ -149,99 +266,74 @@ def main(argv: list[str] | None = None) -> int:
         _print(f"BM25 baseline refusal threshold chosen on {len(dev)} dev set(s): {threshold:.3f} "
                f"({time.perf_counter() - t0:.1f} s)")
 
-    figures: dict[str, dict[str, object]] = {}
-    totals, base_totals, words_totals = Stats(), Stats(), Stats()
-    worst_lang = 1.0
+    results: dict[str, dict[str, object]] = {}
     synthetic_source: ContentPack | None = None
     synthetic_questions: list[Question] = []
-    for name, pack_dir, qpath in sets:
-        if not (pack_dir / "event.yaml").exists() or not qpath.exists():
-            _print(f"\n{name}: skipped (missing {'pack' if not (pack_dir / 'event.yaml').exists() else qpath.name})")
+    p99_packs = Stats()
+    for kind in kinds:
+        sets = sets_by_kind.get(kind, [])
+        _print(f"\n=== {kind} packs: {len(sets)} question set(s) ===")
+        ours_all: list[Outcome] = []
+        words_all: list[Outcome] = []
+        base_all: list[Outcome] = []
+        packs: dict[str, object] = {}
+        for name, pack_dir, qpath in sets:
+            if not (pack_dir / "event.yaml").exists() or not qpath.exists():
+                _print(f"\n{name}: skipped (missing {'pack' if not (pack_dir / 'event.yaml').exists() else qpath.name})")
+                continue
+            pack = load_pack(pack_dir)
+            questions = subset(load_questions(qpath, default_now(pack), pack.tz), args.quick)
+            t0 = time.perf_counter()
+            engine = AnswerEngine(pack)
+            build_ms = (time.perf_counter() - t0) * 1000
+            engine.warm_up()
+            semantic_ms = warm_semantic(engine)
+            _print(f"\n{name}: {entry_count(pack)} entries, index built in {build_ms:.0f} ms "
+                   f"(+{semantic_ms:.0f} ms model vectors); {len(questions)} questions")
+            ours = run(engine_answerer(engine), questions)
+            words = run(engine_answerer(AnswerEngine(pack, semantic=False)), questions)
+            base = run(BM25Baseline(pack, threshold).answer, questions) if not args.no_baseline else []
+            _print(format_table(f"  {name}: ours (words alone and BM25 beside)", by_language(ours), by_language(words),
+                                by_language(base) if base else None, langs))
+            if args.errors:
+                if kind == "blind" or name in HELD_OUT:
+                    _print("  (errors are not listed for a held-out or blind pack: the engine must not be tuned on it)")
+                else:
+                    show_errors("ours", ours)
+            packs[name] = {k: v for k, v in figures_of(ours, words, base, langs).items()
+                           if k not in ("by_lang", "reliability")}
+            ours_all += ours
+            words_all += words
+            base_all += base
+            for o in ours:
+                p99_packs.add(o)
+            if synthetic_source is None and kind != "blind":
+                synthetic_source, synthetic_questions = pack, questions
+        if not ours_all:
             continue
-        pack = load_pack(pack_dir)
-        questions = subset(load_questions(qpath, default_now(pack), pack.tz), args.quick)
-        t0 = time.perf_counter()
-        engine = AnswerEngine(pack)
-        build_ms = (time.perf_counter() - t0) * 1000
-        t0 = time.perf_counter()
-        engine.warm_up()
-        warm_ms = (time.perf_counter() - t0) * 1000
-        semantic_ms = warm_semantic(engine)
-        _print(f"\n{name}: {entry_count(pack)} entries, index built in {build_ms:.0f} ms "
-               f"(+{warm_ms:.0f} ms typo tables, +{semantic_ms:.0f} ms model vectors); {len(questions)} questions")
-        ours = run(engine_answerer(engine), questions)
-        ours_table = by_language(ours)
-        words_outcomes = run(engine_answerer(AnswerEngine(pack, semantic=False)), questions)
-        words = by_language(words_outcomes)["all"]
-        for o in words_outcomes:
-            words_totals.add(o)
-        _print(f"  words alone (no second opinion from the model): top1 {words.top1_rate:.3f} "
-               f"refusal {words.refusal_rate:.3f}")
-        base_table = None
-        if not args.no_baseline:
-            baseline = BM25Baseline(pack, threshold)
-            base_outcomes = run(baseline.answer, questions)
-            base_table = by_language(base_outcomes)
-            for o in base_outcomes:
-                base_totals.add(o)
-        _print(format_table(f"  {name}: ours", ours_table, base_table, langs))
-        if args.errors:
-            if name in HELD_OUT:
-                _print("  (errors are not listed for the held-out pack: the engine must not be tuned on it)")
-            else:
-                show_errors("ours", ours)
-        for o in ours:
-            totals.add(o)
-        all_ = ours_table["all"]
-        per_lang = {lang: round(ours_table[lang].top1_rate, 3) for lang in langs if lang in ours_table}
-        worst_lang = min([worst_lang, *per_lang.values()])
-        figures[name] = {
-            "top1": round(all_.top1_rate, 3),
-            "refusal": round(all_.refusal_rate, 3),
-            "bm25_top1": round(base_table["all"].top1_rate, 3) if base_table else None,
-            "bm25_refusal": round(base_table["all"].refusal_rate, 3) if base_table else None,
-            "p99_ms": round(all_.p99, 2),
-            "n": len(questions),
-            "top1_by_lang": per_lang,
-            "refusal_by_lang": {lang: round(ours_table[lang].refusal_rate, 3) for lang in langs if lang in ours_table},
-        }
-        if synthetic_source is None:
-            synthetic_source, synthetic_questions = pack, questions
+        figures = figures_of(ours_all, words_all, base_all, langs)
+        figures["packs"] = packs
+        results[kind] = figures
+        if len(packs) > 1:
+            _print(format_table(f"\n  all {kind} packs", by_language(ours_all), by_language(words_all),
+                                by_language(base_all) if base_all else None, langs))
+        _print(format_reliability(figures["reliability"]) + f"\n  (expected calibration error {figures['ece']})")
 
-    p99_big = None
-    if synthetic_source is not None:
-        size = 500
-        big = synthetic_pack(synthetic_source, size)
-        t0 = time.perf_counter()
-        engine = AnswerEngine(big)
-        build_ms = (time.perf_counter() - t0) * 1000
-        engine.warm_up()
-        if args.quick:  # a cold start embeds ~500 texts per language: two scripts stay in quick
-            synthetic_questions = [q for q in synthetic_questions if q.lang in QUICK_SYNTHETIC_LANGS]
-        semantic_ms = warm_semantic(engine, sorted({q.lang for q in synthetic_questions}))
-        if engine.semantic is not None:  # as in the bot: a language not embedded is not waited for
-            engine.semantic.blocking = False
-        reps = 3
-        outcomes = run(engine_answerer(engine), synthetic_questions * reps)
-        stats = Stats()
-        for o in outcomes:
-            stats.add(o)
-        p99_big = round(stats.p99, 2)
-        _print(f"\nsynthetic pack: {entry_count(big)} entries, index built in {build_ms:.0f} ms "
-               f"(+{semantic_ms:.0f} ms model vectors); {len(outcomes)} questions: p50 {stats.p50:.2f} ms, p99 {stats.p99:.2f} ms")
-
+    synthetic = {}
+    if synthetic_source is not None and not args.no_synthetic:
+        synthetic = synthetic_run(synthetic_source, synthetic_questions, args.quick)
+    headline = next((k for k in ("blind", "benchmark", "dev", "custom") if k in results), None)
+    top = results.get(headline, {}) if headline else {}
     result = {
-        "top1": round(totals.top1_rate, 3),
-        "refusal": round(totals.refusal_rate, 3),
-        "bm25_top1": round(base_totals.top1_rate, 3) if base_totals.latencies else None,
-        "bm25_refusal": round(base_totals.refusal_rate, 3) if base_totals.latencies else None,
-        "words_top1": round(words_totals.top1_rate, 3) if words_totals.latencies else None,
-        "words_refusal": round(words_totals.refusal_rate, 3) if words_totals.latencies else None,
-        "p99_ms": p99_big,
-        "p99_ms_packs": round(totals.p99, 2),
-        "min_lang_top1": round(worst_lang, 3) if figures else None,
+        "headline": headline,
+        **{k: top.get(k) for k in ("top1", "refusal", "helpful", "words_top1", "words_refusal", "words_helpful",
+                                   "bm25_top1", "bm25_refusal", "min_lang_top1")},
+        "p99_ms": synthetic.get("p99_ms"),
+        "p99_ms_packs": round(p99_packs.p99, 2) if p99_packs.latencies else None,
+        "model_vectors_500_s": synthetic.get("model_vectors_s"),
         "bm25_threshold": round(threshold, 3),
-        "packs": figures,
+        "synthetic": synthetic,
+        "kinds": results,
     }
     _print(json.dumps(result, ensure_ascii=False))
     return 0

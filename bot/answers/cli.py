@@ -4,8 +4,9 @@
     python -m bot ask --content DIR --jsonl < questions.jsonl
 
 One JSON object per question: ``{"lang": ..., "match": {"type", "id", "score"} | null,
-"answer": "..."}`` (the answer as plain text). ``--jsonl`` reads ``{"q", "lang", "now"}``
-lines; a line's ``lang``/``now`` override the options. Without ``--now`` the real clock
+"answer": "...", "alternatives": [{"type", "id", "score"}, ...]}`` (the answer as plain
+text; the alternatives are the "did you mean" entries the reply offers, best first).
+``--jsonl`` reads ``{"q", "lang", "now"}`` lines; a line's ``lang``/``now`` override the options. Without ``--now`` the real clock
 is used. Uses the same engine and the same composer as the bot.
 """
 
@@ -22,14 +23,15 @@ from typing import TextIO
 from bot.answers.compose import compose, plain
 from bot.answers.engine import AnswerEngine
 from bot.catalog.models import SUPPORTED_LANGUAGES, ContentPack
+from bot.clock import Clock
 
 DEFAULT_CONTENT = Path(__file__).resolve().parents[2] / "content" / "hanoi-2025"
 
 
-def parse_now(value: str | None, pack: ContentPack) -> dt.datetime:
-    """An ISO time; without an offset it is local to the event."""
+def parse_now(value: str | None, pack: ContentPack, clock: Clock | None = None) -> dt.datetime:
+    """An ISO time; without an offset it is local to the event; none: the clock's now."""
     if not value:
-        return dt.datetime.now(dt.UTC)
+        return (clock or Clock()).now()
     when = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     if when.tzinfo is None:
         when = when.replace(tzinfo=pack.tz)
@@ -43,6 +45,7 @@ def answer_object(engine: AnswerEngine, question: str, lang: str, now: dt.dateti
         "lang": lang,
         "match": answer.match.as_dict() if answer.match else None,
         "answer": plain(reply.text).replace("\u200f", "").replace("\u2068", "").replace("\u2069", ""),
+        "alternatives": [match.as_dict() for match, _ in reply.alternatives],
     }
 
 
@@ -65,7 +68,8 @@ def run_jsonl(engine: AnswerEngine, lines: Iterable[str], out: TextIO, lang: str
             when = parse_now(row.get("now") or now, engine.pack)
         except (ValueError, TypeError) as exc:
             print(f"line {n}: {exc}", file=sys.stderr)
-            out.write(json.dumps({"lang": lang, "match": None, "answer": "", "error": str(exc)}, ensure_ascii=False) + "\n")
+            out.write(json.dumps({"lang": lang, "match": None, "answer": "", "alternatives": [], "error": str(exc)},
+                                 ensure_ascii=False) + "\n")
             status = 1
             continue
         out.write(json.dumps(answer_object(engine, question, row_lang, when), ensure_ascii=False) + "\n")

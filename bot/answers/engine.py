@@ -20,10 +20,16 @@ Steps of :meth:`AnswerEngine.ask`:
    around "I lost my badge" is still recognised); below :data:`THRESHOLD` it refuses;
 6. when the best-scoring entry is not confident (or another scoring nearly as well is much
    more confident), the one that accounts for the question takes its place;
-7. when the reading is still unsure, ask the multilingual model for a second opinion
-   (:mod:`bot.answers.semantic`): it may confirm the best candidate, or pick another of the
-   first three, never bring one of its own;
-8. decide: answer, offer close alternatives, list sessions for a time question, or refuse.
+7. rank the entries by meaning too, with the multilingual model (:mod:`bot.answers.semantic`),
+   and fuse both rankings (:mod:`bot.answers.fusion`): a logistic regression fitted on the
+   dev sets gives each candidate of either ranking the probability that it is right;
+8. decide: answer (the best candidate when it is likely enough), offer "did you mean"
+   alternatives, list sessions for a time question, or refuse. A session, a room, a venue
+   or a contact is answered only when the words support it too: the model hears a
+   question's shape more than its names, and a wrong time or place is worse than a refusal.
+
+Without the model (not installed, switched off, or still embedding the pack), steps 7 and
+8 are the words' own: a confidence threshold and close alternatives.
 
 Words naming what went wrong (the lexicon's ``head`` concepts: lost, sick) weigh more than
 the setting of the story around them ("I left my badge in a taxi").
@@ -34,15 +40,27 @@ A refusal is the safe outcome: a wrong room or time is worse than "I'm not sure"
 from __future__ import annotations
 
 import datetime as dt
-import heapq
 import math
 import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
-from bot.answers.index import BROADER_WEIGHT, CONCEPT_WEIGHT, Entry, Index, entries_of
+import numpy as np
+
+from bot.answers import fusion
+from bot.answers.fusion import Calibration, Candidate, load_calibration
+from bot.answers.index import (
+    BROADER_WEIGHT,
+    CONCEPT_WEIGHT,
+    Entry,
+    EntryType,
+    Index,
+    Phrasings,
+    entries_of,
+)
 from bot.answers.lexicon import Lexicon, load_lexicon
 from bot.answers.normalize import (
     MAX_CHARS,
@@ -54,18 +72,19 @@ from bot.answers.normalize import (
     is_weak,
     preload,
     prepare,
+    script_weights,
     stopwords,
     tokenize,
     vocab_key,
 )
-from bot.answers.semantic import DEFAULT_CACHE_DIR, SemanticIndex
+from bot.answers.semantic import DEFAULT_CACHE_DIR, SemanticIndex, text_key
 from bot.answers.shape import is_name, looks_generic
 from bot.answers.timeparse import TimeQuery, parse_time
 from bot.answers.typo import Corrector
 from bot.catalog.models import SUPPORTED_LANGUAGES, ContentPack, Session
 
 #: below this confidence the engine says it is not sure
-THRESHOLD = 0.54
+THRESHOLD = fusion.LEXICAL_THRESHOLD
 #: when the best-scoring entry is below the threshold, one of the next RESCUE_DEPTH - 1 within
 #: RESCUE_RATIO of its score and at least RESCUE_MARGIN above the threshold answers instead
 RESCUE_DEPTH = 4
@@ -78,6 +97,8 @@ CLOSE_GAIN = 0.15
 #: alternatives: other entries at least this close to the best score
 ALTERNATIVE_RATIO = 0.75
 MAX_ALTERNATIVES = 3
+#: a refusal's buttons: candidates the words account for at least this much
+ALTERNATIVE_FLOOR = THRESHOLD * 0.6
 TYPE_BOOST = {
     "where": {"room": 1.3, "venue": 1.3},
     "route": {"venue": 1.15},
@@ -116,45 +137,60 @@ INTENT_TERM_WEIGHT = 0.3
 MAX_CANDIDATES = 60
 #: blend key recall into the confidence (off: coverage alone)
 KEY_RECALL = True
-#: the second opinion (chosen on the dev sets): asked when the best entry's confidence is
-#: below SECOND_OPINION_BELOW (and, for a refusal, at least SECOND_OPINION_FLOOR); it counts
-#: when the model's nearest entry is at least SEMANTIC_MIN similar and SEMANTIC_MARGIN
-#: nearer than the next one
-SECOND_OPINION_BELOW = 0.7
-SECOND_OPINION_FLOOR = 0.4
-SEMANTIC_MIN = 0.88
-SEMANTIC_MARGIN = 0.02
-SEMANTIC_DEPTH = 3  # it may pick among the lexical reading's first candidates
+#: what the model may embed of a pack, in short-text units (a text of up to TEXT_UNIT
+#: characters counts one, a longer one in proportion): about a minute on two cores
+MODEL_TEXT_BUDGET = 4000
+TEXT_UNIT = 50
+#: how much of an answer the model reads: its first sentences, up to this many characters
+TOLD_CHARS = 200
 _HAS_WORD = re.compile(r"[^\W_]", re.UNICODE)
+
+
+class AnswerKind(StrEnum):
+    """What an :class:`Answer` is: one entry, a list of sessions, or no answer."""
+
+    FAQ = "faq"
+    SESSION = "session"
+    SCHEDULE = "schedule"
+    VENUE = "venue"
+    ROOM = "room"
+    CONTACT = "contact"
+    UNKNOWN = "unknown"
+    EMPTY = "empty"
 
 
 @dataclass(frozen=True)
 class Match:
-    type: str  # faq | session | venue | room | contact
+    type: EntryType
     id: str
     score: float
 
     def as_dict(self) -> dict[str, object]:
-        return {"type": self.type, "id": self.id, "score": round(self.score, 3)}
+        return {"type": str(self.type), "id": self.id, "score": round(self.score, 3)}
 
 
 @dataclass
 class Answer:
     question: str
     lang: str  # the language to answer in (the user's interface language)
-    kind: str  # faq | session | schedule | venue | room | contact | unknown | empty
+    kind: AnswerKind
     match: Match | None = None
     alternatives: list[Match] = field(default_factory=list)
     sessions: list[Session] = field(default_factory=list)
+    #: the language the question is written in, and how sure that reading is (0..1): a
+    #: handler may offer to switch when it differs from ``lang`` and is sure
     question_lang: str = ""
+    question_lang_confidence: float = 0.0
     time: TimeQuery | None = None
     confidence: float = 0.0
     note: str | None = None  # "nothing-now": nothing running, ``sessions`` are the next ones
+    #: the fused candidates behind the decision (diagnostics, and what bench.qa.fit learns from)
+    evidence: list[Candidate] = field(default_factory=list, repr=False)
 
     @property
     def offer_liaison(self) -> bool:
         """The seam for the liaison hand-off: true when the bot could not answer."""
-        return self.kind == "unknown"
+        return self.kind == AnswerKind.UNKNOWN
 
 
 @dataclass
@@ -179,40 +215,55 @@ class _Query:
 
 
 class AnswerEngine:
+    """Answers questions over one content pack.
+
+    ``extra_phrasings`` ((type, id) -> [(text, lang)]) join their entries' own questions at
+    build time, for the words and the model alike: an overlay of phrasings learnt during the
+    event needs no change here. ``calibration`` is the fitted decision model
+    (:mod:`bot.answers.fusion`; by default the one kept beside this module)."""
+
     def __init__(self, pack: ContentPack, lexicon: Lexicon | None = None, *, semantic: bool = True,
-                 cache_dir: Path | None = DEFAULT_CACHE_DIR) -> None:
+                 cache_dir: Path | None = DEFAULT_CACHE_DIR, extra_phrasings: Phrasings | None = None,
+                 calibration: Calibration | None = None, model_text_budget: int = MODEL_TEXT_BUDGET) -> None:
         self.pack = pack
         preload()
         self.lexicon = lexicon or load_lexicon()
-        self.entries: list[Entry] = entries_of(pack)
+        self.entries: list[Entry] = entries_of(pack, extra_phrasings)
         self.index = Index(self.entries, self.lexicon)
-        self.semantic = SemanticIndex(_first_key_texts(self.entries, pack.default_language), cache_dir) if semantic else None
+        self.semantic = (SemanticIndex(model_texts(self.entries, pack.default_language, model_text_budget), cache_dir)
+                         if semantic else None)
+        self.calibration = calibration or load_calibration()
         self.tz = pack.tz
         self.days = pack.event_days()
         self.sessions = pack.sessions_sorted()
         self._position = {(e.type, e.id): i for i, e in enumerate(self.entries)}
+        self._types = [str(e.type) for e in self.entries]
         self._correctors: dict[str, Corrector] = {}  # built on first use, per language
 
     # ------------------------------------------------------------------ public API
-    def ask(self, question: str, lang: str, now: dt.datetime | None = None) -> Answer:
-        now = now or dt.datetime.now(dt.UTC)
+    def ask(self, question: str, lang: str, now: dt.datetime) -> Answer:
+        """Answer ``question`` asked by someone whose interface is in ``lang`` at ``now``
+        (the caller's clock: the engine never reads the time itself)."""
         if now.tzinfo is None:
             now = now.replace(tzinfo=self.tz)
         text = prepare(question or "")
         if not _HAS_WORD.search(text):
-            return Answer(question, lang, "empty")
+            return Answer(question, lang, AnswerKind.EMPTY)
         tq = parse_time(text, now, self.tz, self.days)
+        model = _ModelView(self.semantic, question[:MAX_CHARS], len(self.entries))
+        readings = self._languages(text, lang)
         best: Answer | None = None
-        for candidate in self._languages(text, lang):
+        for candidate in readings:
             query = self._query(text, candidate, tq, question)
             if not query.units and not query.schedule_words and tq is None:
-                answer = Answer(question, lang, "empty", question_lang=query.lang)
+                answer = Answer(question, lang, AnswerKind.EMPTY, question_lang=query.lang)
             else:
-                answer = self._decide(question, lang, query, tq, now)
+                answer = self._decide(question, lang, query, tq, now, model)
                 answer.question_lang = query.lang
             if best is None or _better(answer, best):
                 best = answer
         assert best is not None
+        best.question_lang_confidence = self._language_confidence(text, best.question_lang, len(readings))
         return best
 
     def _languages(self, text: str, hint: str) -> list[str]:
@@ -222,6 +273,16 @@ class AnswerEngine:
         ranked = detect_language(text, hint)
         if ranked[0] not in ("en", "fr", "es", "vi") or has_vietnamese_marks(text):
             return ranked[:1]
+        raw = self._latin_scores(text)
+        scores = {lang: raw[lang] + (0.5 if lang == hint else 0.0) + (0.3 if lang == ranked[0] else 0.0) for lang in raw}
+        order = sorted(scores, key=lambda k: -scores[k])
+        if scores[order[0]] - scores[order[1]] < 1.0:
+            return order[:2]
+        return order[:1]
+
+    def _latin_scores(self, text: str) -> dict[str, float]:
+        """Word evidence for each Latin-script language: its stopwords, the lexicon's and the
+        pack's words in it."""
         words = [fold_accents(w) for w in _WORDS.findall(text)]
         scores = {}
         for lang in ("en", "fr", "es", "vi"):
@@ -236,22 +297,35 @@ class AnswerEngine:
                     score += 1.0
                 elif w in vocab:
                     score += 0.6
-            scores[lang] = score + (0.5 if lang == hint else 0.0) + (0.3 if lang == ranked[0] else 0.0)
-        order = sorted(scores, key=lambda k: -scores[k])
-        if scores[order[0]] - scores[order[1]] < 1.0:
-            return order[:2]
-        return order[:1]
+            scores[lang] = score
+        return scores
 
-    def rank(self, question: str, lang: str, now: dt.datetime | None = None, limit: int = 5) -> list[tuple[Match, float]]:
-        """The best entries with their confidence (for diagnostics and the benchmark)."""
-        now = now or dt.datetime.now(dt.UTC)
+    def _language_confidence(self, text: str, lang: str, readings: int) -> float:
+        """How sure the reading of the question's language is: the share of its letters in
+        that language's script, and for the Latin-script languages (without Vietnamese
+        marks) how far its word evidence stands above the next language's."""
+        weights = script_weights(text)
+        total = sum(weights.values())
+        if not total or not lang:
+            return 0.0
+        script = {"zh": "han", "ar": "arabic", "ru": "cyrillic"}.get(lang, "latin")
+        share = weights[script] / total
+        if script != "latin" or (lang == "vi" and has_vietnamese_marks(text)):
+            return round(share, 3)
+        raw = self._latin_scores(text)
+        margin = raw.get(lang, 0.0) - max(v for k, v in raw.items() if k != lang)
+        sure = 0.5 + 0.5 * math.tanh(margin / 2)
+        return round(share * sure * (0.9 if readings > 1 else 1.0), 3)
+
+    def rank(self, question: str, lang: str, now: dt.datetime, limit: int = 5) -> list[tuple[Match, float]]:
+        """The best entries by the words, with their confidence (diagnostics)."""
         text = prepare(question or "")
         tq = parse_time(text, now, self.tz, self.days)
         query = self._query(text, self._languages(text, lang)[0], tq, question)
-        return [(Match(self.entries[i].type, self.entries[i].id, s), c) for i, s, c in self._score(query)[:limit]]
+        return [(self._match(i, s), c) for i, s, c in self._score(query)[:limit]]
 
     def semantic_status(self) -> str:
-        """The second opinion's state, for /healthz: ready, warming, unavailable or off."""
+        """The model's state, for /healthz: ready, warming, unavailable or off."""
         return self.semantic.status() if self.semantic is not None else "off"
 
     def entry(self, type_: str, id_: str) -> Entry | None:
@@ -272,6 +346,15 @@ class AnswerEngine:
                 tok.surface = ""  # consumed by the time expression: no raw "=3" from "11/03"
         tokens = self._repair(tokens, lang)
         hits = self.lexicon.match(tokens, lang)
+        toneless_word: dict[int, str] = {}
+        if lang == "vi" and not any(t.toned for t in tokens):
+            # typed without tones, a lone syllable is many words (nghi: nghỉ "rest", nghị of
+            # hội nghị "conference"): where the lexicon reads two syllables as one word, that
+            # word is the evidence, not its syllables' other readings nor pairs across it
+            words = [(h.first, h.last) for h in hits if not h.intent and h.last == h.first + 1]
+            hits = [h for h in hits if h.intent or h.last > h.first or not any(a <= h.first <= b for a, b in words)]
+            for a, b in words:
+                toneless_word[a] = toneless_word[b] = f"v0:{tokens[a].key}_{tokens[b].key}"
         intents = {h.concept for h in hits if h.intent}
         concept_at: dict[int, list[str]] = defaultdict(list)
         intent_at: set[int] = set()
@@ -325,6 +408,8 @@ class AnswerEngine:
                 terms["=" + tok.surface] = 1.0
             if tok.toned:  # a question with tones: its toneless form is no evidence of its own
                 own = [t for t in own if not (t.startswith("v0:") and "_" not in t)]
+            elif i in toneless_word:
+                own = [t for t in own if not t.startswith("v0:") or t == toneless_word[i]]
             unit_terms = own + concepts
             weight = self._weight(unit_terms, bool(concepts))
             unseen = not any(t in self.index.df for t in unit_terms)
@@ -535,7 +620,8 @@ class AnswerEngine:
         return bonus
 
     # ------------------------------------------------------------------ decision
-    def _decide(self, question: str, lang: str, q: _Query, tq: TimeQuery | None, now: dt.datetime) -> Answer:
+    def _decide(self, question: str, lang: str, q: _Query, tq: TimeQuery | None, now: dt.datetime,
+                model: _ModelView) -> Answer:
         ranked = self._score(q) if q.units else []
         if ranked:
             ranked = self._rescue(q, ranked)
@@ -543,16 +629,77 @@ class AnswerEngine:
         confident = best is not None and best[2] >= THRESHOLD
         if tq is not None or (q.schedule_words and not confident):
             return self._time_answer(question, lang, q, tq, now, ranked, confident)
-        if best is not None and best[2] < SECOND_OPINION_BELOW and (confident or best[2] >= SECOND_OPINION_FLOOR):
-            ranked, confident = self._second_opinion(question, q, ranked, confident)
+        if confident:
+            ranked = self._prefer_shape(q, ranked)
+        evidence = self._candidates(q, ranked, model)
+        if evidence and self.calibration is not None:
+            return self._fused_answer(question, lang, q, ranked, evidence, self.calibration)
         if not confident:
-            return Answer(question, lang, "unknown", alternatives=self._alternatives(ranked, 0, loose=True),
-                          confidence=best[2] if best else 0.0)
-        ranked = self._prefer_shape(q, ranked)
-        moved = self._place_of_session(q, ranked)
-        if moved is not None:
-            return _moved_answer(question, lang, moved)
-        return self._entry_answer(question, lang, ranked, 0)
+            answer = Answer(question, lang, AnswerKind.UNKNOWN, alternatives=self._alternatives(ranked, 0, loose=True),
+                            confidence=best[2] if best else 0.0)
+        else:
+            moved = self._place_of_session(q, ranked)
+            answer = _moved_answer(question, lang, moved) if moved else self._entry_answer(question, lang, ranked, 0)
+        answer.evidence = evidence
+        return answer
+
+    def _candidates(self, q: _Query, ranked: list[tuple[int, float, float]], model: _ModelView) -> list[Candidate]:
+        """The candidates of both rankings with their features, or [] without the model."""
+        sims = model.scores(q.lang)
+        if sims is None:
+            return []
+        total = sum(u.weight for u in q.units) or 1.0
+        foreign = sum(u.weight for u in q.units if u.foreign) / total
+        entity = set(self._entity_bonus(set(q.terms)))
+        return fusion.candidates(ranked, sims[0], sims[1], self._types, entity, foreign)
+
+    def _fused_answer(self, question: str, lang: str, q: _Query, ranked: list[tuple[int, float, float]], evidence: list[Candidate],
+                      calibration: Calibration) -> Answer:
+        """Answer with the likeliest candidate when it is likely enough, offer the others
+        that are as "did you mean" buttons, or refuse. Only an FAQ entry may be answered on
+        the model's word: a session, room, venue or contact needs the words' confidence too."""
+        for c, p in zip(evidence, calibration.probabilities(np.stack([c.features for c in evidence])), strict=True):
+            c.probability = float(p)
+        ordered = sorted(evidence, key=lambda c: -c.probability)
+        chosen = _choose(ordered, [self.entries[c.entry].type for c in ordered], calibration)
+        offered = self._offered(ranked, ordered, chosen, calibration)
+        if chosen is None:
+            return Answer(question, lang, AnswerKind.UNKNOWN, alternatives=offered,
+                          confidence=ordered[0].probability, evidence=evidence)
+        if chosen.lexical_rank == 0:
+            moved = self._place_of_session(q, ranked)
+            if moved is not None:
+                answer = _moved_answer(question, lang, moved)
+                answer.confidence, answer.evidence = chosen.probability, evidence
+                return answer
+        e = self.entries[chosen.entry]
+        answer = Answer(question, lang, AnswerKind(e.type), self._match(chosen.entry, probability=chosen.probability),
+                        offered, confidence=chosen.probability, evidence=evidence)
+        if e.type == EntryType.SESSION:
+            answer.sessions = [e.obj]
+        return answer
+
+    def _offered(self, ranked: list[tuple[int, float, float]], ordered: list[Candidate], chosen: Candidate | None,
+                 calibration: Calibration) -> list[Match]:
+        """The "did you mean" buttons: the words' own close alternatives (as without the
+        model), then the candidates likely enough, best first."""
+        probability = {c.entry: c.probability for c in ordered}
+        position = {(e.type, e.id): i for i, e in ((c.entry, self.entries[c.entry]) for c in ordered)}
+        lexical = self._alternatives(ranked, 0, loose=chosen is None)
+        found = [position.get((m.type, m.id)) for m in lexical]
+        picks = [i for i in found if i is not None and (chosen is None or i != chosen.entry)]
+        if chosen is None:  # a refusal: its near misses, likeliest first
+            picks.sort(key=lambda i: -probability[i])
+        for c in ordered:
+            if c is not chosen and c.entry not in picks and _offered(c, calibration):
+                picks.append(c.entry)
+        return [self._match(i, probability=probability[i]) for i in picks[:MAX_ALTERNATIVES]]
+
+    def _match(self, i: int, score: float = 0.0, conf: float = 0.0, probability: float | None = None) -> Match:
+        """Entry ``i`` as a match: its score is the calibrated probability when there is one."""
+        e = self.entries[i]
+        value = round(min(1.0, max(0.0, probability)), 3) if probability is not None else _squash(score, conf)
+        return Match(EntryType(e.type), e.id, value)
 
     def _rescue(self, q: _Query, ranked: list[tuple[int, float, float]]) -> list[tuple[int, float, float]]:
         """The best-scoring entry does not account for the question, but one scoring nearly
@@ -560,6 +707,9 @@ class AnswerEngine:
         that is about them): take the one that does."""
         top, top_conf = ranked[0][1], ranked[0][2]
         low = top_conf < THRESHOLD
+        exact = self._exact(ranked, top)
+        if exact:
+            return [ranked[exact], *ranked[:exact], *ranked[exact + 1 :]]
         if not low and top_conf >= THRESHOLD + CLOSE_GAIN:
             return ranked
         for k, (i, score, conf) in enumerate(ranked[1:RESCUE_DEPTH], 1):
@@ -573,27 +723,19 @@ class AnswerEngine:
                 return [ranked[k], *ranked[:k], *ranked[k + 1 :]]
         return ranked
 
-    def _second_opinion(self, question: str, q: _Query, ranked: list[tuple[int, float, float]], confident: bool) -> tuple[list[tuple[int, float, float]], bool]:
-        """The model's nearest entry, when it stands out, confirms a refused best candidate
-        (an FAQ entry) or picks another of the first :data:`SEMANTIC_DEPTH` over an unsure one."""
-        sims = self.semantic.similarities(question[:MAX_CHARS], q.lang) if self.semantic else None
-        if not sims or len(sims) < 2:
-            return ranked, confident
-        (nearest, first), (_, second) = heapq.nlargest(2, sims.items(), key=lambda kv: kv[1])
-        if first < SEMANTIC_MIN or first - second < SEMANTIC_MARGIN:
-            return ranked, confident
-        pos = next((k for k, (i, _, _) in enumerate(ranked[:SEMANTIC_DEPTH]) if i == nearest), None)
-        if not confident:
-            # only an FAQ entry: the model hears a question's shape more than its topic, and
-            # a session or a room confirmed that way could send someone to a wrong time or place
-            if pos != 0 or self.entries[ranked[0][0]].type != "faq":
-                return ranked, False
-            i, score, conf = ranked[0]
-            return [(i, score, max(conf, THRESHOLD)), *ranked[1:]], True
-        if pos:
-            i, score, _ = ranked[pos]
-            return [(i, score, ranked[0][2]), *ranked[:pos], *ranked[pos + 1 :]], True
-        return ranked, True
+    def _exact(self, ranked: list[tuple[int, float, float]], top: float) -> int:
+        """The position of an FAQ entry the question asks in one of its own phrasings (all
+        of it, and nothing else: confidence 1) when the best candidate is not that sure
+        ("How do I get to the airport when I leave?" is the departure FAQ, not a shuttle
+        whose title shares its words); 0 when there is none."""
+        if ranked[0][2] >= 0.999:
+            return 0
+        for k, (i, score, conf) in enumerate(ranked[1:RESCUE_DEPTH], 1):
+            if score < CLOSE_RATIO * top:
+                break
+            if conf >= 0.999 and self.entries[i].type == EntryType.FAQ:
+                return k
+        return 0
 
     def _prefer_shape(self, q: _Query, ranked: list[tuple[int, float, float]]) -> list[tuple[int, float, float]]:
         """"When is the gala dinner?" is answered by the session, "where is the medical
@@ -628,13 +770,13 @@ class AnswerEngine:
         if found is None or found[1].address is None:
             return None
         venue = found[1]
-        return Match("venue", venue.id, _squash(ranked[0][1], conf)), conf
+        return Match(EntryType.VENUE, venue.id, _squash(ranked[0][1], conf)), conf
 
     def _entry_answer(self, question: str, lang: str, ranked: list[tuple[int, float, float]], pos: int) -> Answer:
         i, score, conf = ranked[pos]
         e = self.entries[i]
-        match = Match(e.type, e.id, _squash(score, conf))
-        answer = Answer(question, lang, e.type, match, self._alternatives(ranked, pos), confidence=conf)
+        answer = Answer(question, lang, AnswerKind(e.type), self._match(i, score, conf), self._alternatives(ranked, pos),
+                        confidence=conf)
         if e.type == "session":
             answer.sessions = [e.obj]
         return answer
@@ -649,9 +791,8 @@ class AnswerEngine:
         for k, (i, score, conf) in enumerate(ranked[: pos + 1 + 6]):
             if k == pos and not loose:
                 continue
-            if score >= ALTERNATIVE_RATIO * top and conf >= (THRESHOLD * 0.6 if loose else THRESHOLD * 0.8):
-                e = self.entries[i]
-                out.append(Match(e.type, e.id, _squash(score, conf)))
+            if score >= ALTERNATIVE_RATIO * top and conf >= (ALTERNATIVE_FLOOR if loose else THRESHOLD * 0.8):
+                out.append(self._match(i, score, conf))
             if len(out) >= MAX_ALTERNATIVES:
                 break
         return out
@@ -687,23 +828,26 @@ class AnswerEngine:
         best_is_session = bool(ranked) and self.entries[ranked[0][0]].type == "session"
         if any(u.foreign for u in q.units) or (topical and not best_is_session):
             best = ranked[0] if ranked else None
-            return Answer(question, lang, "unknown", alternatives=self._alternatives(ranked, 0, loose=True) if best else [],
+            return Answer(question, lang, AnswerKind.UNKNOWN,
+                          alternatives=self._alternatives(ranked, 0, loose=True) if best else [],
                           time=tq, confidence=best[2] if best else 0.0)
         return self._schedule(question, lang, tq, listed, note, 1.0)
 
     def _schedule(self, question: str, lang: str, tq: TimeQuery, listed: list[Session], note: str | None, conf: float, first: Session | None = None) -> Answer:
-        answer = Answer(question, lang, "schedule", sessions=listed, time=tq, confidence=conf, note=note)
+        answer = Answer(question, lang, AnswerKind.SCHEDULE, sessions=listed, time=tq, confidence=conf, note=note)
         if listed:
             # the session the question is about: the first of the programme proper, not the
             # shuttle or the all-day exhibition that happen to start earlier
             first = first or min(listed, key=lambda x: (_rank(x), listed.index(x)))
-            answer.match = Match("session", first.id, round(min(1.0, conf), 3))
+            answer.match = Match(EntryType.SESSION, first.id, round(min(1.0, conf), 3))
         return answer
 
     def sessions_for(self, tq: TimeQuery, now: dt.datetime) -> tuple[list[Session], str | None]:
         """The sessions a time question asks for (and a note when "now" finds nothing)."""
         if tq.mode == "now":
-            running = sorted((s for s in self.sessions if s.start <= now < s.end), key=_rank)
+            # in time order, as a programme reads (the answer's match is still the
+            # programme proper's session, not the shuttle that started at dawn)
+            running = [s for s in self.sessions if s.start <= now < s.end]
             if any(_rank(s) < 2 for s in running):
                 return running, None
             upcoming = self._next(now)
@@ -761,9 +905,122 @@ def _first_key_texts(entries: list[Entry], default: str) -> list[tuple[int, str,
     return out
 
 
+def model_texts(entries: list[Entry], default: str, budget: int = MODEL_TEXT_BUDGET) -> list[tuple[int, str, str, bool]]:
+    """What the model compares a question with: (entry, text, language, passage) rows.
+
+    In every language: each phrasing of an entry (an FAQ's questions, a session's title and
+    speakers, a room's name), and the head of what it tells (an FAQ's answer, a session's
+    summary, a contact's role: a passage). An entry not translated into a language stands
+    there in the pack's default language (the model reads across languages, and a text
+    standing in for several languages is embedded once).
+
+    A pack's texts are taken in order of use until ``budget`` (in :data:`TEXT_UNIT` units:
+    the model's time grows with a text's length): the first phrasing of every entry, then
+    the second phrasings, the third..., then what the entries tell. A pack of a hundred
+    entries gets everything; one of five hundred in seven languages, its first phrasings
+    and some more, embedded in bounded time."""
+    tiers: dict[int, list[tuple[int, str, str, bool]]] = defaultdict(list)
+    told_tier = 1 + max((len(e.key_texts) for e in entries), default=0)
+    for i, e in enumerate(entries):
+        phrasings: dict[str, list[str]] = {}
+        for text, lang in e.key_texts:
+            phrasings.setdefault(lang, []).append(text)
+        told = {lang: _head(text) for text, lang in reversed(e.told)}
+        if not phrasings:
+            continue
+        stand_in = phrasings.get(default) or next(iter(phrasings.values()))
+        told_stand_in = told.get(default) or next(iter(told.values()), "")
+        for lang in SUPPORTED_LANGUAGES:
+            for rank, text in enumerate(dict.fromkeys(phrasings.get(lang, stand_in))):
+                tiers[rank].append((i, text, lang, False))
+            head = told.get(lang, told_stand_in)
+            if head:
+                tiers[told_tier].append((i, head, lang, True))
+    out: list[tuple[int, str, str, bool]] = []
+    seen: set[str] = set()
+    spent = 0.0
+    for tier in sorted(tiers):
+        for row in tiers[tier]:
+            key = text_key(row[1], row[3])
+            if key not in seen:
+                cost = max(1.0, len(row[1]) / TEXT_UNIT)
+                if spent + cost > budget:
+                    continue  # a shorter text of the same tier may still fit
+                seen.add(key)
+                spent += cost
+            out.append(row)
+    return out
+
+
+def _head(text: str) -> str:
+    """The first sentences of a text, up to :data:`TOLD_CHARS` characters."""
+    text = re.sub(r"<[^>]+>", "", " ".join(text.split()))
+    if len(text) <= TOLD_CHARS:
+        return text
+    cut = max(text.rfind(mark, 0, TOLD_CHARS) for mark in (". ", "。", "! ", "? ", "؟ ", "; "))
+    return text[: cut + 1] if cut >= TOLD_CHARS // 3 else text[:TOLD_CHARS].rsplit(" ", 1)[0]
+
+
+class _ModelView:
+    """The model's view of one question: embedded once (on first need), scored per language."""
+
+    def __init__(self, semantic: SemanticIndex | None, question: str, n_entries: int) -> None:
+        self._semantic = semantic
+        self._question = question
+        self._n = n_entries
+        self._vector: np.ndarray | None = None
+        self._scores: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}
+
+    def scores(self, lang: str) -> tuple[np.ndarray, np.ndarray] | None:
+        if self._semantic is None or not self._semantic.available:
+            return None
+        if lang not in self._scores:
+            if not self._semantic.can_score(lang):
+                self._scores[lang] = None  # not embedded yet: the words alone answer
+                return None
+            if self._vector is None:
+                self._vector = self._semantic.embed(self._question)
+            self._scores[lang] = None if self._vector is None else self._semantic.scores(self._vector, lang, self._n)
+        return self._scores[lang]
+
+
+def _choose(ordered: list[Candidate], types: list[str], calibration: Calibration) -> Candidate | None:
+    """The candidate to answer with (``ordered``: best first), or None: refuse.
+
+    The words' own confident first choice stands unless the model finds it unlikely (below
+    ``keep_at``) or prefers another the words accept too (:func:`fusion.preferred`): on a
+    pack's own names and phrasings the words are exact. Otherwise the
+    likeliest candidate answers when it is likely enough, if it is an FAQ entry or one the
+    words support (never a time or a place on the model's word alone)."""
+    lexical = next((c for c in ordered if c.lexical_rank == 0), None)
+    if lexical is not None and lexical.lexical_conf >= THRESHOLD:
+        model = next((c for c in ordered if c.features[fusion.FEATURES.index("sem_top")] == 1.0), None)
+        if model is not None and model is not lexical and fusion.preferred(
+                model.features, model.probability, lexical.features, lexical.probability):
+            return model
+        return lexical if lexical.probability >= calibration.keep_at else None
+    if lexical is not None and fusion.agreed(lexical.features, types[ordered.index(lexical)] == EntryType.FAQ):
+        return lexical
+    for c, type_ in zip(ordered, types, strict=True):
+        if type_ == EntryType.FAQ or c.lexical_conf >= THRESHOLD:
+            return c if c.probability >= calibration.answer_at else None
+    return None
+
+
+def _offered(c: Candidate, calibration: Calibration) -> bool:
+    """Whether a candidate is a "did you mean" button: likely enough, unless the words read
+    it and found that it accounts for little of the question (below what their own buttons
+    need): the question is about something else too ("the best sushi in Paris" is not about
+    the conference lunch). One the words do not know at all may come on the model's word
+    (a "lanyard" is the badge)."""
+    if c.probability < calibration.offer_at:
+        return False
+    return c.lexical_rank is None or c.lexical_conf >= ALTERNATIVE_FLOOR
+
+
 def _moved_answer(question: str, lang: str, moved: tuple[Match, float]) -> Answer:
     match, conf = moved
-    return Answer(question, lang, match.type, match, confidence=conf)
+    return Answer(question, lang, AnswerKind(match.type), match, confidence=conf)
 
 
 def _rank(session: Session) -> int:

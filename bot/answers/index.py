@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from bot.answers.lexicon import Lexicon
@@ -42,13 +44,30 @@ KIND_CONCEPTS = {
 }
 
 
+class EntryType(StrEnum):
+    """What an entry of the pack is (and what a :class:`~bot.answers.engine.Match` names)."""
+
+    FAQ = "faq"
+    SESSION = "session"
+    VENUE = "venue"
+    ROOM = "room"
+    CONTACT = "contact"
+
+
+#: extra phrasings per entry, given at build time: (type, id) -> [(text, lang), ...] (an
+#: organiser's overlay of the pack, kept elsewhere; the engine only reads it)
+Phrasings = Mapping[tuple[str, str], Sequence[tuple[str, str]]]
+
+
 @dataclass
 class Entry:
-    type: str  # faq | session | venue | room | contact
+    type: EntryType
     id: str
     obj: Any
     key_texts: list[tuple[str, str]] = field(default_factory=list)  # (text, lang)
     body_texts: list[tuple[str, str]] = field(default_factory=list)
+    #: what the entry tells, per language, for the model (an FAQ's answer, a session's summary)
+    told: list[tuple[str, str]] = field(default_factory=list)
     extra_concepts: list[str] = field(default_factory=list)
     #: concepts naming what the entry can tell (a venue with an address answers "address?")
     field_concepts: list[str] = field(default_factory=list)
@@ -127,27 +146,30 @@ def _texts(text: Text | None, langs: list[str]) -> list[tuple[str, str]]:
     return out
 
 
-def entries_of(pack: ContentPack) -> list[Entry]:
-    """Everything a question may be answered with, as index entries."""
+def entries_of(pack: ContentPack, extra: Phrasings | None = None) -> list[Entry]:
+    """Everything a question may be answered with, as index entries; ``extra`` phrasings
+    join their entry's own questions (or names) as if the pack had them."""
     langs = pack.languages
     default = pack.default_language
     entries: list[Entry] = []
     for faq in pack.faq:
-        e = Entry("faq", faq.id, faq)
+        e = Entry(EntryType.FAQ, faq.id, faq)
         for lang, questions in faq.questions.items():
             e.key_texts.extend((q, lang) for q in questions)
         e.body_texts.extend(_texts(faq.answer, langs))
+        e.told.extend(_texts(faq.answer, langs))
         cat = pack.category_name(faq.category)
         e.body_texts.extend(_texts(cat, langs))
         e.body_texts.extend((tag.replace("-", " "), "en") for tag in faq.tags)
         entries.append(e)
     for s in pack.sessions:
-        e = Entry("session", s.id, s)
+        e = Entry(EntryType.SESSION, s.id, s)
         e.key_texts.extend(_texts(s.title, langs))
         e.names.extend(_texts(s.title, langs))
         e.key_texts.extend((name, default) for name in s.speakers)
         e.names.extend((name, default) for name in s.speakers)
         e.body_texts.extend(_texts(s.summary, langs))
+        e.told.extend(_texts(s.summary, langs))
         place = pack.place(s.room)
         if place is not None:
             room, venue = place
@@ -156,7 +178,7 @@ def entries_of(pack: ContentPack) -> list[Entry]:
         e.extra_concepts.extend(KIND_CONCEPTS.get(s.kind, []))
         entries.append(e)
     for v in pack.venues:
-        e = Entry("venue", v.id, v)
+        e = Entry(EntryType.VENUE, v.id, v)
         e.key_texts.extend(_texts(v.name, langs))
         e.names.extend(_texts(v.name, langs))
         for t in (v.address, v.directions, v.accessibility):
@@ -166,7 +188,7 @@ def entries_of(pack: ContentPack) -> list[Entry]:
         e.field_concepts.extend(_place_concepts(v.address, v.accessibility, v.geo))
         entries.append(e)
         for r in v.rooms:
-            e = Entry("room", r.id, (r, v))
+            e = Entry(EntryType.ROOM, r.id, (r, v))
             e.key_texts.extend(_texts(r.name, langs))
             e.names.extend(_texts(r.name, langs))
             for t in (r.directions, r.accessibility):
@@ -177,10 +199,11 @@ def entries_of(pack: ContentPack) -> list[Entry]:
                 e.field_concepts.append("elevator")
             entries.append(e)
     for c in pack.event.contacts:
-        e = Entry("contact", c.id, c)
+        e = Entry(EntryType.CONTACT, c.id, c)
         e.key_texts.extend(_texts(c.name, langs))
         e.names.extend(_texts(c.name, langs))
         e.body_texts.extend(_texts(c.role, langs))
+        e.told.extend(_texts(c.role, langs))
         for t in (c.location, c.hours):
             e.body_texts.extend(_texts(t, langs))
         if c.phone:
@@ -191,6 +214,11 @@ def entries_of(pack: ContentPack) -> list[Entry]:
             e.field_concepts.append("opening-hours")
         e.body_texts.extend((tag.replace("-", " "), "en") for tag in c.tags)
         entries.append(e)
+    for e in entries if extra else ():
+        assert extra is not None
+        for text, lang in extra.get((e.type, e.id), ()):
+            if text.strip() and (text, lang) not in e.key_texts:
+                e.key_texts.append((text, lang))
     return entries
 
 

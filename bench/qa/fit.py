@@ -1,0 +1,349 @@
+"""``python -m bench.qa.fit``: fit the answer engine's decision model on the dev sets.
+
+The engine fuses its lexical ranking with the model's (:mod:`bot.answers.fusion`); a
+logistic regression turns each candidate's features into the probability that it is the
+right answer. This script
+
+1. asks every question of the dev sets (bench/qa/dev/, never the benchmark or blind packs)
+   with the engine's decision model switched off, and collects every candidate's features
+   and whether it is one of the question's expected entries;
+   and, because the words were tuned on those same questions (there they look more
+   reliable than on a pack nobody tuned for), also the dev packs' own FAQ phrasings held
+   out: each third of them asked of an engine built without it, so that the words meet
+   phrasings they do not know, as on a new pack; and some entries left out whole, their
+   questions asked as out of scope (a topic the pack does not have, near ones it has);
+2. chooses the regularisation by fitting on one dev pack and scoring on the others (log
+   loss), then fits on all of them;
+3. chooses the two thresholds (answer / offer as "did you mean") that do best on the dev
+   questions (not the held-out phrasings: they have no out-of-scope questions): a right answer or a correct refusal counts 1, a refusal that offers the right
+   entry 0.5, a wrong answer -0.25 (a refusal is the safe outcome), buttons offered on an
+   out-of-scope question -0.5;
+4. writes bot/answers/calibration.json (weights, thresholds, and the reliability table on
+   the dev sets) and prints it. Same inputs, same file: the fit is deterministic.
+
+The last line is one JSON object (the fit's figures).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bench.qa.__main__ import default_now, dev_sets, warm_process
+from bench.qa.evaluate import load_questions
+from bot.answers import AnswerEngine
+from bot.answers.engine import ALTERNATIVE_FLOOR, THRESHOLD
+from bot.answers.fusion import (
+    CALIBRATION_PATH,
+    FEATURES,
+    Calibration,
+    agreed,
+    calibration_error,
+    fit_logistic,
+    preferred,
+    reliability,
+    standardise,
+)
+from bot.catalog.loader import load_pack
+
+L2_GRID = (10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0)
+RIGHT, REFUSED_RIGHT, HELPFUL_REFUSAL, WRONG, NOISE = 1.0, 1.0, 0.5, -0.25, -0.5
+#: the held-out phrasings count half as much as a dev question when choosing the thresholds
+HELD_OUT_WEIGHT = 0.5
+
+
+@dataclass
+class Asked:
+    """One dev question with the engine's candidates (None: a time question, not fused)."""
+
+    pack: str
+    in_scope: bool
+    features: np.ndarray | None  # candidates x features
+    labels: np.ndarray | None  # candidate is an expected entry
+    answerable: np.ndarray | None  # an FAQ entry, or supported by the words
+    fixed_right: bool  # the outcome of a question the decision model does not decide
+    faq: np.ndarray | None = None  # the candidate is an FAQ entry
+
+
+def collect() -> list[Asked]:
+    asked: list[Asked] = []
+    for name, pack_dir, qpath in dev_sets():
+        pack = load_pack(pack_dir)
+        engine = AnswerEngine(pack)
+        engine.calibration = None  # the features, without any earlier fit's decisions
+        if engine.semantic is None or not engine.semantic.available:
+            raise SystemExit("the model is needed to fit the decision model")
+        engine.semantic.warm()
+        questions = load_questions(qpath, default_now(pack), pack.tz)
+        for q in questions:
+            answer = engine.ask(q.q, q.lang, q.now)
+            got = (answer.match.type, answer.match.id) if answer.match else None
+            in_scope = q.expect is not None
+            if not answer.evidence:
+                right = (got in q.expect) if in_scope else got is None
+                asked.append(Asked(name.split(".")[0], in_scope, None, None, None, bool(right)))
+                continue
+            expected = set(q.expect or [])
+            entries = [engine.entries[c.entry] for c in answer.evidence]
+            asked.append(Asked(
+                name.split(".")[0], in_scope,
+                np.stack([c.features for c in answer.evidence]),
+                np.array([(str(e.type), e.id) in expected for e in entries], dtype=float),
+                np.array([e.type == "faq" or c.lexical_conf >= THRESHOLD for e, c in zip(entries, answer.evidence, strict=True)]),
+                False,
+                np.array([e.type == "faq" for e in entries]),
+            ))
+        print(f"  {name}: {len(questions)} questions", flush=True)
+    return asked
+
+
+def collect_held_out(folds: int = 3) -> list[Asked]:
+    """The dev packs' FAQ phrasings, each asked of an engine built without its fold."""
+    asked: list[Asked] = []
+    packs = {name.split(".")[0]: pack_dir for name, pack_dir, _ in dev_sets()}
+    for name, pack_dir in sorted(packs.items()):
+        pack = load_pack(pack_dir)
+        now = default_now(pack)
+        for fold in range(folds):
+            held: list[tuple[str, str, str]] = []  # (entry id, lang, question)
+            absent: list[tuple[str, str]] = []  # (lang, question) of an entry left out
+            faq = []
+            for n, entry in enumerate(pack.faq):
+                if n % (2 * folds) == fold:
+                    absent.extend((lang, qs[0]) for lang, qs in entry.questions.items() if qs)
+                    continue
+                kept: dict[str, list[str]] = {}
+                for lang, questions in entry.questions.items():
+                    for k, question in enumerate(questions):
+                        if (k + len(entry.id) + len(lang)) % folds == fold:
+                            held.append((entry.id, lang, question))
+                        else:
+                            kept.setdefault(lang, []).append(question)
+                if not kept:  # an entry keeps at least one phrasing
+                    lang, questions = next(iter(entry.questions.items()))
+                    kept[lang] = questions[:1]
+                    held = [h for h in held if (h[0], h[1], h[2]) != (entry.id, lang, questions[0])]
+                faq.append(entry.model_copy(update={"questions": kept}))
+            reduced = pack.model_copy(update={"faq": faq})
+            reduced._lookup = {}
+            engine = AnswerEngine(reduced)
+            engine.calibration = None
+            engine.semantic.warm()
+            for entry_id, lang, question in held:
+                answer = engine.ask(question, lang, now)
+                if not answer.evidence:
+                    continue
+                entries = [engine.entries[c.entry] for c in answer.evidence]
+                asked.append(Asked(
+                    f"{name}.held-out", True,
+                    np.stack([c.features for c in answer.evidence]),
+                    np.array([(str(e.type), e.id) == ("faq", entry_id) for e in entries], dtype=float),
+                    np.array([e.type == "faq" or c.lexical_conf >= THRESHOLD
+                              for e, c in zip(entries, answer.evidence, strict=True)]),
+                    False,
+                    np.array([e.type == "faq" for e in entries]),
+                ))
+            for lang, question in absent:
+                answer = engine.ask(question, lang, now)
+                if answer.evidence:
+                    asked.append(Asked(
+                        f"{name}.held-out", False, np.stack([c.features for c in answer.evidence]),
+                        np.zeros(len(answer.evidence)),
+                        np.array([engine.entries[c.entry].type == "faq" or c.lexical_conf >= THRESHOLD
+                                  for c in answer.evidence]),
+                        False,
+                        np.array([engine.entries[c.entry].type == "faq" for c in answer.evidence]),
+                    ))
+            print(f"  {name}, held-out phrasings, fold {fold + 1}/{folds}: {len(held)} questions, "
+                  f"{len(absent)} of entries left out", flush=True)
+    return asked
+
+
+def _unsure_only(a: Asked) -> Asked:
+    """A question whose words' first choice is confident, as a fixed outcome."""
+    if a.features is None:
+        return a
+    top = np.flatnonzero(a.features[:, LEX_TOP] == 1.0)
+    if len(top) and a.features[top[0], LEX_CONF] >= THRESHOLD:
+        right = bool(a.labels[top[0]]) if a.in_scope else False
+        return Asked(a.pack, a.in_scope, None, None, None, right)
+    return a
+
+
+def fit(asked: list[Asked], l2: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    x = np.vstack([a.features for a in asked if a.features is not None])
+    y = np.concatenate([a.labels for a in asked if a.labels is not None])
+    mean, scale = standardise(x)
+    w, b = fit_logistic((x - mean) / scale, y, l2)
+    return mean, scale, w, b
+
+
+def log_loss(asked: list[Asked], mean, scale, w, b) -> float:
+    total, n = 0.0, 0
+    for a in asked:
+        if a.features is None:
+            continue
+        p = 1 / (1 + np.exp(-np.clip(((a.features - mean) / scale) @ w + b, -30, 30)))
+        p = np.clip(p, 1e-6, 1 - 1e-6)
+        total += float(-(a.labels * np.log(p) + (1 - a.labels) * np.log(1 - p)).sum())
+        n += len(p)
+    return total / max(n, 1)
+
+
+def choose_l2(asked: list[Asked]) -> float:
+    """The regularisation that generalises best from one dev pack to the others."""
+    packs = sorted({a.pack.split(".")[0] for a in asked})
+    if len(packs) < 2:
+        return 1.0
+    best = (math.inf, 1.0)
+    for l2 in L2_GRID:
+        loss = 0.0
+        for held in packs:
+            model = fit([a for a in asked if not a.pack.startswith(held)], l2)
+            loss += log_loss([a for a in asked if a.pack.startswith(held)], *model)
+        print(f"  l2 {l2:5.1f}: held-out log loss {loss / len(packs):.4f}", flush=True)
+        best = min(best, (loss / len(packs), l2))
+    return best[1]
+
+
+LEX_CONF, LEX_TOP, LEX_PRESENT, SEM_TOP = (FEATURES.index(n) for n in ("lex_conf", "lex_top", "lex_present", "sem_top"))
+
+
+def decide(a: Asked, p: np.ndarray, answer_at: float, offer_at: float, keep_at: float) -> tuple[bool, bool, bool]:
+    """(answered, answered right, a right entry among the offered buttons, any button): the
+    engine's rule (bot.answers.engine._choose and _offered)."""
+    order = np.argsort(-p, kind="stable")
+    lexical = next((k for k in order if a.features[k, LEX_TOP] == 1.0), None)
+    if lexical is not None and a.features[lexical, LEX_CONF] >= THRESHOLD:
+        model = next((k for k in order if a.features[k, SEM_TOP] == 1.0), None)
+        if model is not None and model != lexical and preferred(a.features[model], p[model], a.features[lexical], p[lexical]):
+            chosen = model
+        else:
+            chosen = lexical if p[lexical] >= keep_at else None
+    elif lexical is not None and agreed(a.features[lexical], bool(a.faq[lexical])):
+        chosen = lexical
+    else:
+        chosen = next((k for k in order if a.answerable[k]), None)
+        if chosen is not None and p[chosen] < answer_at:
+            chosen = None
+    offered = [k for k in order if k != chosen and p[k] >= offer_at
+               and (a.features[k, LEX_PRESENT] == 0.0 or a.features[k, LEX_CONF] >= ALTERNATIVE_FLOOR)][:3]
+    return (chosen is not None, chosen is not None and bool(a.labels[chosen]), any(a.labels[k] for k in offered),
+            bool(offered))
+
+
+def utility(asked: list[Asked], probs: list[np.ndarray | None], answer_at: float, offer_at: float,
+            keep_at: float) -> float:
+    total = 0.0
+    for a, p in zip(asked, probs, strict=True):
+        weight = HELD_OUT_WEIGHT if a.pack.endswith(".held-out") else 1.0
+        if a.features is None:
+            total += weight * (RIGHT if a.fixed_right else 0.0)
+            continue
+        answered, right, offered_right, offered_any = decide(a, p, answer_at, offer_at, keep_at)
+        if a.in_scope:
+            total += weight * (RIGHT if right else (WRONG if answered else HELPFUL_REFUSAL * offered_right))
+        else:
+            total += weight * (WRONG if answered else REFUSED_RIGHT + NOISE * offered_any)
+    return total
+
+
+def choose_thresholds(asked: list[Asked], cal: Calibration) -> tuple[float, float, float]:
+    """(answer_at, offer_at, keep_at) by coordinate search from a coarse start."""
+    probs = [cal.probabilities(a.features) if a.features is not None else None for a in asked]
+    grid = [round(v, 2) for v in np.arange(0.0, 0.96, 0.01)]
+    best = [0.5, 0.3, 0.0]
+    score = utility(asked, probs, *best)
+    for _ in range(3):
+        for k in range(2):  # keep_at stays 0: the words' confident choice stands (a rule, not fitted)
+            for v in grid:
+                trial = list(best)
+                trial[k] = v
+                u = utility(asked, probs, *trial)
+                if u > score + 1e-9:
+                    best, score = trial, u
+    return best[0], best[1], best[2]
+
+
+def fit_platt(asked: list[Asked], cal: Calibration) -> tuple[float, float]:
+    """A slope and intercept on the regression's logit so that the best candidate's
+    probability means how often it is right."""
+    z, right = [], []
+    for a in asked:
+        if a.features is None:
+            continue
+        p = np.clip(cal.probabilities(a.features), 1e-6, 1 - 1e-6)
+        k = int(np.argmax(p))
+        z.append(math.log(p[k] / (1 - p[k])))
+        right.append(float(a.labels[k]))
+    w, b = fit_logistic(np.array(z)[:, None], np.array(right), l2=1e-3)
+    return round(float(w[0]), 6), round(b, 6)
+
+
+def top_reliability(asked: list[Asked], cal: Calibration) -> list[dict[str, float]]:
+    ps, right = [], []
+    for a in asked:
+        if a.features is None:
+            continue
+        p = cal.probabilities(a.features)
+        k = int(np.argmax(p))
+        ps.append(float(p[k]))
+        right.append(bool(a.labels[k]))
+    return reliability(ps, right)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.qa.fit", description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default=str(CALIBRATION_PATH), help="where to write the fitted model")
+    parser.add_argument("--l2", type=float, default=None, help="this regularisation instead of choosing one")
+    args = parser.parse_args(argv)
+    t0 = time.perf_counter()
+    warm_process()
+    print("collecting candidates on the dev sets (bench/qa/dev/)", flush=True)
+    asked = collect() + collect_held_out()
+    # the regression decides only where the words are not sure (their confident choice
+    # stands): it learns from those questions; the others count as they are
+    asked = [_unsure_only(a) for a in asked]
+    fused = [a for a in asked if a.features is not None]
+    print(f"{len(asked)} questions, {len(fused)} decided by the model (the words not sure), "
+          f"{sum(len(a.labels) for a in fused)} candidates", flush=True)
+    l2 = args.l2 if args.l2 is not None else choose_l2(asked)
+    mean, scale, w, b = fit(asked, l2)
+    # the probabilities are made to mean what they say on questions as delegates ask them
+    # (the dev questions, not the held-out phrasings, which the model finds easier)
+    platt = fit_platt([a for a in asked if not a.pack.endswith(".held-out")], Calibration(FEATURES, mean, scale, w, b, 0.5, 0.3))
+    cal = Calibration(FEATURES, mean, scale, w, b, 0.5, 0.3, 0.5, platt)
+    answer_at, offer_at, keep_at = choose_thresholds(asked, cal)
+    cal = Calibration(FEATURES, mean, scale, w, b, answer_at, offer_at, keep_at, platt)
+    table = top_reliability([a for a in asked if not a.pack.endswith(".held-out")], cal)
+    print(f"l2 {l2}; Platt {platt}; answer at p >= {answer_at} (the words' confident choice: {keep_at}), "
+          f"offer buttons at p >= {offer_at}")
+    print("weights (standardised features):")
+    for name, weight in sorted(zip(FEATURES, w, strict=True), key=lambda kv: -abs(kv[1])):
+        print(f"  {name:14} {weight:+.3f}")
+    print("reliability of the best candidate on the dev questions it decides (p -> how often right):")
+    for row in table:
+        print(f"  {row['from']:.1f}-{row['to']:.1f}  n {row['n']:4d}  mean p {row['mean_p']:.3f}  right {row['right']:.3f}")
+    out = {
+        "about": "the answer engine's decision model; written by python -m bench.qa.fit on the dev sets only",
+        "model": cal.as_json(),
+        "l2": l2,
+        "dev": {"questions": len(asked), "fused": len(fused), "candidates": int(sum(len(a.labels) for a in fused)),
+                "reliability": table, "ece": calibration_error(table)},
+    }
+    Path(args.out).write_text(json.dumps(out, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"written {args.out} in {time.perf_counter() - t0:.0f} s")
+    print(json.dumps({"l2": l2, "answer_at": answer_at, "offer_at": offer_at, "keep_at": keep_at, "ece_dev": calibration_error(table),
+                      "questions": len(asked), "fused": len(fused)}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

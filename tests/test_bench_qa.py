@@ -1,0 +1,54 @@
+"""The QA benchmark's discovery of blind packs and its refusal to list their errors. The
+benchmark itself never runs in the test suite: these build a throwaway blind pack in a
+temporary directory (never in bench/qa/blind/)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from bench.qa.__main__ import blind_sets, dev_sets, main
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY = ROOT / "tests" / "data" / "packs" / "tiny"
+SECRET = "a question nobody may read from the benchmark's output"
+
+
+def _blind_dir(tmp_path: Path) -> Path:
+    blind = tmp_path / "blind"
+    shutil.copytree(TINY, blind / "alpha-summit")
+    (blind / "alpha-summit.jsonl").write_text(
+        json.dumps({"q": SECRET, "lang": "en", "expect": None}) + "\n", encoding="utf-8")
+    shutil.copytree(TINY, blind / "no-questions")  # a pack still being written: no question file yet
+    (blind / "orphan.jsonl").write_text("", encoding="utf-8")  # questions without their pack
+    (blind / "notes").mkdir()
+    return blind
+
+
+def test_blind_packs_are_discovered_as_their_own_kind(tmp_path):
+    blind = _blind_dir(tmp_path)
+    found = blind_sets(blind)
+    assert [(name, pack.name, questions.name) for name, pack, questions in found] == [
+        ("alpha-summit", "alpha-summit", "alpha-summit.jsonl")]
+    assert blind_sets(tmp_path / "nowhere") == []
+    # never among the sets the engine is tuned on
+    assert not any(str(pack).startswith(str(blind)) or "blind" in pack.parts for _, pack, _ in dev_sets())
+
+
+def test_errors_are_never_listed_for_blind_packs(tmp_path, capsys):
+    blind = _blind_dir(tmp_path)
+    assert main(["--errors", "--blind-dir", str(blind)]) == 2
+    assert main(["--errors", "--kind", "blind", "--blind-dir", str(blind)]) == 2
+    out = capsys.readouterr()
+    assert "blind" in out.err and SECRET not in out.out + out.err
+
+
+def test_an_unknown_kind_is_refused(capsys):
+    try:
+        main(["--kind", "secret"])
+    except SystemExit as exc:
+        assert exc.code == 2
+    else:
+        raise AssertionError("an unknown kind must stop the benchmark")
+    assert "unknown kind" in capsys.readouterr().err

@@ -1,0 +1,163 @@
+"""The fusion of the words' ranking with the model's and the calibrated decision
+(bot.answers.fusion and the engine's rule that uses it): the features, the fitting, the
+decisions and their safety, the coefficients kept in the repository."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from bot.answers.engine import THRESHOLD, _choose
+from bot.answers.fusion import (
+    AGREE_Z,
+    CALIBRATION_PATH,
+    FEATURES,
+    Calibration,
+    calibration_error,
+    candidates,
+    fit_logistic,
+    load_calibration,
+    reliability,
+    zscores,
+)
+
+F = FEATURES.index
+
+
+def _calibration(weights: dict[str, float], bias: float = 0.0, answer_at: float = 0.7, offer_at: float = 0.4) -> Calibration:
+    """A hand-made decision model: p = sigmoid(sum of the named raw features times weights + bias)."""
+    d = len(FEATURES)
+    w = np.zeros(d)
+    for name, value in weights.items():
+        w[F(name)] = value
+    return Calibration(FEATURES, np.zeros(d), np.ones(d), w, bias, answer_at, offer_at)
+
+
+def _sims(n: int, **high: float) -> list[float]:
+    """Compressed similarities of ``n`` entries around 0.80, some entries higher (e3=0.97)."""
+    out = [0.80 + 0.01 * ((k * 7) % 5 - 2) for k in range(n)]
+    for name, value in high.items():
+        out[int(name[1:])] = value
+    return out
+
+
+def _decide(ranked, key_sims, types, cal: Calibration, body=None):
+    """Candidates of a ranking, their probabilities, and the engine's choice among them."""
+    n = len(types)
+    cands = candidates(ranked, np.array(key_sims, dtype=np.float32),
+                       np.array(body if body is not None else [-1.0] * n, dtype=np.float32), types, set(), 0.0)
+    for c, p in zip(cands, cal.probabilities(np.stack([c.features for c in cands])), strict=True):
+        c.probability = float(p)
+    ordered = sorted(cands, key=lambda c: -c.probability)
+    chosen = _choose(ordered, [types[c.entry] for c in ordered], cal)
+    return chosen, {c.entry: c for c in cands}
+
+
+def test_similarities_are_read_against_the_packs_distribution():
+    sims = np.array([0.80, 0.81, 0.79, 0.80, 0.93, -1.0], dtype=np.float32)  # compressed, one entry without text
+    z = zscores(sims)
+    assert int(np.argmax(z)) == 4 and z[4] > 1.9  # stands out though 0.93 is "only" 0.13 above the rest
+    assert abs(float(z[:5].mean())) < 1e-5  # the entry without a text does not count
+    assert np.all(zscores(np.array([0.5], dtype=np.float32)) == 0)  # nothing to compare with
+
+
+def test_candidates_come_from_both_rankings_with_their_features():
+    ranked = [(0, 10.0, 0.9), (1, 6.0, 0.5)]  # the words: entry 0, then 1
+    key = [0.80, 0.81, 0.80, 0.95, 0.80, 0.79]  # the model: entry 3, which the words do not know
+    cands = {c.entry: c for c in candidates(ranked, np.array(key, dtype=np.float32), np.full(6, -1.0, dtype=np.float32),
+                                            ["faq"] * 6, {1}, 0.25)}
+    assert {0, 1, 3} <= set(cands)
+    words_top, named, model_only = cands[0].features, cands[1].features, cands[3].features
+    assert words_top[F("lex_top")] == 1 and words_top[F("lex_conf")] == 0.9 and words_top[F("sem_top")] == 0
+    assert named[F("entity")] == 1 and named[F("lex_ratio")] == pytest.approx(0.6)
+    assert model_only[F("lex_present")] == 0 and model_only[F("sem_top")] == 1 and model_only[F("sem_gap")] == 0
+    assert model_only[F("sem_z")] > 2 and cands[3].lexical_rank is None
+    assert all(c.features[F("q_foreign")] == 0.25 for c in cands.values())
+
+
+def test_the_words_confident_choice_stands():
+    cal = _calibration({"sem_z": 2.0}, bias=-3.0)  # a model that likes only what it singles out
+    chosen, _ = _decide([(0, 10.0, 0.8)], [0.80, 0.81, 0.80, 0.79], ["faq"] * 4, cal)
+    assert chosen is not None and chosen.entry == 0 and chosen.probability < cal.answer_at
+
+
+def test_the_model_rescues_an_faq_the_words_were_unsure_of():
+    cal = _calibration({"sem_z": 2.0}, bias=-3.0)
+    key = _sims(20, e4=0.95)
+    chosen, cands = _decide([(0, 5.0, 0.3), (4, 3.0, 0.3)], key, ["faq"] * 20, cal)
+    assert chosen is not None and chosen.entry == 4 and cands[4].probability >= cal.answer_at
+    # the same with a lower probability than answer_at: a refusal
+    strict = _calibration({"sem_z": 2.0}, bias=-3.0, answer_at=0.9999)
+    assert _decide([(0, 5.0, 0.3), (4, 3.0, 0.3)], key, ["faq"] * 20, strict)[0] is None
+
+
+@pytest.mark.parametrize("kind", ["session", "room", "venue", "contact"])
+def test_a_time_or_a_place_is_never_answered_on_the_models_word(kind):
+    """The model singles out a session (or a room...) the words barely know: however likely
+    the decision model finds it, it is not answered (a wrong time or place is worse than
+    "not sure"); an FAQ the same way would be."""
+    cal = _calibration({"sem_z": 3.0}, bias=-2.0, answer_at=0.5)
+    key = _sims(20, e3=0.97)
+    types = ["faq", "faq", "faq", kind] + ["faq"] * 16
+    chosen, cands = _decide([(0, 5.0, 0.3), (3, 4.0, THRESHOLD - 0.1)], key, types, cal)
+    assert cands[3].probability > 0.99
+    assert chosen is None or types[chosen.entry] == "faq"
+    as_faq, _ = _decide([(0, 5.0, 0.3), (3, 4.0, THRESHOLD - 0.1)], key, ["faq"] * 20, cal)
+    assert as_faq is not None and as_faq.entry == 3
+
+
+def test_agreement_of_both_rankings_answers_an_faq():
+    cal = _calibration({}, bias=-5.0)  # a decision model that would refuse everything
+    key = _sims(20, e0=0.95)
+    chosen, cands = _decide([(0, 5.0, 0.45)], key, ["faq"] * 20, cal)
+    assert cands[0].features[F("sem_z")] >= AGREE_Z and chosen is not None and chosen.entry == 0
+    # the words too unsure (below the agreement floor): refused
+    assert _decide([(0, 5.0, 0.2)], key, ["faq"] * 20, cal)[0] is None
+    # a session in the same position: refused
+    assert _decide([(0, 5.0, 0.45)], key, ["session"] + ["faq"] * 19, cal)[0] is None
+
+
+def test_the_models_clear_choice_that_the_words_accept_wins():
+    cal = _calibration({"sem_z": 1.0}, bias=-1.0)
+    key = _sims(20, e2=0.97)
+    ranked = [(0, 10.0, 0.7), (2, 8.0, THRESHOLD + 0.02)]
+    chosen, _ = _decide(ranked, key, ["session"] + ["faq"] * 19, cal)
+    assert chosen is not None and chosen.entry == 2
+    # ... unless the words' choice is one of its entry's own phrasings asked word for word
+    exact, _ = _decide([(0, 10.0, 1.0), (2, 8.0, THRESHOLD + 0.02)], key, ["faq"] * 20, cal)
+    assert exact is not None and exact.entry == 0
+
+
+def test_logistic_regression_recovers_a_separation():
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(400, 2))
+    y = (x[:, 0] - 0.5 * x[:, 1] + 0.3 * rng.normal(size=400) > 0).astype(float)
+    w, b = fit_logistic(x, y, l2=0.1)
+    assert w[0] > 2 and w[1] < -0.5 and abs(b) < 1
+    p = 1 / (1 + np.exp(-(x @ w + b)))
+    assert ((p > 0.5) == (y == 1)).mean() > 0.9
+
+
+def test_reliability_table_and_calibration_error():
+    rows = reliability([0.05, 0.15, 0.95, 0.92, 0.97], [False, True, True, True, False])
+    assert [(r["from"], r["n"]) for r in rows] == [(0.0, 1), (0.1, 1), (0.9, 3)]
+    assert rows[2]["right"] == pytest.approx(2 / 3, abs=1e-3)
+    assert 0 < calibration_error(rows) < 1
+
+
+def test_the_kept_coefficients_match_the_features_and_round_trip(tmp_path):
+    data = json.loads(CALIBRATION_PATH.read_text(encoding="utf-8"))
+    assert data["model"]["features"] == list(FEATURES)  # refit (python -m bench.qa.fit) after changing features
+    cal = load_calibration()
+    assert cal is not None and 0 < cal.offer_at <= cal.answer_at < 1
+    again = Calibration.from_json(cal.as_json())
+    x = np.random.default_rng(1).normal(size=(5, len(FEATURES)))
+    assert np.allclose(again.probabilities(x), cal.probabilities(x), atol=1e-5)
+    other = dict(cal.as_json(), features=[*FEATURES[:-1], "something-else"])
+    with pytest.raises(ValueError):
+        Calibration.from_json(other)
+    broken = tmp_path / "calibration.json"
+    broken.write_text("{}", encoding="utf-8")
+    assert load_calibration(broken) is None  # no fitted model: the engine decides from its words
