@@ -14,6 +14,7 @@ from bot.catalog.models import ContentPack
 from bot.i18n import Translator
 from handlers import Action, keyboards
 from handlers.context import BotContext
+from handlers.replies import reply_in_parts
 
 log = logging.getLogger(__name__)
 #: the button that opens each type of match the engine may offer as an alternative
@@ -45,7 +46,7 @@ async def on_text(update: Update, context: BotContext) -> None:
         await services.questions.record(text, t.lang, content.pack.version)
     log.info("question answered: kind=%s match=%s", answer.kind, answer.match.type if answer.match else None)
     reply = compose(answer, content.pack, t.lang)
-    await message.reply_text(reply.text, reply_markup=answer_keyboard(t, content.pack, answer, reply))
+    await reply_in_parts(message, reply.text, answer_keyboard(t, content.pack, answer, reply))
 
 
 def answer_keyboard(t: Translator, pack: ContentPack, answer: Answer, reply: Reply) -> InlineKeyboardMarkup | None:
@@ -57,7 +58,7 @@ def answer_keyboard(t: Translator, pack: ContentPack, answer: Answer, reply: Rep
     for alternative, label in reply.alternatives[:3]:
         action = ACTION_OF.get(alternative.type)
         if action and keyboards.fits(action, alternative.id):
-            rows.append([keyboards.button(label, action, alternative.id, pack=pack.version)])
+            rows.append([keyboards.button(keyboards.label(label), action, alternative.id, pack=pack.version)])
     if reply.offer_liaison:
         # the one-tap hand-off to a liaison officer joins here when liaison lands
         rows.append([keyboards.button(t._("☎️ Help desk"), Action.CONTACTS, pack=pack.version)])
