@@ -132,9 +132,9 @@ async def unanswered_command(update: Update, context: BotContext) -> None:
         lines.append(
             t._("{n}× “{text}” ({languages}; last {when})").format(
                 n=t.number(group.count),
-                text=html.escape(cut(group.example, MAX_QUOTED)),
-                languages=", ".join(group.languages),
-                when=t.datetime(group.last_asked, tz),
+                text=t.isolate(html.escape(cut(group.example, MAX_QUOTED))),
+                languages=t.isolate(", ".join(group.languages)),
+                when=t.isolate(t.datetime(group.last_asked, tz)),
             )
         )
     await message.reply_text(whole_lines(lines, finish=t.paragraph))
@@ -157,7 +157,8 @@ async def reload_command(update: Update, context: BotContext) -> None:
         def finish(shown: str) -> str:
             return t.paragraph(sentence.format(n=t.number(len(problems)), problems=shown))
 
-        lines = [html.escape(str(problem)) for problem in problems[:MAX_PROBLEMS]]
+        # file:line: field: problem, in Latin script: isolated, or Arabic would jumble it
+        lines = [t.isolate(html.escape(str(problem))) for problem in problems[:MAX_PROBLEMS]]
         await message.reply_text(whole_lines(lines, finish=finish))
         return
     pack = services.content.current.pack

@@ -161,7 +161,13 @@ class InviteUse(Base):
 
 
 class UnansweredQuestion(Base):
-    """A question the bot could not answer: kept without the asker's identity."""
+    """A question the bot could not answer: kept without the asker's identity.
+
+    ``asked_at`` is the start of the UTC hour it was asked in, never the exact time: people's
+    ``last_seen_at`` comes from the same clock, and an exact time could be joined to it to
+    tell who asked. No column here may identify or time the asker more closely (a test checks
+    the columns): the id only orders questions among themselves.
+    """
 
     __tablename__ = "unanswered_questions"
     __table_args__ = (Index("ix_unanswered_norm", "normalised"),)
