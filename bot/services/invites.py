@@ -28,6 +28,7 @@ from bot.services.invite_specs import (
     parse_invite_csv,
 )
 from bot.services.people import ROLE_RANK, AccessDenied, PeopleService, TelegramUser
+from bot.services.storable import storable
 from bot.store.models import DelegationKind, Invite, InviteUse, Person, Role
 
 TOKEN_BYTES = 16  # 128 bits: cannot be guessed; 22 url-safe characters in a deep link
@@ -114,7 +115,7 @@ class InviteService:
                 role=role,
                 delegation_id=delegation.id if delegation else None,
                 language=language,
-                label=(label or None) and label[:200],
+                label=(storable(label)[:200] or None) if label else None,
                 max_uses=max_uses,
                 uses=0,
                 expires_at=now + ttl,

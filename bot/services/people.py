@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.i18n import LANGUAGES, pick_language
 from bot.services.recent import RecentCallers
+from bot.services.storable import storable
 from bot.store.db import Database
 from bot.store.models import Delegation, DelegationKind, Person, Role
 
@@ -36,6 +37,12 @@ class TelegramUser:
     first_name: str = ""
     username: str | None = None
     language_code: str | None = None
+
+    def __post_init__(self) -> None:
+        # the edge where Telegram's data enters the services: what is stored must be storable
+        object.__setattr__(self, "first_name", storable(self.first_name))
+        if self.username is not None:
+            object.__setattr__(self, "username", storable(self.username) or None)
 
 
 class PeopleService:
@@ -159,7 +166,8 @@ class PeopleService:
         self, session: AsyncSession, code: str, name: str | None, kind: DelegationKind | None
     ) -> Delegation:
         """:meth:`ensure_delegation` inside the caller's transaction."""
-        code = code.strip()
+        code = storable(code).strip()
+        name = storable(name) if name else name
         if not code or len(code) > MAX_DELEGATION_CODE:
             raise ValueError(f"a delegation code is 1 to {MAX_DELEGATION_CODE} characters")
         found = await session.scalar(select(Delegation).where(Delegation.code == code))

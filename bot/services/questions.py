@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.services.storable import storable
 from bot.store.db import Database
 from bot.store.models import UnansweredQuestion
 
@@ -51,7 +52,7 @@ class QuestionLog:
         self.clock = clock
 
     async def record(self, text: str, language: str, content_version: str = "") -> None:
-        text = text.strip()
+        text = storable(text).strip()
         if not text:
             return
         async with self.db.session() as s:
