@@ -171,3 +171,27 @@ async def test_an_error_report_with_long_non_latin_frames_reaches_the_operators(
         assert units(report) <= LIMIT
         assert report.startswith("Unexpected error: builtins.RuntimeError")
         assert "deep.py" in report and "in fail" in report.splitlines()[-1]
+
+
+async def test_a_long_card_shown_in_place_continues_in_new_messages(database_url: str, tmp_path: Path) -> None:
+    pack = tmp_path / "pack"
+    shutil.copytree(MINI, pack)
+    venues_file = pack / "venues.yaml"
+    venues = yaml.safe_load(venues_file.read_text(encoding="utf-8"))
+    directions = " ".join(f"Walk {i} steps past the fountain and turn left at the flags." for i in range(150))
+    venues["venues"][0]["directions"]["en"] = directions
+    venues_file.write_text(yaml.safe_dump(venues, allow_unicode=True, width=1_000_000), encoding="utf-8")
+    async with running_bot(database_url, content_dir=pack) as bot:
+        user = bot.user(7130, "Walker", language_code="en")
+        await user.command("menu")
+        menu = await user.reply()
+        data = callbacks.encode(Action.VENUE, "kicc", pack_version=bot.services.content.current.pack.version)
+        await user.press_raw(data, message=menu)
+        await user.replies(2, timeout=20, predicate=lambda e: bool(e.buttons) or e.message_id == menu.message_id)
+        edited = user.chat.by_id[menu.message_id]
+        sent = [e for e in user.history() if e.direction == "out" and e.message_id > menu.message_id]
+        parts = [edited, *sent]
+        assert edited.edits and not edited.buttons  # the menu became the card's first part
+        assert len(parts) >= 2 and sent[-1].buttons and not any(p.buttons for p in sent[:-1])
+        assert squeezed(directions) in squeezed("".join(p.text for p in parts))
+        assert all(units(p.text) <= LIMIT for p in parts) and not bot.emulator.errors
