@@ -50,6 +50,8 @@ def visible(text: str) -> str:
 
 def visible_units(text: str) -> int:
     """The length of Telegram HTML as Telegram counts it against its limits."""
+    if "<" not in text and "&" not in text:
+        return units(text)
     return units(visible(text))
 
 
@@ -214,7 +216,7 @@ def _before_opening_tags(atoms: list[_Atom], after: int, at: int) -> int:
 def split_html(text: str, limit: int = MESSAGE_TEXT) -> list[str]:
     """``text`` (Telegram HTML) as parts of at most ``limit`` units each (see the module's
     docstring). A message that starts right-to-left (with RLM) has every part start so."""
-    if visible_units(text) <= limit:
+    if units(text) <= limit or visible_units(text) <= limit:  # the raw text is never shorter
         return [text]
     lead = RLM if text.startswith(RLM) else ""
     atoms = _atoms(text[len(lead) :])
