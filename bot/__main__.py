@@ -1,4 +1,4 @@
-"""Command line: ``python -m bot [run|serve|sandbox|ask|content check|db upgrade|invites|report]``.
+"""Command line: ``python -m bot [run|serve|sandbox|ask|content check|db upgrade|invites|people|report]``.
 
 With no command: the sandbox when no ``BOT_TOKEN`` is set, polling otherwise.
 """
@@ -197,10 +197,21 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file")
     imp.add_argument("--out", help="write the links to this CSV file (default: stdout)")
     imp.add_argument("--bot-username", help="the bot's @username, for the links")
+    listed = invites_sub.add_parser("list", help="the latest invites, with their numbers")
+    listed.add_argument("--limit", type=int, default=50)
+    revoke = invites_sub.add_parser("revoke", help="withdraw an invite (its number, token or link)")
+    revoke.add_argument("invite", metavar="ID|TOKEN|LINK")
+    people = sub.add_parser("people", help="people and their roles")
+    people_sub = people.add_subparsers(dest="people_command", required=True)
+    role = people_sub.add_parser("role", help="see or change a person's role (recorded in the audit log)")
+    role.add_argument("who", metavar="TELEGRAM_ID|@USERNAME")
+    role.add_argument("role", nargs="?", help="delegate, officer, supervisor or organiser")
     report = sub.add_parser("report", help="reports for organisers")
     report_sub = report.add_subparsers(dest="report_command", required=True)
     unanswered = report_sub.add_parser("unanswered", help="questions the bot could not answer")
     unanswered.add_argument("--limit", type=int, default=100)
+    audit = report_sub.add_parser("audit", help="who changed a role or revoked an invite, and when")
+    audit.add_argument("--limit", type=int, default=100)
     return parser
 
 
@@ -255,6 +266,8 @@ def startup_failure(exc: BaseException, settings: Settings) -> str | None:
 
 
 def run_command(command: str, args: argparse.Namespace, settings: Settings) -> int:
+    from bot import admin_cli
+
     if command == "run":
         return cmd_run(settings)
     if command == "serve":
@@ -264,8 +277,16 @@ def run_command(command: str, args: argparse.Namespace, settings: Settings) -> i
     if command == "db":
         return cmd_db_upgrade(settings)
     if command == "invites":
+        if args.invites_command == "list":
+            return admin_cli.cmd_invites_list(settings, args.limit)
+        if args.invites_command == "revoke":
+            return admin_cli.cmd_invites_revoke(settings, args.invite)
         return cmd_invites_import(settings, args.file, args.out, args.bot_username)
+    if command == "people":
+        return admin_cli.cmd_people_role(settings, args.who, args.role)
     if command == "report":
+        if args.report_command == "audit":
+            return admin_cli.cmd_report_audit(settings, args.limit)
         return cmd_report_unanswered(settings, args.limit)
     build_parser().print_help()
     return 2

@@ -19,6 +19,7 @@ from bot.delivery.ratelimit import ChatRateLimiter, Limits
 from bot.services.invites import InviteService
 from bot.services.people import PeopleService
 from bot.services.questions import QuestionLog
+from bot.services.roles import RoleService
 from bot.store.db import Database
 from bot.updates import ChatOrderedProcessor
 
@@ -35,6 +36,7 @@ class Services:
     content: ContentHolder
     people: PeopleService
     invites: InviteService
+    roles: RoleService
     questions: QuestionLog
     limits: Limits = field(default_factory=Limits)
 
@@ -55,6 +57,7 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
         ),
         people=people,
         invites=InviteService(people),
+        roles=RoleService(people),
         questions=QuestionLog(db, clock),
         limits=Limits(
             overall_per_s=settings.rate_overall_per_s,
@@ -108,6 +111,7 @@ async def prepare(application: Application) -> None:
         await services.db.upgrade()
     except Exception as exc:  # any driver's failure: the same advice
         raise StartupError(f"DATABASE_URL: cannot use the database ({type(exc).__name__}: {exc})") from exc
+    await services.roles.apply_organiser_setting()  # what ORGANISER_IDS says now (bot.services.roles)
     from handlers.commands import publish_commands
 
     await publish_commands(application)

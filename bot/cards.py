@@ -21,7 +21,6 @@ from bot.i18n import N_, Translator, translator
 from bot.store.models import Role
 
 MAX_LISTED = 15
-MAX_TEXT = 3800  # Telegram's limit is 4096 characters; leave room for buttons' sake
 KIND_NAMES = {
     "ceremony": N_("Ceremonies"),
     "plenary": N_("Plenary sessions"),
@@ -57,10 +56,9 @@ def _name(t: Translator, value: Text | None, lang: str, pack: ContentPack) -> st
 
 
 def _finish(t: Translator, lines: Iterable[str | None]) -> str:
-    text = "\n".join(line for line in lines if line is not None).strip()
-    if len(text) > MAX_TEXT:
-        text = text[: MAX_TEXT - 1].rsplit("\n", 1)[0] + "\n…"
-    return t.paragraph(text)
+    """The card's lines as one text, whatever its length: a card longer than a message is
+    sent in several (``bot.telegram_text.split_html``), never cut short."""
+    return t.paragraph("\n".join(line for line in lines if line is not None).strip())
 
 
 # ---------------------------------------------------------------------------- names

@@ -45,11 +45,13 @@ def register(application: Application[Any, BotContext, Any, Any, Any, Any]) -> N
         buttons,
         context,
         fallbacks,
+        invites,
         language,
         organiser,
         places,
         practical,
         programme,
+        roles,
         start,
     )
 
@@ -68,6 +70,9 @@ def register(application: Application[Any, BotContext, Any, Any, Any, Any]) -> N
     application.add_handler(CommandHandler("invite", organiser.invite_command, filters=private))
     application.add_handler(CommandHandler("unanswered", organiser.unanswered_command, filters=private))
     application.add_handler(CommandHandler("reload", organiser.reload_command, filters=private))
+    application.add_handler(CommandHandler("invites", invites.invites_command, filters=private))
+    application.add_handler(CommandHandler("revoke", invites.revoke_command, filters=private))
+    application.add_handler(CommandHandler("role", roles.role_command, filters=private))
 
     application.add_handler(start.BUTTONS)  # the main menu
     application.add_handler(language.BUTTONS)  # the language picker

@@ -14,6 +14,7 @@ from bot.catalog.models import ContentPack
 from bot.i18n import Translator
 from handlers import Action, keyboards
 from handlers.context import BotContext
+from handlers.replies import reply_in_parts
 
 log = logging.getLogger(__name__)
 #: the button that opens each type of match the engine may offer as an alternative
@@ -41,11 +42,22 @@ async def on_text(update: Update, context: BotContext) -> None:
     # in a worker thread: an unsure question asks the model for a second opinion (10-40 ms
     # of native code that releases the GIL), and the event loop keeps serving other chats
     answer = await asyncio.to_thread(content.engine.ask, text, t.lang, services.clock.now())
-    if answer.match is None and answer.kind != "empty":
-        await services.questions.record(text, t.lang, content.pack.version)
     log.info("question answered: kind=%s match=%s", answer.kind, answer.match.type if answer.match else None)
     reply = compose(answer, content.pack, t.lang)
-    await message.reply_text(reply.text, reply_markup=answer_keyboard(t, content.pack, answer, reply))
+    await reply_in_parts(message, reply.text, answer_keyboard(t, content.pack, answer, reply))
+    if answer.match is None and answer.kind != "empty":
+        await record_unanswered(context, text, content.pack.version)
+
+
+async def record_unanswered(context: BotContext, text: str, content_version: str) -> None:
+    """Keep a question the bot could not answer for the organisers: after the reply, and best
+    effort (a failure here must not cost the person their answer). Logged without the text,
+    nor the error's message, which may quote it."""
+    try:
+        await context.services.questions.record(text, context.t.lang, content_version)
+    except Exception as exc:
+        log.warning("could not record an unanswered question: %s", type(exc).__name__)
+        log.debug("the unanswered question that could not be recorded", exc_info=True)
 
 
 def answer_keyboard(t: Translator, pack: ContentPack, answer: Answer, reply: Reply) -> InlineKeyboardMarkup | None:
@@ -57,7 +69,7 @@ def answer_keyboard(t: Translator, pack: ContentPack, answer: Answer, reply: Rep
     for alternative, label in reply.alternatives[:3]:
         action = ACTION_OF.get(alternative.type)
         if action and keyboards.fits(action, alternative.id):
-            rows.append([keyboards.button(label, action, alternative.id, pack=pack.version)])
+            rows.append([keyboards.button(keyboards.label(label), action, alternative.id, pack=pack.version)])
     if reply.offer_liaison:
         # the one-tap hand-off to a liaison officer joins here when liaison lands
         rows.append([keyboards.button(t._("☎️ Help desk"), Action.CONTACTS, pack=pack.version)])

@@ -39,8 +39,10 @@ from telegram.ext import CallbackQueryHandler
 from bot import callbacks
 from bot.callbacks import ArgumentRule, Gone, InvalidButton, no_argument
 from bot.catalog.models import ContentPack
+from bot.telegram_text import CALLBACK_ANSWER, cut, split_html
 from handlers import Action, keyboards
 from handlers.context import BotContext
+from handlers.replies import send_in_parts
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -105,7 +107,7 @@ def feature_buttons(*routes: Route[Any]) -> CallbackQueryHandler[BotContext, Non
         except InvalidButton:  # a page the list does not have
             await answer_invalid(update, context)
             return
-        await query.answer(notice)
+        await query.answer(cut(notice, CALLBACK_ANSWER) if notice else None)
 
     return CallbackQueryHandler(on_press, pattern=callbacks.pattern(by_code))
 
@@ -116,7 +118,7 @@ async def answer_invalid(update: Update, context: BotContext) -> None:
     assert query is not None
     t = context.t
     log.info("invalid button data from %s", context.person.telegram_id)
-    await query.answer(t._("This button is no longer valid."), show_alert=False)
+    await query.answer(cut(t._("This button is no longer valid."), CALLBACK_ANSWER), show_alert=False)
     pack = context.services.content.current.pack
     await show(update, t.paragraph(t._("What would you like to know?")), keyboards.main_menu(t, pack.version))
 
@@ -126,7 +128,7 @@ async def answer_outdated(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     t = context.t
-    await query.answer(t._("The programme has been updated since this button was sent."))
+    await query.answer(cut(t._("The programme has been updated since this button was sent."), CALLBACK_ANSWER))
     pack = context.services.content.current.pack
     await show(
         update,
@@ -141,16 +143,19 @@ INVALID_DATA: CallbackQueryHandler[BotContext, None] = CallbackQueryHandler(answ
 
 async def show(update: Update, text: str, markup: InlineKeyboardMarkup | None, *, new: bool = False) -> None:
     """Show a view in place of the message whose button was pressed, or as a new message
-    (``new``: a card worth keeping, such as a session or an answer)."""
+    (``new``: a card worth keeping, such as a session or an answer). A text longer than one
+    message continues in new messages, the keyboard on the last (:mod:`handlers.replies`)."""
+    parts = split_html(text)
     query = update.callback_query
     if query is not None and query.message is not None and not new:
         try:
-            await query.edit_message_text(text, reply_markup=markup)
-            return
+            await query.edit_message_text(parts[0], reply_markup=markup if len(parts) == 1 else None)
+            parts = parts[1:]
         except BadRequest as exc:
             if "not modified" in str(exc).lower():
-                return
-            log.info("could not edit, sending instead: %s", exc)
+                parts = parts[1:]
+            else:
+                log.info("could not edit, sending instead: %s", exc)
     chat = update.effective_chat
-    if chat is not None:
-        await update.get_bot().send_message(chat.id, text, reply_markup=markup)
+    if chat is not None and parts:
+        await send_in_parts(update.get_bot(), chat.id, parts, markup)

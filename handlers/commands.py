@@ -6,6 +6,7 @@ from telegram import BotCommand, BotCommandScopeDefault
 from telegram.ext import Application
 
 from bot.i18n import LANGUAGES, N_, translator
+from bot.telegram_text import COMMAND_DESCRIPTION, cut
 
 PUBLIC_COMMANDS = [
     ("menu", N_("Main menu")),
@@ -17,7 +18,7 @@ PUBLIC_COMMANDS = [
 async def publish_commands(application: Application) -> None:
     for lang in LANGUAGES:
         t = translator(lang)
-        commands = [BotCommand(name, t._(description)) for name, description in PUBLIC_COMMANDS]
+        commands = [BotCommand(name, cut(t._(description), COMMAND_DESCRIPTION)) for name, description in PUBLIC_COMMANDS]
         await application.bot.set_my_commands(
             commands, scope=BotCommandScopeDefault(), language_code=None if lang == "en" else lang
         )

@@ -5,8 +5,8 @@ never the message's text nor the error's own message (which may quote it, or a d
 Reports are diagnostics for the people who run the bot, in English like the log. The same
 failure at the same place is reported once per :data:`QUIET_PERIOD` of the event clock, with
 the count of repeats in the next report, so that a database outage is not a flood. A report
-longer than Telegram allows is cut to its first and innermost frames; if it still cannot be
-sent, the log says so and nothing else happens.
+longer than Telegram allows (counted as Telegram counts: UTF-16 units) keeps its head and its
+innermost frames; if it still cannot be sent, the log says so and nothing else happens.
 """
 
 from __future__ import annotations
@@ -23,12 +23,14 @@ from telegram.error import TelegramError
 
 from bot import callbacks
 from bot.config import ROOT
+from bot.telegram_text import MESSAGE_TEXT, cut, units
 from handlers.context import BotContext
 
 log = logging.getLogger(__name__)
 QUIET_PERIOD = dt.timedelta(minutes=10)
-MAX_REPORT = 3000  # characters; Telegram takes 4096 and the report is mostly ASCII
+MAX_REPORT = MESSAGE_TEXT  # as Telegram counts (UTF-16 units): a path may hold any character
 MAX_FRAMES = 12
+MAX_FRAME_LINE = 300  # units of one "file:line in function" (a path can be very long)
 COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s|$)")
 
 
@@ -96,17 +98,16 @@ def report_text(error: BaseException, update: object, repeats: int = 0) -> str:
         head.append(f"update id: {update.update_id}")
     if repeats:
         head.append(f"the same failure happened {repeats} more time(s) since the last report")
-    where = frames(error)
-    cut = 0
+    where = [cut(line, MAX_FRAME_LINE, keep_end=True) for line in frames(error)]
+    left_out = 0
     if len(where) > MAX_FRAMES:
-        cut, where = len(where) - MAX_FRAMES, where[-MAX_FRAMES:]
-    while where and len("\n".join([*head, "", *where])) > MAX_REPORT:
+        left_out, where = len(where) - MAX_FRAMES, where[-MAX_FRAMES:]
+    while where and units("\n".join([*head, "", "where (innermost last):", "… (999 outer frame(s) left out)", *where])) > MAX_REPORT:
         where.pop(0)
-        cut += 1
-    if cut:
-        where.insert(0, f"… ({cut} outer frame(s) left out)")
-    text = "\n".join([*head, "", "where (innermost last):", *where])
-    return text[:MAX_REPORT]
+        left_out += 1
+    if left_out:
+        where.insert(0, f"… ({left_out} outer frame(s) left out)")
+    return cut("\n".join([*head, "", "where (innermost last):", *where]), MAX_REPORT)
 
 
 async def report_to_operators(update: object, context: BotContext, error: BaseException) -> None:

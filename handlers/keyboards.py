@@ -12,10 +12,10 @@ from bot import callbacks
 from bot.catalog.models import ContentPack, FaqEntry, Session
 from bot.i18n import LANGUAGE_NAMES, LANGUAGES, Translator
 from bot.programme import ProgrammePage, ProgrammeView
+from bot.telegram_text import BUTTON_LABEL, cut
 from handlers import Action
 
 PAGE = 8  # list items shown at a time
-LABEL_CHARS = 60
 T = TypeVar("T")
 
 
@@ -34,8 +34,8 @@ def programme_button(text: str, page: ProgrammePage, *, pack: ContentPack, list_
 
 
 def label(text: str) -> str:
-    """A button's label, cut to a readable length."""
-    return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "…"
+    """A button's label, cut to a readable length (as Telegram counts it)."""
+    return cut(text, BUTTON_LABEL)
 
 
 def page_of(items: Sequence[T], page: int) -> Sequence[T]:

@@ -19,9 +19,12 @@ from bot.services.invite_specs import (
 )
 from bot.services.people import MAX_DELEGATION_CODE, AccessDenied
 from bot.store.models import Person, Role
+from bot.telegram_text import cut, whole_lines
 from handlers.context import BotContext
 
 MAX_LIST = 30
+MAX_PROBLEMS = 20  # of a refused pack, shown in the chat (all of them: `content check`)
+MAX_QUOTED = 200  # units of a question quoted in /unanswered
 INVITE_PROBLEMS = {
     InviteProblem.ROLE: N_("“{value}” is not a role: use delegate, organiser, officer or supervisor."),
     InviteProblem.USES: N_("The number of uses must be a whole number from 1 to {most}."),
@@ -74,7 +77,7 @@ def invite_problem(t: Translator, error: InviteError | NotTheUsage) -> str:
     if not isinstance(error, InviteError) or error.problem not in INVITE_PROBLEMS:
         return ""
     return t._(INVITE_PROBLEMS[error.problem]).format(
-        value=t.isolate(html.escape(error.value[:64])), most=t.number(MOST.get(error.problem, 0))
+        value=t.isolate(html.escape(cut(error.value, 64))), most=t.number(MOST.get(error.problem, 0))
     )
 
 
@@ -129,21 +132,12 @@ async def unanswered_command(update: Update, context: BotContext) -> None:
         lines.append(
             t._("{n}× “{text}” ({languages}; last {when})").format(
                 n=t.number(group.count),
-                text=html.escape(group.example[:200]),
-                languages=", ".join(group.languages),
-                when=t.datetime(group.last_asked, tz),
+                text=t.isolate(html.escape(cut(group.example, MAX_QUOTED))),
+                languages=t.isolate(", ".join(group.languages)),
+                when=t.isolate(t.datetime(group.last_asked, tz)),
             )
         )
-    await message.reply_text(t.paragraph(whole_lines(lines, 3900)))
-
-
-def whole_lines(lines: list[str], limit: int) -> str:
-    """As many whole lines as fit in ``limit`` characters: a cut inside a line could split an
-    HTML entity or tag and Telegram would refuse the message."""
-    kept = list(lines)
-    while len("\n".join(kept)) > limit:
-        kept.pop()
-    return "\n".join(kept)
+    await message.reply_text(whole_lines(lines, finish=t.paragraph))
 
 
 async def reload_command(update: Update, context: BotContext) -> None:
@@ -154,16 +148,18 @@ async def reload_command(update: Update, context: BotContext) -> None:
     t, services = context.t, context.services
     problems = await services.content.reload_async()
     if problems:
-        shown = whole_lines([html.escape(str(p)) for p in problems[:20]], 3000)
-        await message.reply_text(
-            t.paragraph(
-                t.ngettext(
-                    "The content pack has {n} problem and was not loaded; the previous version stays in service:\n{problems}",
-                    "The content pack has {n} problems and was not loaded; the previous version stays in service:\n{problems}",
-                    len(problems),
-                ).format(n=t.number(len(problems)), problems=shown)
-            )
+        sentence = t.ngettext(
+            "The content pack has {n} problem and was not loaded; the previous version stays in service:\n{problems}",
+            "The content pack has {n} problems and was not loaded; the previous version stays in service:\n{problems}",
+            len(problems),
         )
+
+        def finish(shown: str) -> str:
+            return t.paragraph(sentence.format(n=t.number(len(problems)), problems=shown))
+
+        # file:line: field: problem, in Latin script: isolated, or Arabic would jumble it
+        lines = [t.isolate(html.escape(str(problem))) for problem in problems[:MAX_PROBLEMS]]
+        await message.reply_text(whole_lines(lines, finish=finish))
         return
     pack = services.content.current.pack
     await message.reply_text(

@@ -133,6 +133,9 @@ def help_text(t: Translator, person: Person) -> str:
             "",
             t._("For organisers:"),
             t._("/invite ROLE DELEGATION [USES] [DAYS] – make an invite link"),
+            t._("/invites – the recent invites, with their numbers"),
+            t._("/revoke NUMBER – withdraw an invite"),
+            t._("/role TELEGRAM_ID ROLE – see or change someone's role"),
             t._("/unanswered – questions the assistant could not answer"),
             t._("/reload – reload the content pack"),
         ]

@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ValidationError
 
 from bot.catalog.checks import Collected, Placed, Reporter, Source, check_languages, cross_check
+from bot.catalog.lengths import check_lengths
 from bot.catalog.limits import MAX_FILE_BYTES
 from bot.catalog.messages import describe, suggest, translate
 from bot.catalog.models import (
@@ -105,6 +106,7 @@ def check_pack(path: StrPath, strict: bool = False) -> CheckResult:
     _faq(sources.get("faq.yaml"), c, ctx, report)
     cross_check(c, report)
     check_languages(c, report)
+    check_lengths(c, report)
 
     errors = sorted((p for p in report.problems if not p.is_warning), key=sort_key)
     warnings = sorted((p for p in report.problems if p.is_warning), key=sort_key)

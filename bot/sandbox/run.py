@@ -7,7 +7,8 @@ import logging
 
 from aiohttp import web
 
-from bot.app import build_services
+from bot.app import Services, build_services
+from bot.catalog.loader import load_pack
 from bot.clock import ShiftedClock
 from bot.config import ROOT, Settings
 from bot.runner import run_polling, stop_event_on_signals
@@ -18,6 +19,17 @@ from bot.web.sandbox_chat import chosen_language_from, create_chat_app
 log = logging.getLogger(__name__)
 SANDBOX_TOKEN = "100000:SANDBOX-local-emulator-token-xyz"
 DELEGATE, ORGANISER, OFFICER = 1001, 1002, 1003
+
+
+def sandbox_services(settings: Settings, start: dt.datetime | None = None) -> tuple[Services, ShiftedClock]:
+    """The services on the sandbox's clock: real time moved to ``start``, or to 08:30 on the
+    event's first day. The clock is given to :func:`build_services`, so that every service,
+    the content holder included, has it from the start."""
+    if start is None:  # the pack is read once more, for its first day and time zone
+        pack = load_pack(settings.content_dir)
+        start = dt.datetime.combine(pack.event.start, dt.time(8, 30), tzinfo=pack.tz)
+    clock = ShiftedClock(start)
+    return build_services(settings, clock=clock), clock
 
 
 async def run_sandbox(settings: Settings, *, port: int, start: dt.datetime | None = None) -> None:
@@ -32,15 +44,8 @@ async def run_sandbox(settings: Settings, *, port: int, start: dt.datetime | Non
         "organiser_ids": [*settings.organiser_ids, ORGANISER],
         "bot_username": emulator.bot_user["username"],
     })
-    services = build_services(settings)
+    services, clock = sandbox_services(settings, start)
     pack = services.content.current.pack
-    if start is None:
-        first_day = pack.event.start
-        start = dt.datetime.combine(first_day, dt.time(8, 30), tzinfo=pack.tz)
-    clock = ShiftedClock(start)
-    services.clock = clock
-    services.people.clock = clock
-    services.questions.clock = clock
     emulator.clock = clock
     personas = [
         (emulator.user(DELEGATE, "Delegate", language_code="en"), "Delegate"),
@@ -62,7 +67,7 @@ async def run_sandbox(settings: Settings, *, port: int, start: dt.datetime | Non
     print(
         f"\n  Sandbox ready: open http://127.0.0.1:{port} and talk to the bot.\n"
         f"  Content: {pack.event.id} ({len(pack.sessions)} sessions, {len(pack.faq)} answers); "
-        f"event clock {start.astimezone(pack.tz):%Y-%m-%d %H:%M} ({pack.event.timezone}).\n"
+        f"event clock {clock.now().astimezone(pack.tz):%Y-%m-%d %H:%M} ({pack.event.timezone}).\n"
         f"  Bot API emulator at {emulator.base_url}. Press Ctrl+C to stop.\n",
         flush=True,
     )

@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from bot.i18n import LANGUAGES
 from bot.services.people import MAX_DELEGATION_CODE
+from bot.services.storable import storable
 from bot.store.models import DelegationKind, Role
 
 MAX_INVITE_USES = 10_000
@@ -72,7 +73,11 @@ def invite_spec(
     label: str = "",
 ) -> InviteSpec:
     """An invite's description from its text fields (empty: the default), checked in one
-    place for the CSV import and ``/invite``; raises :class:`InviteError` at the first problem."""
+    place for the CSV import and ``/invite``; raises :class:`InviteError` at the first problem.
+    Control characters are dropped first (:func:`bot.services.storable.storable`)."""
+    role, delegation, uses, days = storable(role), storable(delegation), storable(uses), storable(days)
+    kind, language = storable(kind), storable(language)
+    delegation_name, label = storable(delegation_name), storable(label)
     try:
         role_value = Role(role or Role.DELEGATE)
     except ValueError:

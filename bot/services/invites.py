@@ -6,12 +6,18 @@ invite's delegation and role, atomically (a counted invite is never used more th
 ``max_uses`` times, even by people pressing the link at the same moment). A person's role
 never goes down through an invite: an organiser opening a link only tests it, and someone who
 already holds a higher role keeps it; in both cases the use is not spent.
+
+An organiser may revoke an invite (``/revoke``, ``python -m bot invites revoke``): its link stops
+working at once, even for someone opening it at that very moment; the people who already used
+it keep what it gave them (a role is changed with ``/role``). Revocations are written to the
+audit log (:mod:`bot.services.audit`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from enum import StrEnum
@@ -20,6 +26,8 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, select, update
 
 from bot.i18n import LANGUAGES
+from bot.services import audit
+from bot.services.audit import Actor
 from bot.services.invite_specs import (
     MAX_INVITE_DAYS,
     MAX_INVITE_USES,
@@ -28,7 +36,8 @@ from bot.services.invite_specs import (
     parse_invite_csv,
 )
 from bot.services.people import ROLE_RANK, AccessDenied, PeopleService, TelegramUser
-from bot.store.models import DelegationKind, Invite, InviteUse, Person, Role
+from bot.services.storable import storable
+from bot.store.models import AuditAction, DelegationKind, Invite, InviteUse, Person, Role
 
 TOKEN_BYTES = 16  # 128 bits: cannot be guessed; 22 url-safe characters in a deep link
 
@@ -42,6 +51,32 @@ class InviteStatus(StrEnum):
     REVOKED = "revoked"
     TESTED = "tested"  # an organiser opened it: nothing changed, the use is not spent
     HIGHER_ROLE = "higher_role"  # the person's role is above the invite's: nothing changed
+
+
+class InviteState(StrEnum):
+    """Where an invite stands now (for lists and the audit log)."""
+
+    ACTIVE = "active"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+    USED_UP = "used_up"
+
+
+def state_of(invite: Invite, now: dt.datetime) -> InviteState:
+    if invite.revoked_at is not None:
+        return InviteState.REVOKED
+    if invite.expires_at <= now:
+        return InviteState.EXPIRED
+    if invite.uses >= invite.max_uses:
+        return InviteState.USED_UP
+    return InviteState.ACTIVE
+
+
+@dataclass(frozen=True)
+class Revocation:
+    invite: Invite
+    #: False when it had been revoked before (then ``invite.revoked_at`` says when)
+    revoked_now: bool
 
 
 @dataclass(frozen=True)
@@ -70,6 +105,23 @@ def hash_token(token: str) -> str:
 
 def looks_like_token(text: str) -> bool:
     return 16 <= len(text) <= 64 and all(c.isalnum() or c in "-_" for c in text)
+
+
+_LINK = re.compile(r"^(?:https?://)?t\.me/[A-Za-z0-9_]+/?\?start=([A-Za-z0-9_-]+)$")
+MAX_INVITE_ID_DIGITS = 15
+
+
+def invite_reference(text: str) -> int | str | None:
+    """What ``/revoke`` was given: an invite's id (``12`` or ``#12``), its token, or its link;
+    None when it is none of these."""
+    text = text.strip()
+    link = _LINK.match(text)
+    if link:
+        text = link.group(1)
+    number = text.removeprefix("#")
+    if number.isascii() and number.isdigit() and len(number) <= MAX_INVITE_ID_DIGITS:
+        return int(number)
+    return text if looks_like_token(text) else None
 
 
 # -- the service -------------------------------------------------------------------------------
@@ -114,7 +166,7 @@ class InviteService:
                 role=role,
                 delegation_id=delegation.id if delegation else None,
                 language=language,
-                label=(label or None) and label[:200],
+                label=(storable(label)[:200] or None) if label else None,
                 max_uses=max_uses,
                 uses=0,
                 expires_at=now + ttl,
@@ -172,11 +224,12 @@ class InviteService:
             else:
                 claimed = await session.execute(
                     update(Invite)
-                    .where(Invite.id == invite.id, Invite.uses < Invite.max_uses)
+                    .where(Invite.id == invite.id, Invite.uses < Invite.max_uses, Invite.revoked_at.is_(None))
                     .values(uses=Invite.uses + 1)
                 )
-                if cast(CursorResult[Any], claimed).rowcount != 1:
-                    status = InviteStatus.USED_UP
+                if cast(CursorResult[Any], claimed).rowcount != 1:  # used up, or revoked, meanwhile
+                    await session.refresh(invite, ["revoked_at"])
+                    status = InviteStatus.REVOKED if invite.revoked_at is not None else InviteStatus.USED_UP
                 else:
                     session.add(InviteUse(invite_id=invite.id, person_id=person.id, used_at=now))
                     person.role = invite.role  # never lower: checked above
@@ -188,6 +241,45 @@ class InviteService:
             await session.flush()
             await session.refresh(person, ["delegation"])
             return Redemption(status=status, person=person, invite=invite)
+
+    async def revoke(self, reference: int | str, *, by: Actor) -> Revocation | None:
+        """Revoke an invite (by id or token): its link stops working at once; people who used it
+        keep what it gave them. Recorded in the audit log. None when no invite matches. A person
+        acting (``by.telegram_id``) must be an organiser now (:class:`AccessDenied`)."""
+        now = self.people.clock.now()
+        async with self.people.db.session() as session:
+            if by.telegram_id is not None:
+                actor = await session.scalar(select(Person).where(Person.telegram_id == by.telegram_id))
+                if actor is None or actor.role != Role.ORGANISER:
+                    raise AccessDenied(by.telegram_id)
+            query = select(Invite)
+            if isinstance(reference, int):
+                query = query.where(Invite.id == reference)
+            else:
+                query = query.where(Invite.token_hash == hash_token(reference))
+            invite = await session.scalar(query)
+            if invite is None:
+                return None
+            before = state_of(invite, now)
+            revoked = await session.execute(  # once, even when two organisers revoke it at once
+                update(Invite)
+                .where(Invite.id == invite.id, Invite.revoked_at.is_(None))
+                .values(revoked_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            await session.refresh(invite, ["revoked_at"])
+            if cast(CursorResult[Any], revoked).rowcount != 1:
+                return Revocation(invite, revoked_now=False)
+            audit.record(session, at=now, actor=by, action=AuditAction.INVITE_REVOKED,
+                         target=audit.invite_target(invite.id), old=before.value,
+                         new=InviteState.REVOKED.value)
+            return Revocation(invite, revoked_now=True)
+
+    async def recent(self, limit: int = 20) -> list[Invite]:
+        """The latest invites, newest first (with their delegations)."""
+        async with self.people.db.session() as session:
+            found = await session.scalars(select(Invite).order_by(Invite.id.desc()).limit(limit))
+            return list(found)
 
     async def import_csv(
         self, text: str, *, default_ttl: dt.timedelta, created_by: Person | None = None

@@ -1,8 +1,9 @@
 """People, their roles and delegations. Plain async code: no Telegram here.
 
-Roles are *granted* (bootstrap organiser ids, invite links made by organisers, see
-:mod:`bot.services.invites`), never assumed from a chat; every privileged action calls
-:meth:`PeopleService.require`, which reads the database.
+Roles are *granted* (the bootstrap setting ``ORGANISER_IDS`` and organisers' decisions, see
+:mod:`bot.services.roles`; invite links made by organisers, see :mod:`bot.services.invites`),
+never assumed from a chat; every privileged action calls :meth:`PeopleService.require`, which
+reads the database.
 """
 
 from __future__ import annotations
@@ -15,9 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.i18n import LANGUAGES, pick_language
+from bot.services import audit
+from bot.services.audit import ORGANISER_SETTING, SYSTEM
 from bot.services.recent import RecentCallers
+from bot.services.storable import storable
 from bot.store.db import Database
-from bot.store.models import Delegation, DelegationKind, Person, Role
+from bot.store.models import AuditAction, Delegation, DelegationKind, Person, Role
 
 #: how far each role reaches: a role never goes down through an invite (see invites.redeem)
 ROLE_RANK = {Role.DELEGATE: 0, Role.OFFICER: 1, Role.SUPERVISOR: 2, Role.ORGANISER: 3}
@@ -36,6 +40,12 @@ class TelegramUser:
     first_name: str = ""
     username: str | None = None
     language_code: str | None = None
+
+    def __post_init__(self) -> None:
+        # the edge where Telegram's data enters the services: what is stored must be storable
+        object.__setattr__(self, "first_name", storable(self.first_name))
+        if self.username is not None:
+            object.__setattr__(self, "username", storable(self.username) or None)
 
 
 class PeopleService:
@@ -94,6 +104,9 @@ class PeopleService:
             )
             session.add(person)
             await session.flush()
+            if person.role == Role.ORGANISER:  # the bootstrap setting: see bot.services.roles
+                audit.record(session, at=now, actor=ORGANISER_SETTING, action=AuditAction.ROLE_CHANGED,
+                             target=audit.person_target(user.id), old=None, new=Role.ORGANISER.value)
         else:
             person.first_name = user.first_name[:200] or person.first_name
             person.username = user.username
@@ -101,9 +114,6 @@ class PeopleService:
             person.last_seen_at = now
             if not person.language_chosen and user.language_code:
                 person.language = pick_language(user.language_code)
-            if user.id in self.organiser_ids and person.role != Role.ORGANISER:
-                person.role = Role.ORGANISER
-                person.updated_at = now
         return person, created
 
     def may_read_public_info(self, person: Person) -> bool:
@@ -139,13 +149,19 @@ class PeopleService:
         return person
 
     async def grant(self, telegram_id: int, role: Role) -> Person:
+        """Set up a simulated person's role (the sandbox), recorded as the system's doing.
+        People's decisions go through :class:`bot.services.roles.RoleService`, which checks
+        them."""
         self.recent.invalidate(telegram_id)
+        now = self.clock.now()
         async with self.db.session() as session:
             person = await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
             if person is None:
                 raise LookupError(telegram_id)
+            audit.record(session, at=now, actor=SYSTEM, action=AuditAction.ROLE_CHANGED,
+                         target=audit.person_target(telegram_id), old=person.role.value, new=role.value)
             person.role = role
-            person.updated_at = self.clock.now()
+            person.updated_at = now
             return person
 
     # -- delegations -------------------------------------------------------------------
@@ -159,7 +175,8 @@ class PeopleService:
         self, session: AsyncSession, code: str, name: str | None, kind: DelegationKind | None
     ) -> Delegation:
         """:meth:`ensure_delegation` inside the caller's transaction."""
-        code = code.strip()
+        code = storable(code).strip()
+        name = storable(name) if name else name
         if not code or len(code) > MAX_DELEGATION_CODE:
             raise ValueError(f"a delegation code is 1 to {MAX_DELEGATION_CODE} characters")
         found = await session.scalar(select(Delegation).where(Delegation.code == code))

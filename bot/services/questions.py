@@ -1,4 +1,9 @@
-"""Questions the bot could not answer, kept for organisers (text, language, time; no identity)."""
+"""Questions the bot could not answer, kept for organisers: the text, its language, the content
+version and the hour it was asked; nothing that says who asked.
+
+The time is kept to the hour (:func:`hour_of`), never to the second: ``people.last_seen_at``
+comes from the same clock, and an exact time would tell whose question it was.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.services.storable import storable
 from bot.store.db import Database
 from bot.store.models import UnansweredQuestion
 
@@ -24,6 +30,11 @@ def normalise(text: str) -> str:
     kept = "".join(c for c in folded if not unicodedata.combining(c))
     kept = re.sub(r"[^\w\s]", " ", kept)
     return " ".join(kept.split())[:300]
+
+
+def hour_of(when: dt.datetime) -> dt.datetime:
+    """The start of the (UTC) hour of ``when``: the only time kept with a question."""
+    return when.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
 
 
 @dataclass(frozen=True)
@@ -41,7 +52,7 @@ class QuestionLog:
         self.clock = clock
 
     async def record(self, text: str, language: str, content_version: str = "") -> None:
-        text = text.strip()
+        text = storable(text).strip()
         if not text:
             return
         async with self.db.session() as s:
@@ -51,7 +62,7 @@ class QuestionLog:
                     normalised=normalise(text) or text[:300],
                     language=language,
                     content_version=content_version[:32],
-                    asked_at=self.clock.now(),
+                    asked_at=hour_of(self.clock.now()),
                 )
             )
 
@@ -67,7 +78,13 @@ class QuestionLog:
             if since is not None:
                 query = query.where(UnansweredQuestion.asked_at >= since)
             rows = (
-                await session.execute(query.order_by(func.count().desc(), func.max(UnansweredQuestion.asked_at).desc()).limit(limit))
+                await session.execute(
+                    query.order_by(
+                        func.count().desc(),
+                        func.max(UnansweredQuestion.asked_at).desc(),
+                        func.max(UnansweredQuestion.id).desc(),  # within the same hour: the latest
+                    ).limit(limit)
+                )
             ).all()
             members = await self._latest_members(session, [norm for norm, _, _ in rows])
         groups = []

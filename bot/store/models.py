@@ -70,6 +70,11 @@ class Role(enum.StrEnum):
     SUPERVISOR = "supervisor"  # a liaison officer who also oversees other officers
 
 
+class AuditAction(enum.StrEnum):
+    ROLE_CHANGED = "role.changed"
+    INVITE_REVOKED = "invite.revoked"
+
+
 class DelegationKind(enum.StrEnum):
     COUNTRY = "country"
     ORGANISATION = "organisation"
@@ -161,7 +166,13 @@ class InviteUse(Base):
 
 
 class UnansweredQuestion(Base):
-    """A question the bot could not answer: kept without the asker's identity."""
+    """A question the bot could not answer: kept without the asker's identity.
+
+    ``asked_at`` is the start of the UTC hour it was asked in, never the exact time: people's
+    ``last_seen_at`` comes from the same clock, and an exact time could be joined to it to
+    tell who asked. No column here may identify or time the asker more closely (a test checks
+    the columns): the id only orders questions among themselves.
+    """
 
     __tablename__ = "unanswered_questions"
     __table_args__ = (Index("ix_unanswered_norm", "normalised"),)
@@ -172,3 +183,26 @@ class UnansweredQuestion(Base):
     language: Mapped[str] = mapped_column(String(8))
     content_version: Mapped[str] = mapped_column(String(32), default="")
     asked_at: Mapped[dt.datetime]
+
+
+class AuditEntry(Base):
+    """Who changed what and when: a role given or taken, an invite revoked. Written in the same
+    transaction as the change it records; never changed afterwards.
+
+    ``actor`` and ``target`` are names, not foreign keys, so that an entry outlives what it
+    names: ``telegram:<id>`` (a person, by Telegram id), ``cli:<user>`` (the command line,
+    with the system user running it), ``setting:ORGANISER_IDS``, ``system``; ``person:<id>``
+    (a Telegram id) or ``invite:<id>``. ``old_value`` and ``new_value`` are a role, or an
+    invite's state (``active``, ``revoked``).
+    """
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_target", "target", "action"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime]
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[AuditAction] = mapped_column(_enum(AuditAction))
+    target: Mapped[str] = mapped_column(String(100))
+    old_value: Mapped[str | None] = mapped_column(String(100))
+    new_value: Mapped[str | None] = mapped_column(String(100))
