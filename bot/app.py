@@ -16,6 +16,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.content import ContentHolder
 from bot.delivery.ratelimit import ChatRateLimiter, Limits
+from bot.delivery.request import TelegramRequest
 from bot.services.people import PeopleService
 from bot.services.questions import QuestionLog
 from bot.store.db import Database
@@ -71,12 +72,10 @@ def build_application(services: Services, *, with_updater: bool = True) -> Appli
         .rate_limiter(ChatRateLimiter(services.limits))
         .defaults(Defaults(parse_mode="HTML", link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .concurrent_updates(ChatOrderedProcessor(settings.concurrent_updates))
-        .connection_pool_size(64)
-        .read_timeout(15)
-        .write_timeout(15)
-        .connect_timeout(10)
-        .pool_timeout(10)
-        .get_updates_read_timeout(35)
+        # our client tells a 5xx from other network errors: the rate limiter retries by kind
+        .request(TelegramRequest(connection_pool_size=64, read_timeout=15, write_timeout=15,
+                                 connect_timeout=10, pool_timeout=10))
+        .get_updates_request(TelegramRequest(read_timeout=35, connect_timeout=10, pool_timeout=10))
     )
     if not with_updater:
         builder = builder.updater(None)

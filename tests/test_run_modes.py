@@ -167,8 +167,8 @@ async def test_database_going_away_gets_a_translated_answer(database_url: str) -
 
 
 async def test_telegram_errors_on_a_reply_do_not_stop_the_bot(database_url: str) -> None:
-    """A 400 on a reply gets the person an apology in their language; a 500 is logged; the
-    next message is answered as usual either way."""
+    """A 400 on a reply gets the person an apology in their language; a 500 is retried and the
+    reply arrives once; the next message is answered as usual either way."""
     from bot.i18n import translator
 
     async with running_bot(database_url) as bot:
@@ -179,11 +179,14 @@ async def test_telegram_errors_on_a_reply_do_not_stop_the_bot(database_url: str)
         assert translator("fr")._("Sorry, something went wrong on our side. Please try again, or use /menu.") in apology.text
         bot.emulator.fail_next("sendMessage", 500, description="Internal Server Error")
         await user.command("help")
+        help_reply = await user.reply(timeout=10)  # the 500 was retried: the answer is not lost
+        assert translator("fr")._("/menu – the main menu") in help_reply.text
         await user.command("menu")
         menu = await user.reply(timeout=10)
         assert translator("fr")._("What would you like to know?") in menu.text
         statuses = [status for method, status, _ in bot.emulator.errors if method == "sendMessage"]
         assert statuses == [400, 500]
+        assert len(bot.emulator.outgoing(8401)) == 3  # apology, help, menu: nothing twice
 
 
 @pytest.mark.parametrize(
