@@ -94,54 +94,37 @@ async def test_webhook_retries_when_the_bot_was_down(database_url: str) -> None:
 
 @pytest.mark.parametrize("command", ["run", "serve"])
 async def test_sigterm_stops_cleanly_without_losing_updates(tmp_path, command: str) -> None:
-    async with Emulator(token=TOKEN, limits=FAST) as emu:
-        port = 0
-        env = {
-            **os.environ,
-            "BOT_TOKEN": TOKEN,
-            "TELEGRAM_API_URL": emu.base_url,
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
-            "CONTENT_DIR": str(DEMO_PACK),
-            "LOG_LEVEL": "INFO",
-        }
-        if command == "serve":
-            from tests.conftest import free_port
+    """Stopped right after ten people wrote: what was not handled waits in the inbox, and the
+    next start handles it; everyone gets exactly one answer."""
+    from tests.processes import start_bot
 
-            port = free_port()
-            env.update(PORT=str(port), HOST="127.0.0.1", WEBHOOK_URL=f"http://127.0.0.1:{port}", WEBHOOK_SECRET=WEBHOOK_SECRET)
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", command, cwd=ROOT, env=env,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-        )
+    database = f"sqlite:///{tmp_path / 'bot.db'}"
+    async with Emulator(token=TOKEN, limits=FAST) as emu:
+        users = [emu.user(8200 + i, f"U{i}", language_code="en") for i in range(10)]
+        first = await start_bot(emu, database, tmp_path / "first.log", command=command)
         try:
-            for _ in range(600):
-                if (command == "run" and emu.calls.get("getupdates")) or (command == "serve" and emu.webhook):
-                    break
-                await asyncio.sleep(0.05)
-            else:
-                raise AssertionError("the bot did not start")
-            users = [emu.user(8200 + i, f"U{i}", language_code="en") for i in range(10)]
             for user in users:
                 await user.command("help")
             await asyncio.sleep(0.05)
-            proc.send_signal(signal.SIGTERM)
-            output, _ = await asyncio.wait_for(proc.communicate(), 30)
+            await first.stop(signal.SIGTERM, timeout=30)
         finally:
-            if proc.returncode is None:
-                proc.kill()
-        log = output.decode()
-        assert proc.returncode == 0, log
-        assert "Traceback" not in log
-        answered = [user for user in users if emu.outgoing(user.id)]
-        assert all(len(emu.outgoing(user.id)) <= 1 for user in users), log  # never twice
-        if command == "run":
-            assert len(answered) == len(users)  # every update taken was handled
-            assert emu.pending_updates == 0  # and the offset was acknowledged
-        else:
-            # every update the server acknowledged was handled; the rest wait at Telegram
-            assert len(answered) == emu.webhook_deliveries
-            assert len(answered) + emu.pending_updates == len(users)
-        assert "/help" not in log  # no message text in the logs at INFO
+            first.kill()
+        assert first.proc.returncode == 0, first.log
+        assert all(len(emu.outgoing(user.id)) <= 1 for user in users), first.log  # never twice
+        second = await start_bot(emu, database, tmp_path / "second.log", command=command)
+        try:
+            for user in users:
+                await emu.wait_for(user.id, 1, timeout=30)
+            await asyncio.sleep(0.5)
+            await second.stop(signal.SIGTERM, timeout=30)
+        finally:
+            second.kill()
+    for run in (first, second):
+        assert run.proc.returncode == 0, run.log
+        assert "Traceback" not in run.log
+        assert "/help" not in run.log  # no message text in the logs at INFO
+    assert all(len(emu.outgoing(user.id)) == 1 for user in users), second.log  # each once
+    assert emu.pending_updates == 0
 
 
 async def test_database_going_away_gets_a_translated_answer(database_url: str) -> None:
