@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Coroutine
-from contextlib import suppress
+from contextlib import nullcontext, suppress
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -72,11 +72,24 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
 
     def __init__(self, max_concurrent_updates: int, watcher: Watcher | None = None) -> None:
         super().__init__(max_concurrent_updates)
+        # sized as configured (the base class sized it by the property below)
+        self._semaphore = type(self._semaphore)(max_concurrent_updates)
         self.watcher = watcher
         self._turns: dict[int, _Turn] = {}
         self._running: dict[asyncio.Task[Any], object] = {}
         self._stopping = False
         self._cut_off: set[asyncio.Task[Any]] = set()
+
+    @property
+    def max_concurrent_updates(self) -> int:
+        """At least 2 as PTB sees it: with 1, PTB runs each update inline in its fetcher task,
+        which a shutdown could then only cut off by killing the fetcher. Each update gets its
+        own task; the semaphore, sized as configured, keeps the limit."""
+        return max(2, self._max_concurrent_updates)
+
+    @property
+    def current_concurrent_updates(self) -> int:
+        return self._max_concurrent_updates - self._semaphore.current_value
 
     async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:  # type: ignore[misc]
         """The chat's turn first, then a slot (PTB's ``process_update``, which this replaces on
@@ -84,19 +97,21 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         key = chat_key(update)
         turn = self._enter(key)
         try:
-            async with turn.lock if turn is not None else _NO_TURN:
+            async with turn.lock if turn is not None else nullcontext():
                 slot = Slot(self._semaphore)
                 if not self._stopping:
                     await slot.take()
                 try:
                     if self._stopping:
-                        self._leave(update, coroutine)
+                        self._leave(update)
                         return
                     await self._run(update, coroutine, slot)
                 finally:
                     slot.give()
         finally:
             self._exit(key, turn)
+            if isinstance(coroutine, Coroutine):
+                coroutine.close()  # a no-op once awaited; spares a warning if it never started
 
     async def _run(self, update: object, coroutine: Awaitable[Any], slot: Slot) -> None:
         task = asyncio.current_task()
@@ -122,12 +137,8 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
                     self.watcher.finished(update)
                 elif task in self._cut_off:
                     self.watcher.cut_off(update)
-            if isinstance(coroutine, Coroutine):
-                coroutine.close()  # a no-op once awaited; spares a warning if it never started
 
-    def _leave(self, update: object, coroutine: Awaitable[Any]) -> None:
-        if isinstance(coroutine, Coroutine):
-            coroutine.close()
+    def _leave(self, update: object) -> None:
         if self.watcher is not None:
             self.watcher.left(update)
 
@@ -149,15 +160,6 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         await coroutine
-
-    @property
-    def stopping(self) -> bool:
-        return self._stopping
-
-    @property
-    def waiting_chats(self) -> int:
-        """Chats with an update running or waiting (for tests and metrics)."""
-        return len(self._turns)
 
     async def drain(self, timeout: float) -> DrainReport:
         """Stop starting updates; let the running ones finish for up to ``timeout`` seconds,
@@ -182,19 +184,6 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
 
     async def shutdown(self) -> None:
         """Nothing to release."""
-
-
-class _NoTurn:
-    """For updates that belong to no chat: no ordering to keep."""
-
-    async def __aenter__(self) -> None:
-        return None
-
-    async def __aexit__(self, *exc: object) -> None:
-        return None
-
-
-_NO_TURN = _NoTurn()
 
 
 def chat_key(update: object) -> int | None:

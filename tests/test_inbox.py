@@ -197,3 +197,30 @@ async def test_handled_rows_are_deleted_after_a_day_and_pending_ones_kept(db: Da
     assert await inbox.purge() == 2
     assert await inbox.counts() == {"pending": 1, "handled": 0, "skipped": 0}
     assert [row.update_id for row in await inbox.backlog()] == [3]
+
+
+async def test_with_one_slot_a_stop_cuts_off_the_running_update_and_leaves_the_queued_one(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """One slot: PTB would run updates inline in its fetcher, which a shutdown cannot cut off
+    cleanly; the processor gives each update its own task and keeps the limit itself."""
+    async with Emulator(token=TOKEN, limits=FAST) as emu:
+        first, second = emu.user(8550, "First"), emu.user(8551, "Second")
+        with caplog.at_level(logging.INFO):
+            async with running_bot(database_url, emulator=emu, concurrent_updates=1, shutdown_timeout_s=1):
+                emu.fail_next("sendMessage", 502, delay=30)
+                await first.command("help")
+                for _ in range(400):
+                    if emu.calls.get("sendmessage"):
+                        break
+                    await asyncio.sleep(0.05)
+                await second.command("menu")
+                await asyncio.sleep(0.5)
+                assert not emu.outgoing(second.id)  # one at a time: it waits for the slot
+        line = stopped_line(caplog.text)
+        assert (line.group(3), line.group(4)) == ("1", "1"), line.group(0)
+        assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
+        async with running_bot(database_url, emulator=emu):  # and the next start handles both
+            await emu.wait_for(first.id, 1, timeout=20)
+            await emu.wait_for(second.id, 1, timeout=20)
+    assert await inbox_counts(database_url) == {"pending": 0, "handled": 2, "skipped": 0}
