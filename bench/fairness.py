@@ -21,7 +21,7 @@ FAQ (the model's second opinion is off: scheduling is measured here, not the mod
 Baseline, in the same run: the same burst against the bot with the old processor, which took a
 concurrency slot before the chat's turn (:mod:`bench.fairness_baseline`).
 
-``--quick`` (under 60 s): 15 and 60 in the burst, 5 and 30 in the backlog; same keys. Last
+``--quick`` (under 60 s): 12 and 60 in the burst, 4 and 30 in the backlog; same keys. Last
 line: one JSON object.
 """
 
@@ -58,7 +58,7 @@ class Scale:
 
 
 FULL = Scale(chatty=100, others=200, backlog_chatty=20, backlog_others=100)
-QUICK = Scale(chatty=15, others=60, backlog_chatty=5, backlog_others=30)
+QUICK = Scale(chatty=12, others=60, backlog_chatty=4, backlog_others=30)
 
 
 class BotProcess:
