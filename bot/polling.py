@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import Coroutine, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
@@ -29,6 +30,8 @@ from bot.intake import Intake
 
 log = logging.getLogger(__name__)
 MAX_PAUSE = 30.0
+READ_MARGIN_S = 10.0  # a long poll's answer may take this much longer than its timeout
+_T = TypeVar("_T")
 
 
 class Poller:
@@ -47,7 +50,7 @@ class Poller:
         pause = 0.0
         while not stop.is_set():
             try:
-                updates = await _unless_stopped(self._get(), stop)
+                batch = await _unless_stopped(self._get(), stop)
             except TimedOut:
                 continue
             except RetryAfter as exc:
@@ -60,13 +63,14 @@ class Poller:
                 log.warning("getUpdates failed (%s: %s); again in %.0f s", type(exc).__name__, exc, pause)
                 await _sleep(pause, stop)
                 continue
-            if updates is None:  # stopped while waiting
+            if batch is None:  # stopped while waiting
                 return
             pause = 0.0
+            updates, payloads = batch
             if not updates:
                 continue
             try:
-                await self.intake.receive(updates)
+                await self.intake.receive(updates, payloads)
             except Exception:  # noqa: BLE001 - not stored: not acknowledged; Telegram keeps them
                 pause = min(max(pause * 2, 1.0), MAX_PAUSE)
                 log.error("could not store %d update(s) in the inbox; asking again in %.0f s",
@@ -75,10 +79,19 @@ class Poller:
                 continue
             self.offset = updates[-1].update_id + 1
 
-    async def _get(self) -> tuple[Update, ...]:
-        return await self.bot.get_updates(
-            offset=self.offset, timeout=self.timeout, allowed_updates=self.allowed_updates
+    async def _get(self) -> tuple[list[Update], list[str]]:
+        """One ``getUpdates``: the updates, and each one's JSON as Telegram sent it (what the
+        inbox keeps; cheaper and truer than serialising PTB's objects again)."""
+        # Bot.get_updates parses the answer and drops the JSON; do_api_request, PTB's public way
+        # to a raw answer, warns on every call that get_updates exists: hence the method both
+        # of them call (PTB is pinned)
+        raw = await self.bot._post(
+            "getUpdates",
+            {"offset": self.offset, "timeout": self.timeout, "allowed_updates": self.allowed_updates},
+            read_timeout=self.timeout + READ_MARGIN_S,
         )
+        updates = [Update.de_json(item, self.bot) for item in raw]
+        return [u for u in updates if u is not None], [json.dumps(item) for item in raw]
 
     async def acknowledge(self, timeout: float = 1.0) -> None:
         """Confirm everything stored (on stop, within ``timeout`` seconds), so that Telegram
@@ -94,9 +107,7 @@ class Poller:
             log.info("could not acknowledge the last updates (%s); Telegram may send them again", type(exc).__name__)
 
 
-async def _unless_stopped(
-    call: Coroutine[Any, Any, tuple[Update, ...]], stop: asyncio.Event
-) -> tuple[Update, ...] | None:
+async def _unless_stopped(call: Coroutine[Any, Any, _T], stop: asyncio.Event) -> _T | None:
     """The call's result, or None (and the call cancelled) if ``stop`` is set first."""
     task = asyncio.ensure_future(call)
     stopper = asyncio.ensure_future(stop.wait())
