@@ -17,11 +17,15 @@ from bot.config import Settings, SettingsError, load_settings
 log = logging.getLogger("bot")
 
 
-def setup_logging(level: str) -> None:
+def setup_logging(level: str, token: str | None = None) -> None:
+    from bot.redact import install
+
     logging.basicConfig(
         level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
-    # httpx logs every request URL at INFO, and the URL holds the bot token
+    # no line at any level may carry the token (PTB logs the API URL at DEBUG, httpx the URLs)
+    install(token)
+    # httpx logs every request URL at INFO: noise, and redacted all the same
     for noisy in ("httpx", "httpcore", "apscheduler", "aiohttp.access", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
@@ -228,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
         return content_check_command(argv[2:])
     args = build_parser().parse_args(argv)
     settings = settings_or_exit()
-    setup_logging(settings.log_level)
+    setup_logging(settings.log_level, settings.bot_token)
     command = args.command or ("run" if settings.bot_token else "sandbox")
     from bot.catalog.problems import PackError
 

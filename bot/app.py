@@ -10,12 +10,13 @@ import logging
 from dataclasses import dataclass, field
 
 from telegram import LinkPreviewOptions
-from telegram.ext import Application, ApplicationBuilder, Defaults
+from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, Defaults
 
 from bot.clock import Clock
 from bot.config import Settings
 from bot.content import ContentHolder
 from bot.delivery.ratelimit import ChatRateLimiter, Limits
+from bot.delivery.request import TelegramRequest
 from bot.services.invites import InviteService
 from bot.services.people import PeopleService
 from bot.services.questions import QuestionLog
@@ -67,9 +68,12 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
     )
 
 
-def build_application(services: Services, *, with_updater: bool = True) -> Application:
-    """The PTB Application for these services. ``with_updater=False`` for the webhook server,
-    which feeds ``application.update_queue`` itself."""
+def build_application(
+    services: Services, *, with_updater: bool = True, update_processor: BaseUpdateProcessor | None = None
+) -> Application:
+    """The PTB Application for these services. The run modes pass ``with_updater=False``: they
+    feed ``application.update_queue`` through the inbox (:mod:`bot.intake`). ``update_processor``
+    replaces the fair one (for a benchmark's baseline)."""
     from handlers import register
     from handlers.context import CONTEXT_TYPES
 
@@ -84,13 +88,11 @@ def build_application(services: Services, *, with_updater: bool = True) -> Appli
         .base_file_url(settings.telegram_api_url.replace("/bot", "/file/bot"))
         .rate_limiter(ChatRateLimiter(services.limits))
         .defaults(Defaults(parse_mode="HTML", link_preview_options=LinkPreviewOptions(is_disabled=True)))
-        .concurrent_updates(ChatOrderedProcessor(settings.concurrent_updates))
-        .connection_pool_size(64)
-        .read_timeout(15)
-        .write_timeout(15)
-        .connect_timeout(10)
-        .pool_timeout(10)
-        .get_updates_read_timeout(35)
+        .concurrent_updates(update_processor or ChatOrderedProcessor(settings.concurrent_updates))
+        # our client tells a 5xx from other network errors: the rate limiter retries by kind
+        .request(TelegramRequest(connection_pool_size=64, read_timeout=15, write_timeout=15,
+                                 connect_timeout=10, pool_timeout=10))
+        .get_updates_request(TelegramRequest(read_timeout=10, connect_timeout=10, pool_timeout=10))
     )
     if not with_updater:
         builder = builder.updater(None)

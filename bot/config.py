@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     rate_group_per_min: float = Field(default=20.0, ge=0)
     #: updates handled at once (each chat still in order)
     concurrent_updates: int = Field(default=4, ge=1, le=512)
+    #: on SIGTERM, seconds the running updates may take before they are cut off (and handled
+    #: again at the next start); queued ones wait in the inbox
+    shutdown_timeout_s: float = Field(default=10.0, gt=0, le=600)
     #: ask the bundled multilingual model for a second opinion on unsure questions
     semantic_answers: bool = True
     #: where the model's vectors of the pack's texts are kept between runs

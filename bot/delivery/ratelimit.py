@@ -1,8 +1,28 @@
-"""A PTB rate limiter that paces like Telegram counts: overall, per group *and per private chat*.
+"""A PTB rate limiter that paces like Telegram counts, and retries what is safe to retry.
 
-PTB's ``AIORateLimiter`` has no per-private-chat limit and, on a 429, pauses every request of
-the bot. Here a 429 pauses only the chat it came from (its ``retry_after``), the request is
-retried up to ``max_retries`` times, and the rest of the bot keeps going.
+Pacing: overall, per group *and per private chat*. PTB's ``AIORateLimiter`` has no
+per-private-chat limit and, on a 429, pauses every request of the bot. Here a 429 pauses only
+the chat it came from (its ``retry_after``) and the rest of the bot keeps going. A handler
+that waits for its chat's pacing or pause gives its worker slot back meanwhile
+(:mod:`bot.slots`), so a chatty chat does not hold the slots others need.
+
+Retries: a failed call is sent again (up to ``max_retries`` times, or ``rate_limit_args``
+when the caller passes an int; 0 raises at once, for callers that retry themselves, like the
+outbox's sender) only when it cannot have been carried out, because a second copy of a reply
+is as wrong as none. By kind:
+
+- 429 Too Many Requests: Telegram refused it. Retried after ``retry_after``.
+- Connect errors, connect timeouts and pool timeouts: the request never left the process.
+  Write errors and write timeouts: it was not sent completely, and an incomplete request is
+  not executed. Retried after a short backoff (0.5 s, 1 s, 2 s: capped small, a person is
+  waiting).
+- 500, 502, 503 from Telegram (:class:`~bot.delivery.request.ServerError`): its front or the
+  Bot API server failed before carrying the request out. Retried after the backoff.
+- Read timeouts, a connection dropped while waiting for the answer, 504 Gateway Timeout:
+  ambiguous, the request reached Telegram and may have been carried out. *Not* retried: the
+  error goes on (to the error handler, which logs it) rather than risk sending the person the
+  same message twice; the read timeout is long (15 s), so this is rare.
+- 400, 401, 403, 404, 409: Telegram's answer about the request itself. Not retried.
 """
 
 from __future__ import annotations
@@ -15,12 +35,23 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 from aiolimiter import AsyncLimiter
-from telegram.error import RetryAfter
+from telegram.error import NetworkError, RetryAfter, TimedOut
 from telegram.ext import BaseRateLimiter
+
+from bot.delivery.request import ServerError
+from bot.slots import slot_released
 
 log = logging.getLogger(__name__)
 JSON = bool | dict[str, Any] | list[dict[str, Any]]
+BACKOFF_S = 0.5  # the first pause before a retry after a network or server error; doubles
+BACKOFF_CAP_S = 2.0
+GUARD_S = 0.1  # a chat's messages leave at least this much later than its bucket allows
+#: Telegram's 5xx answers that mean the request was not carried out
+NOT_EXECUTED_STATUSES = frozenset({500, 502, 503})
+#: transport failures before the request was completely sent
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.WriteError, httpx.WriteTimeout)
 
 
 @dataclass(frozen=True)
@@ -35,13 +66,43 @@ class Limits:
     max_retries: int = 3
 
 
+class ChatPace:
+    """One chat's token bucket (``rate`` per second, ``capacity`` saved up), counted when a
+    message actually leaves rather than when it starts waiting, as Telegram counts arrivals: a
+    message held up by the overall rate does not make the chat's next one early. A message
+    leaves only with :data:`GUARD_S` worth of tokens to spare, so that the network's jitter
+    does not bring two messages closer at Telegram than they left here."""
+
+    __slots__ = ("capacity", "rate", "stamp", "tokens")
+
+    def __init__(self, rate: float, capacity: float) -> None:
+        self.rate = rate
+        self.capacity = max(1.0, capacity)
+        self.tokens = self.capacity
+        self.stamp = time.monotonic()
+
+    def delay(self) -> float:
+        """Seconds until a message may leave (0: now). Takes nothing."""
+        now = time.monotonic()
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        need = 1 + GUARD_S * self.rate
+        return 0.0 if self.tokens >= need else (need - self.tokens) / self.rate
+
+    def take(self) -> None:
+        self.tokens -= 1
+
+    def idle(self) -> bool:
+        return self.delay() == 0.0 and self.tokens >= self.capacity
+
+
 class ChatRateLimiter(BaseRateLimiter[int]):
     def __init__(self, limits: Limits | None = None) -> None:
         self.limits = limits or Limits()
         self._overall = (
             AsyncLimiter(self.limits.overall_per_s, 1) if self.limits.overall_per_s else None
         )
-        self._chats: dict[int | str, AsyncLimiter] = {}
+        self._chats: dict[int | str, ChatPace] = {}
         self._paused_until: dict[int | str, float] = {}
 
     async def initialize(self) -> None:
@@ -50,34 +111,51 @@ class ChatRateLimiter(BaseRateLimiter[int]):
     async def shutdown(self) -> None:
         """Nothing to release."""
 
-    def _chat_limiter(self, chat_id: int | str) -> AsyncLimiter | None:
+    def _chat_pace(self, chat_id: int | str) -> ChatPace | None:
         is_group = isinstance(chat_id, str) or chat_id < 0
         if is_group:
             if not self.limits.group_per_min:
                 return None
-            rate, period = self.limits.group_per_min, 60.0
+            rate, capacity = self.limits.group_per_min / 60.0, self.limits.group_per_min
         else:
             if not self.limits.private_per_s:
                 return None
-            burst = max(1, self.limits.private_burst)
-            rate, period = burst, burst / self.limits.private_per_s
-        limiter = self._chats.get(chat_id)
-        if limiter is None:
+            rate, capacity = self.limits.private_per_s, max(1, self.limits.private_burst)
+        pace = self._chats.get(chat_id)
+        if pace is None:
             if len(self._chats) > 4096:
                 for key, other in list(self._chats.items()):
-                    if other.has_capacity(other.max_rate):
+                    if other.idle():
                         del self._chats[key]
-            limiter = self._chats[chat_id] = AsyncLimiter(rate, period)
-        return limiter
+            pace = self._chats[chat_id] = ChatPace(rate, capacity)
+        return pace
 
     async def _wait_pause(self, chat_id: int | str) -> None:
         until = self._paused_until.get(chat_id)
         if until is not None:
             delay = until - time.monotonic()
             if delay > 0:
-                await asyncio.sleep(delay)
+                async with slot_released():
+                    await asyncio.sleep(delay)
             else:
                 self._paused_until.pop(chat_id, None)
+
+    async def _paced(self, chat_id: int | str | None) -> None:
+        """Wait for the chat's pause, its pace and the overall rate; the chat's token is taken
+        as the message leaves. Calls without a chat (answering a button, commands, getMe) are
+        not messages: not paced."""
+        if chat_id is None:
+            return
+        await self._wait_pause(chat_id)
+        pace = self._chat_pace(chat_id)
+        if pace is not None:
+            while (delay := pace.delay()) > 0:
+                async with slot_released():
+                    await asyncio.sleep(delay)
+        if self._overall is not None:
+            await self._overall.acquire()
+        if pace is not None:
+            pace.take()
 
     async def process_request(
         self,
@@ -89,25 +167,52 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         rate_limit_args: int | None,
     ) -> JSON:
         chat_id: Any = data.get("chat_id")
-        if chat_id is None:
-            return await callback(*args, **kwargs)
         with contextlib.suppress(ValueError, TypeError):
-            chat_id = int(chat_id)
+            chat_id = int(chat_id) if chat_id is not None else None
         max_retries = self.limits.max_retries if rate_limit_args is None else rate_limit_args
         for attempt in range(max_retries + 1):
-            await self._wait_pause(chat_id)
-            chat_limiter = self._chat_limiter(chat_id)
-            async with chat_limiter or contextlib.nullcontext(), self._overall or contextlib.nullcontext():
-                try:
-                    return await callback(*args, **kwargs)
-                except RetryAfter as exc:
-                    if attempt >= max_retries:
+            await self._paced(chat_id)
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                if attempt >= max_retries:
+                    if max_retries:
                         log.warning("429 on %s after %d retries: giving up", endpoint, attempt)
-                        raise
-                    seconds = _seconds(exc)
-                    log.info("429 on %s: chat paused for %.1fs", endpoint, seconds)
+                    raise
+                seconds = _seconds(exc)
+                log.info("429 on %s: chat paused for %.1fs", endpoint, seconds)
+                if chat_id is None:
+                    async with slot_released():
+                        await asyncio.sleep(seconds)
+                else:
                     self._paused_until[chat_id] = time.monotonic() + seconds + 0.05
+            except NetworkError as exc:
+                if not not_carried_out(exc) or attempt >= max_retries:
+                    if max_retries and not_carried_out(exc):
+                        log.warning("%s on %s after %d retries: giving up", _kind(exc), endpoint, attempt)
+                    raise
+                delay = min(BACKOFF_S * 2**attempt, BACKOFF_CAP_S)
+                log.info("%s on %s: retrying in %.1fs", _kind(exc), endpoint, delay)
+                async with slot_released():
+                    await asyncio.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+def not_carried_out(exc: BaseException) -> bool:
+    """True when a failed Bot API call certainly was not carried out by Telegram, so sending
+    it again cannot make a duplicate (see the module docstring for each kind)."""
+    if isinstance(exc, ServerError):
+        return exc.status in NOT_EXECUTED_STATUSES
+    if isinstance(exc, TimedOut) or type(exc) is NetworkError:
+        return isinstance(exc.__cause__, _NOT_SENT)
+    return False  # BadRequest, Forbidden, Conflict, ... are NetworkErrors too: final answers
+
+
+def _kind(exc: BaseException) -> str:
+    if isinstance(exc, ServerError):
+        return f"HTTP {exc.status}"
+    cause = exc.__cause__
+    return f"{type(exc).__name__} ({type(cause).__name__})" if cause is not None else type(exc).__name__
 
 
 def _seconds(exc: RetryAfter) -> float:

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import socket
 from collections.abc import AsyncIterator
@@ -66,12 +67,17 @@ async def running_bot(
     open_access: bool = True,
     now: dt.datetime = EVENT_MORNING,
     concurrent_updates: int = 4,
+    shutdown_timeout_s: float = 10.0,
+    emulator: Emulator | None = None,
 ) -> AsyncIterator[Harness]:
+    """``emulator``: an emulator already running (left running at the end), to restart the bot
+    against the same Telegram; by default a fresh one."""
     clock = SimulatedClock(now)
     # the webhook is served on http://127.0.0.1 here, which Telegram would refuse: the emulator
     # is told to accept it (its default, like Telegram, requires HTTPS on 80, 88, 443 or 8443)
-    async with Emulator(token=TOKEN, limits=emulator_limits, clock=clock, webhook_retry_delay=0.05,
-                        allow_local_http_webhooks=True) as emu:
+    fresh = Emulator(token=TOKEN, limits=emulator_limits, clock=clock, webhook_retry_delay=0.05,
+                     allow_local_http_webhooks=True)
+    async with contextlib.nullcontext(emulator) if emulator is not None else fresh as emu:
         port = free_port()
         settings = load_settings(
             bot_token=TOKEN,
@@ -86,6 +92,7 @@ async def running_bot(
             port=port,
             bot_username=emu.bot_user["username"],
             concurrent_updates=concurrent_updates,
+            shutdown_timeout_s=shutdown_timeout_s,
         )
         services = build_services(settings, clock=clock)
         services.limits = bot_limits or NO_LIMITS
@@ -93,10 +100,14 @@ async def running_bot(
         runner = run_polling(services, stop) if mode == "polling" else serve_webhook(services, stop)
         task = asyncio.create_task(runner)
         try:
+            polls = emu.calls.get("getupdates", 0)
+            if mode == "webhook" and emulator is not None:
+                emu.webhook = None  # as deleteWebhook: the bot before this one left its own
+                emu.delivery.wake()
             for _ in range(1000):  # ready: polling started, or the webhook registered
                 if task.done():
                     task.result()
-                if (mode == "polling" and emu.calls.get("getupdates")) or (mode == "webhook" and emu.webhook):
+                if (mode == "polling" and emu.calls.get("getupdates", 0) > polls) or (mode == "webhook" and emu.webhook):
                     break
                 await asyncio.sleep(0.01)
             else:

@@ -11,6 +11,7 @@ from bot.app import Services, build_services
 from bot.catalog.loader import load_pack
 from bot.clock import ShiftedClock
 from bot.config import ROOT, Settings
+from bot.inbox import Inbox
 from bot.runner import run_polling, stop_event_on_signals
 from bot.sandbox.emulator import Emulator
 from bot.store.models import Role
@@ -54,6 +55,8 @@ async def run_sandbox(settings: Settings, *, port: int, start: dt.datetime | Non
         (emulator.user(OFFICER, "Officer", language_code="en", started=True), "Liaison officer"),
     ]
     await services.db.upgrade()
+    # a new emulator numbers its updates from 1 again: the last run's would pass for redeliveries
+    await Inbox(services.db, clock).clear()
     await services.people.ensure_delegation("VNM", "Viet Nam")
     from bot.services.people import TelegramUser
 

@@ -206,3 +206,25 @@ class AuditEntry(Base):
     target: Mapped[str] = mapped_column(String(100))
     old_value: Mapped[str | None] = mapped_column(String(100))
     new_value: Mapped[str | None] = mapped_column(String(100))
+
+
+class InboxState(enum.StrEnum):
+    PENDING = "pending"  # stored, not handled yet (or interrupted: replayed at the next start)
+    HANDLED = "handled"  # its handler finished (the error handler included)
+    SKIPPED = "skipped"  # started too many times without finishing, or unreadable: given up
+
+
+class InboxUpdate(Base):
+    """An update as Telegram sent it, stored before it is acknowledged (see :mod:`bot.inbox`)."""
+
+    __tablename__ = "inbox_updates"
+    __table_args__ = (Index("ix_inbox_state_update", "state", "update_id"),)
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    payload: Mapped[str] = mapped_column(Text)  # the update's JSON, as received
+    state: Mapped[InboxState] = mapped_column(_enum(InboxState), default=InboxState.PENDING)
+    #: handlings started without finishing (counted on replay and when cut off at shutdown)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    received_at: Mapped[dt.datetime]
+    handled_at: Mapped[dt.datetime | None]
