@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.sandbox.emulator import Emulator
-from tests.conftest import DEMO_PACK, ROOT, TOKEN, WEBHOOK_SECRET, free_port
+from tests.support import DEMO_PACK, ROOT, TOKEN, WEBHOOK_SECRET, free_port
 
 LOG_RECORD = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ (DEBUG|INFO|WARNING|ERROR|CRITICAL) ")
 

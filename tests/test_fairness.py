@@ -9,7 +9,7 @@ import time
 
 from bot.delivery.ratelimit import Limits
 from bot.sandbox.emulator import RateLimits, SimUser
-from tests.conftest import Harness, running_bot
+from tests.support import Harness, running_bot
 
 TELEGRAM = RateLimits(overall_per_s=30, private_per_s=1, private_burst=3, group_per_min=20)
 PACED = Limits(overall_per_s=30, private_per_s=1, private_burst=3)

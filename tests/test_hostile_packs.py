@@ -28,7 +28,7 @@ from bot.catalog.loader import check_pack
 from bot.catalog.problems import LIMITS_FIELD
 from bot.catalog.yamlsource import YamlLimitError, YamlSyntaxError, parse
 from bot.i18n import translator
-from tests.conftest import running_bot
+from tests.support import running_bot
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKS = Path(__file__).parent / "data" / "packs"

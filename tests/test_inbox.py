@@ -19,8 +19,8 @@ from bot.clock import SimulatedClock
 from bot.inbox import MAX_ATTEMPTS, Inbox, Received
 from bot.sandbox.emulator import Emulator
 from bot.store.db import Database
-from tests.conftest import FAST, TOKEN, WEBHOOK_SECRET, running_bot
 from tests.processes import start_bot
+from tests.support import FAST, TOKEN, WEBHOOK_SECRET, running_bot
 
 MENU = "What would you like to know?"
 HELP = "/menu – the main menu"
@@ -140,7 +140,7 @@ def private_update(update_id: int, user_id: int, text: str) -> dict:
 
 async def test_a_webhook_redelivery_of_the_same_update_is_handled_once(database_url: str) -> None:
     async with running_bot(database_url, mode="webhook") as bot:
-        user = bot.user(8530, "Twice", language_code="en")
+        user = bot.user(8530, "Twice", language_code="en", started=True)
         url = f"http://127.0.0.1:{bot.services.settings.port}/telegram/webhook"
         update = private_update(500_001, user.id, "/menu")
         headers = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
@@ -171,7 +171,7 @@ async def test_a_poison_update_is_skipped_and_the_rest_of_the_backlog_handled(
     finally:
         await db.dispose()
     async with Emulator(token=TOKEN, limits=FAST, allow_local_http_webhooks=True) as emu:
-        user = emu.user(8540, "Poison", language_code="en")
+        user = emu.user(8540, "Poison", language_code="en", started=True)
         with caplog.at_level(logging.WARNING, logger="bot.inbox"):
             async with running_bot(database_url, emulator=emu):
                 [reply] = await emu.wait_for(user.id, 1, timeout=10)

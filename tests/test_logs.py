@@ -9,8 +9,8 @@ import sys
 
 from bot.redact import RedactToken
 from bot.sandbox.emulator import Emulator
-from tests.conftest import FAST, TOKEN
 from tests.processes import records, start_bot
+from tests.support import FAST, TOKEN
 
 QUESTION = "Is the zebra-quokka shuttle running to the xylophone pavilion?"
 

@@ -15,7 +15,7 @@ from telegram.ext import ExtBot
 from bot.delivery.ratelimit import ChatRateLimiter, Limits, not_carried_out
 from bot.delivery.request import ServerError, TelegramRequest
 from bot.sandbox.emulator import Emulator
-from tests.conftest import FAST, TOKEN, running_bot
+from tests.support import FAST, TOKEN, running_bot
 
 HELP = "/menu – the main menu"
 
@@ -62,7 +62,7 @@ async def test_rate_limit_args_zero_raises_at_once_and_the_default_retries() -> 
     (PTB's ``ExtBot`` drops a falsy ``rate_limit_args`` before the limiter sees it, so the
     limiter is called here as PTB calls it, with the real HTTP call as its callback.)"""
     async with Emulator(token=TOKEN, limits=FAST) as emu:
-        user = emu.user(8904, "Direct", language_code="en")
+        user = emu.user(8904, "Direct", language_code="en", started=True)
         limiter = ChatRateLimiter(Limits(overall_per_s=0, private_per_s=0, group_per_min=0))
         bot = ExtBot(TOKEN, base_url=emu.base_url, request=TelegramRequest(), rate_limiter=limiter)
         async with bot:

@@ -21,7 +21,7 @@ from bot.sandbox.harness import Harness
 from bot.sandbox.users import SimUser
 from bot.web.sandbox_chat import chosen_language_from, create_chat_app
 from bot.web.sandbox_requests import MAX_BODY
-from tests.conftest import running_bot
+from tests.support import running_bot
 
 DELEGATE, ORGANISER = 5001, 5002
 

@@ -15,7 +15,7 @@ import pytest
 from bot.clock import SimulatedClock
 from bot.inbox import Inbox
 from bot.store.db import Database
-from tests.conftest import WEBHOOK_SECRET, running_bot
+from tests.support import WEBHOOK_SECRET, running_bot
 
 HEADERS = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET, "Content-Type": "application/json"}
 DEEP = 100_000
