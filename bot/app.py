@@ -15,7 +15,9 @@ from telegram.ext import Application, ApplicationBuilder, Defaults
 from bot.clock import Clock
 from bot.config import Settings
 from bot.content import ContentHolder
+from bot.delivery.outbox import Outbox
 from bot.delivery.ratelimit import ChatRateLimiter, Limits
+from bot.delivery.sender import Sender, SenderConfig, schedule_tick
 from bot.services.people import PeopleService
 from bot.services.questions import QuestionLog
 from bot.store.db import Database
@@ -34,7 +36,10 @@ class Services:
     content: ContentHolder
     people: PeopleService
     questions: QuestionLog
+    outbox: Outbox
     limits: Limits = field(default_factory=Limits)
+    #: the one sender, once the application runs (see start_delivery)
+    sender: Sender | None = None
 
 
 def build_services(settings: Settings, clock: Clock | None = None, db: Database | None = None) -> Services:
@@ -49,10 +54,12 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
         ),
         people=PeopleService(db, clock, settings.organiser_ids),
         questions=QuestionLog(db, clock),
+        outbox=Outbox(db, clock),
         limits=Limits(
             overall_per_s=settings.rate_overall_per_s,
             private_per_s=settings.rate_private_per_s,
             group_per_min=settings.rate_group_per_min,
+            paid_per_s=settings.rate_paid_broadcast_per_s,
         ),
     )
 
@@ -103,6 +110,7 @@ async def prepare(application: Application) -> None:
     from handlers.commands import publish_commands
 
     await publish_commands(application)
+    await start_delivery(application)
     log.info(
         "bot @%s ready: content %s (version %s), database %s",
         application.bot.username,
@@ -110,3 +118,36 @@ async def prepare(application: Application) -> None:
         services.content.current.pack.version,
         services.db.dialect,
     )
+
+
+async def start_delivery(application: Application) -> Sender:
+    """Start the outbox's one sender on the application's bot (sharing its rate limiter), and
+    the JobQueue's tick that wakes it about every second. After migrations (``prepare``)."""
+    services: Services = application.bot_data["services"]
+    limiter = application.bot.rate_limiter
+    sender = Sender(
+        services.outbox,
+        application.bot,
+        limiter=limiter if isinstance(limiter, ChatRateLimiter) else None,
+        config=SenderConfig(
+            max_in_flight=services.settings.outbox_max_in_flight,
+            max_attempts=services.settings.outbox_max_attempts,
+            overall_per_s=services.limits.overall_per_s,
+            paid_per_s=services.limits.paid_per_s,
+            shutdown_timeout_s=services.settings.shutdown_timeout_s,
+        ),
+        on_blocked=services.people.forget,  # their next message must reach the database
+    )
+    await sender.start()
+    services.sender = sender
+    if application.job_queue is not None:
+        schedule_tick(application.job_queue, sender)
+    return sender
+
+
+async def stop_delivery(services: Services, timeout: float | None = None) -> None:
+    """Stop the sender (SIGTERM: in-flight sends finish within the shutdown timeout; claimed
+    rows go back to pending). Does nothing when it is not running."""
+    sender, services.sender = services.sender, None
+    if sender is not None:
+        await sender.stop(timeout)

@@ -55,6 +55,14 @@ class Settings(BaseSettings):
     rate_overall_per_s: float = Field(default=30.0, ge=0)
     rate_private_per_s: float = Field(default=1.0, ge=0)
     rate_group_per_min: float = Field(default=20.0, ge=0)
+    #: overall rate of messages sent with Telegram's allow_paid_broadcast (paid in Stars)
+    rate_paid_broadcast_per_s: float = Field(default=1000.0, ge=0)
+    #: the outbox's sends in flight at once (enough to reach the rate over HTTP latency)
+    outbox_max_in_flight: int = Field(default=32, ge=1, le=256)
+    #: requests per outbox message (timeouts, 5xx) before it is marked failed
+    outbox_max_attempts: int = Field(default=8, ge=1, le=100)
+    #: seconds a stopping bot gives the work in hand (updates, messages in flight)
+    shutdown_timeout_s: float = Field(default=10.0, ge=0, le=600)
     #: updates handled at once (each chat still in order)
     concurrent_updates: int = Field(default=4, ge=1, le=512)
     #: ask the bundled multilingual model for a second opinion on unsure questions

@@ -11,7 +11,7 @@ from contextlib import suppress
 from aiohttp import web
 from telegram import Update
 
-from bot.app import Services, StartupError, build_application, prepare
+from bot.app import Services, StartupError, build_application, prepare, stop_delivery
 from bot.web.webhook import create_web_app
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,9 @@ async def run_polling(services: Services, stop: asyncio.Event) -> None:
             log.info("stopping: finishing the updates already taken")
             await application.updater.stop()
             await application.stop()
+            await stop_delivery(services)
     finally:
+        await stop_delivery(services, timeout=0)
         await services.db.dispose()
 
 
@@ -73,6 +75,8 @@ async def serve_webhook(services: Services, stop: asyncio.Event, *, register: bo
             log.info("stopping: no new requests, finishing the updates already accepted")
             await runner.cleanup()
             await application.stop()
+            await stop_delivery(services)
     finally:
         await runner.cleanup()
+        await stop_delivery(services, timeout=0)
         await services.db.dispose()

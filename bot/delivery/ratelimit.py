@@ -2,7 +2,9 @@
 
 PTB's ``AIORateLimiter`` has no per-private-chat limit and, on a 429, pauses every request of
 the bot. Here a 429 pauses only the chat it came from (its ``retry_after``), the request is
-retried up to ``max_retries`` times, and the rest of the bot keeps going.
+retried up to ``max_retries`` times, and the rest of the bot keeps going. Requests sent with
+``allow_paid_broadcast`` (the outbox's paid broadcasts) count against an overall bucket of their
+own (``paid_per_s``). ``next_free`` and ``free_now`` let the sender ask without waiting.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ class Limits:
     private_burst: int = 3
     group_per_min: float = 20.0
     max_retries: int = 3
+    #: overall rate of requests sent with ``allow_paid_broadcast`` (a bucket of their own)
+    paid_per_s: float = 1000.0
 
 
 class ChatRateLimiter(BaseRateLimiter[int]):
@@ -41,6 +45,7 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         self._overall = (
             AsyncLimiter(self.limits.overall_per_s, 1) if self.limits.overall_per_s else None
         )
+        self._paid = AsyncLimiter(self.limits.paid_per_s, 1) if self.limits.paid_per_s else None
         self._chats: dict[int | str, AsyncLimiter] = {}
         self._paused_until: dict[int | str, float] = {}
 
@@ -97,7 +102,8 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         for attempt in range(max_retries + 1):
             await self._wait_pause(chat_id)
             chat_limiter = self._chat_limiter(chat_id)
-            async with chat_limiter or contextlib.nullcontext(), self._overall or contextlib.nullcontext():
+            overall = self._paid if data.get("allow_paid_broadcast") else self._overall
+            async with chat_limiter or contextlib.nullcontext(), overall or contextlib.nullcontext():
                 try:
                     return await callback(*args, **kwargs)
                 except RetryAfter as exc:
@@ -108,6 +114,36 @@ class ChatRateLimiter(BaseRateLimiter[int]):
                     log.info("429 on %s: chat paused for %.1fs", endpoint, seconds)
                     self._paused_until[chat_id] = time.monotonic() + seconds + 0.05
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+    # -- read-only: for the outbox's sender, which picks the rows whose chat is free ---------
+    def next_free(self, chat_id: int | str | None = None, *, paid: bool = False) -> float:
+        """Seconds until one request to ``chat_id`` (None: any chat) would pass the overall
+        limit (the paid one with ``paid``), the chat's limit and its 429 pause without waiting
+        here; 0 when it would pass now. Takes nothing."""
+        wait = _wait(self._paid if paid else self._overall)
+        if chat_id is not None:
+            until = self._paused_until.get(chat_id)
+            if until is not None:
+                wait = max(wait, until - time.monotonic())
+            wait = max(wait, _wait(self._chats.get(chat_id)))
+        return max(0.0, wait)
+
+    def free_now(self, *, paid: bool = False) -> int:
+        """How many requests the overall limit (the paid one with ``paid``) would let through
+        at once now; a large number when there is no limit. Takes nothing."""
+        limiter = self._paid if paid else self._overall
+        if limiter is None:
+            return 1 << 30
+        limiter.has_capacity()  # lets the bucket leak up to now
+        return max(0, int(limiter.max_rate - limiter._level))  # noqa: SLF001 - aiolimiter keeps it private
+
+
+def _wait(limiter: AsyncLimiter | None) -> float:
+    """Seconds until ``limiter`` has room for one more (aiolimiter's leaky bucket)."""
+    if limiter is None or limiter.has_capacity():
+        return 0.0
+    return (limiter._level + 1 - limiter.max_rate) / limiter._rate_per_sec  # noqa: SLF001
 
 
 def _seconds(exc: RetryAfter) -> float:

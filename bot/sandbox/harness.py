@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import socket
 from collections.abc import AsyncIterator
@@ -63,9 +64,18 @@ async def running_bot(
     open_access: bool = True,
     now: dt.datetime = EVENT_MORNING,
     concurrent_updates: int = 4,
+    emulator: Emulator | None = None,
+    clock: SimulatedClock | None = None,
+    settings_overrides: dict[str, object] | None = None,
 ) -> AsyncIterator[Harness]:
-    clock = SimulatedClock(now)
-    async with Emulator(token=TOKEN, limits=emulator_limits, clock=clock, webhook_retry_delay=0.05) as emu:
+    """``emulator`` and ``clock`` (optional) outlive this bot: a restart keeps the chats."""
+    clock = clock or SimulatedClock(now)
+    if emulator is None:
+        emulator = Emulator(token=TOKEN, limits=emulator_limits, clock=clock, webhook_retry_delay=0.05)
+    else:
+        emulator.clock = clock
+    async with contextlib.AsyncExitStack() as stack:
+        emu = emulator if emulator.port else await stack.enter_async_context(emulator)
         port = free_port()
         settings = load_settings(
             bot_token=TOKEN,
@@ -80,17 +90,19 @@ async def running_bot(
             port=port,
             bot_username=emu.bot_user["username"],
             concurrent_updates=concurrent_updates,
+            **(settings_overrides or {}),
         )
         services = build_services(settings, clock=clock)
         services.limits = bot_limits or NO_LIMITS
         stop = asyncio.Event()
         runner = run_polling(services, stop) if mode == "polling" else serve_webhook(services, stop)
+        started = emu.calls.get("getupdates" if mode == "polling" else "setwebhook", 0)
         task = asyncio.create_task(runner)
         try:
             for _ in range(1000):  # ready: polling started, or the webhook registered
                 if task.done():
                     task.result()
-                if (mode == "polling" and emu.calls.get("getupdates")) or (mode == "webhook" and emu.webhook):
+                if emu.calls.get("getupdates" if mode == "polling" else "setwebhook", 0) > started:
                     break
                 await asyncio.sleep(0.01)
             else:
