@@ -89,6 +89,8 @@ class SenderConfig:
     min_claim: int = 20
     overall_per_s: float = 30.0
     paid_per_s: float = 1000.0
+    #: after a send finishes, wait this long for others before the next pass (batches writes)
+    coalesce_s: float = 0.01
     #: per-request read timeout; None: the bot's own
     read_timeout: float | None = None
     shutdown_timeout_s: float = 10.0
@@ -117,7 +119,8 @@ class Sender:
         self.on_blocked = on_blocked
         self.stats: Counter[str] = Counter()
         self.recovery = Recovery()
-        self._heap: list[tuple[int, float, int, Claimed]] = []
+        #: held rows by (priority, due, id); paid rows apart: they count against their own bucket
+        self._heaps: dict[bool, list[tuple[int, float, int, Claimed]]] = {False: [], True: []}
         self._held: Counter[Priority] = Counter()
         self._returned: dict[int, Claimed] = {}  # 429s: back in the heap once that is written
         self._in_flight: dict[int, asyncio.Task[None]] = {}
@@ -173,10 +176,10 @@ class Sender:
         deadline = loop.time() + timeout
         while True:
             await self.tick()
-            if all(self._dry.values()) and not (self._heap or self._in_flight or self._outcomes or self._returned):
+            if all(self._dry.values()) and not (self._holding() or self._in_flight or self._outcomes or self._returned):
                 return
             if loop.time() > deadline:
-                raise TimeoutError(f"outbox sender still busy: {len(self._heap)} held, {len(self._in_flight)} in flight")
+                raise TimeoutError(f"outbox sender still busy: {self._holding()} held, {len(self._in_flight)} in flight")
             await asyncio.sleep(0.02)
 
     async def stop(self, timeout: float | None = None) -> None:
@@ -242,6 +245,10 @@ class Sender:
                 break
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), wait)
+            if self._in_flight and self.config.coalesce_s:
+                # sends finish one by one: let a few more finish, so one pass (two database
+                # transactions) serves several of them instead of each its own
+                await asyncio.sleep(self.config.coalesce_s)
 
     def _rate(self) -> float:
         cfg = self.config
@@ -271,8 +278,11 @@ class Sender:
                 self._paid_until = time.monotonic() + 5.0
 
     def _push(self, row: Claimed) -> None:
-        heapq.heappush(self._heap, (int(row.priority), row.due_at.timestamp(), row.id, row))
+        heapq.heappush(self._heaps[row.paid], (int(row.priority), row.due_at.timestamp(), row.id, row))
         self._held[row.priority] += 1
+
+    def _holding(self) -> int:
+        return len(self._heaps[False]) + len(self._heaps[True])
 
     async def _flush(self) -> None:
         if not self._outcomes:
@@ -295,20 +305,21 @@ class Sender:
                     self.on_blocked(chat_id)
 
     def _drop(self, predicate: Callable[[Claimed], bool]) -> None:
-        kept = [item for item in self._heap if not predicate(item[3])]
-        for item in self._heap:
-            if predicate(item[3]):
-                self._held[item[3].priority] -= 1
-        self._heap = kept
-        heapq.heapify(self._heap)
+        for paid, heap in self._heaps.items():
+            kept = [item for item in heap if not predicate(item[3])]
+            for item in heap:
+                if predicate(item[3]):
+                    self._held[item[3].priority] -= 1
+            heapq.heapify(kept)
+            self._heaps[paid] = kept
 
     def _free(self, chat_id: int | None, paid: bool) -> float:
         return self.limiter.next_free(chat_id, paid=paid) if self.limiter is not None else 0.0
 
     async def _dispatch(self) -> None:
-        """Start sends for the first held rows whose chat is free, within the overall budget."""
+        """Start sends for the first held rows whose chat is free, within the overall budgets."""
         slots = self.config.max_in_flight - len(self._in_flight)
-        if slots <= 0 or not self._heap:
+        if slots <= 0 or not self._holding():
             return
         budget = {
             paid: (self.limiter.free_now(paid=paid) if self.limiter is not None else slots)
@@ -318,19 +329,22 @@ class Sender:
         later: list[tuple[int, float, int, Claimed]] = []
         chats: set[int] = set()
         now = time.monotonic()
-        while self._heap and len(chosen) < slots and (budget[False] > 0 or budget[True] > 0):
-            item = heapq.heappop(self._heap)
+        while len(chosen) < slots:
+            open_heaps = [h for paid, h in self._heaps.items() if h and budget[paid] > 0]
+            if not open_heaps:
+                break
+            item = heapq.heappop(min(open_heaps, key=lambda h: h[0]))
             row = item[3]
-            if (budget[row.paid] <= 0 or row.chat_id in self._busy or row.chat_id in chats
-                    or self._paused.get(row.chat_id, 0.0) > now or self._free(row.chat_id, row.paid) > 0):
-                later.append(item)
+            if (row.chat_id in self._busy or row.chat_id in chats or self._paused.get(row.chat_id, 0.0) > now
+                    or self._free(row.chat_id, row.paid) > 0):
+                later.append(item)  # its chat is not free: the rows behind it may go
                 continue
             budget[row.paid] -= 1
             chats.add(row.chat_id)
             chosen.append(row)
             self._held[row.priority] -= 1
         for item in later:
-            heapq.heappush(self._heap, item)
+            heapq.heappush(self._heaps[item[3].paid], item)
         if not chosen:
             return
         try:
@@ -347,14 +361,14 @@ class Sender:
 
     def _next_wait(self) -> float:
         """Seconds until the earliest held row could go (at most the tick interval)."""
-        if not self._heap:
+        if not self._holding():
             return 5.0 if not self._in_flight else TICK_SECONDS
         now = time.monotonic()
         wait = TICK_SECONDS
-        for _, _, _, row in self._heap[:64]:
-            if row.chat_id in self._busy:
-                continue
-            wait = min(wait, max(self._paused.get(row.chat_id, 0.0) - now, self._free(row.chat_id, row.paid)))
+        for heap in self._heaps.values():
+            for _, _, _, row in heap[:64]:
+                if row.chat_id not in self._busy:
+                    wait = min(wait, max(self._paused.get(row.chat_id, 0.0) - now, self._free(row.chat_id, row.paid)))
         return max(0.002, wait)
 
     # -- one send ---------------------------------------------------------------------------
@@ -420,7 +434,7 @@ def schedule_tick(job_queue: JobQueue[Any], sender: Sender, interval: float = TI
     never two at once."""
 
     async def tick(_context: Any) -> None:
-        await sender.tick()
+        sender.wake()  # the sender's next pass claims what the clock says is due
 
     for job in job_queue.get_jobs_by_name("outbox-tick"):
         job.schedule_removal()
