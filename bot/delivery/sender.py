@@ -6,7 +6,8 @@ up to ``max_in_flight`` at once, so the overall rate is reached over HTTP latenc
 through the application's bot and its :class:`~bot.delivery.ratelimit.ChatRateLimiter`, so
 replies and outbox messages share one pacing; it asks the limiter which chats are free
 (``next_free``, ``free_now``) instead of parking a send behind a chatty chat, and it keeps at
-most one send per chat in flight, so each chat gets its messages in order.
+most one send per chat in flight, so each chat gets its messages in order (a row waiting for a
+retry after an error may be overtaken by the next one).
 
 What Telegram answers decides what happens to a row:
 
@@ -157,13 +158,14 @@ class Sender:
     async def tick(self, timeout: float = 30.0) -> None:
         """Claim what the clock says is due and start sending it; returns after that pass.
         The JobQueue's repeating job; tests call it after moving a simulated clock."""
-        if self._task is None or self._task.done():
+        task = self._task
+        if task is None or task.done():
             return
         want = self._started + 1
         self.wake()
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        while self._finished < want and not self._task.done():
+        while self._finished < want and not task.done():
             left = deadline - loop.time()
             if left <= 0:
                 return
@@ -329,6 +331,8 @@ class Sender:
         later: list[tuple[int, float, int, Claimed]] = []
         chats: set[int] = set()
         now = time.monotonic()
+        if len(self._paused) > 1024:
+            self._paused = {chat: until for chat, until in self._paused.items() if until > now}
         while len(chosen) < slots:
             open_heaps = [h for paid, h in self._heaps.items() if h and budget[paid] > 0]
             if not open_heaps:
