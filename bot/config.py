@@ -58,7 +58,7 @@ class Settings(BaseSettings):
     #: overall rate of messages sent with Telegram's allow_paid_broadcast (paid in Stars)
     rate_paid_broadcast_per_s: float = Field(default=1000.0, ge=0)
     #: the outbox's sends in flight at once (enough to reach the rate over HTTP latency)
-    outbox_max_in_flight: int = Field(default=32, ge=1, le=256)
+    outbox_max_in_flight: int = Field(default=100, ge=1, le=256)
     #: requests per outbox message (timeouts, 5xx) before it is marked failed
     outbox_max_attempts: int = Field(default=8, ge=1, le=100)
     #: seconds a stopping bot gives the work in hand (updates, messages in flight)

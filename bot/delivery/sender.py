@@ -52,6 +52,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 import httpx
 from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
@@ -81,7 +82,7 @@ UNLIMITED_RATE = 1000.0  # for sizing claims when no overall limit is set
 
 @dataclass(frozen=True)
 class SenderConfig:
-    max_in_flight: int = 32
+    max_in_flight: int = 100
     max_attempts: int = 8
     backoff_base_s: float = 1.0
     backoff_cap_s: float = 60.0
@@ -128,6 +129,8 @@ class Sender:
         self._busy: set[int] = set()
         self._paused: dict[int, float] = {}
         self._outcomes: list[Outcome] = []
+        self._recording = 0  # outcomes being written now
+        self._moving = 0  # claims or preparations under way: rows neither held nor out
         self._wake = asyncio.Event()
         self._claim_wanted = True
         self._dry: dict[Priority, bool] = dict.fromkeys(Priority, False)
@@ -173,16 +176,22 @@ class Sender:
                 await asyncio.wait_for(self._pass_done.wait(), left)
 
     async def idle(self, timeout: float = 60.0) -> None:
-        """Wait until nothing is due, held or in flight (tests, benchmarks)."""
+        """Wait until nothing is due, held or in flight (tests, benchmarks). Looks at the clock
+        once a second, like the tick, not on every pass."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
+        looked = loop.time()
+        await self.tick()
         while True:
-            await self.tick()
-            if all(self._dry.values()) and not (self._holding() or self._in_flight or self._outcomes or self._returned):
+            if all(self._dry.values()) and not (self._holding() or self._in_flight or self._outcomes
+                                                 or self._recording or self._moving or self._returned):
                 return
             if loop.time() > deadline:
                 raise TimeoutError(f"outbox sender still busy: {self._holding()} held, {len(self._in_flight)} in flight")
             await asyncio.sleep(0.02)
+            if loop.time() - looked >= TICK_SECONDS:
+                looked = loop.time()
+                await self.tick()
 
     async def stop(self, timeout: float | None = None) -> None:
         """SIGTERM: stop claiming, let the sends in flight finish (within ``timeout``), write
@@ -232,10 +241,10 @@ class Sender:
             self._wake.clear()
             self._started += 1
             try:
-                await self._flush()
                 if self._claim_wanted or self._wants_more():
                     await self._claim()
-                await self._dispatch()
+                await self._dispatch()  # first: the slots freed since the last pass fill at once
+                await self._flush()  # then what finished is written while the new sends are out
                 wait = self._next_wait()
             except Exception:  # noqa: BLE001 - a database hiccup: try again in a moment
                 log.exception("outbox sender: pass failed; retrying")
@@ -270,7 +279,11 @@ class Sender:
         self._claim_wanted = False
         batch = self._batch()
         limits = {p: batch - self._held[p] for p in Priority}
-        rows = await self.claims.claim(limits)
+        self._moving += 1
+        try:
+            rows = await self.claims.claim(limits)
+        finally:
+            self._moving -= 1
         got = Counter(r.priority for r in rows)
         for p, n in limits.items():
             self._dry[p] = n > 0 and got[p] < n
@@ -290,11 +303,14 @@ class Sender:
         if not self._outcomes:
             return
         outcomes, self._outcomes = self._outcomes, []
+        self._recording = len(outcomes)
         try:
             blocked = await self.claims.record(outcomes)
         except Exception:
             self._outcomes[:0] = outcomes
             raise
+        finally:
+            self._recording = 0
         for outcome in outcomes:
             row = self._returned.pop(outcome.id, None) if isinstance(outcome, Requeued) else None
             if row is not None:
@@ -351,12 +367,15 @@ class Sender:
             heapq.heappush(self._heaps[item[3].paid], item)
         if not chosen:
             return
+        self._moving += 1
         try:
             prepared = await self.claims.prepare(chosen)
         except Exception:
             for row in chosen:
                 self._push(row)
             raise
+        finally:
+            self._moving -= 1
         for ready in prepared:
             self._busy.add(ready.row.chat_id)
             task = asyncio.create_task(self._send(ready))
@@ -405,7 +424,7 @@ class Sender:
             outcome = Failed(row.id, exc.message, attempts)
             self.stats["failed"] += 1
             log.info("outbox: message %s (%s) refused: %s", row.id, row.kind, exc.message)
-        except (TelegramError, httpx.HTTPError, OSError) as exc:
+        except (TelegramError, httpx.HTTPError, aiohttp.ClientError, OSError) as exc:
             outcome = self._retry(row, attempts, exc)
         except Exception as exc:  # noqa: BLE001 - e.g. a payload PTB refuses: this row only
             log.exception("outbox: message %s (%s) could not be sent", row.id, row.kind)
