@@ -15,6 +15,7 @@ from telegram.ext import Application, ApplicationBuilder, Defaults
 from bot.clock import Clock
 from bot.config import Settings
 from bot.content import ContentHolder
+from bot.delivery.http import AiohttpRequest
 from bot.delivery.outbox import Outbox
 from bot.delivery.ratelimit import ChatRateLimiter, Limits
 from bot.delivery.sender import Sender, SenderConfig, schedule_tick
@@ -78,12 +79,10 @@ def build_application(services: Services, *, with_updater: bool = True) -> Appli
         .rate_limiter(ChatRateLimiter(services.limits))
         .defaults(Defaults(parse_mode="HTML", link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .concurrent_updates(ChatOrderedProcessor(settings.concurrent_updates))
-        .connection_pool_size(64)
-        .read_timeout(15)
-        .write_timeout(15)
-        .connect_timeout(10)
-        .pool_timeout(10)
-        .get_updates_read_timeout(35)
+        .get_updates_read_timeout(35)  # before .request(): PTB refuses it after a request object
+        # Bot API calls over aiohttp: httpx's pool costs far more CPU per request with many sends
+        # in flight (see bot/delivery/http.py)
+        .request(AiohttpRequest(pool_size=128, read_timeout=15, connect_timeout=10, pool_timeout=10))
     )
     if not with_updater:
         builder = builder.updater(None)

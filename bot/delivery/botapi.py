@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import aiohttp
 import httpx
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import TelegramError, TimedOut
@@ -65,8 +66,8 @@ def seconds(value: Any) -> float:
 def ambiguous(exc: Exception) -> bool:
     """A timeout after the request may have reached Telegram (read or write, not connect/pool)."""
     cause = exc.__cause__
-    return isinstance(exc, TimedOut) and not isinstance(cause, (httpx.ConnectTimeout, httpx.PoolTimeout)) \
-        and "Pool timeout" not in str(exc)
+    not_sent = (httpx.ConnectTimeout, httpx.PoolTimeout, aiohttp.ConnectionTimeoutError)
+    return isinstance(exc, TimedOut) and not isinstance(cause, not_sent) and "Pool timeout" not in str(exc)
 
 
 def describe(exc: Exception) -> str:
