@@ -17,11 +17,14 @@ who have not blocked the bot and got nothing), ``blocked`` (rows failed because 
 blocked the bot); ``rate_ratio`` = messages per second while the batch drains (from the emulator's
 own arrival times, the first second's burst left out) over the emulator's limit, target >= 0.95;
 ``paid_rate_ratio`` the same at 1,000/s, target >= 0.9; ``naive_*`` the same for the naive loop;
+``reminder_late_p50_s`` and ``reminder_late_max_s``: 20 normal-priority messages (reminders)
+enqueued one every 0.25 s while the free batch drains, from their commit to the emulator;
 ``enqueue_s`` the time to enqueue the paid batch in one transaction; ``cpu_ms_per_message`` the
 process's CPU time per paid message (bot, emulator and database share one process);
 ``bare_ptb_paid_rate_ratio`` and ``bare_ptb_cpu_ms_per_message``: PTB alone, with the same rate
-limiter, HTTP client and number of sends in flight, no outbox and no database, to the same
-emulator: the ceiling this process can reach (``--profile`` writes a cProfile of the paid batch).
+limiter, HTTP client (``bot/delivery/http.py``) and number of sends in flight, no outbox and no
+database, to the same emulator: the ceiling this process can reach; ``bare_ptb_httpx_*`` the same
+with PTB's stock httpx client (``--profile`` writes a cProfile of the paid batch).
 Last line: one JSON object.
 """
 
@@ -43,6 +46,7 @@ from sqlalchemy import func, insert, select
 from telegram.error import Forbidden, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, ApplicationBuilder
 
+from bot.delivery.http import AiohttpRequest
 from bot.delivery.message import Message
 from bot.delivery.outbox import Recipient
 from bot.delivery.ratelimit import ChatRateLimiter, Limits
@@ -50,7 +54,7 @@ from bot.i18n import compile_catalogs
 from bot.sandbox.emulator import Emulator, RateLimits
 from bot.sandbox.harness import TOKEN, running_bot
 from bot.sandbox.state import IN, Entry
-from bot.store.models import DeliveryState, OutboxMessage, Person, Role
+from bot.store.models import DeliveryState, OutboxMessage, Person, Priority, Role
 
 TELEGRAM = RateLimits()  # 30/s overall, 1/s per private chat (burst 3), 20/min per group
 PAID = RateLimits.paid_broadcast(1000.0)
@@ -88,7 +92,9 @@ def steady_rate(times: list[float]) -> float:
     return len(later) / (times[-1] - start)
 
 
-def tally(emu: Emulator, ids: list[int], blocked: set[int], text: str) -> dict[str, object]:
+def tally(emu: Emulator, ids: list[int], blocked: set[int], text: str, also: list[int] = ()) -> dict[str, object]:
+    """Who got ``text``; the rate counts every message the bot sent meanwhile to ``also`` too
+    (the reminders share the overall limit with the batch)."""
     per: Counter[int] = Counter()
     times: list[float] = []
     for user_id in ids:
@@ -96,6 +102,7 @@ def tally(emu: Emulator, ids: list[int], blocked: set[int], text: str) -> dict[s
             if entry.text == text:
                 per[user_id] += 1
                 times.append(entry.at)
+    times += [e.at for user_id in also for e in emu.outgoing(user_id)]
     return {
         "delivered": sum(1 for u in ids if per[u] > 0),
         "duplicates": sum(max(0, n - 1) for n in per.values()),
@@ -117,7 +124,26 @@ async def add_people(bot, ids: list[int]) -> dict[int, int]:  # noqa: ANN001 - t
         return dict(found.all())
 
 
-async def outbox_batch(bot, ids: list[int], blocked: set[int], *, paid: bool, group: str) -> dict[str, object]:  # noqa: ANN001
+async def reminders_meanwhile(bot, ids: list[int], every: float) -> list[float]:  # noqa: ANN001
+    """While the batch drains, a normal-priority message (a reminder) to each of ``ids``, one
+    every ``every`` seconds; returns how late each arrived (seconds from its commit)."""
+    people = await add_people(bot, ids)
+    committed: dict[int, float] = {}
+    for user_id in ids:
+        await asyncio.sleep(every)
+        async with bot.services.db.session() as s:
+            await bot.services.outbox.enqueue(s, "reminder", to=Recipient(person_id=people[user_id], chat_id=user_id),
+                                              message=Message("reminder"), priority=Priority.NORMAL)
+        committed[user_id] = time.monotonic()
+    late = []
+    for user_id in ids:
+        [entry] = await bot.emulator.wait_for(user_id, lambda e: e.text == "reminder", timeout=60)
+        late.append(entry.at - committed[user_id])
+    return sorted(late)
+
+
+async def outbox_batch(bot, ids: list[int], blocked: set[int], *, paid: bool, group: str,  # noqa: ANN001
+                       reminders: list[int] = ()) -> dict[str, object]:
     emu = bot.emulator
     emu.set_limits(PAID if paid else TELEGRAM)
     people = await add_people(bot, ids)
@@ -131,9 +157,11 @@ async def outbox_batch(bot, ids: list[int], blocked: set[int], *, paid: bool, gr
     enqueue_s = time.perf_counter() - started
     cpu = time.process_time()
     sender = bot.services.sender
+    meanwhile = asyncio.create_task(reminders_meanwhile(bot, list(reminders), 0.25)) if reminders else None
     await sender.idle(timeout=3600)
     drained = time.perf_counter() - started
-    result = tally(emu, ids, blocked, text)
+    late = await meanwhile if meanwhile else []
+    result = tally(emu, ids, blocked, text, also=list(reminders))
     counts = await bot.services.outbox.counts(group)
     async with bot.services.db.session() as s:
         blocked_rows = await s.scalar(select(func.count()).where(
@@ -145,6 +173,8 @@ async def outbox_batch(bot, ids: list[int], blocked: set[int], *, paid: bool, gr
         "rate": round(result["rate"], 1), "seconds": round(drained, 2), "enqueue_s": round(enqueue_s, 3),
         "cpu_ms_per_message": round((time.process_time() - cpu) / max(1, len(ids)) * 1000, 3),
         "states": {k: v for k, v in counts.items() if v}, "sender": dict(sender.stats),
+        **({"reminder_late_p50_s": round(late[len(late) // 2], 3),
+            "reminder_late_max_s": round(late[-1], 3)} if late else {}),
     }
 
 
@@ -176,14 +206,20 @@ async def naive_loop(ids: list[int], blocked: set[int], *, paid: bool, latency: 
             "rate": round(result["rate"], 1), "errors": dict(errors)}
 
 
-async def bare_ptb(ids: list[int], *, concurrency: int, latency: float) -> dict[str, object]:
+async def bare_ptb(ids: list[int], *, concurrency: int, latency: float, httpx: bool = False) -> dict[str, object]:
     """Where the paid rate's ceiling is: PTB alone (the bot's rate limiter and HTTP client, no
-    outbox, no database) sending to the same emulator with as many sends in flight as the sender."""
+    outbox, no database) sending to the same emulator with as many sends in flight as the sender;
+    with ``httpx``, PTB's stock HTTP client instead of the bot's."""
     async with Emulator(token=TOKEN, limits=PAID, latency=latency) as emu:
         for user_id in ids:
             has_written(emu, user_id)
-        app = (ApplicationBuilder().token(TOKEN).base_url(emu.base_url).updater(None)
-               .rate_limiter(ChatRateLimiter(BOT_LIMITS)).connection_pool_size(64).build())
+        builder = (ApplicationBuilder().token(TOKEN).base_url(emu.base_url).updater(None)
+                   .rate_limiter(ChatRateLimiter(BOT_LIMITS)))
+        if httpx:
+            builder = builder.connection_pool_size(128)
+        else:
+            builder = builder.request(AiohttpRequest(pool_size=128))
+        app = builder.build()
         queue = list(reversed(ids))
 
         async def worker() -> None:
@@ -202,14 +238,14 @@ async def bare_ptb(ids: list[int], *, concurrency: int, latency: float) -> dict[
 async def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.outbox", description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="a smaller run (< 60 s)")
-    parser.add_argument("--recipients", type=int, help="free-rate batch (default 3000; --quick 240)")
+    parser.add_argument("--recipients", type=int, help="free-rate batch (default 3000; --quick 180)")
     parser.add_argument("--paid-recipients", type=int, help="paid batch (default 10000; --quick 1500)")
     parser.add_argument("--naive-paid-recipients", type=int, help="naive loop at the paid rate (default 1000; --quick 100)")
     parser.add_argument("--latency", type=float, default=0.05, help="the emulator's answer delay, seconds")
     parser.add_argument("--database-url", help="default: a SQLite file in a temporary directory")
     parser.add_argument("--profile", type=Path, help="write a cProfile of the paid batch here")
     args = parser.parse_args(argv)
-    free_n = args.recipients or (240 if args.quick else 3000)
+    free_n = args.recipients or (180 if args.quick else 3000)
     paid_n = args.paid_recipients or (1500 if args.quick else 10_000)
     naive_paid_n = args.naive_paid_recipients or (100 if args.quick else 1000)
     logging.basicConfig(level=logging.WARNING)
@@ -224,7 +260,10 @@ async def main(argv: list[str]) -> None:
         async with emu, running_bot(url, emulator=emu, bot_limits=BOT_LIMITS,
                                     settings_overrides={"semantic_answers": False}) as bot:
             ids, blocked = recipients(emu, 1_000_001, free_n)
-            free = await outbox_batch(bot, ids, blocked, paid=False, group="free")
+            reminded = list(range(6_000_001, 6_000_021))
+            for user_id in reminded:
+                has_written(emu, user_id)
+            free = await outbox_batch(bot, ids, blocked, paid=False, group="free", reminders=reminded)
             print(f"outbox, free rate: {json.dumps(free)}", flush=True)
             ids, blocked = recipients(emu, 2_000_001, paid_n)
             in_flight = bot.services.sender.config.max_in_flight
@@ -242,11 +281,14 @@ async def main(argv: list[str]) -> None:
     naive_paid = await naive_loop(list(range(4_000_001, 4_000_001 + naive_paid_n)),
                                   set(range(4_000_001, 4_000_001 + naive_paid_n, 50)), paid=True, latency=args.latency)
     print(f"naive loop, paid rate: {json.dumps(naive_paid)}", flush=True)
-    bare = await bare_ptb(list(range(5_000_001, 5_000_001 + min(paid_n, 3000))), concurrency=in_flight,
-                          latency=args.latency)
+    bare_ids = list(range(5_000_001, 5_000_001 + min(paid_n, 3000)))
+    bare = await bare_ptb(bare_ids, concurrency=in_flight, latency=args.latency)
     print(f"bare PTB, paid rate, {in_flight} sends at once: {json.dumps(bare)}", flush=True)
+    stock = await bare_ptb(bare_ids[: 300 if args.quick else 3000], concurrency=in_flight, latency=args.latency, httpx=True)
+    print(f"bare PTB with its stock httpx client, same: {json.dumps(stock)}", flush=True)
     print(json.dumps({
-        "recipients": free_n, "delivered": free["delivered"], "duplicates": free["duplicates"] + paid["duplicates"],
+        "recipients": free_n, "delivered": free["delivered"],
+        "reminder_late_p50_s": free["reminder_late_p50_s"], "reminder_late_max_s": free["reminder_late_max_s"], "duplicates": free["duplicates"] + paid["duplicates"],
         "lost": free["lost"] + paid["lost"], "blocked": free["blocked"], "rate_ratio": free["rate_ratio"],
         "paid_recipients": paid_n, "paid_delivered": paid["delivered"], "paid_blocked": paid["blocked"],
         "paid_rate_ratio": paid["rate_ratio"], "naive_rate_ratio": naive["rate_ratio"],
@@ -254,6 +296,8 @@ async def main(argv: list[str]) -> None:
         "bare_ptb_paid_rate_ratio": bare["rate_ratio"],
         "enqueue_s": paid["enqueue_s"], "cpu_ms_per_message": paid["cpu_ms_per_message"],
         "bare_ptb_cpu_ms_per_message": bare["cpu_ms_per_message"],
+        "bare_ptb_httpx_paid_rate_ratio": stock["rate_ratio"],
+        "bare_ptb_httpx_cpu_ms_per_message": stock["cpu_ms_per_message"],
         "latency_s": args.latency, "database": url.split(":", 1)[0],
         "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }))
