@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import pytest
 from conftest import running_bot
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from bot.delivery.message import Message, Skip
 from bot.delivery.outbox import Outbox, Recipient, RenderRequest
@@ -275,6 +275,29 @@ async def test_a_spec_is_rendered_at_send_time_in_the_current_language_or_skippe
         assert (to_bob.state, to_bob.last_error) == (DeliveryState.SKIPPED, "the session was cancelled")
         assert len(bot.emulator.outgoing(bob.id)) == 1  # the welcome only
         assert sorted(seen) == ["en", "fr"]
+
+
+async def test_a_renderer_that_fails_ends_its_row_only(database_url: str) -> None:
+    """Even when its failure breaks the database transaction it was reading in."""
+    async with running_bot(database_url) as bot:
+        people = await delegates(bot, 3)
+
+        async def fragile(req: RenderRequest) -> Message | Skip:
+            if req.spec.get("boom"):
+                await req.session.execute(text("SELECT * FROM no_such_table"))
+            return Message(f"outbox rendered {req.spec['n']}")
+
+        bot.services.outbox.renderers.register("fragile", fragile)
+        async with bot.services.db.session() as s:
+            for n, (_, person) in enumerate(people):
+                await bot.services.outbox.enqueue(s, "fragile", to=Recipient.of(person), spec={"n": n, "boom": n == 1})
+            await bot.services.outbox.enqueue(s, "unknown-kind", to=Recipient.of(people[0][1]), spec={"n": 9})
+        await sender_of(bot).idle()
+        states = [(r.state, r.last_error) for r in await rows(bot)]
+        assert states[0] == states[2] == (DeliveryState.SENT, None)
+        assert states[1][0] == DeliveryState.FAILED and states[1][1].startswith("render error")
+        assert states[3] == (DeliveryState.FAILED, "no renderer for kind 'unknown-kind'")
+        assert [outbox_texts(bot.emulator, u.id) for u, _ in people] == [["outbox rendered 0"], [], ["outbox rendered 2"]]
 
 
 async def test_sigterm_with_a_backlog_then_restart_sends_each_row_exactly_once(database_url: str) -> None:

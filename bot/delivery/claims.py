@@ -178,7 +178,7 @@ class Claims:
     async def prepare(self, rows: Sequence[Claimed]) -> list[Prepared]:
         """Mark ``rows`` as ``sending`` (those still held by this sender: a row cancelled
         meanwhile is dropped) and render them for their recipients as they are now. A renderer
-        that skips, or fails, ends its row here. One transaction."""
+        that skips, or fails, ends its row here."""
         if not rows:
             return []
         now = self.outbox.clock.now()
@@ -191,41 +191,61 @@ class Claims:
                 .returning(OUTBOX.c.id)
             )
             held = set(result.scalars().all())
-            rows = [r for r in rows if r.id in held]
-            need = sorted({r.person_id for r in rows if not r.rendered and r.person_id is not None})
-            people = {p.id: p for p in (await s.scalars(select(Person).where(Person.id.in_(need)))).all()} if need else {}
-            ready: list[Prepared] = []
-            ended: list[tuple[int, DeliveryState, str]] = []
-            for row in rows:
-                outcome = await self._render(s, row, people.get(row.person_id or -1))
-                if isinstance(outcome, Message):
-                    ready.append(Prepared(row, outcome))
-                elif isinstance(outcome, Skip):
-                    ended.append((row.id, DeliveryState.SKIPPED, outcome.reason))
-                else:
-                    ended.append((row.id, DeliveryState.FAILED, outcome))
-            for row_id, state, reason in ended:
-                await s.execute(update(OUTBOX).where(OUTBOX.c.id == row_id).values(
-                    state=state, last_error=reason[:500], claimed_by=None, updated_at=now))
+        rows = [r for r in rows if r.id in held]
+        ready: list[Prepared] = []
+        ended: list[tuple[int, DeliveryState, str]] = []
+        for row in rows:
+            if row.rendered:
+                try:
+                    ready.append(Prepared(row, Message.from_json(row.payload)))
+                except (TypeError, ValueError, KeyError) as exc:
+                    ended.append((row.id, DeliveryState.FAILED, f"unreadable message: {exc}"))
+        await self._render_all([r for r in rows if not r.rendered], ready, ended)
+        if ended:
+            async with self.outbox.db.session() as s:
+                for row_id, state, reason in ended:
+                    await s.execute(update(OUTBOX).where(OUTBOX.c.id == row_id).values(
+                        state=state, last_error=reason[:500], claimed_by=None, updated_at=now))
         return ready
 
+    async def _render_all(self, rows: list[Claimed], ready: list[Prepared],
+                          ended: list[tuple[int, DeliveryState, str]]) -> None:
+        """Render rows with their renderers, on a read session of their own: a renderer that
+        fails ends its row, and the rows after it get a fresh session (its error may have broken
+        the transaction)."""
+        while rows:
+            async with self.outbox.db.sessions() as session:
+                need = sorted({r.person_id for r in rows if r.person_id is not None})
+                people = {p.id: p for p in (await session.scalars(select(Person).where(Person.id.in_(need)))).all()}
+                for n, row in enumerate(rows):
+                    try:
+                        outcome = await self._render(session, row, people.get(row.person_id or -1))
+                    except Exception as exc:  # noqa: BLE001 - one broken row must not stop the sender
+                        log.exception("outbox row %s (%s): rendering failed", row.id, row.kind)
+                        ended.append((row.id, DeliveryState.FAILED, f"render error: {type(exc).__name__}: {exc}"))
+                        rows = rows[n + 1 :]
+                        break
+                    if isinstance(outcome, Message):
+                        ready.append(Prepared(row, outcome))
+                    elif isinstance(outcome, Skip):
+                        ended.append((row.id, DeliveryState.SKIPPED, outcome.reason))
+                    else:
+                        ended.append((row.id, DeliveryState.FAILED, outcome))
+                else:
+                    rows = []
+                await session.rollback()  # it only read
+
     async def _render(self, session: AsyncSession, row: Claimed, person: Person | None) -> Message | Skip | str:
-        """The message, a Skip, or the reason it cannot be made (a string)."""
-        try:
-            if row.rendered:
-                return Message.from_json(row.payload)
-            renderer = self.outbox.renderers.get(row.kind)
-            if renderer is None:
-                log.error("outbox row %s: no renderer for kind %r", row.id, row.kind)
-                return f"no renderer for kind {row.kind!r}"
-            return await renderer(RenderRequest(
-                kind=row.kind, spec=row.payload, person=person, chat_id=row.chat_id,
-                thread_id=row.thread_id, key=row.key, group_id=row.group_id, due_at=row.due_at,
-                session=session,
-            ))
-        except Exception as exc:  # noqa: BLE001 - one broken row must not stop the sender
-            log.exception("outbox row %s (%s): rendering failed", row.id, row.kind)
-            return f"render error: {type(exc).__name__}: {exc}"
+        """The renderer's message or Skip, or why there is none (a string)."""
+        renderer = self.outbox.renderers.get(row.kind)
+        if renderer is None:
+            log.error("outbox row %s: no renderer for kind %r", row.id, row.kind)
+            return f"no renderer for kind {row.kind!r}"
+        return await renderer(RenderRequest(
+            kind=row.kind, spec=row.payload, person=person, chat_id=row.chat_id,
+            thread_id=row.thread_id, key=row.key, group_id=row.group_id, due_at=row.due_at,
+            session=session,
+        ))
 
     async def record(self, outcomes: Iterable[Outcome]) -> list[Blocked]:
         """Write what happened to a batch of rows, in one transaction. For a 403 the person is

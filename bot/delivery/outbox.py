@@ -177,7 +177,12 @@ class Outbox:
         revive_cancelled: bool = False,
     ) -> int:
         """Add one message per recipient (a broadcast: thousands of rows in a few statements).
-        Returns how many rows were written (recipients whose key exists already are skipped)."""
+        Returns how many rows were written (recipients whose key exists already are skipped).
+
+        ``due_at`` is by the injected clock; rows of one priority go by due time, at most
+        ``RATE_OVERALL_PER_S`` a second for all kinds together, so a batch of ``n`` that must
+        all be out by ``T`` is due at ``T - n / rate``. ``Message(allow_paid_broadcast=True)`` (or
+        ``"allow_paid_broadcast": true`` in a spec) sends these rows at the paid rate instead."""
         if not kind or len(kind) > 40:
             raise ValueError("kind: 1 to 40 characters")
         if group_id is not None and not 1 <= len(group_id) <= 64:

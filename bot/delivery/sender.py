@@ -29,8 +29,10 @@ What Telegram answers decides what happens to a row:
 
 Time: due times and backoff follow the injected :class:`~bot.clock.Clock` (tests and the
 sandbox move a simulated one, then call :meth:`Sender.tick`); rate limits and 429 pauses are
-real seconds. The application's JobQueue calls :meth:`Sender.tick` about every second (see
-:func:`schedule_tick`), and an enqueue wakes the sender as soon as its transaction commits.
+real seconds. A repeating JobQueue job wakes the sender about every second to claim what the
+clock says is due (:func:`schedule_tick`); an enqueue wakes it as soon as its transaction
+commits; tests move the simulated clock and call :meth:`Sender.tick`, which returns after that
+pass.
 
 Stopping (SIGTERM): no new claims, the sends in flight get ``shutdown_timeout_s`` to finish,
 their outcomes are written, and the rows claimed but not sent go back to pending: nothing is
@@ -160,7 +162,8 @@ class Sender:
 
     async def tick(self, timeout: float = 30.0) -> None:
         """Claim what the clock says is due and start sending it; returns after that pass.
-        The JobQueue's repeating job; tests call it after moving a simulated clock."""
+        Tests and benchmarks call it after moving a simulated clock (the JobQueue's job only
+        wakes the sender, so a slow pass never makes the scheduler skip or pile up ticks)."""
         task = self._task
         if task is None or task.done():
             return
