@@ -57,8 +57,9 @@ class Settings(BaseSettings):
     rate_group_per_min: float = Field(default=20.0, ge=0)
     #: overall rate of messages sent with Telegram's allow_paid_broadcast (paid in Stars)
     rate_paid_broadcast_per_s: float = Field(default=1000.0, ge=0)
-    #: the outbox's sends in flight at once (enough to reach the rate over HTTP latency)
-    outbox_max_in_flight: int = Field(default=100, ge=1, le=256)
+    #: the outbox's sends handed to the HTTP client at once (128 connections): enough to reach
+    #: the paid rate over Telegram's latency; the free rate keeps far fewer out
+    outbox_max_in_flight: int = Field(default=200, ge=1, le=1000)
     #: requests per outbox message (timeouts, 5xx) before it is marked failed
     outbox_max_attempts: int = Field(default=8, ge=1, le=100)
     #: seconds a stopping bot gives the work in hand (updates, messages in flight)

@@ -84,7 +84,7 @@ UNLIMITED_RATE = 1000.0  # for sizing claims when no overall limit is set
 
 @dataclass(frozen=True)
 class SenderConfig:
-    max_in_flight: int = 100
+    max_in_flight: int = 200
     max_attempts: int = 8
     backoff_base_s: float = 1.0
     backoff_cap_s: float = 60.0
