@@ -115,7 +115,6 @@ class ChatRateLimiter(BaseRateLimiter[int]):
                     self._paused_until[chat_id] = time.monotonic() + seconds + 0.05
         raise AssertionError("unreachable")  # pragma: no cover
 
-
     # -- read-only: for the outbox's sender, which picks the rows whose chat is free ---------
     def next_free(self, chat_id: int | str | None = None, *, paid: bool = False) -> float:
         """Seconds until one request to ``chat_id`` (None: any chat) would pass the overall

@@ -1,8 +1,9 @@
 """The one sender: drains the outbox under Telegram's limits, through the application's bot.
 
-One task per process. Each pass it records what finished, claims due rows (urgent, then normal,
-then bulk; by due time within a priority) and starts sends for the rows whose chat is free now,
-up to ``max_in_flight`` at once, so the overall rate is reached over HTTP latency. It goes
+One task per process. Each pass it claims due rows when it needs more (urgent, then normal,
+then bulk; by due time within a priority), starts sends for the held rows whose chat is free
+now, up to ``max_in_flight`` at once so the overall rate is reached over HTTP latency, then
+writes what finished meanwhile in one transaction. It goes
 through the application's bot and its :class:`~bot.delivery.ratelimit.ChatRateLimiter`, so
 replies and outbox messages share one pacing; it asks the limiter which chats are free
 (``next_free``, ``free_now``) instead of parking a send behind a chatty chat, and it keeps at
@@ -27,9 +28,8 @@ What Telegram answers decides what happens to a row:
   that is late or lost is worse than one that comes twice), counts it in
   ``stats["ambiguous"]`` and logs a warning; with the bot's 15-second read timeout this is rare.
 
-Time: due times and backoff follow the injected :class:`~bot.clock.Clock` (tests and the
-sandbox move a simulated one, then call :meth:`Sender.tick`); rate limits and 429 pauses are
-real seconds. A repeating JobQueue job wakes the sender about every second to claim what the
+Time: due times and backoff follow the injected :class:`~bot.clock.Clock`; rate limits and
+429 pauses are real seconds. A repeating JobQueue job wakes the sender about every second to claim what the
 clock says is due (:func:`schedule_tick`); an enqueue wakes it as soon as its transaction
 commits; tests move the simulated clock and call :meth:`Sender.tick`, which returns after that
 pass.
@@ -37,7 +37,7 @@ pass.
 Stopping (SIGTERM): no new claims, the sends in flight get ``shutdown_timeout_s`` to finish,
 their outcomes are written, and the rows claimed but not sent go back to pending: nothing is
 sent twice. After a kill -9 the next start sends again only the rows that were ``sending``, and
-counts them (:class:`~bot.delivery.outbox.Recovery`).
+counts them (:class:`~bot.delivery.claims.Recovery`).
 """
 
 from __future__ import annotations
