@@ -320,7 +320,8 @@ class Sender:
                 self._push(row)
         if blocked:
             chats = {b.chat_id for b in blocked}
-            self._drop(lambda r: r.chat_id in chats or (r.person_id is not None and r.person_id in {b.person_id for b in blocked}))
+            people = {b.person_id for b in blocked if b.person_id is not None}
+            self._drop(lambda r: r.chat_id in chats or r.person_id in people)
             if self.on_blocked is not None:
                 for chat_id in chats:
                     self.on_blocked(chat_id)
