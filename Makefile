@@ -35,6 +35,7 @@ locales: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.throughput --quick
 	$(BIN)/python -m bench.qa --quick
+	$(BIN)/python -m bench.outbox --quick
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -15,8 +15,11 @@ from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, D
 from bot.clock import Clock
 from bot.config import Settings
 from bot.content import ContentHolder
+from bot.delivery.http import AiohttpRequest
+from bot.delivery.outbox import Outbox
 from bot.delivery.ratelimit import ChatRateLimiter, Limits
 from bot.delivery.request import TelegramRequest
+from bot.delivery.sender import Sender, SenderConfig, schedule_tick
 from bot.services.invites import InviteService
 from bot.services.people import PeopleService
 from bot.services.questions import QuestionLog
@@ -39,7 +42,10 @@ class Services:
     invites: InviteService
     roles: RoleService
     questions: QuestionLog
+    outbox: Outbox
     limits: Limits = field(default_factory=Limits)
+    #: the one sender, once the application runs (see start_delivery)
+    sender: Sender | None = None
 
 
 def build_services(settings: Settings, clock: Clock | None = None, db: Database | None = None) -> Services:
@@ -60,10 +66,12 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
         invites=InviteService(people),
         roles=RoleService(people),
         questions=QuestionLog(db, clock),
+        outbox=Outbox(db, clock),
         limits=Limits(
             overall_per_s=settings.rate_overall_per_s,
             private_per_s=settings.rate_private_per_s,
             group_per_min=settings.rate_group_per_min,
+            paid_per_s=settings.rate_paid_broadcast_per_s,
         ),
     )
 
@@ -89,9 +97,10 @@ def build_application(
         .rate_limiter(ChatRateLimiter(services.limits))
         .defaults(Defaults(parse_mode="HTML", link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .concurrent_updates(update_processor or ChatOrderedProcessor(settings.concurrent_updates))
-        # our client tells a 5xx from other network errors: the rate limiter retries by kind
-        .request(TelegramRequest(connection_pool_size=64, read_timeout=15, write_timeout=15,
-                                 connect_timeout=10, pool_timeout=10))
+        # Bot API calls over aiohttp: httpx's pool costs far more CPU per request with many sends
+        # in flight (see bot/delivery/http.py); both clients tell a 5xx from other network
+        # errors, and the rate limiter retries by kind
+        .request(AiohttpRequest(pool_size=128, read_timeout=15, connect_timeout=10, pool_timeout=10))
         .get_updates_request(TelegramRequest(read_timeout=10, connect_timeout=10, pool_timeout=10))
     )
     if not with_updater:
@@ -117,6 +126,7 @@ async def prepare(application: Application) -> None:
     from handlers.commands import publish_commands
 
     await publish_commands(application)
+    await start_delivery(application)
     log.info(
         "bot @%s ready: content %s (version %s), database %s",
         application.bot.username,
@@ -124,3 +134,36 @@ async def prepare(application: Application) -> None:
         services.content.current.pack.version,
         services.db.dialect,
     )
+
+
+async def start_delivery(application: Application) -> Sender:
+    """Start the outbox's one sender on the application's bot (sharing its rate limiter), and
+    the JobQueue's tick that wakes it about every second. After migrations (``prepare``)."""
+    services: Services = application.bot_data["services"]
+    limiter = application.bot.rate_limiter
+    sender = Sender(
+        services.outbox,
+        application.bot,
+        limiter=limiter if isinstance(limiter, ChatRateLimiter) else None,
+        config=SenderConfig(
+            max_in_flight=services.settings.outbox_max_in_flight,
+            max_attempts=services.settings.outbox_max_attempts,
+            overall_per_s=services.limits.overall_per_s,
+            paid_per_s=services.limits.paid_per_s,
+            shutdown_timeout_s=services.settings.shutdown_timeout_s,
+        ),
+        on_blocked=services.people.recent.invalidate,  # their next message must reach the database
+    )
+    await sender.start()
+    services.sender = sender
+    if application.job_queue is not None:
+        schedule_tick(application.job_queue, sender)
+    return sender
+
+
+async def stop_delivery(services: Services, timeout: float | None = None) -> None:
+    """Stop the sender (SIGTERM: in-flight sends finish within the shutdown timeout; claimed
+    rows go back to pending). Does nothing when it is not running."""
+    sender, services.sender = services.sender, None
+    if sender is not None:
+        await sender.stop(timeout)

@@ -62,10 +62,18 @@ class Settings(BaseSettings):
     rate_overall_per_s: float = Field(default=30.0, ge=0)
     rate_private_per_s: float = Field(default=1.0, ge=0)
     rate_group_per_min: float = Field(default=20.0, ge=0)
+    #: overall rate of messages sent with Telegram's allow_paid_broadcast (paid in Stars)
+    rate_paid_broadcast_per_s: float = Field(default=1000.0, ge=0)
+    #: the outbox's sends handed to the HTTP client at once (128 connections): enough to reach
+    #: the paid rate over Telegram's latency; the free rate keeps far fewer out
+    outbox_max_in_flight: int = Field(default=200, ge=1, le=1000)
+    #: requests per outbox message (timeouts, 5xx) before it is marked failed
+    outbox_max_attempts: int = Field(default=8, ge=1, le=100)
     #: updates handled at once (each chat still in order)
     concurrent_updates: int = Field(default=4, ge=1, le=512)
-    #: on SIGTERM, seconds the running updates may take before they are cut off (and handled
-    #: again at the next start); queued ones wait in the inbox
+    #: on SIGTERM, seconds the running updates and the outbox's sends in flight may take before
+    #: they are cut off (updates are handled again at the next start; queued ones wait in the
+    #: inbox, unsent messages in the outbox)
     shutdown_timeout_s: float = Field(default=10.0, gt=0, le=600)
     #: ask the bundled multilingual model for a second opinion on unsure questions
     semantic_answers: bool = True

@@ -19,7 +19,7 @@ from aiohttp import web
 from telegram import Update
 from telegram.ext import Application, BaseUpdateProcessor
 
-from bot.app import Services, StartupError, build_application, prepare
+from bot.app import Services, StartupError, build_application, prepare, stop_delivery
 from bot.inbox import Inbox
 from bot.intake import Intake
 from bot.polling import Poller
@@ -68,6 +68,7 @@ async def run_polling(
                 if application.running:  # a failure on the way
                     await _abort(application, intake)
     finally:
+        await stop_delivery(services, timeout=0)
         await services.db.dispose()
 
 
@@ -112,6 +113,7 @@ async def serve_webhook(services: Services, stop: asyncio.Event, *, register: bo
                     await _abort(application, intake)
     finally:
         await runner.cleanup()
+        await stop_delivery(services, timeout=0)
         await services.db.dispose()
 
 
@@ -133,9 +135,15 @@ async def _finish(application: Application, intake: Intake, services: Services, 
     budget = services.settings.shutdown_timeout_s
     processor = application.update_processor
     finished = 0
-    if isinstance(processor, ChatOrderedProcessor):
-        left = budget - (loop.time() - started) - min(STOP_RESERVE_S, budget / 4)
-        finished = (await processor.drain(left)).finished
+    left = max(0.0, budget - (loop.time() - started) - min(STOP_RESERVE_S, budget / 4))
+    # the handlers and the outbox's sender wind down side by side, within the same budget:
+    # the sender finishes its in-flight sends and gives back what it had claimed
+    sender = asyncio.create_task(stop_delivery(services, timeout=left))
+    try:
+        if isinstance(processor, ChatOrderedProcessor):
+            finished = (await processor.drain(left)).finished
+    finally:
+        await sender
     await application.stop()
     await intake.close()
     counts = intake.stop_counts
@@ -152,5 +160,6 @@ async def _abort(application: Application, intake: Intake) -> None:
     processor = application.update_processor
     if isinstance(processor, ChatOrderedProcessor):
         await processor.drain(0)
+    await stop_delivery(application.bot_data["services"], timeout=0)
     await application.stop()
     await intake.close()

@@ -63,6 +63,17 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
+async def postgres_url() -> str:
+    """A fresh, empty PostgreSQL database, for what only PostgreSQL does (SKIP LOCKED, advisory
+    locks); skipped with the reason when TEST_DATABASE_URL is not set."""
+    if not PG_URL:
+        pytest.skip("PostgreSQL tests need TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)")
+    url = _pg_url()
+    await _reset_postgres(url)
+    return url
+
+
+@pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Database]:
     database = Database(database_url)
     await database.upgrade()

@@ -4,7 +4,10 @@ Pacing: overall, per group *and per private chat*. PTB's ``AIORateLimiter`` has 
 per-private-chat limit and, on a 429, pauses every request of the bot. Here a 429 pauses only
 the chat it came from (its ``retry_after``) and the rest of the bot keeps going. A handler
 that waits for its chat's pacing or pause gives its worker slot back meanwhile
-(:mod:`bot.slots`), so a chatty chat does not hold the slots others need.
+(:mod:`bot.slots`), so a chatty chat does not hold the slots others need. Requests sent
+with ``allow_paid_broadcast`` (the outbox's paid broadcasts) count against an overall bucket
+of their own (``paid_per_s``); ``next_free`` and ``free_now`` let the sender ask without
+waiting.
 
 Retries: a failed call is sent again (up to ``max_retries`` times, or ``rate_limit_args``
 when the caller passes an int; 0 raises at once, for callers that retry themselves, like the
@@ -35,6 +38,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 import httpx
 from aiolimiter import AsyncLimiter
 from telegram.error import NetworkError, RetryAfter, TimedOut
@@ -51,7 +55,11 @@ GUARD_S = 0.1  # a chat's messages leave at least this much later than its bucke
 #: Telegram's 5xx answers that mean the request was not carried out
 NOT_EXECUTED_STATUSES = frozenset({500, 502, 503})
 #: transport failures before the request was completely sent
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.WriteError, httpx.WriteTimeout)
+_NOT_SENT = (
+    httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.WriteError, httpx.WriteTimeout,
+    # the Bot API client (bot.delivery.http): no connection could be opened, or none in time
+    aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError,
+)
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,8 @@ class Limits:
     private_burst: int = 3
     group_per_min: float = 20.0
     max_retries: int = 3
+    #: overall rate of requests sent with ``allow_paid_broadcast`` (a bucket of their own)
+    paid_per_s: float = 1000.0
 
 
 class ChatPace:
@@ -102,6 +112,7 @@ class ChatRateLimiter(BaseRateLimiter[int]):
         self._overall = (
             AsyncLimiter(self.limits.overall_per_s, 1) if self.limits.overall_per_s else None
         )
+        self._paid = AsyncLimiter(self.limits.paid_per_s, 1) if self.limits.paid_per_s else None
         self._chats: dict[int | str, ChatPace] = {}
         self._paused_until: dict[int | str, float] = {}
 
@@ -140,7 +151,7 @@ class ChatRateLimiter(BaseRateLimiter[int]):
             else:
                 self._paused_until.pop(chat_id, None)
 
-    async def _paced(self, chat_id: int | str | None) -> None:
+    async def _paced(self, chat_id: int | str | None, *, paid: bool = False) -> None:
         """Wait for the chat's pause, its pace and the overall rate; the chat's token is taken
         as the message leaves. Calls without a chat (answering a button, commands, getMe) are
         not messages: not paced."""
@@ -152,8 +163,9 @@ class ChatRateLimiter(BaseRateLimiter[int]):
             while (delay := pace.delay()) > 0:
                 async with slot_released():
                     await asyncio.sleep(delay)
-        if self._overall is not None:
-            await self._overall.acquire()
+        overall = self._paid if paid else self._overall
+        if overall is not None:
+            await overall.acquire()
         if pace is not None:
             pace.take()
 
@@ -171,7 +183,7 @@ class ChatRateLimiter(BaseRateLimiter[int]):
             chat_id = int(chat_id) if chat_id is not None else None
         max_retries = self.limits.max_retries if rate_limit_args is None else rate_limit_args
         for attempt in range(max_retries + 1):
-            await self._paced(chat_id)
+            await self._paced(chat_id, paid=bool(data.get("allow_paid_broadcast")))
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
@@ -196,6 +208,37 @@ class ChatRateLimiter(BaseRateLimiter[int]):
                 async with slot_released():
                     await asyncio.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    # -- read-only: for the outbox's sender, which picks the rows whose chat is free ---------
+    def next_free(self, chat_id: int | str | None = None, *, paid: bool = False) -> float:
+        """Seconds until one request to ``chat_id`` (None: any chat) would pass the overall
+        limit (the paid one with ``paid``), the chat's limit and its 429 pause without waiting
+        here; 0 when it would pass now. Takes nothing."""
+        wait = _wait(self._paid if paid else self._overall)
+        if chat_id is not None:
+            until = self._paused_until.get(chat_id)
+            if until is not None:
+                wait = max(wait, until - time.monotonic())
+            pace = self._chats.get(chat_id)
+            if pace is not None:
+                wait = max(wait, pace.delay())
+        return max(0.0, wait)
+
+    def free_now(self, *, paid: bool = False) -> int:
+        """How many requests the overall limit (the paid one with ``paid``) would let through
+        at once now; a large number when there is no limit. Takes nothing."""
+        limiter = self._paid if paid else self._overall
+        if limiter is None:
+            return 1 << 30
+        limiter.has_capacity()  # lets the bucket leak up to now
+        return max(0, int(limiter.max_rate - limiter._level))  # noqa: SLF001 - aiolimiter keeps it private
+
+
+def _wait(limiter: AsyncLimiter | None) -> float:
+    """Seconds until ``limiter`` has room for one more (aiolimiter's leaky bucket)."""
+    if limiter is None or limiter.has_capacity():
+        return 0.0
+    return (limiter._level + 1 - limiter.max_rate) / limiter._rate_per_sec  # noqa: SLF001
 
 
 def not_carried_out(exc: BaseException) -> bool:

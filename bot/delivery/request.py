@@ -44,11 +44,12 @@ class TelegramRequest(HTTPXRequest):
             pool_timeout=pool_timeout,  # type: ignore[arg-type]
         )
         if status >= 500:
-            raise ServerError(status, _description(payload))
+            raise ServerError(status, describe(payload))
         return status, payload
 
 
-def _description(payload: bytes) -> str:
+def describe(payload: bytes) -> str:
+    """Telegram's description of an error answer, or a generic one."""
     try:
         description = json.loads(payload).get("description")
     except (ValueError, AttributeError):

@@ -69,15 +69,23 @@ async def running_bot(
     concurrent_updates: int = 4,
     shutdown_timeout_s: float = 10.0,
     emulator: Emulator | None = None,
+    clock: SimulatedClock | None = None,
+    settings_overrides: dict[str, object] | None = None,
 ) -> AsyncIterator[Harness]:
-    """``emulator``: an emulator already running (left running at the end), to restart the bot
-    against the same Telegram; by default a fresh one."""
-    clock = SimulatedClock(now)
-    # the webhook is served on http://127.0.0.1 here, which Telegram would refuse: the emulator
-    # is told to accept it (its default, like Telegram, requires HTTPS on 80, 88, 443 or 8443)
-    fresh = Emulator(token=TOKEN, limits=emulator_limits, clock=clock, webhook_retry_delay=0.05,
-                     allow_local_http_webhooks=True)
-    async with contextlib.nullcontext(emulator) if emulator is not None else fresh as emu:
+    """``emulator`` and ``clock`` (optional) outlive this bot: a restart against the same
+    Telegram keeps the chats (an emulator already running is left running at the end)."""
+    clock = clock or SimulatedClock(now)
+    reused = emulator is not None
+    if emulator is None:
+        # the webhook is served on http://127.0.0.1 here, which Telegram would refuse: the
+        # emulator is told to accept it (its default, like Telegram, requires HTTPS on 80, 88,
+        # 443 or 8443)
+        emulator = Emulator(token=TOKEN, limits=emulator_limits, clock=clock, webhook_retry_delay=0.05,
+                            allow_local_http_webhooks=True)
+    else:
+        emulator.clock = clock
+    async with contextlib.AsyncExitStack() as stack:
+        emu = emulator if emulator.port else await stack.enter_async_context(emulator)
         port = free_port()
         settings = load_settings(
             bot_token=TOKEN,
@@ -93,21 +101,22 @@ async def running_bot(
             bot_username=emu.bot_user["username"],
             concurrent_updates=concurrent_updates,
             shutdown_timeout_s=shutdown_timeout_s,
+            **(settings_overrides or {}),
         )
         services = build_services(settings, clock=clock)
         services.limits = bot_limits or NO_LIMITS
         stop = asyncio.Event()
         runner = run_polling(services, stop) if mode == "polling" else serve_webhook(services, stop)
+        started = emu.calls.get("getupdates" if mode == "polling" else "setwebhook", 0)
         task = asyncio.create_task(runner)
         try:
-            polls = emu.calls.get("getupdates", 0)
-            if mode == "webhook" and emulator is not None:
+            if mode == "webhook" and reused:
                 emu.webhook = None  # as deleteWebhook: the bot before this one left its own
                 emu.delivery.wake()
             for _ in range(1000):  # ready: polling started, or the webhook registered
                 if task.done():
                     task.result()
-                if (mode == "polling" and emu.calls.get("getupdates", 0) > polls) or (mode == "webhook" and emu.webhook):
+                if emu.calls.get("getupdates" if mode == "polling" else "setwebhook", 0) > started:
                     break
                 await asyncio.sleep(0.01)
             else:

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Text,
     TypeDecorator,
@@ -228,3 +229,67 @@ class InboxUpdate(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     received_at: Mapped[dt.datetime]
     handled_at: Mapped[dt.datetime | None]
+
+
+# -- the outbox: every message the bot sends on its own (see bot/delivery/) ---------------------
+class Priority(enum.IntEnum):
+    """Sending priority: lower goes first. Stored as a small integer so the database sorts it."""
+
+    URGENT = 0  # urgent liaison requests, urgent broadcasts
+    NORMAL = 1  # reminders, replies, relays, programme-change notices
+    BULK = 2  # broadcasts
+
+
+class DeliveryState(enum.StrEnum):
+    """pending -> claimed (held by one sender, nothing sent) -> sending (the request is out) ->
+    sent | failed | skipped; pending or claimed -> cancelled."""
+
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    CANCELLED = "cancelled"
+
+
+class OutboxMessage(Base):
+    """One message to one chat, written in the same transaction as the change that causes it.
+
+    ``payload`` is either a rendered :class:`bot.delivery.message.Message` (``rendered``) or a
+    render spec that the renderer of ``kind`` turns into a message at send time. ``key`` makes a
+    second enqueue a no-op; ``group_id`` ties a broadcast's rows together.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_claim", "state", "priority", "next_attempt_at"),
+        Index("ix_outbox_group", "group_id", "state"),
+        Index("ix_outbox_person", "person_id", "state"),
+        Index("ix_outbox_chat", "chat_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    priority: Mapped[int] = mapped_column(SmallInteger, default=Priority.NORMAL)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    thread_id: Mapped[int | None] = mapped_column(BigInteger)
+    group_id: Mapped[str | None] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]]
+    rendered: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: sent with allow_paid_broadcast (up to RATE_PAID_BROADCAST_PER_S, paid in Stars)
+    paid: Mapped[bool] = mapped_column(Boolean, default=False)
+    state: Mapped[DeliveryState] = mapped_column(_enum(DeliveryState), default=DeliveryState.PENDING)
+    due_at: Mapped[dt.datetime]
+    #: the claim order within a priority: due_at at first, later after a retryable error
+    next_attempt_at: Mapped[dt.datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    #: the sender holding the row while claimed or sending
+    claimed_by: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+    sent_at: Mapped[dt.datetime | None]

@@ -1,7 +1,7 @@
 """audit log (who changed a role or revoked an invite, and when); unanswered questions timed to the hour
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-24 10:00:00
 
 The lead re-chains ``down_revision`` when merging branches: this revision only adds the
@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision = '0004'
-down_revision = '0002'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
