@@ -12,7 +12,6 @@ from collections import Counter
 from collections.abc import Callable
 
 import pytest
-from tests.support import running_bot
 from sqlalchemy import select, text
 
 from bot.delivery.message import Message, Skip
@@ -24,6 +23,7 @@ from bot.sandbox.emulator import Emulator, SimUser
 from bot.sandbox.harness import FAST, TOKEN, Harness
 from bot.store.db import Database
 from bot.store.models import DeliveryState, OutboxMessage, Person, Priority
+from tests.support import running_bot
 
 SECOND = dt.timedelta(seconds=1)
 PACED = Limits(overall_per_s=20, private_per_s=0, group_per_min=0)
