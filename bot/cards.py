@@ -199,9 +199,10 @@ def place_line(t: Translator, session: Session, pack: ContentPack, lang: str | N
 
 def speakers_line(t: Translator, speakers: list[Speaker], pack: ContentPack) -> str | None:
     """"Speaker: …" for one person, "Speakers: …" for several or for a group ("Heads of State
-    and Government" is not one speaker, nor two): the label never counts them. Names that
-    carry titles after a comma are listed one per line, so no comma is mistaken for the
-    list's own."""
+    and Government" is not one speaker, nor two): the label never counts them. Several
+    people's plain names are joined as the language joins a list ("A and B"); names that
+    carry titles after a comma, and groups (written as headings are), go one per line, so no
+    comma or capital is mistaken for the list's own."""
     if not speakers:
         return None
     names = [pack_name(t, speaker.name, pack) for speaker in speakers]
@@ -209,7 +210,7 @@ def speakers_line(t: Translator, speakers: list[Speaker], pack: ContentPack) -> 
         # TRANSLATORS: {name} is one person, often with their title ("António Guterres,
         # Secretary-General of the United Nations")
         return t._("Speaker: {name}").format(name=names[0])
-    if any(_has_comma(text_of(s.name, t.lang, pack)) for s in speakers):
+    if any(s.group or _has_comma(text_of(s.name, t.lang, pack)) for s in speakers):
         return "\n".join([t._("Speakers:"), *("• " + name for name in names)])
     # TRANSLATORS: {names} lists people or groups of people ("Heads of State and Government"),
     # already joined as your language joins a list; the label must not count them

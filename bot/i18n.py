@@ -7,7 +7,11 @@ Every user-visible string goes through a :class:`Translator`::
     t.ngettext("{n} session", "{n} sessions", n).format(n=n)
 
 Dates and times are always converted to the event's time zone first and then formatted
-by Babel in the user's locale. Catalogs live in ``locales/<lang>/LC_MESSAGES/bot.po``
+by Babel in the user's locale, with the conference's conventions (:mod:`bot.conventions`:
+24-hour times, UN Arabic month names, per-language date patterns). In right-to-left languages
+values are isolated and free texts keep their left-to-right runs whole (:mod:`bot.bidi`).
+The helpers every renderer uses are listed on :class:`Translator` and in the README
+("Rendering"). Catalogs live in ``locales/<lang>/LC_MESSAGES/bot.po``
 and are compiled to ``.mo`` on start (:func:`compile_catalogs`); compiled files are not
 committed.
 """

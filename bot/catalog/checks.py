@@ -169,7 +169,7 @@ def cross_check(c: Collected, report: Reporter) -> None:
         report.at(
             first.src,
             ("categories",),
-            "warning: no categories: every topic is shown as “Other questions”; name each "
+            "no categories: every topic is shown as “Other questions”; name each "
             "category in every language ({id, name})",
             warning=True,
             line=1,
