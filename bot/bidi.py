@@ -23,6 +23,7 @@ explicit directional isolates or embeddings is returned unchanged: its author ha
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -103,6 +104,9 @@ def ltr_runs(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+# Cards render the same pack texts again and again: the result is kept, keyed by the text
+# itself (so a reloaded pack needs no invalidation), for a few thousand texts at most.
+@functools.lru_cache(maxsize=4096)
 def isolate_ltr_runs(text: str) -> str:
     """``text`` with each left-to-right run that needs it wrapped in LRI … PDI."""
     if not text or EXPLICIT.intersection(text):
