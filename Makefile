@@ -28,8 +28,8 @@ lint: $(STAMP)
 
 # Extract the strings, merge them into the seven catalogs, compile.
 locales: $(STAMP)
-	$(BIN)/pybabel extract --mapping babel.cfg --keywords '_ N_ ngettext:1,2' --sort-by-file --project delegate-assistant --output locales/bot.pot bot handlers
-	$(BIN)/pybabel update --domain bot --input-file locales/bot.pot --output-dir locales --no-fuzzy-matching
+	$(BIN)/pybabel extract --mapping babel.cfg --keywords '_ N_ ngettext:1,2 pgettext:1c,2 npgettext:1c,2,3' --add-comments=TRANSLATORS: --sort-by-file --project delegate-assistant --output locales/bot.pot bot handlers
+	$(BIN)/pybabel update --domain bot --input-file locales/bot.pot --output-dir locales --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile --domain bot --directory locales --statistics
 
 bench: $(STAMP)

@@ -7,7 +7,11 @@ Every user-visible string goes through a :class:`Translator`::
     t.ngettext("{n} session", "{n} sessions", n).format(n=n)
 
 Dates and times are always converted to the event's time zone first and then formatted
-by Babel in the user's locale. Catalogs live in ``locales/<lang>/LC_MESSAGES/bot.po``
+by Babel in the user's locale, with the conference's conventions (:mod:`bot.conventions`:
+24-hour times, UN Arabic month names, per-language date patterns). In right-to-left languages
+values are isolated and free texts keep their left-to-right runs whole (:mod:`bot.bidi`).
+The helpers every renderer uses are listed on :class:`Translator` and in the README
+("Rendering"). Catalogs live in ``locales/<lang>/LC_MESSAGES/bot.po``
 and are compiled to ``.mo`` on start (:func:`compile_catalogs`); compiled files are not
 committed.
 """
@@ -17,16 +21,27 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal
 
 from babel import Locale
-from babel.dates import format_date, format_time, get_timezone
+from babel.dates import format_date, format_interval, format_time, get_timezone
+from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
+from bot.bidi import FSI, PDI, has_rtl, isolate_ltr_runs
 from bot.catalog.models import SUPPORTED_LANGUAGES
+from bot.conventions import (
+    DATE_PATTERNS,
+    INTERVAL_SKELETONS,
+    TIME_PATTERN,
+    ConferenceLocale,
+    DateFormat,
+)
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "bot"
@@ -55,9 +70,8 @@ BABEL_LOCALES: dict[str, str] = {
 }
 
 RLM = "\u200f"
-FSI = "\u2068"  # first strong isolate
-PDI = "\u2069"  # pop directional isolate
 LRM = "\u200e"
+ListStyle = Literal["standard", "or"]
 #: a bot command ("/menu") inside a text; not a closing tag ("</b>") nor part of a path or URL
 _COMMAND = re.compile(r"(?<![\w/<\u200e])/(?=[A-Za-z])")
 
@@ -96,12 +110,26 @@ def compile_catalogs(locales_dir: Path = LOCALES_DIR, force: bool = False) -> li
 
 
 class Translator:
-    """Translations and locale-aware formatting for one language."""
+    """Translations and locale-aware formatting for one language.
+
+    The helpers every renderer uses (see README, "Rendering"):
+
+    * messages: ``_``, ``ngettext``, ``pgettext`` and ``npgettext`` (with a context);
+    * values inside a sentence: :meth:`isolate` (a name, a phone number, a time), and
+      :meth:`embed` for a free text (a pack's answer, a person's question) so that its
+      phone numbers, e-mails, URLs and Latin words keep their order in right-to-left text;
+    * :meth:`paragraph` on every message, :meth:`heading` on a heading that may start with
+      a date, :meth:`join` for an enumeration;
+    * :meth:`date`, :meth:`dates`, :meth:`time`, :meth:`datetime`, :meth:`time_range`,
+      :meth:`number`: Babel in the person's locale with the conference's conventions
+      (:mod:`bot.conventions`).
+    """
 
     def __init__(self, lang: str, translations: NullTranslations) -> None:
         self.lang = lang
-        self.locale = Locale.parse(BABEL_LOCALES.get(lang, lang))
+        self.locale: Locale = ConferenceLocale(lang, BABEL_LOCALES.get(lang, lang))
         self._tr = translations
+        self._patterns = DATE_PATTERNS.get(lang, DATE_PATTERNS[DEFAULT_LANGUAGE])
 
     # -- messages ----------------------------------------------------------------------
     def _(self, message: str) -> str:
@@ -112,38 +140,88 @@ class Translator:
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return self._tr.ngettext(singular, plural, n)
 
+    def pgettext(self, context: str, message: str) -> str:
+        """A message whose English is ambiguous: ``context`` tells translators which sense
+        ("Next" as a heading or as a button)."""
+        return str(self._tr.pgettext(context, message))
+
+    def npgettext(self, context: str, singular: str, plural: str, n: int) -> str:
+        return str(self._tr.npgettext(context, singular, plural, n))
+
+    # -- direction -----------------------------------------------------------------------
     @property
     def rtl(self) -> bool:
         return self.lang in RTL_LANGUAGES
 
     def isolate(self, text: str) -> str:
         """Wrap an embedded value (a name, a room, a phone number) so it keeps its own
-        direction inside a right-to-left sentence; a no-op in left-to-right languages."""
-        return f"{FSI}{text}{PDI}" if self.rtl and text else text
+        direction inside a right-to-left sentence; a no-op in left-to-right languages.
+        A right-to-left value's own left-to-right runs are isolated too (an Arabic room
+        name with a phone number in it)."""
+        if not self.rtl or not text:
+            return text
+        return f"{FSI}{isolate_ltr_runs(text) if has_rtl(text) else text}{PDI}"
+
+    def embed(self, text: str) -> str:
+        """A free text (a pack's answer or summary, a person's words) ready to sit in this
+        language's message: in right-to-left languages its phone numbers, e-mails, URLs,
+        codes and Latin-script runs are isolated (:func:`bot.bidi.isolate_ltr_runs`), so
+        "+84 24 3999 2520" does not come out "2520 3999 24 84+". Plain text in and out."""
+        return isolate_ltr_runs(text) if self.rtl and text else text
 
     def paragraph(self, text: str) -> str:
-        """Start a message right-to-left in Arabic, whatever its first word is. A command's
-        slash gets a left-to-right mark before it, or the line would show "menu/"."""
+        """Lay a message out right-to-left in Arabic, whatever the first word of each of its
+        lines (each line is a paragraph to Telegram's apps). A command's slash gets a
+        left-to-right mark before it, or the line would show "menu/"."""
         if not self.rtl:
             return text
-        text = _COMMAND.sub(LRM + "/", text.removeprefix(RLM))
-        return f"{RLM}{text}"
+        text = _COMMAND.sub(LRM + "/", text)
+        return "\n".join(RLM + line.removeprefix(RLM) if line else line for line in text.split("\n"))
+
+    def heading(self, text: str) -> str:
+        """A heading or a button label that may start with a word Babel writes in lower case
+        ("samedi 25 octobre", "суббота, 25 октября"): its first letter capitalised. Only at
+        the start of a heading, never inside a sentence."""
+        for index, char in enumerate(text):
+            if char.isalpha():
+                return text[:index] + char.upper() + text[index + 1 :]
+            if char.isdigit():
+                return text
+        return text
+
+    def join(self, items: Sequence[str], style: ListStyle = "standard") -> str:
+        """Items joined as the language joins them: "A, B and C", "A、B和C", "A وB وC".
+        ``style`` is Babel's ``standard`` (and) or ``or``. (Babel's ``unit`` lists are not
+        offered: several of our locales lack them or get them wrong.)"""
+        items = [item for item in items if item]
+        return format_list(items, style=style, locale=self.locale) if items else ""
+
+    def language_name(self, code: str) -> str:
+        """A language's name in this language ("French", "français", "الفرنسية")."""
+        return str(self.locale.languages.get(code, code))
 
     # -- numbers, dates and times -------------------------------------------------------
     def number(self, value: float | int) -> str:
         return format_decimal(value, locale=self.locale)
 
-    def date(self, value: dt.date | dt.datetime, tz: dt.tzinfo | None = None, fmt: str = "full") -> str:
+    def date(self, value: dt.date | dt.datetime, tz: dt.tzinfo | None = None, fmt: DateFormat = "long") -> str:
+        """A date in one of the named formats of :data:`bot.conventions.DATE_PATTERNS`:
+        ``day`` ("Saturday 25 October"), ``short-day`` ("Sat 25 Oct"), ``medium``
+        ("25 Oct 2025"), ``long`` ("25 October 2025"). Lower case where the language writes
+        weekdays so: use :meth:`heading` when it starts a heading."""
         if isinstance(value, dt.datetime):
             value = _in_zone(value, tz).date()
-        if fmt == "day":  # "Saturday 25 October" without the year where the locale has it
-            pattern = _skeleton(self.locale, "MMMMEEEEd", exact=True)
-            return _format_date(value, pattern or "full", self.locale)
-        if fmt == "short-day":  # "Sat 25 Oct"
-            return _format_date(value, _skeleton(self.locale, "MMMEd"), self.locale)
-        return _format_date(value, fmt, self.locale)
+        return _format_date(value, self._patterns[fmt], self.locale)
+
+    def dates(self, start: dt.date, end: dt.date) -> str:
+        """A range of days, with Babel's ``format_interval`` ("25–26 October 2025",
+        "2025年10月25日至26日"); one day when they are the same."""
+        if start == end:
+            return self.date(start, fmt="long")
+        return _format_interval(start, end, INTERVAL_SKELETONS.get(self.lang, "yMMMd"), self.locale)
 
     def time(self, value: dt.datetime, tz: dt.tzinfo | None = None) -> str:
+        """A clock time, 24-hour with two-digit hours in every language ("09:00")."""
         return _format_time(_in_zone(value, tz), self.locale)
 
     def datetime(self, value: dt.datetime, tz: dt.tzinfo | None = None) -> str:
@@ -184,21 +262,12 @@ def _format_date(value: dt.date, pattern: str, locale: Locale) -> str:
 
 @functools.lru_cache(maxsize=4096)
 def _format_time(value: dt.datetime, locale: Locale) -> str:
-    return format_time(value, format="short", locale=locale)
+    return format_time(value, format=TIME_PATTERN, locale=locale)
 
 
-@functools.lru_cache(maxsize=64)
-def _skeleton(locale: Locale, skeleton: str, exact: bool = False) -> str | None:
-    """A CLDR pattern for a skeleton in this locale (Babel's availableFormats)."""
-    formats = locale.datetime_skeletons
-    if skeleton in formats:
-        return formats[skeleton].pattern
-    if exact:
-        return None
-    from babel.dates import match_skeleton
-
-    best = match_skeleton(skeleton, formats)
-    return formats[best].pattern if best else "medium"
+@functools.lru_cache(maxsize=256)
+def _format_interval(start: dt.date, end: dt.date, skeleton: str, locale: Locale) -> str:
+    return format_interval(start, end, skeleton, locale=locale)
 
 
 @functools.cache

@@ -4,11 +4,9 @@ service, in the transaction that revokes)."""
 
 from __future__ import annotations
 
-import html
-
 from telegram import Update
 
-from bot.cards import role_name
+from bot.cards import delegation_name, role_name, value
 from bot.i18n import N_, Translator
 from bot.services.audit import Actor
 from bot.services.invites import InviteState, invite_reference, state_of
@@ -21,8 +19,11 @@ from handlers.replies import reply_in_parts
 
 MAX_INVITES_LISTED = 25
 STATES = {
+    # TRANSLATORS: {date} is a day and time ("Sat 25 Oct, 09:00")
     InviteState.ACTIVE: N_("valid until {date}"),
+    # TRANSLATORS: {date} is a day and time ("Sat 25 Oct, 09:00")
     InviteState.REVOKED: N_("revoked on {date}"),
+    # TRANSLATORS: {date} is a day and time ("Sat 25 Oct, 09:00")
     InviteState.EXPIRED: N_("expired on {date}"),
     InviteState.USED_UP: N_("used up"),
 }
@@ -33,11 +34,14 @@ def invite_line(t: Translator, invite: Invite, context: BotContext) -> str:
     tz = services.content.current.pack.tz
     state = state_of(invite, services.clock.now())
     when = invite.revoked_at if state == InviteState.REVOKED and invite.revoked_at else invite.expires_at
-    who = [t.isolate(html.escape(name)) for name in (invite.delegation.name if invite.delegation else None, invite.label) if name]
+    delegation = delegation_name(t, invite.delegation) or (value(t, invite.delegation.code) if invite.delegation else None)
+    who = [name for name in (delegation, value(t, invite.label) if invite.label else None) if name]
+    # TRANSLATORS: one invite in a list: {id} is its number, {role} the role it gives (a label), {who}
+    # its delegation and label, {used} and {uses} counts, {state} "valid until …", "revoked on …"...
     return t._("#{id} · {role} · {who} · used {used} of {uses} · {state}").format(
         id=t.isolate(str(invite.id)),
         role=role_name(t, invite.role),
-        who=", ".join(who) or "—",
+        who=" · ".join(who) or "—",
         used=t.number(invite.uses),
         uses=t.number(invite.max_uses),
         state=t._(STATES[state]).format(date=t.isolate(t.datetime(when, tz))),
@@ -89,9 +93,11 @@ async def revoke_command(update: Update, context: BotContext) -> None:
     invite = revocation.invite
     if not revocation.revoked_now and invite.revoked_at is not None:
         when = t.datetime(invite.revoked_at, services.content.current.pack.tz)
+        # TRANSLATORS: {id} is the invite's number, {date} a day and time ("Sat 25 Oct, 09:00")
         await message.reply_text(t.paragraph(t._("Invite #{id} was already revoked on {date}.").format(
             id=t.isolate(str(invite.id)), date=t.isolate(when))))
         return
+    # TRANSLATORS: {id} is the invite's number
     await reply_in_parts(message, t.paragraph(t._(
         "Invite #{id} is revoked: its link no longer works. Whoever already used it keeps their role; /role changes it."
     ).format(id=t.isolate(str(invite.id))) + "\n" + invite_line(t, invite, context)))

@@ -49,9 +49,9 @@ def pager(t: Translator, pack: ContentPack, action: Action, argument: str, page:
     """◀ Previous / Next ▶ for a list shown PAGE items at a time."""
     nav = []
     if page > 0:
-        nav.append(button(t._("◀ Previous"), action, argument, page - 1, pack=pack.version))
+        nav.append(button(t.pgettext("button", "◀ Previous"), action, argument, page - 1, pack=pack.version))
     if (page + 1) * PAGE < total:
-        nav.append(button(t._("Next ▶"), action, argument, page + 1, pack=pack.version))
+        nav.append(button(t.pgettext("button", "Next ▶"), action, argument, page + 1, pack=pack.version))
     return nav
 
 
@@ -94,8 +94,8 @@ def back_to_menu(t: Translator, pack: str) -> list[InlineKeyboardButton]:
 
 # -- sessions and questions -------------------------------------------------------------------
 def session_label(t: Translator, pack: ContentPack, session: Session, with_day: bool = False) -> str:
-    when = t.datetime(session.start, pack.tz) if with_day else t.time(session.start, pack.tz)
-    return label(f"{when} · {session.title.get(t.lang, pack.default_language)}")
+    when = t.heading(t.datetime(session.start, pack.tz)) if with_day else t.time(session.start, pack.tz)
+    return label(f"{when} · {t.embed(session.title.get(t.lang, pack.default_language))}")
 
 
 def session_buttons(

@@ -51,6 +51,7 @@ async def set_language(update: Update, context: BotContext, lang: str) -> None:
     pack = context.services.content.current.pack
     await context.bot.send_message(
         chat.id,
+        # TRANSLATORS: {language} is the chosen language's name in itself ("Français", "العربية")
         t.paragraph(t._("Language set to {language}.").format(language=LANGUAGE_NAMES[lang])),
         reply_markup=keyboards.main_menu(t, pack.version),
     )

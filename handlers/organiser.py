@@ -7,8 +7,9 @@ import html
 
 from telegram import Message, Update
 
-from bot.cards import role_name
+from bot.cards import delegation_name, value
 from bot.i18n import N_, Translator
+from bot.role_sentences import invite_link_for
 from bot.services.invite_specs import (
     MAX_INVITE_DAYS,
     MAX_INVITE_USES,
@@ -26,10 +27,14 @@ MAX_LIST = 30
 MAX_PROBLEMS = 20  # of a refused pack, shown in the chat (all of them: `content check`)
 MAX_QUOTED = 200  # units of a question quoted in /unanswered
 INVITE_PROBLEMS = {
+    # TRANSLATORS: {value} is the word the organiser typed where a role was expected
     InviteProblem.ROLE: N_("“{value}” is not a role: use delegate, organiser, officer or supervisor."),
+    # TRANSLATORS: {most} is the largest number allowed
     InviteProblem.USES: N_("The number of uses must be a whole number from 1 to {most}."),
+    # TRANSLATORS: {most} is the largest number allowed
     InviteProblem.DAYS: N_("The number of days must be a whole number from 1 to {most}."),
     InviteProblem.NO_DELEGATION: N_("A delegate's invite needs a delegation, for example FRA."),
+    # TRANSLATORS: {most} is the largest number of characters allowed
     InviteProblem.DELEGATION_TOO_LONG: N_("A delegation code has at most {most} characters."),
 }
 MOST = {
@@ -98,22 +103,20 @@ async def invite_command(update: Update, context: BotContext) -> None:
         spec, default_ttl=dt.timedelta(days=services.settings.invite_ttl_days), created_by=person
     )
     link = created.link(context.bot.username)
-    expires = t.datetime(created.invite.expires_at, services.content.current.pack.tz)
-    await message.reply_text(
-        t.paragraph(
-            t.ngettext(
-                "Invite link for {role} {delegation}, valid for {n} use until {expires}:\n{link}",
-                "Invite link for {role} {delegation}, valid for {n} uses until {expires}:\n{link}",
-                spec.uses,
-            ).format(
-                role=role_name(t, spec.role),
-                delegation=t.isolate(html.escape(spec.delegation or "")),
-                n=t.number(spec.uses),
-                expires=expires,
-                link=t.isolate(link),
-            )
+    expires = t.isolate(t.datetime(created.invite.expires_at, services.content.current.pack.tz))
+    delegation = delegation_name(t, created.invite.delegation)
+    lines = [invite_link_for(t, spec.role, delegation)]
+    if delegation is None and spec.delegation:
+        # TRANSLATORS: {code} is the delegation code the organiser typed ("FRA"), when no name is known for it
+        lines.append(t._("Delegation code: {code}").format(code=value(t, spec.delegation)))
+    lines.append(
+        # TRANSLATORS: {n} is how many people may open the link, {expires} a day and time ("Sat 25 Oct, 09:00")
+        t.ngettext("Valid for {n} use until {expires}.", "Valid for {n} uses until {expires}.", spec.uses).format(
+            n=t.number(spec.uses), expires=expires
         )
     )
+    lines.append(t.isolate(link))
+    await message.reply_text(t.paragraph("\n".join(lines)))
 
 
 async def unanswered_command(update: Update, context: BotContext) -> None:
@@ -130,10 +133,13 @@ async def unanswered_command(update: Update, context: BotContext) -> None:
     lines = [t._("Questions the assistant could not answer, most asked first:"), ""]
     for group in groups:
         lines.append(
+            # TRANSLATORS: one unanswered question: {n} is how many times it was asked, {text} the
+            # question as asked, {languages} the languages it was asked in ("French and Arabic"), {when}
+            # the last time, a day and time
             t._("{n}× “{text}” ({languages}; last {when})").format(
                 n=t.number(group.count),
                 text=t.isolate(html.escape(cut(group.example, MAX_QUOTED))),
-                languages=t.isolate(", ".join(group.languages)),
+                languages=t.join([t.language_name(code) for code in group.languages]),
                 when=t.isolate(t.datetime(group.last_asked, tz)),
             )
         )
@@ -148,6 +154,7 @@ async def reload_command(update: Update, context: BotContext) -> None:
     t, services = context.t, context.services
     problems = await services.content.reload_async()
     if problems:
+        # TRANSLATORS: {n} is the number of problems found; {problems} lists them, one per line
         sentence = t.ngettext(
             "The content pack has {n} problem and was not loaded; the previous version stays in service:\n{problems}",
             "The content pack has {n} problems and was not loaded; the previous version stays in service:\n{problems}",
@@ -164,8 +171,16 @@ async def reload_command(update: Update, context: BotContext) -> None:
     pack = services.content.current.pack
     await message.reply_text(
         t.paragraph(
-            t._("Content reloaded: {sessions} sessions, {faq} answers (version {version}).").format(
-                sessions=t.number(len(pack.sessions)), faq=t.number(len(pack.faq)), version=pack.version
+            # TRANSLATORS: {version} is the content pack's version, a short code ("3f9a0c"); {counts}
+            # says how many sessions and answers it has ("12 sessions and 80 answers")
+            t._("Content reloaded (version {version}): {counts}.").format(
+                version=t.isolate(pack.version),
+                counts=t.join([
+                    # TRANSLATORS: how many sessions the programme has, in a list ("12 sessions and 80 answers")
+                    t.ngettext("{n} session", "{n} sessions", len(pack.sessions)).format(n=t.number(len(pack.sessions))),
+                    # TRANSLATORS: how many answers to frequent questions the pack has, in a list
+                    t.ngettext("{n} answer", "{n} answers", len(pack.faq)).format(n=t.number(len(pack.faq))),
+                ]),
             )
         )
     )

@@ -46,6 +46,7 @@ async def show_room(update: Update, context: BotContext, pressed: Pressed[tuple[
     rows = []
     if venue.geo is not None:
         rows.append([button(t._("🗺 Map"), Action.MAP, venue.id, pack=pack.version)])
+    # TRANSLATORS: a button back to a venue's card: {venue} is its name
     back = t._("◀ {venue}").format(venue=venue.name.get(t.lang, pack.default_language))
     rows.append([button(back, Action.VENUE, venue.id, pack=pack.version)])
     await show(update, room_card(room, venue, pack, t.lang), InlineKeyboardMarkup(rows), new=True)

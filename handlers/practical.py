@@ -64,6 +64,7 @@ async def show_topic(update: Update, context: BotContext, pack: ContentPack, cat
 
 async def show_answer(update: Update, context: BotContext, pressed: Pressed[FaqEntry]) -> None:
     t, pack, answer = context.t, pressed.pack, pressed.value
+    # TRANSLATORS: a button back to a topic's questions: {topic} is the topic's name
     back = t._("◀ {topic}").format(topic=category_name(t, pack, answer.category))
     rows = [[button(back, Action.FAQ_TOPICS, answer.category, pack=pack.version)]]
     await show(update, faq_card(answer, pack, t.lang), InlineKeyboardMarkup(rows), new=True)

@@ -9,7 +9,7 @@ import datetime as dt
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.callbacks import InvalidPage, entry
-from bot.cards import esc, kind_name, schedule_list, session_card
+from bot.cards import esc, event_dates, kind_name, pack_name, schedule_list, session_card
 from bot.catalog.models import SESSION_KINDS, ContentPack, Session
 from bot.programme import ProgrammePage, ProgrammeView, sessions_now_and_next, sessions_of_day
 from handlers import Action, keyboards
@@ -50,14 +50,15 @@ async def show_overview(update: Update, context: BotContext, pack: ContentPack) 
     rows = [
         [programme_button(t._("⏱ Now and next"), ProgrammePage(ProgrammeView.NOW), pack=pack)],
         [
-            programme_button(t._("Today"), ProgrammePage(ProgrammeView.TODAY), pack=pack),
-            programme_button(t._("Tomorrow"), ProgrammePage(ProgrammeView.TOMORROW), pack=pack),
+            programme_button(t.pgettext("button", "Today"), ProgrammePage(ProgrammeView.TODAY), pack=pack),
+            programme_button(t.pgettext("button", "Tomorrow"), ProgrammePage(ProgrammeView.TOMORROW), pack=pack),
         ],
         _day_buttons(context, pack),
         [programme_button(t._("By kind of session"), ProgrammePage(ProgrammeView.KINDS), pack=pack)],
         keyboards.back_to_menu(t, pack.version),
     ]
-    event = t.isolate(esc(pack.event.name.get(t.lang, pack.default_language)))
+    event = pack_name(t, pack.event.name, pack)
+    # TRANSLATORS: a heading: {event} is the event's full name
     await show(update, t.paragraph(t._("Programme of {event}").format(event=event)), InlineKeyboardMarkup(rows))
 
 
@@ -83,11 +84,9 @@ async def show_day(update: Update, context: BotContext, pack: ContentPack, day: 
     if sessions:
         text = schedule_list(sessions, pack, t.lang, esc(t.date(day, fmt="day")))
     else:
-        text = t.paragraph(
-            t._("No sessions on {day}. The event runs from {start} to {end}.").format(
-                day=t.date(day, fmt="day"), start=t.date(pack.event.start, fmt="day"), end=t.date(pack.event.end, fmt="day")
-            )
-        )
+        # TRANSLATORS: {day} is a weekday and date ("Saturday 25 October"), inside the sentence
+        nothing = t._("No sessions on {day}.").format(day=t.date(day, fmt="day"))
+        text = t.paragraph(esc(nothing) + "\n" + esc(event_dates(t, pack)))
         rows.append(_day_buttons(context, pack))
     rows.append([programme_button(t._("◀ Programme"), ProgrammePage(), pack=pack)])
     await show(update, text, InlineKeyboardMarkup(rows))
@@ -112,7 +111,7 @@ async def show_kind(update: Update, context: BotContext, pack: ContentPack, kind
 def _day_buttons(context: BotContext, pack: ContentPack) -> list[InlineKeyboardButton]:
     """The event's first days, one button each."""
     t = context.t
-    return [programme_button(t.date(day, fmt="day"), ProgrammePage.of_day(day), pack=pack) for day in pack.event_days()[:3]]
+    return [programme_button(t.heading(t.date(day, fmt="day")), ProgrammePage.of_day(day), pack=pack) for day in pack.event_days()[:3]]
 
 
 async def show_session(update: Update, context: BotContext, pressed: Pressed[Session]) -> None:

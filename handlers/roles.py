@@ -23,12 +23,14 @@ REFUSALS = {
     RoleProblem.UNKNOWN_PERSON: N_("No one with this Telegram id or username has written to the assistant yet."),
     RoleProblem.AMBIGUOUS: N_("Several people have had this username: please use their Telegram id."),
     RoleProblem.OWN_ROLE: N_("You cannot lower your own role: please ask another organiser."),
+    # TRANSLATORS: {person} is a name and Telegram id ("Ana (123456789)")
     RoleProblem.LAST_ORGANISER: N_("{person} is the last organiser: please make someone else an organiser first."),
 }
 
 
 def who(t: Translator, person: Person | Someone) -> str:
     """A person as an organiser recognises them: their name and Telegram id."""
+    # TRANSLATORS: a person as organisers see them: {name} (first name or @username) and {telegram_id}
     return t._("{name} ({telegram_id})").format(
         name=t.isolate(html.escape(person.first_name or (f"@{person.username}" if person.username else "?"))),
         telegram_id=t.isolate(str(person.telegram_id)),
@@ -52,7 +54,8 @@ async def role_command(update: Update, context: BotContext) -> None:
     try:
         if len(args) == 1:
             person = await roles.find(args[0])
-            answer = t._("{person} is {role}.").format(person=who(t, person), role=role_name(t, person.role))
+            # TRANSLATORS: {person} is a name and Telegram id ("Ana (123456789)"), {role} a role as a label ("delegate")
+            answer = t._("Role of {person}: {role}.").format(person=who(t, person), role=role_name(t, person.role))
         else:
             try:
                 role = Role(args[1].lower())
@@ -62,10 +65,13 @@ async def role_command(update: Update, context: BotContext) -> None:
                 return
             change = await roles.change(args[0], role, by=Actor.person(organiser.telegram_id))
             if change.changed:
-                answer = t._("{person} is now {role} (was {old}).").format(
+                # TRANSLATORS: {person} is a name and Telegram id, {old} and {role} roles as labels
+                # ("delegate → liaison officer")
+                answer = t._("Role of {person} changed: {old} → {role}.").format(
                     person=who(t, change.person), role=role_name(t, change.new), old=role_name(t, change.old))
             else:
-                answer = t._("{person} is already {role}.").format(person=who(t, change.person), role=role_name(t, change.new))
+                # TRANSLATORS: {person} is a name and Telegram id, {role} a role as a label
+                answer = t._("Role of {person} unchanged: {role}.").format(person=who(t, change.person), role=role_name(t, change.new))
     except RoleRefused as refused:
         person_text = who(t, refused.person) if refused.person is not None else ""
         answer = t._(REFUSALS[refused.problem]).format(person=person_text)

@@ -7,8 +7,9 @@ import logging
 
 from telegram import Message, Update
 
-from bot.cards import esc, role_name
+from bot.cards import delegation_name, value
 from bot.i18n import N_, Translator
+from bot.role_sentences import already_registered, link_registers, registered_as, whoever_opens
 from bot.services.invites import InviteStatus, Redemption, looks_like_token
 from bot.store.models import Person, Role
 from handlers import Action, keyboards
@@ -21,21 +22,17 @@ log = logging.getLogger(__name__)
 def welcome_text(t: Translator, person: Person, event_name: str) -> str:
     # names come from people and packs: escaped, since replies are Telegram HTML
     lines = [
-        t._("Welcome, {name}!").format(name=t.isolate(esc(person.first_name) or "👋")),
-        "<b>" + t.isolate(esc(event_name)) + "</b>\n"
+        # TRANSLATORS: {name} is the person's first name as Telegram gives it
+        t._("Welcome, {name}!").format(name=value(t, person.first_name) or "👋"),
+        "<b>" + value(t, event_name) + "</b>\n"
         + t._(
             "I am your assistant for this event. Ask me about the programme, the venues and "
             "practical matters in your own words and language, or use the menu below."
         ),
     ]
-    if person.delegation is not None:
-        lines.append(
-            t._("You are registered as {role} of the delegation of {delegation}.").format(
-                role=role_name(t, person.role), delegation=t.isolate(esc(person.delegation.name))
-            )
-        )
-    elif person.role != Role.DELEGATE:
-        lines.append(t._("You are registered as {role}.").format(role=role_name(t, person.role)))
+    delegation = delegation_name(t, person.delegation)
+    if delegation is not None or person.role != Role.DELEGATE:
+        lines.append(registered_as(t, person.role, delegation))
     return t.paragraph("\n\n".join(lines))
 
 
@@ -55,25 +52,23 @@ def invite_notice(t: Translator, redemption: Redemption, tz: dt.tzinfo) -> str |
     if invite is None:
         return None
     if status == InviteStatus.TESTED:
-        expires = t.datetime(invite.expires_at, tz)
-        if invite.delegation is not None:
-            works = t._(
-                "This invite link works until {expires}: whoever opens it is registered as {role} of the delegation of {delegation}."
-            ).format(role=role_name(t, invite.role), delegation=t.isolate(esc(invite.delegation.name)), expires=expires)
-        else:
-            works = t._("This invite link works until {expires}: whoever opens it is registered as {role}.").format(
-                role=role_name(t, invite.role), expires=expires
-            )
+        expires = t.isolate(t.datetime(invite.expires_at, tz))
         left = invite.max_uses - invite.uses
-        return "\n".join([
-            works,
+        delegation = delegation_name(t, invite.delegation)
+        code = invite.delegation.code if invite.delegation is not None and delegation is None else None
+        return "\n".join(filter(None, [
+            # TRANSLATORS: {expires} is a day and time ("Sat 25 Oct, 09:00"); the next sentence says
+            # whom the link registers
+            t._("This invite link works until {expires}.").format(expires=expires),
+            whoever_opens(t, invite.role, delegation),
+            # TRANSLATORS: {code} is a delegation's code ("FRA"), shown when no name is known for it
+            t._("Delegation code: {code}").format(code=value(t, code)) if code else None,
+            # TRANSLATORS: {n} is how many more people may open the invite link
             t.ngettext("It can be used {n} more time.", "It can be used {n} more times.", left).format(n=t.number(left)),
             t._("As an organiser, you keep your role: opening the link changed nothing for you and did not use it up."),
-        ])
+        ]))
     if status == InviteStatus.HIGHER_ROLE:
-        return t._(
-            "This invite link registers people as {role}; you are already registered as {current}, so it changed nothing for you and was not used up."
-        ).format(role=role_name(t, invite.role), current=role_name(t, redemption.person.role))
+        return link_registers(t, invite.role) + "\n" + already_registered(t, redemption.person.role)
     return None
 
 

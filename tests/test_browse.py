@@ -27,7 +27,7 @@ async def test_programme_day_and_session_card(bot) -> None:
     es = translator("es")
     await user.press(text=es._("📅 Programme"))
     menu = await user.reply()
-    first_day = es.date(pack.event.start, fmt="day")
+    first_day = es.heading(es.date(pack.event.start, fmt="day"))  # a button: "Sábado, 25 de octubre"
     assert first_day in labels(menu)
     await user.press(text=first_day)
     day = await user.reply()
@@ -184,8 +184,10 @@ async def test_reload_refuses_a_broken_pack_and_keeps_serving(database_url: str,
         done = await organiser.reply(timeout=20)
         pack = bot.services.content.current.pack
         assert pack.version != version
-        assert en._("Content reloaded: {sessions} sessions, {faq} answers (version {version}).").format(
-            sessions=len(pack.sessions), faq=len(pack.faq), version=pack.version) in done.text
+        counts = en.join([en.ngettext("{n} session", "{n} sessions", len(pack.sessions)).format(n=len(pack.sessions)),
+                          en.ngettext("{n} answer", "{n} answers", len(pack.faq)).format(n=len(pack.faq))])
+        assert en._("Content reloaded (version {version}): {counts}.").format(version=pack.version, counts=counts) in done.text
+        assert f"{len(pack.sessions)} sessions and {len(pack.faq)} answers" in done.text
         delegate = bot.user(902, "Del", language_code="en")
         await delegate.command("help")  # someone else is still answered
         assert (await delegate.reply()).text

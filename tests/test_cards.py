@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.answers.compose import plain, render
+from bot.answers.compose import plain as plain_html
+from bot.answers.compose import render
 from bot.answers.engine import Match
+from bot.bidi import visible
 from bot.cards import faq_card, room_card, schedule_line, session_card, venue_card
 from bot.catalog.loader import load_pack
 from bot.catalog.models import SUPPORTED_LANGUAGES, ContentPack, Session
@@ -25,6 +27,11 @@ DEMO = ROOT / "content" / "hanoi-2025"
 MINI = ROOT / "tests" / "data" / "packs" / "qa-mini"
 # a clock time as the translators print it: 09:00, 9:00, 9:00 ص, 21:30 ...
 CLOCK = re.compile(r"(?<![\d/.])(\d{1,2}:\d{2})(?!\d)")
+
+
+def plain(html: str) -> str:
+    """A card as read: its text without tags, entities, direction marks or isolates."""
+    return visible(plain_html(html))
 
 
 def _demo_pack() -> ContentPack | None:
@@ -131,7 +138,7 @@ def test_schedule_lines_and_rendered_answers(pack_name, lang):
 def test_other_cards_render_and_escape(lang):
     pack = _pack("qa-mini")
     for entry in pack.faq:
-        card = faq_card(entry, pack, lang)
+        card = visible(faq_card(entry, pack, lang))
         assert entry.answer.get(lang, pack.default_language)[:20].replace("&", "&amp;")[:10] in card
     for venue in pack.venues:
         assert plain(venue_card(venue, pack, lang)).strip()
@@ -156,7 +163,8 @@ def test_commands_in_arabic_keep_their_slash_in_front():
     left-to-right mark goes before each command's slash, never inside tags or URLs."""
     t = translator("ar")
     text = t.paragraph("/menu – القائمة\n<b>x</b> https://example.org/map /help")
-    assert text == "\u200f\u200e/menu – القائمة\n<b>x</b> https://example.org/map \u200e/help"
+    # every line of the message is a right-to-left paragraph
+    assert text == "\u200f\u200e/menu – القائمة\n\u200f<b>x</b> https://example.org/map \u200e/help"
     assert t.paragraph(text) == text  # applying it twice changes nothing
     assert translator("fr").paragraph("/menu") == "/menu"
 

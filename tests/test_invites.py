@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from bot.clock import SimulatedClock
 from bot.i18n import translator
+from bot.role_sentences import already_registered, link_registers, registered_as, whoever_opens
 from bot.services.invite_specs import InviteError, InviteProblem, parse_invite_csv
 from bot.services.invites import InviteService, InviteStatus, hash_token
 from bot.services.people import PeopleService, TelegramUser
@@ -50,11 +51,13 @@ async def test_an_organiser_testing_a_link_keeps_the_role_and_the_use(bot) -> No
     assert fr._("As an organiser, you keep your role: opening the link changed nothing for you and did not use it up.") in note.text
     async with bot.services.db.session() as s:
         expires = await s.scalar(select(Invite.expires_at).where(Invite.token_hash == hash_token(token)))
-    assert fr._(
-        "This invite link works until {expires}: whoever opens it is registered as {role} of the delegation of {delegation}."
-    ).format(expires=fr.datetime(expires, bot.services.content.current.pack.tz), role=fr._("liaison officer"), delegation="UNODC") in note.text
+    assert fr._("This invite link works until {expires}.").format(
+        expires=fr.datetime(expires, bot.services.content.current.pack.tz)) in note.text
+    # "UNODC" is no country and has no name yet: the sentence without it, then its code as a code
+    assert whoever_opens(fr, Role.OFFICER, None) in note.text
+    assert fr._("Delegation code: {code}").format(code="UNODC") in note.text
     assert fr.ngettext("It can be used {n} more time.", "It can be used {n} more times.", 1).format(n=1) in note.text
-    assert fr._("You are registered as {role}.").format(role=fr._("organiser")) in welcome.text
+    assert registered_as(fr, Role.ORGANISER, None) in welcome.text
     # the one use is still there for the officer it was made for
     officer = bot.user(6101, "Olga", language_code="en")
     await officer.open_link(token)
@@ -78,9 +81,9 @@ async def test_an_officer_opening_a_delegates_link_stays_an_officer(bot) -> None
     assert await uses_of(bot, token) == 0
     note, _ = await officer.replies(2)
     es = translator("es")
-    assert es._(
-        "This invite link registers people as {role}; you are already registered as {current}, so it changed nothing for you and was not used up."
-    ).format(role=es._("delegate"), current=es._("liaison officer")) in note.text
+    assert link_registers(es, Role.DELEGATE) in note.text
+    assert already_registered(es, Role.OFFICER) in note.text
+    assert "Usted ya tiene asignada la función de oficial de enlace" in note.text
     delegate = bot.user(6202, "Pierre", language_code="fr")
     await delegate.open_link(token)
     await delegate.replies(1)

@@ -25,7 +25,7 @@ from tests.support import Harness, running_bot
 MINI = Path(__file__).parent / "data" / "packs" / "qa-mini"
 ORGANISER = 900
 LIMIT = 4096
-MARKS = re.compile("[\u200e\u200f\u2068\u2069\\s]")  # direction marks and isolates, spaces
+MARKS = re.compile("[\u200e\u200f\u2066-\u2069\\s]")  # direction marks and isolates, spaces
 QUESTION = {
     "en": "How do I get from the airport to my hotel?",
     "zh": "怎么从机场去酒店？",

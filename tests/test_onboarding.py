@@ -31,9 +31,12 @@ async def test_invite_welcome_in_french_then_arabic(database_url: str, mode: str
         welcome = await delegate.reply()
         fr = translator("fr")
         assert "Bienvenue, Camille" in welcome.text
-        assert fr._("You are registered as {role} of the delegation of {delegation}.").format(
-            role=fr._("delegate"), delegation="FRA"
+        # one sentence for a delegate, the country named in French (CLDR), never its code
+        assert fr._("You are registered as a delegate of the delegation of {delegation}.").format(
+            delegation="France"
         ) in welcome.text
+        assert "Vous figurez parmi les membres de la délégation suivante\u00a0: France." in welcome.text
+        assert "FRA" not in welcome.text
         labels = [b["text"] for row in welcome.buttons for b in row]
         assert fr._("📅 Programme") in labels and fr._("🌐 Language") in labels
         assert all(label not in labels for label in ("❓ Practical information", "🌐 Language"))

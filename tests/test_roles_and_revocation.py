@@ -13,6 +13,7 @@ import sys
 import pytest
 from sqlalchemy import select
 
+from bot.cards import role_name
 from bot.i18n import translator
 from bot.services.audit import Actor
 from bot.services.invites import InviteStatus
@@ -61,7 +62,7 @@ async def test_an_organiser_lists_and_revokes_invites_in_the_chat(bot: Harness) 
     listed = (await organiser.reply()).text
     assert en._("Recent invites, newest first:") in listed
     lines = [line for line in listed.splitlines() if line.startswith("#")]
-    assert len(lines) == 2 and lines[0].startswith("#2 · delegate · FRA") and lines[1].startswith("#1 · liaison officer · UNODC")
+    assert len(lines) == 2 and lines[0].startswith("#2 · delegate · France") and lines[1].startswith("#1 · liaison officer · UNODC")
     assert "used 0 of 3" in lines[1] and "valid until" in lines[1]
 
     await organiser.command("revoke", "1")
@@ -130,21 +131,21 @@ async def test_an_organiser_changes_roles_and_the_next_message_sees_it(bot: Harn
     await ana.send("/help")
     assert "/invite" not in (await ana.reply()).text  # and Ana is now in the recent callers
     await organiser.command("role", "@ana_m", "organiser")
-    assert en._("{person} is now {role} (was {old}).").format(
+    assert en._("Role of {person} changed: {old} → {role}.").format(
         person=en._("{name} ({telegram_id})").format(name="Ana", telegram_id=7403),
-        role=en._("organiser"), old=en._("delegate")) in (await organiser.reply()).text
+        role=role_name(en, Role.ORGANISER), old=role_name(en, Role.DELEGATE)) in (await organiser.reply()).text
     await ana.send("/help")  # at once: her cached copy was dropped
     assert "/invite" in (await ana.reply()).text
     # Ana demotes the organiser listed in ORGANISER_IDS: the recorded decision wins
     await ana.command("role", str(ORGANISER), "officer")
-    assert "is now liaison officer (was organiser)" in (await ana.reply()).text
+    assert "changed: organiser → liaison officer." in (await ana.reply()).text
     await organiser.command("invite", "delegate", "FRA")
     assert en._("Sorry, this command is for organisers only.") in (await organiser.reply()).text
     await organiser.command("help")
     assert "/invite" not in (await organiser.reply()).text
     await ana.command("role", str(ORGANISER))
-    assert en._("{person} is {role}.").format(
-        person=en._("{name} ({telegram_id})").format(name="Org", telegram_id=ORGANISER), role=en._("liaison officer")
+    assert en._("Role of {person}: {role}.").format(
+        person=en._("{name} ({telegram_id})").format(name="Org", telegram_id=ORGANISER), role=role_name(en, Role.OFFICER)
     ) in (await ana.reply()).text
     changes = [e for e in await entries(bot) if e.action == AuditAction.ROLE_CHANGED]
     assert [(e.actor, e.target, e.old_value, e.new_value) for e in changes] == [
@@ -168,7 +169,7 @@ async def test_the_mistakes_that_are_refused(bot: Harness) -> None:
     await organiser.command("role")
     assert "Usage: /role TELEGRAM_ID ROLE" in (await organiser.reply()).text
     await organiser.command("role", str(ORGANISER), "organiser")
-    assert "is already organiser" in (await organiser.reply()).text
+    assert "unchanged: organiser." in (await organiser.reply()).text
     # the last organiser cannot be demoted, by anyone: here from the command line
     with pytest.raises(RoleRefused) as refused:
         await bot.services.roles.change(str(ORGANISER), Role.DELEGATE, by=Actor.command_line())

@@ -361,7 +361,8 @@ async def test_arabic_rows_of_buttons_run_right_to_left(chat: Chat) -> None:
 async def test_latin_names_keep_their_place_in_arabic_lines(chat: Chat) -> None:
     pack = chat.bot.services.content.current.pack
     session = next(s for s in pack.sessions if len(s.speakers) >= 2)
-    first, second = session.speakers[0].split(",")[0], session.speakers[1].split(",")[0]
+    # the speakers' names as the Arabic card gives them (translated, before their titles)
+    first, second = (speaker.name.get("ar", "en").split("،")[0] for speaker in session.speakers[:2])
     await chat.arabic()
     # "مرحبًا، Delegate!": the name after the greeting (to its left), the "!" after the name
     await chat.send("/start")

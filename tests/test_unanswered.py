@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, select, text
 
-from bot.i18n import FSI, PDI, translator
+from bot.i18n import FSI, PDI, RLM, translator
 from bot.store.db import Database
 from bot.store.models import Person, UnansweredQuestion
 from tests.support import Harness, running_bot
@@ -84,7 +84,9 @@ async def test_unanswered_in_arabic_isolates_the_questions_and_their_languages(b
     reply = (await organiser.reply()).text
     assert reply.startswith("\u200f")
     assert f"{FSI}Where is the karaoke?{PDI}" in reply
-    assert f"{FSI}en, fr{PDI}" in reply
+    ar = translator("ar")
+    assert ar.join([ar.language_name("en"), ar.language_name("fr")]) in reply  # "الإنجليزية والفرنسية"
+    assert "الإنجليزية والفرنسية" in reply
 
 
 async def test_reload_in_arabic_isolates_each_problem_line(database_url: str, tmp_path: Path) -> None:
@@ -98,7 +100,8 @@ async def test_reload_in_arabic_isolates_each_problem_line(database_url: str, tm
         refused = (await organiser.reply(timeout=20)).text
         problems = [line for line in refused.splitlines() if "event.yaml:" in line]
         assert problems, refused
-        assert all(line.startswith(FSI) and line.endswith(PDI) for line in problems), problems
+        # each line a right-to-left paragraph (RLM) holding the problem, isolated
+        assert all(line.removeprefix(RLM).startswith(FSI) and line.endswith(PDI) for line in problems), problems
 
 
 async def test_a_database_error_never_quotes_what_was_stored(db: Database) -> None:

@@ -17,6 +17,7 @@ from bot.cards import (
     contact_card,
     contact_lines,
     esc,
+    event_dates,
     faq_card,
     room_card,
     schedule_list,
@@ -81,8 +82,12 @@ def label(match: Match, pack: ContentPack, lang: str) -> str:
         entry = pack.faq_entry(match.id)
         if entry is None:
             return ""
-        questions = entry.questions.get(lang) or entry.questions.get(pack.default_language) or []
-        return _short(questions[0] if questions else match.id)
+        questions = (
+            entry.questions.get(lang)
+            or entry.questions.get(pack.default_language)
+            or next(iter(entry.questions.values()))  # the pack always has one
+        )
+        return _short(questions[0])
     if match.type == "session":
         s = pack.session(match.id)
         return _short(text_of(s.title, lang, pack)) if s else ""
@@ -120,7 +125,7 @@ def _unsure(t: Translator, pack: ContentPack, lang: str, alternatives: list[tupl
     lines = [esc(t._("I'm not sure I have the answer to that."))]
     if alternatives:
         lines.append(esc(t._("Did you mean one of these?")))
-        lines.extend("• " + esc(text) for _, text in alternatives)
+        lines.extend("• " + esc(t.embed(text)) for _, text in alternatives)
     contacts = help_contacts(pack)
     if contacts:
         lines.extend(["", esc(t._("The help desk can help you:"))])
@@ -138,18 +143,26 @@ def schedule_heading(t: Translator, answer: Answer, pack: ContentPack) -> str:
             return esc(t._("Nothing is on right now. Next:"))
         return esc(t._("On now"))
     if tq.mode == "next":
-        return esc(t._("Next"))
-    day = esc(t.date(tq.day or tq.start, pack.tz, fmt="day")) if (tq.day or tq.start) else ""
+        # TRANSLATORS: a heading over the sessions that come next in the programme
+        return esc(t.pgettext("heading", "Next"))
+    when = tq.day or tq.start
+    day = t.date(when, pack.tz, fmt="day") if when is not None else ""
     if tq.mode == "at" and tq.start is not None:
-        return esc(t._("Around {time}, {day}").format(time=t.time(tq.start, pack.tz), day=day))
-    parts = {
-        "morning": t._("{day}, morning"),
-        "noon": t._("{day}, midday"),
-        "afternoon": t._("{day}, afternoon"),
-        "evening": t._("{day}, evening"),
-    }
-    if tq.part in parts:
-        return esc(parts[tq.part].format(day=day))
+        # TRANSLATORS: a heading: {time} is a clock time ("09:00"), {day} a weekday and date
+        return esc(t._("Around {time}, {day}").format(time=t.isolate(t.time(tq.start, pack.tz)), day=day))
+    if tq.part == "morning":
+        # TRANSLATORS: a heading: {day} is a weekday and date ("Saturday 25 October")
+        return esc(t.heading(t._("{day}, morning").format(day=day)))
+    if tq.part == "noon":
+        # TRANSLATORS: a heading: {day} is a weekday and date ("Saturday 25 October")
+        return esc(t.heading(t._("{day}, midday").format(day=day)))
+    if tq.part == "afternoon":
+        # TRANSLATORS: a heading: {day} is a weekday and date ("Saturday 25 October")
+        return esc(t.heading(t._("{day}, afternoon").format(day=day)))
+    if tq.part == "evening":
+        # TRANSLATORS: a heading: {day} is a weekday and date ("Saturday 25 October")
+        return esc(t.heading(t._("{day}, evening").format(day=day)))
+    # TRANSLATORS: a heading: {day} is a weekday and date ("Saturday 25 October")
     return esc(t._("Programme for {day}").format(day=day))
 
 
@@ -161,11 +174,10 @@ def _schedule(t: Translator, answer: Answer, pack: ContentPack, lang: str) -> st
         lines = [f"<b>{heading}</b>", esc(t._("Nothing is scheduled then."))]
         day = answer.time.day if answer.time is not None else None
         if day is not None and not (pack.event.start <= day <= pack.event.end):
-            lines.append(esc(t._("The event runs from {start} to {end}.").format(
-                start=t.date(pack.event.start, fmt="day"), end=t.date(pack.event.end, fmt="day"))))
+            lines.append(esc(event_dates(t, pack)))
         return t.paragraph("\n".join(lines))
     if len(answer.sessions) == 1:
-        return t.paragraph(f"<b>{heading}</b>\n\n") + session_card(answer.sessions[0], pack, lang).lstrip("\u200f")
+        return t.paragraph(f"<b>{heading}</b>\n\n") + session_card(answer.sessions[0], pack, lang)
     return schedule_list(answer.sessions, pack, lang, heading)
 
 

@@ -166,8 +166,14 @@ def entries_of(pack: ContentPack, extra: Phrasings | None = None) -> list[Entry]
         e = Entry(EntryType.SESSION, s.id, s)
         e.key_texts.extend(_texts(s.title, langs))
         e.names.extend(_texts(s.title, langs))
-        e.key_texts.extend((name, default) for name in s.speakers)
-        e.names.extend((name, default) for name in s.speakers)
+        for speaker in s.speakers:
+            # what the session *is* in the pack's own language, as before speakers could be
+            # translated; the translations are what it tells (a long key field would weigh
+            # the title down)
+            name = speaker.name.get(default, default)
+            e.key_texts.append((name, default))
+            e.names.append((name, default))
+            e.body_texts.extend((text, lang) for text, lang in _texts(speaker.name, langs) if lang != default)
         e.body_texts.extend(_texts(s.summary, langs))
         e.told.extend(_texts(s.summary, langs))
         place = pack.place(s.room)

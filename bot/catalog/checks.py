@@ -164,6 +164,16 @@ def cross_check(c: Collected, report: Reporter) -> None:
     if c.tz is not None and c.start is not None and c.end is not None and c.start <= c.end:
         _session_dates(c, c.start, c.end, c.tz, report)
     _overlaps(c, report)
+    if c.faq and not c.categories_declared and "faq.yaml" not in c.unreadable:
+        first = c.faq[0]
+        report.at(
+            first.src,
+            ("categories",),
+            "no categories: every topic is shown as “Other questions”; name each "
+            "category in every language ({id, name})",
+            warning=True,
+            line=1,
+        )
     for placed in c.faq:
         entry = placed.obj
         if c.categories_declared and entry.category not in c.ids["categories"]:

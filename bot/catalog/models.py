@@ -225,6 +225,33 @@ class Venue(_Strict):
     tags: list[str] = Field(default_factory=list)
 
 
+class Speaker(_Strict):
+    """One entry of a session's ``speakers``: a person ("António Guterres, Secretary-General of
+    the United Nations") or, with ``group: true``, a body of people ("Heads of State and
+    Government"), which is never counted as one person. In YAML a speaker is a text (a plain
+    string or ``{lang: string}``), a text with ``group: true`` beside its languages, or
+    ``{name: text, group: true}``: format v1's plain strings keep working."""
+
+    name: Text
+    group: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        if isinstance(data, (str, int, float)) and not isinstance(data, bool):
+            return {"name": data}
+        if isinstance(data, dict) and "name" not in data:
+            names = {key: value for key, value in data.items() if key != "group"}
+            for key, value in names.items():
+                if not isinstance(value, str):
+                    raise ValueError(
+                        f"'{key}' is neither a language nor 'group': a speaker is a text, "
+                        "optionally with group: true"
+                    )
+            return {"name": names, **({"group": data["group"]} if "group" in data else {})}
+        return data
+
+
 class Session(_Strict):
     id: str = Field(pattern=ID_PATTERN)
     title: Text
@@ -232,7 +259,7 @@ class Session(_Strict):
     start: dt.datetime
     end: dt.datetime
     room: str
-    speakers: list[str] = Field(default_factory=list)
+    speakers: list[Speaker] = Field(default_factory=list)
     summary: Text | None = None
     audience: list[Audience] = Field(default_factory=lambda: list[Audience](["all"]))
     tags: list[str] = Field(default_factory=list)
