@@ -20,6 +20,7 @@ from bot.delivery.outbox import Outbox
 from bot.delivery.ratelimit import ChatRateLimiter, Limits
 from bot.delivery.request import TelegramRequest
 from bot.delivery.sender import Sender, SenderConfig, schedule_tick
+from bot.services.agenda import AgendaService
 from bot.services.invites import InviteService
 from bot.services.people import PeopleService
 from bot.services.questions import QuestionLog
@@ -44,6 +45,8 @@ class Services:
     questions: QuestionLog
     outbox: Outbox
     limits: Limits = field(default_factory=Limits)
+    #: follows, reminders, the organisers' overlay, programme changes (bot/services/agenda.py)
+    agenda: AgendaService = field(init=False)
     #: the one sender, once the application runs (see start_delivery)
     sender: Sender | None = None
 
@@ -52,7 +55,7 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
     clock = clock or Clock()
     db = db or Database(settings.database_url)
     people = PeopleService(db, clock, settings.organiser_ids, open_access=settings.open_access)
-    return Services(
+    services = Services(
         settings=settings,
         clock=clock,
         db=db,
@@ -74,6 +77,8 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
             paid_per_s=settings.rate_paid_broadcast_per_s,
         ),
     )
+    services.agenda = AgendaService(db, clock, services.content, services.outbox, services.limits.overall_per_s)
+    return services
 
 
 def build_application(
@@ -126,6 +131,7 @@ async def prepare(application: Application) -> None:
     from handlers.commands import publish_commands
 
     await publish_commands(application)
+    await services.agenda.start()  # the overlay, and a pack changed while the bot was stopped
     await start_delivery(application)
     log.info(
         "bot @%s ready: content %s (version %s), database %s",

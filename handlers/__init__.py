@@ -34,6 +34,11 @@ class Action(StrEnum):
     FAQ_ANSWER = "faqe"  # one question of the practical information, answered
     CONTACTS = "contacts"  # the help-desk contacts
     CONTACT = "contact"  # one contact's card
+    # -- agenda and reminders (handlers/agenda.py) --
+    FOLLOW = "follow"  # add a session to my agenda
+    UNFOLLOW = "unfollow"  # remove a session from my agenda (an automatic follow included)
+    AGENDA = "agenda"  # my agenda
+    REMINDERS = "remind"  # reminder settings; with 10/15/30/60/off/default, choose it
 
 
 def register(application: Application[Any, BotContext, Any, Any, Any, Any]) -> None:
@@ -41,6 +46,7 @@ def register(application: Application[Any, BotContext, Any, Any, Any, Any]) -> N
     from telegram.ext import CommandHandler, MessageHandler, TypeHandler, filters
 
     from handlers import (
+        agenda,
         ask,
         buttons,
         context,
@@ -73,12 +79,18 @@ def register(application: Application[Any, BotContext, Any, Any, Any, Any]) -> N
     application.add_handler(CommandHandler("invites", invites.invites_command, filters=private))
     application.add_handler(CommandHandler("revoke", invites.revoke_command, filters=private))
     application.add_handler(CommandHandler("role", roles.role_command, filters=private))
+    # agenda and reminders
+    application.add_handler(CommandHandler("agenda", agenda.agenda_command, filters=private))
+    application.add_handler(CommandHandler("reminders", agenda.reminders_command, filters=private))
+    application.add_handler(CommandHandler("delay", agenda.delay_command, filters=private))
+    agenda.register_renderers(application.bot_data["services"])
 
     application.add_handler(start.BUTTONS)  # the main menu
     application.add_handler(language.BUTTONS)  # the language picker
     application.add_handler(programme.BUTTONS)  # days, kinds, now and next, session cards
     application.add_handler(places.BUTTONS)  # venues, rooms, maps
     application.add_handler(practical.BUTTONS)  # practical information and contacts
+    application.add_handler(agenda.BUTTONS)  # follow, my agenda, reminder settings
     application.add_handler(buttons.INVALID_DATA)  # last of the buttons: data nobody claims
 
     application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, ask.on_text))

@@ -13,6 +13,7 @@ from bot.answers.compose import Reply, compose
 from bot.catalog.models import ContentPack
 from bot.i18n import Translator
 from handlers import Action, keyboards
+from handlers.agenda import card_extras
 from handlers.context import BotContext
 from handlers.replies import reply_in_parts
 
@@ -44,7 +45,15 @@ async def on_text(update: Update, context: BotContext) -> None:
     answer = await asyncio.to_thread(content.engine.ask, text, t.lang, services.clock.now())
     log.info("question answered: kind=%s match=%s", answer.kind, answer.match.type if answer.match else None)
     reply = compose(answer, content.pack, t.lang)
-    await reply_in_parts(message, reply.text, answer_keyboard(t, content.pack, answer, reply))
+    markup = answer_keyboard(t, content.pack, answer, reply)
+    shown = reply.text
+    session = content.pack.session(answer.match.id) if answer.match is not None and answer.kind == "session" else None
+    if session is not None:  # agenda: the organisers' live change, and the follow button
+        note, follow = await card_extras(context, content.pack, session)
+        shown = note + shown
+        if follow is not None:
+            markup = InlineKeyboardMarkup([[follow], *(markup.inline_keyboard if markup else ())])
+    await reply_in_parts(message, shown, markup)
     if answer.match is None and answer.kind != "empty":
         await record_unanswered(context, text, content.pack.version)
 

@@ -12,6 +12,8 @@ PUBLIC_COMMANDS = [
     ("menu", N_("Main menu")),
     ("language", N_("Change the language")),
     ("help", N_("How to use this assistant")),
+    ("agenda", N_("My agenda")),
+    ("reminders", N_("Reminder settings")),
 ]
 
 

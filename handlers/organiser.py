@@ -168,6 +168,7 @@ async def reload_command(update: Update, context: BotContext) -> None:
         lines = [t.isolate(html.escape(str(problem))) for problem in problems[:MAX_PROBLEMS]]
         await message.reply_text(whole_lines(lines, finish=finish))
         return
+    await services.agenda.sync_programme()  # followers of moved, re-roomed or cancelled sessions are told
     pack = services.content.current.pack
     await message.reply_text(
         t.paragraph(

@@ -13,6 +13,7 @@ from bot.cards import esc, event_dates, kind_name, pack_name, schedule_list, ses
 from bot.catalog.models import SESSION_KINDS, ContentPack, Session
 from bot.programme import ProgrammePage, ProgrammeView, sessions_now_and_next, sessions_of_day
 from handlers import Action, keyboards
+from handlers.agenda import card_extras
 from handlers.buttons import Pressed, Route, feature_buttons, show
 from handlers.context import BotContext
 from handlers.keyboards import programme_button
@@ -116,7 +117,11 @@ def _day_buttons(context: BotContext, pack: ContentPack) -> list[InlineKeyboardB
 
 async def show_session(update: Update, context: BotContext, pressed: Pressed[Session]) -> None:
     t, pack, session = context.t, pressed.pack, pressed.value
-    await show(update, session_card(session, pack, t.lang), keyboards.session_keyboard(t, pack, session), new=True)
+    note, follow = await card_extras(context, pack, session)
+    markup = keyboards.session_keyboard(t, pack, session)
+    if follow is not None:
+        markup = InlineKeyboardMarkup([[follow], *markup.inline_keyboard])
+    await show(update, note + session_card(session, pack, t.lang), markup, new=True)
 
 
 BUTTONS = feature_buttons(

@@ -122,6 +122,8 @@ def help_text(t: Translator, person: Person) -> str:
         t._("/menu – the main menu"),
         t._("/language – change the language"),
         t._("/help – this help"),
+        t._("/agenda – the sessions you follow"),
+        t._("/reminders – when to remind you of your sessions"),
     ]
     if person.role == Role.ORGANISER:
         lines += [
@@ -133,6 +135,7 @@ def help_text(t: Translator, person: Person) -> str:
             t._("/role TELEGRAM_ID ROLE – see or change someone's role"),
             t._("/unanswered – questions the assistant could not answer"),
             t._("/reload – reload the content pack"),
+            t._("/delay SESSION MINUTES – announce a delay (0 undoes it; cancel: cancelled)"),
         ]
     return t.paragraph("\n".join(lines))
 

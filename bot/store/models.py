@@ -293,3 +293,66 @@ class OutboxMessage(Base):
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
     sent_at: Mapped[dt.datetime | None]
+
+
+# --- agenda and reminders (bot/services/agenda.py) ---
+class FollowState(enum.StrEnum):
+    FOLLOWING = "following"
+    #: turned off by the person: an automatic follow of the pack no longer applies to them
+    OPTED_OUT = "opted-out"
+
+
+class Follow(Base):
+    """A person's choice about one session of the programme: followed, or explicitly not
+    (an opt-out of the pack's automatic follow). Sessions are the pack's ids, not foreign keys:
+    a session may leave the pack, and its follows stay (ignored) until it comes back."""
+
+    __tablename__ = "follows"
+    __table_args__ = (UniqueConstraint("person_id", "session_id"), Index("ix_follows_session", "session_id", "state"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    session_id: Mapped[str] = mapped_column(String(64))
+    state: Mapped[FollowState] = mapped_column(_enum(FollowState), default=FollowState.FOLLOWING)
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+
+
+class AgendaSettings(Base):
+    """A person's reminder settings: the lead time (None: the pack's default; 0: off), the
+    hour of the morning briefing (None: none), the secret of their calendar subscription."""
+
+    __tablename__ = "agenda_settings"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), primary_key=True)
+    lead_minutes: Mapped[int | None] = mapped_column(Integer)
+    briefing_hour: Mapped[int | None] = mapped_column(SmallInteger)
+    ics_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    updated_at: Mapped[dt.datetime]
+
+
+class SessionOverlay(Base):
+    """An organiser's live change to a session, over the pack: delayed by some minutes, or
+    cancelled. ``/delay SESSION 0`` deletes the row."""
+
+    __tablename__ = "session_overlays"
+
+    session_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    delay_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    set_by: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[dt.datetime]
+
+
+class ProgrammeSeen(Base):
+    """What followers were last told about a session (start, end, room, cancelled): a pack
+    reloaded with other values sends its followers one notice, then this row is updated."""
+
+    __tablename__ = "programme_seen"
+
+    session_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    start: Mapped[dt.datetime]
+    end: Mapped[dt.datetime]
+    room: Mapped[str] = mapped_column(String(64))
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[dt.datetime]

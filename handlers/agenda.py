@@ -1,0 +1,419 @@
+"""My agenda: follow buttons, /agenda, reminder settings (/reminders), the organisers' /delay,
+and the renderers of reminders and programme-change notices (made at send time, in the
+recipient's language of that moment). The rules are in :mod:`bot.services.agenda`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+
+from bot import callbacks
+from bot.app import Services
+from bot.callbacks import entry, one_of
+from bot.cards import esc, pack_name, pack_text, place_line, schedule_line, value, when_line
+from bot.catalog.models import ContentPack, Session
+from bot.delivery.message import Button, Message, Skip
+from bot.delivery.outbox import Renderer, RenderRequest
+from bot.i18n import Translator, translator
+from bot.services.agenda import (
+    CHANGE,
+    LEAD_CHOICES,
+    MAX_DELAY,
+    OFF,
+    REMINDER,
+    AgendaError,
+    LiveSession,
+    clashes,
+    shape_from_json,
+)
+from bot.services.people import AccessDenied
+from bot.store.models import Role
+from handlers import Action, keyboards
+from handlers.buttons import Pressed, Route, feature_buttons, show
+from handlers.context import BotContext
+
+log = logging.getLogger(__name__)
+LEAD_WORDS = tuple(str(n) for n in LEAD_CHOICES) + ("off", "default")
+
+
+# -- follow buttons ----------------------------------------------------------------------------
+def follow_button(t: Translator, pack: ContentPack, session: Session, following: bool) -> InlineKeyboardButton | None:
+    """The follow (or unfollow) button of a session's card, or None when its id does not fit."""
+    action = Action.UNFOLLOW if following else Action.FOLLOW
+    if not keyboards.fits(action, session.id):
+        return None
+    text = t._("✅ In my agenda (remove)") if following else t._("⭐ Add to my agenda")
+    return keyboards.button(text, action, session.id, pack=pack.version)
+
+
+def overlay_note(t: Translator, live: LiveSession | None, pack: ContentPack) -> str:
+    """The organisers' live change to a session, as a line above its card ('' when none)."""
+    if live is None:
+        return ""
+    if live.cancelled:
+        return t.paragraph("<b>" + esc(t._("❌ This session has been cancelled.")) + "</b>\n")
+    if live.delay_minutes:
+        # TRANSLATORS: {n} is a number of minutes; {start} and {end} the new clock times ("09:20")
+        note = t.ngettext("⏳ Delayed by {n} minute: now {start}–{end}.", "⏳ Delayed by {n} minutes: now {start}–{end}.",
+                          abs(live.delay_minutes)).format(
+            n=t.number(live.delay_minutes), start=t.isolate(t.time(live.start, pack.tz)), end=t.isolate(t.time(live.end, pack.tz)))
+        return t.paragraph("<b>" + esc(note) + "</b>\n")
+    return ""
+
+
+async def card_extras(context: BotContext, pack: ContentPack, session: Session) -> tuple[str, InlineKeyboardButton | None]:
+    """What a session's card (or an answer about a session) adds for the agenda: the overlay's
+    note and the follow button."""
+    agenda = context.services.agenda
+    following = await agenda.follows(context.person.id, session.id)
+    return overlay_note(context.t, agenda.live(session.id, pack), pack), follow_button(context.t, pack, session, following)
+
+
+def _swap_follow_button(markup: InlineKeyboardMarkup | None, replacement: InlineKeyboardButton, session_id: str) -> InlineKeyboardMarkup | None:
+    if markup is None:
+        return None
+    rows = []
+    swapped = False
+    for row in markup.inline_keyboard:
+        new_row = []
+        for b in row:
+            data = callbacks.decode(b.callback_data if isinstance(b.callback_data, str) else None)
+            if data is not None and data.code in (Action.FOLLOW, Action.UNFOLLOW) and data.argument == session_id:
+                new_row.append(replacement)
+                swapped = True
+            else:
+                new_row.append(b)
+        rows.append(new_row)
+    return InlineKeyboardMarkup(rows) if swapped else None
+
+
+async def _after_press(update: Update, context: BotContext, pack: ContentPack, session: Session, following: bool) -> None:
+    query = update.callback_query
+    button = follow_button(context.t, pack, session, following)
+    if query is None or query.message is None or button is None:
+        return
+    markup = _swap_follow_button(getattr(query.message, "reply_markup", None), button, session.id)
+    if markup is not None:
+        try:
+            await query.edit_message_reply_markup(markup)
+        except BadRequest as exc:
+            log.info("could not update the follow button: %s", exc)
+
+
+async def follow_pressed(update: Update, context: BotContext, pressed: Pressed[Session]) -> str | None:
+    t, session = context.t, pressed.value
+    agenda = context.services.agenda
+    try:
+        await agenda.follow(context.person, session.id)
+    except AgendaError:
+        return t._("This session is no longer in the programme.")
+    await _after_press(update, context, pressed.pack, session, True)
+    async with context.services.db.session() as s:
+        lead = await agenda.lead_of(s, context.person.id)
+    if lead == OFF:
+        return t._("Added to your agenda. Reminders are off (/reminders).")
+    # TRANSLATORS: {n} is a number of minutes
+    return t.ngettext("Added to your agenda. I will remind you {n} minute before.",
+                      "Added to your agenda. I will remind you {n} minutes before.", lead).format(n=t.number(lead))
+
+
+async def unfollow_pressed(update: Update, context: BotContext, pressed: Pressed[Session]) -> str | None:
+    await context.services.agenda.unfollow(context.person, pressed.value.id)
+    await _after_press(update, context, pressed.pack, pressed.value, False)
+    return context.t._("Removed from your agenda.")
+
+
+# -- my agenda ---------------------------------------------------------------------------------
+async def agenda_text(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
+    t, services = context.t, context.services
+    pack = services.content.current.pack
+    sessions = await services.agenda.agenda(context.person.id)
+    lines = ["<b>" + esc(t._("🗓 My agenda")) + "</b>"]
+    rows: list[list[InlineKeyboardButton]] = []
+    if not sessions:
+        lines.append(esc(t._("You are not following any session yet. Open a session of the programme and tap “Add to my agenda”.")))
+    else:
+        now = services.clock.now()
+        running = [s for s in sessions if not s.cancelled and s.start <= now < s.end]
+        upcoming = [s for s in sessions if not s.cancelled and s.start > now]
+        if running:
+            # TRANSLATORS: {title} is the title of a session on now, in the person's agenda
+            lines.append(esc(t._("Now: {title}")).format(title=pack_text(t, running[0].session.title, pack)))
+        if upcoming:
+            # TRANSLATORS: {time} is a day and clock time ("Sat 25 Oct, 09:00"); {title} the session's title
+            lines.append(esc(t._("Next: {time} · {title}")).format(
+                time=t.isolate(esc(t.datetime(upcoming[0].start, pack.tz))), title=pack_text(t, upcoming[0].session.title, pack)))
+        if not running and not upcoming:
+            lines.append(esc(t._("Nothing more on your agenda.")))
+        clashing = clashes(sessions)
+        day: dt.date | None = None
+        for live in sessions:
+            local_day = live.start.astimezone(pack.tz).date()
+            if local_day != day:
+                day = local_day
+                lines.extend(["", "<b>" + esc(t.heading(t.date(day, fmt="day"))) + "</b>"])
+            shown = live.session.model_copy(update={"start": live.start, "end": live.end})
+            line = schedule_line(t, shown, pack)
+            if live.cancelled:
+                line = "<s>" + line + "</s> " + esc(t._("(cancelled)"))
+            elif live.id in clashing:
+                line += " " + esc(t._("⚠️ clashes with another session of your agenda"))
+            lines.append(line)
+        # TRANSLATORS: {zone} is the event's time zone, e.g. "UTC+7"
+        lines.extend(["", "<i>" + esc(t._("Times are local ({zone}).").format(zone=t.isolate(t.zone_label(pack.tz, sessions[0].start)))) + "</i>"])
+        for live in upcoming[: keyboards.PAGE]:
+            if keyboards.fits(Action.SESSION, live.id):
+                rows.append([keyboards.button(keyboards.session_label(t, pack, live.session, with_day=True), Action.SESSION,
+                                              live.id, pack=pack.version)])
+    rows.append([keyboards.button(t._("⏰ Reminders"), Action.REMINDERS, pack=pack.version)])
+    rows.append(keyboards.back_to_menu(t, pack.version))
+    return t.paragraph("\n".join(lines)), InlineKeyboardMarkup(rows)
+
+
+async def agenda_command(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    t = context.t
+    if not context.services.people.may_read_public_info(context.person):
+        await message.reply_text(t.paragraph(t._("This assistant is for accredited participants. Please open the invite link you received.")))
+        return
+    text, markup = await agenda_text(context)
+    await message.reply_text(text, reply_markup=markup)
+
+
+async def agenda_pressed(update: Update, context: BotContext, pressed: Pressed[None]) -> None:
+    text, markup = await agenda_text(context)
+    await show(update, text, markup)
+
+
+# -- reminder settings -------------------------------------------------------------------------
+def lead_words(t: Translator, lead: int) -> str:
+    if lead == OFF:
+        return t._("off")
+    # TRANSLATORS: {n} is a number of minutes before a session
+    return t.ngettext("{n} minute before each session", "{n} minutes before each session", lead).format(n=t.number(lead))
+
+
+async def reminders_view(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
+    t, agenda = context.t, context.services.agenda
+    pack = context.services.content.current.pack
+    settings = await agenda.settings(context.person.id)
+    chosen = settings.lead_minutes if settings is not None else None
+    in_force = agenda.default_lead() if chosen is None else chosen
+    # TRANSLATORS: {lead} says when reminders come ("30 minutes before each session", or "off")
+    lines = [esc(t._("Reminders of the sessions in your agenda: {lead}.")).format(lead=esc(lead_words(t, in_force))),
+             esc(t._("Choose when to be reminded:"))]
+
+    def mark(text: str, on: bool) -> str:
+        return ("✓ " if on else "") + text
+
+    # TRANSLATORS: a button: {n} is a number of minutes
+    choices = [keyboards.button(mark(t._("{n} min").format(n=t.number(n)), chosen == n), Action.REMINDERS, str(n), pack=pack.version)
+               for n in LEAD_CHOICES]
+    rows = [choices,
+            [keyboards.button(mark(t._("No reminders"), chosen == OFF), Action.REMINDERS, "off", pack=pack.version),
+             # TRANSLATORS: a button: the event's default lead time, {n} minutes
+             keyboards.button(mark(t._("Default ({n} min)").format(n=t.number(agenda.default_lead())), chosen is None),
+                              Action.REMINDERS, "default", pack=pack.version)],
+            [keyboards.button(t._("🗓 My agenda"), Action.AGENDA, pack=pack.version)]]
+    return t.paragraph("\n".join(lines)), InlineKeyboardMarkup(rows)
+
+
+def parse_lead(word: str) -> int | None:
+    """"10" ... "60", "off" or "default" (None); anything else raises AgendaError."""
+    word = word.strip().lower()
+    if word == "default":
+        return None
+    if word == "off":
+        return OFF
+    if word.isdigit() and int(word) in LEAD_CHOICES:
+        return int(word)
+    raise AgendaError("lead")
+
+
+async def reminders_command(update: Update, context: BotContext) -> None:
+    """/reminders: the settings; /reminders 15 (or off, default): set them."""
+    message = update.effective_message
+    if message is None:
+        return
+    t = context.t
+    args = list(context.args or [])
+    if args:
+        try:
+            lead = parse_lead(args[0])
+        except AgendaError:
+            await message.reply_text(t.paragraph(t._("Choose 10, 15, 30 or 60 minutes, “off” or “default”, for example /reminders 15")))
+            return
+        in_force = await context.services.agenda.set_lead(context.person, lead)
+        # TRANSLATORS: {lead} says when reminders come ("30 minutes before each session", or "off")
+        await message.reply_text(t.paragraph(esc(t._("Reminders: {lead}.").format(lead=lead_words(t, in_force)))))
+        return
+    text, markup = await reminders_view(context)
+    await message.reply_text(text, reply_markup=markup)
+
+
+async def reminders_pressed(update: Update, context: BotContext, pressed: Pressed[str | None]) -> str | None:
+    t = context.t
+    notice = None
+    if pressed.value:
+        in_force = await context.services.agenda.set_lead(context.person, parse_lead(pressed.value))
+        # TRANSLATORS: {lead} says when reminders come ("30 minutes before each session", or "off")
+        notice = t._("Reminders: {lead}.").format(lead=lead_words(t, in_force))
+    text, markup = await reminders_view(context)
+    await show(update, text, markup)
+    return notice
+
+
+def _lead_rule(argument: str, pack: ContentPack) -> str | None:
+    if not argument:
+        return None
+    return one_of(LEAD_WORDS)(argument, pack)
+
+
+# -- organisers: /delay ------------------------------------------------------------------------
+async def delay_command(update: Update, context: BotContext) -> None:
+    """/delay SESSION MINUTES (0 undoes), /delay SESSION cancel: the live overlay."""
+    message = update.effective_message
+    if message is None:
+        return
+    t, services = context.t, context.services
+    try:
+        person = await services.people.require(context.person.telegram_id, Role.ORGANISER)
+    except AccessDenied:
+        log.info("/delay refused to a non-organiser %s", context.person.telegram_id)
+        await message.reply_text(t.paragraph(t._("Sorry, this command is for organisers only.")))
+        return
+    args = list(context.args or [])
+    usage = t._("Usage: /delay SESSION MINUTES (0 to undo), or /delay SESSION cancel")
+    if len(args) != 2:
+        await message.reply_text(t.paragraph(usage))
+        return
+    session_id, amount = args[0].lower(), args[1].lower()
+    pack = services.content.current.pack
+    session = pack.session(session_id) if callbacks.ID_RE.match(session_id) else None
+    if session is None:
+        # TRANSLATORS: {id} is what the organiser typed where a session id was expected
+        await message.reply_text(t.paragraph(t._("There is no session “{id}” in the programme.").format(
+            id=value(t, session_id[:64]))))
+        return
+    cancelled = amount == "cancel"
+    if not cancelled and not (amount.lstrip("-").isdigit() and abs(int(amount)) <= MAX_DELAY):
+        await message.reply_text(t.paragraph(usage))
+        return
+    minutes = 0 if cancelled else int(amount)
+    live, notices = await services.agenda.set_overlay(session_id, delay_minutes=minutes, cancelled=cancelled,
+                                                     actor=f"telegram:{person.telegram_id}")
+    title = pack_name(t, session.title, pack)
+    if live.cancelled:
+        # TRANSLATORS: {title} is a session's title
+        done = t._("{title} is now marked as cancelled.").format(title=title)
+    elif live.delay_minutes:
+        # TRANSLATORS: {title} is a session's title; {start} and {end} its new clock times
+        done = t._("{title} now runs {start}–{end}.").format(
+            title=title, start=t.isolate(t.time(live.start, pack.tz)), end=t.isolate(t.time(live.end, pack.tz)))
+    else:
+        # TRANSLATORS: {title} is a session's title
+        done = t._("{title} is back to the time in the programme.").format(title=title)
+    # TRANSLATORS: {n} is how many people were sent a notice of the change
+    sent = t.ngettext("{n} follower will be notified.", "{n} followers will be notified.", notices).format(n=t.number(notices))
+    await message.reply_text(t.paragraph(done + "\n" + esc(sent)))
+
+
+# -- renderers (at send time) ------------------------------------------------------------------
+def make_renderers(services: Services) -> tuple[Renderer, Renderer]:
+    """The renderers of reminders and programme-change notices, on these services."""
+    agenda = services.agenda
+
+    async def render_reminder(req: RenderRequest) -> Message | Skip:
+        if req.person is None:
+            return Skip("no person")
+        found = await agenda.still_wanted(req.session, req.person, req.spec)
+        if isinstance(found, str):
+            return Skip(found)
+        pack = services.content.current.pack
+        t = translator(req.person.language)
+        live = found
+        minutes = max(1, round((live.start - services.clock.now()).total_seconds() / 60))
+        shown = live.session.model_copy(update={"start": live.start, "end": live.end})
+        # TRANSLATORS: the first line of a reminder: {n} is a number of minutes, {title} the session's title
+        lines = ["⏰ " + t.ngettext("In {n} minute: {title}", "In {n} minutes: {title}", minutes).format(
+            n=t.number(minutes), title="<b>" + pack_text(t, live.session.title, pack) + "</b>"),
+            "🕘 " + when_line(t, shown, pack)]
+        place = place_line(t, live.session, pack)
+        if place:
+            lines.append("📍 " + place)
+            found_place = pack.place(live.session.room)
+            if found_place is not None:
+                room, venue = found_place
+                if room is not None and room.floor:
+                    # TRANSLATORS: {floor} is a floor of a building ("2", "Ground")
+                    lines.append(t._("Floor: {floor}").format(floor=value(t, room.floor)))
+                directions = (room.directions if room else None) or venue.directions
+                if directions:
+                    # TRANSLATORS: {directions} is the pack's text on how to reach the place
+                    lines.append(t._("How to get there: {directions}").format(directions=pack_text(t, directions, pack)))
+        buttons: tuple[tuple[Button, ...], ...] = ()
+        if callbacks.fits(Action.SESSION, live.id):
+            buttons = ((Button(keyboards.label(t._("Open the session")),
+                               callbacks.encode(Action.SESSION, live.id, pack_version=pack.version)),),)
+        return Message(t.paragraph("\n".join(lines)), buttons=buttons)
+
+    async def render_change(req: RenderRequest) -> Message | Skip:
+        if req.person is None:
+            return Skip("no person")
+        pack = services.content.current.pack
+        t = translator(req.person.language)
+        session_id = str(req.spec.get("session", ""))
+        old, new = shape_from_json(req.spec["old"]), shape_from_json(req.spec["new"])
+        session = pack.session(session_id)
+        title = pack_text(t, session.title, pack) if session is not None else value(t, session_id)
+        # TRANSLATORS: the first line of a notice to the people who follow a session; {title} is its title
+        lines = ["📣 " + t._("Programme change: {title}").format(title="<b>" + title + "</b>")]
+        if new[3]:
+            lines.append(esc(t._("❌ This session has been cancelled.")))
+        else:
+            if (old[0], old[1]) != (new[0], new[1]):
+                # TRANSLATORS: a change of time: {old} and {new} are a day and clock times ("Sat 25 Oct, 09:00–10:30")
+                lines.append("🕘 " + t._("Time: {old} → {new}").format(
+                    old="<s>" + t.isolate(esc(_when(t, old, pack))) + "</s>", new="<b>" + t.isolate(esc(_when(t, new, pack))) + "</b>"))
+            if old[2] != new[2]:
+                # TRANSLATORS: a change of room: {old} and {new} are rooms' names
+                lines.append("📍 " + t._("Room: {old} → {new}").format(
+                    old="<s>" + _room(t, old[2], pack) + "</s>", new="<b>" + _room(t, new[2], pack) + "</b>"))
+        buttons: tuple[tuple[Button, ...], ...] = ()
+        if session is not None and callbacks.fits(Action.SESSION, session_id):
+            buttons = ((Button(keyboards.label(t._("Open the session")),
+                               callbacks.encode(Action.SESSION, session_id, pack_version=pack.version)),),)
+        return Message(t.paragraph("\n".join(lines)), buttons=buttons)
+
+    return render_reminder, render_change
+
+
+def _when(t: Translator, shape: tuple[dt.datetime, dt.datetime, str, bool], pack: ContentPack) -> str:
+    return f"{t.datetime(shape[0], pack.tz)}–{t.time(shape[1], pack.tz)}"
+
+
+def _room(t: Translator, room_id: str, pack: ContentPack) -> str:
+    found = pack.place(room_id)
+    if found is None:
+        return value(t, room_id)
+    room, venue = found
+    return pack_name(t, room.name if room else venue.name, pack)
+
+
+def register_renderers(services: Services) -> None:
+    reminder, change = make_renderers(services)
+    services.outbox.renderers.register(REMINDER, reminder)
+    services.outbox.renderers.register(CHANGE, change)
+
+
+BUTTONS = feature_buttons(
+    Route(Action.FOLLOW, follow_pressed, argument=entry(ContentPack.session)),
+    Route(Action.UNFOLLOW, unfollow_pressed, argument=entry(ContentPack.session)),
+    Route(Action.AGENDA, agenda_pressed),
+    Route(Action.REMINDERS, reminders_pressed, argument=_lead_rule),
+)

@@ -1,0 +1,244 @@
+"""My agenda and reminders, end to end through the emulator on SQLite and PostgreSQL: follow
+from a card and from an answer, /agenda, reminders through the outbox at the lead time in the
+person's language, settings, forged buttons, clock jumps, the organisers' /delay."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+from sqlalchemy import select
+
+from bot import callbacks
+from bot.i18n import translator
+from bot.sandbox.emulator import SimUser
+from bot.sandbox.harness import Harness
+from bot.services.agenda import followers_of, reminder_key
+from bot.store.models import DeliveryState, OutboxMessage
+
+SIGNING = "signing-ceremony"  # 10:30-12:30 in Hanoi; the harness's clock starts at 08:30
+PLENARY = "plenary-general-discussion-1"  # 14:00
+HIGH_LEVEL = "high-level-international-cooperation"  # 14:00 too: a clash
+
+
+async def started(bot: Harness, user_id: int, language: str = "en") -> SimUser:
+    user = bot.user(user_id, f"U{user_id}", language_code=language)
+    await user.command("start")
+    await user.reply()
+    return user
+
+
+async def open_card(bot: Harness, user: SimUser, session_id: str):  # type: ignore[no-untyped-def]
+    pack = bot.services.content.current.pack
+    await user.press_raw(callbacks.encode("sess", session_id, pack_version=pack.version))
+    return await user.reply()
+
+
+async def answered(bot: Harness, update: dict) -> dict:  # type: ignore[type-arg]
+    query = bot.emulator.query(update["callback_query"]["id"])
+    for _ in range(500):
+        if query is not None and query["answered"]:
+            return query
+        await asyncio.sleep(0.01)
+    raise AssertionError("the button press was not answered")
+
+
+def data(action: str, session_id: str, bot: Harness) -> str:
+    return callbacks.encode(action, session_id, pack_version=bot.services.content.current.pack.version)
+
+
+async def reminder_rows(bot: Harness) -> list[OutboxMessage]:
+    async with bot.services.db.session() as s:
+        return list((await s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "reminder")
+                                     .order_by(OutboxMessage.id))).all())
+
+
+async def person_id(bot: Harness, user: SimUser) -> int:
+    person = await bot.services.people.get(user.id)
+    assert person is not None
+    return person.id
+
+
+async def test_follow_from_a_card_then_the_reminder_comes_once_at_the_lead_time(bot: Harness) -> None:
+    pack = bot.services.content.current.pack
+    session = pack.session(SIGNING)
+    assert session is not None
+    user = await started(bot, 9201, "fr")
+    fr = translator("fr")
+    card = await open_card(bot, user, SIGNING)
+    assert fr._("⭐ Add to my agenda") in [b["text"] for row in card.buttons for b in row]
+    query = await answered(bot, await user.press(data=data("follow", SIGNING, bot)))
+    assert query["text"] == fr.ngettext("Added to your agenda. I will remind you {n} minute before.",
+                                        "Added to your agenda. I will remind you {n} minutes before.", 30).format(n="30")
+    # the card's button now removes it
+    edited = await bot.emulator.wait_for(user.id, lambda e: any(
+        b.get("callback_data") == data("unfollow", SIGNING, bot) for row in e.buttons for b in row), timeout=5)
+    assert edited
+    pid = await person_id(bot, user)
+    async with bot.services.db.session() as s:
+        assert await followers_of(s, SIGNING) == [pid]
+    # pressing again changes nothing: one reminder row, with the agreed key
+    await answered(bot, await user.press_raw(data("follow", SIGNING, bot)))
+    rows = await reminder_rows(bot)
+    assert [r.key for r in rows] == [reminder_key(SIGNING, pid, 30)]
+    # the agenda lists it under its day
+    await user.command("agenda")
+    agenda = await user.reply()
+    assert session.title.get("fr", "en") in agenda.text and fr.time(session.start, pack.tz) in agenda.text
+    # nothing before the lead time; the reminder at 10:00, in French, with the room, floor and a card button
+    before = len(user.inbox())
+    bot.clock.set(session.start - dt.timedelta(minutes=31))
+    await bot.services.sender.tick()  # type: ignore[union-attr]
+    assert len(user.inbox()) == before
+    bot.clock.set(session.start - dt.timedelta(minutes=30))
+    reminder = (await bot.emulator.wait_for(user.id, lambda e: e.text.startswith("⏰"), timeout=10))[-1]
+    assert session.title.get("fr", "en") in reminder.text
+    assert "Salle" in reminder.text or "salle" in reminder.text.lower()
+    assert fr._("Floor: {floor}").split("{")[0].strip() in reminder.text
+    assert [b["callback_data"] for row in reminder.buttons for b in row] == [data("sess", SIGNING, bot)]
+    # moving the clock on (and back) never sends it twice
+    bot.clock.set(session.start - dt.timedelta(minutes=5))
+    await bot.services.sender.tick()  # type: ignore[union-attr]
+    bot.clock.set(session.start - dt.timedelta(minutes=40))
+    await bot.services.sender.tick()  # type: ignore[union-attr]
+    await asyncio.sleep(0.3)
+    assert len([e for e in user.inbox() if e.text.startswith("⏰")]) == 1
+    assert [r.state for r in await reminder_rows(bot)] == [DeliveryState.SENT]
+
+
+async def test_unfollow_cancels_the_reminder_and_forged_buttons_are_refused(bot: Harness) -> None:
+    user = await started(bot, 9202)
+    en = translator("en")
+    await open_card(bot, user, SIGNING)
+    await answered(bot, await user.press(data=data("follow", SIGNING, bot)))
+    query = await answered(bot, await user.press_raw(data("unfollow", SIGNING, bot)))
+    assert query["text"] == en._("Removed from your agenda.")
+    assert [r.state for r in await reminder_rows(bot)] == [DeliveryState.CANCELLED]
+    async with bot.services.db.session() as s:
+        assert await followers_of(s, SIGNING) == []
+    # forged: a session this pack never had; stale: one from an older pack that is gone
+    version = bot.services.content.current.pack.version
+    for raw, expected in (
+        (f"v1|{version[:6]}|follow|no-such-session|0", en._("This button is no longer valid.")),
+        ("v1|000000|follow|gone-session|0", en._("The programme has been updated since this button was sent.")),
+        (f"v1|{version[:6]}|follow|{SIGNING}|3", en._("This button is no longer valid.")),
+        (f"v1|{version[:6]}|remind|45|0", en._("This button is no longer valid.")),
+    ):
+        assert (await answered(bot, await user.press_raw(raw)))["text"] == expected, raw
+    assert [r.state for r in await reminder_rows(bot)] == [DeliveryState.CANCELLED]
+    # following again brings the cancelled row back: still one row per key
+    await answered(bot, await user.press_raw(data("follow", SIGNING, bot)))
+    assert [r.state for r in await reminder_rows(bot)] == [DeliveryState.PENDING]
+    bot.clock.set(bot.services.content.current.pack.session(SIGNING).start)  # type: ignore[union-attr]
+    await bot.services.sender.tick()  # type: ignore[union-attr]
+    # the clock jumped past the start: the reminder is skipped, not sent late
+    rows = await reminder_rows(bot)
+    assert [(r.state, r.last_error) for r in rows] == [(DeliveryState.SKIPPED, "the session has started")]
+    assert not [e for e in user.inbox() if e.text.startswith("⏰")]
+
+
+async def test_lead_time_settings_replan_and_bad_choices_are_refused(bot: Harness) -> None:
+    pack = bot.services.content.current.pack
+    session = pack.session(PLENARY)
+    assert session is not None
+    user = await started(bot, 9203, "es")
+    es = translator("es")
+    await open_card(bot, user, PLENARY)
+    await answered(bot, await user.press(data=data("follow", PLENARY, bot)))
+    await user.command("reminders", "45")
+    assert es._("Choose 10, 15, 30 or 60 minutes, “off” or “default”, for example /reminders 15") in (await user.reply()).text
+    await user.command("reminders", "15")
+    await user.reply()
+    rows = await reminder_rows(bot)
+    pid = await person_id(bot, user)
+    assert {(r.key, r.state) for r in rows} == {
+        (reminder_key(PLENARY, pid, 30), DeliveryState.CANCELLED), (reminder_key(PLENARY, pid, 15), DeliveryState.PENDING)}
+    # the settings screen, and its buttons
+    await user.command("reminders")
+    screen = await user.reply()
+    assert "✓ " + es._("{n} min").format(n="15") in [b["text"] for row in screen.buttons for b in row]
+    await answered(bot, await user.press(text=es._("No reminders")))
+    assert all(r.state == DeliveryState.CANCELLED for r in await reminder_rows(bot))
+    bot.clock.set(session.start - dt.timedelta(minutes=15))
+    await bot.services.sender.tick()  # type: ignore[union-attr]
+    await asyncio.sleep(0.2)
+    assert not [e for e in user.inbox() if e.text.startswith("⏰")]
+
+
+async def test_the_agenda_flags_clashes_and_says_what_is_next(bot: Harness) -> None:
+    user = await started(bot, 9204)
+    en = translator("en")
+    await user.command("agenda")
+    assert en._("You are not following any session yet. Open a session of the programme and tap “Add to my agenda”.") \
+        in (await user.reply()).text
+    for sid in (PLENARY, HIGH_LEVEL, SIGNING):
+        await answered(bot, await user.press_raw(data("follow", sid, bot)))
+    await user.command("agenda")
+    text = (await user.reply()).text
+    assert text.count(en._("⚠️ clashes with another session of your agenda")) == 2
+    pack = bot.services.content.current.pack
+    assert en._("Next: {time} · {title}").format(time=en.datetime(pack.session(SIGNING).start, pack.tz),  # type: ignore[union-attr]
+                                                 title=pack.session(SIGNING).title.get("en")) in text  # type: ignore[union-attr]
+
+
+async def test_follow_from_an_answer_about_a_session(bot: Harness) -> None:
+    user = await started(bot, 9205)
+    await user.send("When is the signing ceremony?")
+    answer = await user.reply()
+    follow = data("follow", SIGNING, bot)
+    assert follow in [b.get("callback_data") for row in answer.buttons for b in row]
+    await answered(bot, await user.press(data=follow))
+    async with bot.services.db.session() as s:
+        assert await followers_of(s, SIGNING) == [await person_id(bot, user)]
+
+
+async def test_delay_by_an_organiser_notifies_followers_once_and_replans(bot: Harness) -> None:
+    pack = bot.services.content.current.pack
+    session = pack.session(PLENARY)
+    assert session is not None
+    follower = await started(bot, 9206, "ru")
+    other = await started(bot, 9207)
+    await answered(bot, await follower.press_raw(data("follow", PLENARY, bot)))
+    en = translator("en")
+    # refused: a non-organiser, an unknown session, a bad amount
+    await other.command("delay", PLENARY, "20")
+    assert en._("Sorry, this command is for organisers only.") in (await other.reply()).text
+    organiser = await started(bot, 900)
+    await organiser.command("delay", "no-such-session", "20")
+    assert "no-such-session" in (await organiser.reply()).text
+    await organiser.command("delay", PLENARY, "soon")
+    assert "/delay" in (await organiser.reply()).text
+    assert bot.services.agenda.overlays == {}
+    await organiser.command("delay", PLENARY, "20")
+    done = await organiser.reply()
+    assert en.time(session.start + dt.timedelta(minutes=20), pack.tz) in done.text
+    notice = (await bot.emulator.wait_for(follower.id, lambda e: e.text.startswith("📣"), timeout=10))[-1]
+    assert session.title.get("ru", "en") in notice.text
+    assert translator("ru").time(session.start + dt.timedelta(minutes=20), pack.tz) in notice.text
+    # the reminder moved with the session; the other person heard nothing
+    pid = await person_id(bot, follower)
+    (row,) = await reminder_rows(bot)
+    assert row.key == reminder_key(PLENARY, pid, 30) and row.state == DeliveryState.PENDING
+    assert row.due_at <= session.start + dt.timedelta(minutes=20 - 30)
+    assert row.due_at >= session.start + dt.timedelta(minutes=20 - 31)
+    assert not [e for e in other.inbox() if e.text.startswith("📣")]
+    # every card shows it
+    card = await open_card(bot, other, PLENARY)
+    assert "⏳" in card.text
+    # a reload of the same pack tells nobody again
+    await organiser.command("reload")
+    await organiser.reply(timeout=30)
+    await asyncio.sleep(0.3)
+    assert len([e for e in follower.inbox() if e.text.startswith("📣")]) == 1
+    # undone
+    await organiser.command("delay", PLENARY, "0")
+    await organiser.reply()
+    assert bot.services.agenda.overlays == {}
+    await bot.emulator.wait_for(follower.id, 2, predicate=lambda e: e.text.startswith("📣"), timeout=10)
+    # cancelled: notice, and no reminder
+    await organiser.command("delay", PLENARY, "cancel")
+    await organiser.reply()
+    await bot.emulator.wait_for(follower.id, 3, predicate=lambda e: e.text.startswith("📣"), timeout=10)
+    assert all(r.state == DeliveryState.CANCELLED for r in await reminder_rows(bot))
+    card = await open_card(bot, other, PLENARY)
+    assert "❌" in card.text
