@@ -82,6 +82,7 @@ def register(application: Application[Any, BotContext, Any, Any, Any, Any]) -> N
     # agenda and reminders
     application.add_handler(CommandHandler("agenda", agenda.agenda_command, filters=private))
     application.add_handler(CommandHandler("reminders", agenda.reminders_command, filters=private))
+    application.add_handler(CommandHandler("briefing", agenda.briefing_command, filters=private))
     application.add_handler(CommandHandler("delay", agenda.delay_command, filters=private))
     agenda.register_renderers(application.bot_data["services"])
 

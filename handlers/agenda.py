@@ -19,6 +19,7 @@ from bot.delivery.message import Button, Message, Skip
 from bot.delivery.outbox import Renderer, RenderRequest
 from bot.i18n import Translator, translator
 from bot.services.agenda import (
+    BRIEFING,
     CHANGE,
     LEAD_CHOICES,
     MAX_DELAY,
@@ -206,6 +207,7 @@ async def reminders_view(context: BotContext) -> tuple[str, InlineKeyboardMarkup
     in_force = agenda.default_lead() if chosen is None else chosen
     # TRANSLATORS: {lead} says when reminders come ("30 minutes before each session", or "off")
     lines = [esc(t._("Reminders of the sessions in your agenda: {lead}.")).format(lead=esc(lead_words(t, in_force))),
+             esc(briefing_words(t, settings.briefing_hour if settings is not None else None)),
              esc(t._("Choose when to be reminded:"))]
 
     def mark(text: str, on: bool) -> str:
@@ -274,6 +276,37 @@ def _lead_rule(argument: str, pack: ContentPack) -> str | None:
     return one_of(LEAD_WORDS)(argument, pack)
 
 
+async def briefing_command(update: Update, context: BotContext) -> None:
+    """/briefing HOUR (0-23, event time) or /briefing off: the morning briefing of one's day."""
+    message = update.effective_message
+    if message is None:
+        return
+    t, agenda = context.t, context.services.agenda
+    args = list(context.args or [])
+    if not args:
+        settings = await agenda.settings(context.person.id)
+        await message.reply_text(t.paragraph(esc(briefing_words(t, settings.briefing_hour if settings else None))))
+        return
+    word = args[0].strip().lower()
+    if word == "off":
+        hour = None
+    elif word.isdigit() and 0 <= int(word) <= 23:
+        hour = int(word)
+    else:
+        await message.reply_text(t.paragraph(t._("Choose an hour from 0 to 23, or “off”, for example /briefing 7")))
+        return
+    await agenda.set_briefing(context.person, hour)
+    await message.reply_text(t.paragraph(esc(briefing_words(t, hour))))
+
+
+def briefing_words(t: Translator, hour: int | None) -> str:
+    if hour is None:
+        return t._("Morning briefing: off. /briefing 7 sends you your day's agenda at 07:00.")
+    # TRANSLATORS: {time} is a clock time in the event's time zone ("07:00")
+    return t._("Morning briefing: your day's agenda every day of the event at {time}.").format(
+        time=t.isolate(t.time(dt.datetime(2000, 1, 1, hour, tzinfo=dt.UTC))))
+
+
 # -- organisers: /delay ------------------------------------------------------------------------
 async def delay_command(update: Update, context: BotContext) -> None:
     """/delay SESSION MINUTES (0 undoes), /delay SESSION cancel: the live overlay."""
@@ -324,7 +357,7 @@ async def delay_command(update: Update, context: BotContext) -> None:
 
 
 # -- renderers (at send time) ------------------------------------------------------------------
-def make_renderers(services: Services) -> tuple[Renderer, Renderer]:
+def make_renderers(services: Services) -> tuple[Renderer, Renderer, Renderer]:
     """The renderers of reminders and programme-change notices, on these services."""
     agenda = services.agenda
 
@@ -390,7 +423,24 @@ def make_renderers(services: Services) -> tuple[Renderer, Renderer]:
                                callbacks.encode(Action.SESSION, session_id, pack_version=pack.version)),),)
         return Message(t.paragraph("\n".join(lines)), buttons=buttons)
 
-    return render_reminder, render_change
+    async def render_briefing(req: RenderRequest) -> Message | Skip:
+        if req.person is None:
+            return Skip("no person")
+        pack = services.content.current.pack
+        t = translator(req.person.language)
+        day = dt.date.fromisoformat(str(req.spec.get("day")))
+        sessions = await agenda.day_of(req.person.id, day)
+        if not sessions:
+            return Skip("nothing on the agenda that day")
+        # TRANSLATORS: the heading of the morning briefing: {day} is a weekday and date ("Saturday 25 October")
+        lines = ["<b>☀️ " + esc(t.heading(t._("Your agenda for {day}").format(day=t.date(day, fmt="day")))) + "</b>"]
+        for live in sessions:
+            lines.append(schedule_line(t, live.session.model_copy(update={"start": live.start, "end": live.end}), pack))
+        # TRANSLATORS: {zone} is the event's time zone, e.g. "UTC+7"
+        lines.append("<i>" + esc(t._("Times are local ({zone}).").format(zone=t.isolate(t.zone_label(pack.tz, sessions[0].start)))) + "</i>")
+        return Message(t.paragraph("\n".join(lines)))
+
+    return render_reminder, render_change, render_briefing
 
 
 def _when(t: Translator, shape: tuple[dt.datetime, dt.datetime, str, bool], pack: ContentPack) -> str:
@@ -406,9 +456,10 @@ def _room(t: Translator, room_id: str, pack: ContentPack) -> str:
 
 
 def register_renderers(services: Services) -> None:
-    reminder, change = make_renderers(services)
+    reminder, change, briefing = make_renderers(services)
     services.outbox.renderers.register(REMINDER, reminder)
     services.outbox.renderers.register(CHANGE, change)
+    services.outbox.renderers.register(BRIEFING, briefing)
 
 
 BUTTONS = feature_buttons(

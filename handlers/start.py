@@ -124,6 +124,7 @@ def help_text(t: Translator, person: Person) -> str:
         t._("/help – this help"),
         t._("/agenda – the sessions you follow"),
         t._("/reminders – when to remind you of your sessions"),
+        t._("/briefing HOUR – your day's agenda every morning (off: none)"),
     ]
     if person.role == Role.ORGANISER:
         lines += [

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import shutil
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -15,6 +17,7 @@ from bot.sandbox.emulator import SimUser
 from bot.sandbox.harness import Harness
 from bot.services.agenda import followers_of, reminder_key
 from bot.store.models import DeliveryState, OutboxMessage
+from tests.support import DEMO_PACK, running_bot
 
 SIGNING = "signing-ceremony"  # 10:30-12:30 in Hanoi; the harness's clock starts at 08:30
 PLENARY = "plenary-general-discussion-1"  # 14:00
@@ -242,3 +245,81 @@ async def test_delay_by_an_organiser_notifies_followers_once_and_replans(bot: Ha
     assert all(r.state == DeliveryState.CANCELLED for r in await reminder_rows(bot))
     card = await open_card(bot, other, PLENARY)
     assert "❌" in card.text
+
+
+def _session_block(text: str, session_id: str) -> tuple[int, int]:
+    start = text.index(f"  - id: {session_id}\n")
+    end = text.find("\n  - id: ", start + 1)
+    return start, (end + 1 if end != -1 else len(text))
+
+
+async def test_a_reloaded_pack_tells_followers_once_and_nobody_else(database_url: str, tmp_path: Path) -> None:
+    pack_dir = tmp_path / "pack"
+    shutil.copytree(DEMO_PACK, pack_dir)
+    async with running_bot(database_url, content_dir=pack_dir, organiser_ids=(900,)) as bot:
+        follower = await started(bot, 9301, "fr")
+        bystander = await started(bot, 9302)
+        organiser = await started(bot, 900)
+        for sid in (PLENARY, HIGH_LEVEL, "side-event-interpol"):
+            await answered(bot, await follower.press_raw(data("follow", sid, bot)))
+        await answered(bot, await bystander.press_raw(data("follow", SIGNING, bot)))
+        pid = await person_id(bot, follower)
+        programme = pack_dir / "programme.yaml"
+        text = programme.read_text(encoding="utf-8")
+        a, b = _session_block(text, PLENARY)  # moved by an hour
+        block = text[a:b].replace("start: 2025-10-25T14:00", "start: 2025-10-25T15:00").replace(
+            "end: 2025-10-25T17:30", "end: 2025-10-25T18:30")
+        text = text[:a] + block + text[b:]
+        a, b = _session_block(text, HIGH_LEVEL)  # another room
+        text = text[:a] + text[a:b].replace("room: high-level-room-1", "room: roundtable-room-b") + text[b:]
+        a, b = _session_block(text, "side-event-interpol")  # gone from the pack
+        text = text[:a] + text[b:]
+        programme.write_text(text, encoding="utf-8")
+        await organiser.command("reload")
+        await organiser.reply(timeout=60)
+        notices = await bot.emulator.wait_for(follower.id, 3, predicate=lambda e: e.text.startswith("📣"), timeout=15)
+        fr = translator("fr")
+        pack = bot.services.content.current.pack
+        moved = pack.session(PLENARY)
+        assert moved is not None and moved.start.astimezone(pack.tz).hour == 15
+        by_title = {n.text.split("\n")[0]: n.text for n in notices}
+        assert len(by_title) == 3
+        moved_notice = next(t for first, t in by_title.items() if moved.title.get("fr") in first)
+        assert fr.time(moved.start, pack.tz) in moved_notice
+        assert any(fr._("❌ This session has been cancelled.") in t for t in by_title.values())
+        assert not [e for e in bystander.inbox() if e.text.startswith("📣")]
+        # the reminders followed: the moved one an hour later, the removed one cancelled
+        rows = {r.key: r for r in await reminder_rows(bot)}
+        plenary = rows[reminder_key(PLENARY, pid, 30)]
+        assert plenary.state == DeliveryState.PENDING
+        assert moved.start - dt.timedelta(minutes=31) <= plenary.due_at <= moved.start - dt.timedelta(minutes=30)
+        assert rows[reminder_key("side-event-interpol", pid, 30)].state == DeliveryState.CANCELLED
+        # reloading again: nothing new
+        await organiser.command("reload")
+        await organiser.reply(timeout=60)
+        await asyncio.sleep(0.5)
+        assert len([e for e in follower.inbox() if e.text.startswith("📣")]) == 3
+        # a follow of the session gone from the pack: stale button, clear answer, nothing planned
+        old = "v1|000000|follow|side-event-interpol|0"
+        query = await answered(bot, await follower.press_raw(old))
+        assert query["text"] == fr._("The programme has been updated since this button was sent.")
+
+
+async def test_the_morning_briefing_lists_the_day_at_the_chosen_hour(bot: Harness) -> None:
+    pack = bot.services.content.current.pack
+    day_two = pack.event_days()[1]
+    second = next(s for s in pack.sessions_sorted() if s.start.astimezone(pack.tz).date() == day_two and s.kind != "logistics")
+    user = await started(bot, 9303, "vi")
+    await answered(bot, await user.press_raw(data("follow", second.id, bot)))
+    vi = translator("vi")
+    await user.command("briefing", "25")
+    assert vi._("Choose an hour from 0 to 23, or “off”, for example /briefing 7") in (await user.reply()).text
+    await user.command("briefing", "7")
+    await user.reply()
+    async with bot.services.db.session() as s:
+        rows = list((await s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "briefing"))).all())
+    # 08:30 on the first day: only the second day's 07:00 is still to come
+    assert [r.due_at for r in rows] == [dt.datetime.combine(day_two, dt.time(7), tzinfo=pack.tz)]
+    bot.clock.set(rows[0].due_at)
+    briefing = (await bot.emulator.wait_for(user.id, lambda e: e.text.startswith("☀️"), timeout=10))[-1]
+    assert second.title.get("vi", "en") in briefing.text

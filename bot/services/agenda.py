@@ -279,6 +279,39 @@ class AgendaService:
             await s.commit()
         return in_force
 
+    async def set_briefing(self, person: Person, hour: int | None) -> None:
+        """A morning briefing of the person's day at ``hour`` (event time, 0-23) on each day of
+        the event still to come, or none (None). Re-plans the briefings not sent yet."""
+        if hour is not None and not 0 <= hour <= 23:
+            raise AgendaError("hour")
+        async with self.db.session() as s:
+            row = await self._settings_row(s, person.id)
+            row.briefing_hour, row.updated_at = hour, self.clock.now()
+            await s.flush()
+            await self.outbox.cancel(s, prefix=f"{BRIEFING}:{person.id}:", reason="briefing changed")
+            if hour is not None:
+                await self._plan_briefings(s, person.id, hour)
+            await s.commit()
+
+    async def _plan_briefings(self, s: AsyncSession, person_id: int, hour: int) -> int:
+        pack, now = self.pack, self.clock.now()
+        written = 0
+        for day in pack.event_days():
+            at = dt.datetime.combine(day, dt.time(hour), tzinfo=pack.tz).astimezone(dt.UTC)
+            if at <= now:
+                continue
+            written += await self.outbox.enqueue(
+                s, BRIEFING, to=Recipient(person_id=person_id), spec={"day": day.isoformat()},
+                key=f"{BRIEFING}:{person_id}:{day.isoformat()}", due_at=at, revive_cancelled=True,
+            )
+        return written
+
+    async def day_of(self, person_id: int, day: dt.date) -> list[LiveSession]:
+        """The person's agenda on one day of the event (event time), cancelled sessions left out."""
+        tz = self.pack.tz
+        return [live for live in await self.agenda(person_id)
+                if not live.cancelled and live.start.astimezone(tz).date() == day]
+
     # -- reminders ---------------------------------------------------------------------------
     async def _plan(self, s: AsyncSession, live: LiveSession, person_ids: Iterable[int]) -> int:
         """Plan the reminders of ``live`` for these followers (cancelled rows of theirs come
