@@ -364,6 +364,8 @@ def make_renderers(services: Services) -> tuple[Renderer, Renderer, Renderer]:
     async def render_reminder(req: RenderRequest) -> Message | Skip:
         if req.person is None:
             return Skip("no person")
+        if not services.people.may_read_public_info(req.person):
+            return Skip("not accredited")
         found = await agenda.still_wanted(req.session, req.person, req.spec)
         if isinstance(found, str):
             return Skip(found)
@@ -398,6 +400,8 @@ def make_renderers(services: Services) -> tuple[Renderer, Renderer, Renderer]:
     async def render_change(req: RenderRequest) -> Message | Skip:
         if req.person is None:
             return Skip("no person")
+        if not services.people.may_read_public_info(req.person):
+            return Skip("not accredited")
         pack = services.content.current.pack
         t = translator(req.person.language)
         session_id = str(req.spec.get("session", ""))
@@ -426,6 +430,8 @@ def make_renderers(services: Services) -> tuple[Renderer, Renderer, Renderer]:
     async def render_briefing(req: RenderRequest) -> Message | Skip:
         if req.person is None:
             return Skip("no person")
+        if not services.people.may_read_public_info(req.person):
+            return Skip("not accredited")
         pack = services.content.current.pack
         t = translator(req.person.language)
         day = dt.date.fromisoformat(str(req.spec.get("day")))

@@ -169,6 +169,7 @@ async def reload_command(update: Update, context: BotContext) -> None:
         await message.reply_text(whole_lines(lines, finish=finish))
         return
     await services.agenda.sync_programme()  # followers of moved, re-roomed or cancelled sessions are told
+    await services.agenda.plan_all()  # sessions the new pack makes people follow automatically
     pack = services.content.current.pack
     await message.reply_text(
         t.paragraph(

@@ -94,6 +94,7 @@ async def start(update: Update, context: BotContext) -> None:
         welcome_text(t, context.person, pack.event.name.get(t.lang, pack.default_language)),
         reply_markup=keyboards.main_menu(t, pack.version),
     )
+    await context.services.agenda.plan_person(context.person.id)  # the sessions the pack makes them follow
 
 
 async def menu_command(update: Update, context: BotContext) -> None:

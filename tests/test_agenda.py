@@ -19,7 +19,9 @@ from bot.services.agenda import followers_of, reminder_key
 from bot.store.models import DeliveryState, OutboxMessage
 from tests.support import DEMO_PACK, running_bot
 
-SIGNING = "signing-ceremony"  # 10:30-12:30 in Hanoi; the harness's clock starts at 08:30
+OPENING = "opening-ceremony"  # 08:30-10:00 in Hanoi, followed by everyone (auto_follow: all)
+SIGNING = "signing-ceremony"  # 10:30-12:30, followed by everyone; the harness's clock starts at 08:30
+SIDE = "side-event-unodc"  # 13:00-13:50, side-event room 1 (floor 2)
 PLENARY = "plenary-general-discussion-1"  # 14:00
 HIGH_LEVEL = "high-level-international-cooperation"  # 14:00 too: a clash
 
@@ -50,10 +52,12 @@ def data(action: str, session_id: str, bot: Harness) -> str:
     return callbacks.encode(action, session_id, pack_version=bot.services.content.current.pack.version)
 
 
-async def reminder_rows(bot: Harness) -> list[OutboxMessage]:
+async def reminder_rows(bot: Harness, session_id: str | None = None) -> list[OutboxMessage]:
+    """The reminder rows (of one session), oldest first."""
     async with bot.services.db.session() as s:
-        return list((await s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "reminder")
-                                     .order_by(OutboxMessage.id))).all())
+        found = list((await s.scalars(select(OutboxMessage).where(OutboxMessage.kind == "reminder")
+                                      .order_by(OutboxMessage.id))).all())
+    return [r for r in found if session_id is None or (r.key or "").startswith(f"reminder:{session_id}:")]
 
 
 async def person_id(bot: Harness, user: SimUser) -> int:
@@ -64,26 +68,26 @@ async def person_id(bot: Harness, user: SimUser) -> int:
 
 async def test_follow_from_a_card_then_the_reminder_comes_once_at_the_lead_time(bot: Harness) -> None:
     pack = bot.services.content.current.pack
-    session = pack.session(SIGNING)
+    session = pack.session(SIDE)
     assert session is not None
     user = await started(bot, 9201, "fr")
     fr = translator("fr")
-    card = await open_card(bot, user, SIGNING)
+    card = await open_card(bot, user, SIDE)
     assert fr._("⭐ Add to my agenda") in [b["text"] for row in card.buttons for b in row]
-    query = await answered(bot, await user.press(data=data("follow", SIGNING, bot)))
+    query = await answered(bot, await user.press(data=data("follow", SIDE, bot)))
     assert query["text"] == fr.ngettext("Added to your agenda. I will remind you {n} minute before.",
                                         "Added to your agenda. I will remind you {n} minutes before.", 30).format(n="30")
     # the card's button now removes it
     edited = await bot.emulator.wait_for(user.id, lambda e: any(
-        b.get("callback_data") == data("unfollow", SIGNING, bot) for row in e.buttons for b in row), timeout=5)
+        b.get("callback_data") == data("unfollow", SIDE, bot) for row in e.buttons for b in row), timeout=5)
     assert edited
     pid = await person_id(bot, user)
     async with bot.services.db.session() as s:
-        assert await followers_of(s, SIGNING) == [pid]
+        assert await followers_of(s, SIDE) == [pid]
     # pressing again changes nothing: one reminder row, with the agreed key
-    await answered(bot, await user.press_raw(data("follow", SIGNING, bot)))
-    rows = await reminder_rows(bot)
-    assert [r.key for r in rows] == [reminder_key(SIGNING, pid, 30)]
+    await answered(bot, await user.press_raw(data("follow", SIDE, bot)))
+    rows = await reminder_rows(bot, SIDE)
+    assert [r.key for r in rows] == [reminder_key(SIDE, pid, 30)]
     # the agenda lists it under its day
     await user.command("agenda")
     agenda = await user.reply()
@@ -91,51 +95,52 @@ async def test_follow_from_a_card_then_the_reminder_comes_once_at_the_lead_time(
     # nothing before the lead time; the reminder at 10:00, in French, with the room, floor and a card button
     before = len(user.inbox())
     bot.clock.set(session.start - dt.timedelta(minutes=31))
-    await bot.services.sender.tick()  # type: ignore[union-attr]
+    await bot.services.sender.idle()  # type: ignore[union-attr]
     assert len(user.inbox()) == before
     bot.clock.set(session.start - dt.timedelta(minutes=30))
     reminder = (await bot.emulator.wait_for(user.id, lambda e: e.text.startswith("⏰"), timeout=10))[-1]
     assert session.title.get("fr", "en") in reminder.text
-    assert "Salle" in reminder.text or "salle" in reminder.text.lower()
+    room = pack.room(session.room)
+    assert room is not None and room.name.get("fr", "en") in reminder.text
     assert fr._("Floor: {floor}").split("{")[0].strip() in reminder.text
-    assert [b["callback_data"] for row in reminder.buttons for b in row] == [data("sess", SIGNING, bot)]
+    assert [b["callback_data"] for row in reminder.buttons for b in row] == [data("sess", SIDE, bot)]
     # moving the clock on (and back) never sends it twice
     bot.clock.set(session.start - dt.timedelta(minutes=5))
-    await bot.services.sender.tick()  # type: ignore[union-attr]
+    await bot.services.sender.idle()  # type: ignore[union-attr]
     bot.clock.set(session.start - dt.timedelta(minutes=40))
-    await bot.services.sender.tick()  # type: ignore[union-attr]
+    await bot.services.sender.idle()  # type: ignore[union-attr]
     await asyncio.sleep(0.3)
     assert len([e for e in user.inbox() if e.text.startswith("⏰")]) == 1
-    assert [r.state for r in await reminder_rows(bot)] == [DeliveryState.SENT]
+    assert [r.state for r in await reminder_rows(bot, SIDE)] == [DeliveryState.SENT]
 
 
 async def test_unfollow_cancels_the_reminder_and_forged_buttons_are_refused(bot: Harness) -> None:
     user = await started(bot, 9202)
     en = translator("en")
-    await open_card(bot, user, SIGNING)
-    await answered(bot, await user.press(data=data("follow", SIGNING, bot)))
-    query = await answered(bot, await user.press_raw(data("unfollow", SIGNING, bot)))
+    await open_card(bot, user, SIDE)
+    await answered(bot, await user.press(data=data("follow", SIDE, bot)))
+    query = await answered(bot, await user.press_raw(data("unfollow", SIDE, bot)))
     assert query["text"] == en._("Removed from your agenda.")
-    assert [r.state for r in await reminder_rows(bot)] == [DeliveryState.CANCELLED]
+    assert [r.state for r in await reminder_rows(bot, SIDE)] == [DeliveryState.CANCELLED]
     async with bot.services.db.session() as s:
-        assert await followers_of(s, SIGNING) == []
+        assert await followers_of(s, SIDE) == []
     # forged: a session this pack never had; stale: one from an older pack that is gone
     version = bot.services.content.current.pack.version
     for raw, expected in (
         (f"v1|{version[:6]}|follow|no-such-session|0", en._("This button is no longer valid.")),
         ("v1|000000|follow|gone-session|0", en._("The programme has been updated since this button was sent.")),
-        (f"v1|{version[:6]}|follow|{SIGNING}|3", en._("This button is no longer valid.")),
+        (f"v1|{version[:6]}|follow|{SIDE}|3", en._("This button is no longer valid.")),
         (f"v1|{version[:6]}|remind|45|0", en._("This button is no longer valid.")),
     ):
         assert (await answered(bot, await user.press_raw(raw)))["text"] == expected, raw
-    assert [r.state for r in await reminder_rows(bot)] == [DeliveryState.CANCELLED]
+    assert [r.state for r in await reminder_rows(bot, SIDE)] == [DeliveryState.CANCELLED]
     # following again brings the cancelled row back: still one row per key
-    await answered(bot, await user.press_raw(data("follow", SIGNING, bot)))
-    assert [r.state for r in await reminder_rows(bot)] == [DeliveryState.PENDING]
-    bot.clock.set(bot.services.content.current.pack.session(SIGNING).start)  # type: ignore[union-attr]
-    await bot.services.sender.tick()  # type: ignore[union-attr]
+    await answered(bot, await user.press_raw(data("follow", SIDE, bot)))
+    assert [r.state for r in await reminder_rows(bot, SIDE)] == [DeliveryState.PENDING]
+    bot.clock.set(bot.services.content.current.pack.session(SIDE).start)  # type: ignore[union-attr]
+    await bot.services.sender.idle()  # type: ignore[union-attr]
     # the clock jumped past the start: the reminder is skipped, not sent late
-    rows = await reminder_rows(bot)
+    rows = await reminder_rows(bot, SIDE)
     assert [(r.state, r.last_error) for r in rows] == [(DeliveryState.SKIPPED, "the session has started")]
     assert not [e for e in user.inbox() if e.text.startswith("⏰")]
 
@@ -152,7 +157,7 @@ async def test_lead_time_settings_replan_and_bad_choices_are_refused(bot: Harnes
     assert es._("Choose 10, 15, 30 or 60 minutes, “off” or “default”, for example /reminders 15") in (await user.reply()).text
     await user.command("reminders", "15")
     await user.reply()
-    rows = await reminder_rows(bot)
+    rows = await reminder_rows(bot, PLENARY)
     pid = await person_id(bot, user)
     assert {(r.key, r.state) for r in rows} == {
         (reminder_key(PLENARY, pid, 30), DeliveryState.CANCELLED), (reminder_key(PLENARY, pid, 15), DeliveryState.PENDING)}
@@ -163,36 +168,51 @@ async def test_lead_time_settings_replan_and_bad_choices_are_refused(bot: Harnes
     await answered(bot, await user.press(text=es._("No reminders")))
     assert all(r.state == DeliveryState.CANCELLED for r in await reminder_rows(bot))
     bot.clock.set(session.start - dt.timedelta(minutes=15))
-    await bot.services.sender.tick()  # type: ignore[union-attr]
+    await bot.services.sender.idle()  # type: ignore[union-attr]
     await asyncio.sleep(0.2)
     assert not [e for e in user.inbox() if e.text.startswith("⏰")]
 
 
 async def test_the_agenda_flags_clashes_and_says_what_is_next(bot: Harness) -> None:
+    pack = bot.services.content.current.pack
     user = await started(bot, 9204)
     en = translator("en")
+    # the pack makes everyone follow the opening (on now) and the signing (next)
     await user.command("agenda")
-    assert en._("You are not following any session yet. Open a session of the programme and tap “Add to my agenda”.") \
-        in (await user.reply()).text
-    for sid in (PLENARY, HIGH_LEVEL, SIGNING):
+    text = (await user.reply()).text
+    assert en._("Now: {title}").format(title=pack.session(OPENING).title.get("en")) in text  # type: ignore[union-attr]
+    for sid in (PLENARY, HIGH_LEVEL, SIDE):
         await answered(bot, await user.press_raw(data("follow", sid, bot)))
     await user.command("agenda")
     text = (await user.reply()).text
     assert text.count(en._("⚠️ clashes with another session of your agenda")) == 2
-    pack = bot.services.content.current.pack
     assert en._("Next: {time} · {title}").format(time=en.datetime(pack.session(SIGNING).start, pack.tz),  # type: ignore[union-attr]
                                                  title=pack.session(SIGNING).title.get("en")) in text  # type: ignore[union-attr]
+    # turned off, the automatic follow is gone from the agenda
+    await answered(bot, await user.press_raw(data("unfollow", SIGNING, bot)))
+    await user.command("agenda")
+    assert pack.session(SIGNING).title.get("en") not in (await user.reply()).text  # type: ignore[union-attr]
 
 
-async def test_follow_from_an_answer_about_a_session(bot: Harness) -> None:
+async def test_follow_from_an_answer_about_a_session_and_opt_out_of_an_automatic_follow(bot: Harness) -> None:
     user = await started(bot, 9205)
+    pid = await person_id(bot, user)
     await user.send("When is the signing ceremony?")
     answer = await user.reply()
-    follow = data("follow", SIGNING, bot)
-    assert follow in [b.get("callback_data") for row in answer.buttons for b in row]
-    await answered(bot, await user.press(data=follow))
+    # everyone follows the signing (the pack says so): its reminder was planned at /start
+    assert data("unfollow", SIGNING, bot) in [b.get("callback_data") for row in answer.buttons for b in row]
+    assert [r.state for r in await reminder_rows(bot, SIGNING)] == [DeliveryState.PENDING]
     async with bot.services.db.session() as s:
-        assert await followers_of(s, SIGNING) == [await person_id(bot, user)]
+        assert pid in await followers_of(s, SIGNING)
+    await answered(bot, await user.press(data=data("unfollow", SIGNING, bot)))
+    async with bot.services.db.session() as s:
+        assert pid not in await followers_of(s, SIGNING)
+    assert [r.state for r in await reminder_rows(bot, SIGNING)] == [DeliveryState.CANCELLED]
+    # /start again (or a restart) does not bring it back
+    await user.command("start")
+    await user.reply()
+    await bot.services.agenda.plan_all()
+    assert [r.state for r in await reminder_rows(bot, SIGNING)] == [DeliveryState.CANCELLED]
 
 
 async def test_delay_by_an_organiser_notifies_followers_once_and_replans(bot: Harness) -> None:
@@ -220,7 +240,7 @@ async def test_delay_by_an_organiser_notifies_followers_once_and_replans(bot: Ha
     assert translator("ru").time(session.start + dt.timedelta(minutes=20), pack.tz) in notice.text
     # the reminder moved with the session; the other person heard nothing
     pid = await person_id(bot, follower)
-    (row,) = await reminder_rows(bot)
+    (row,) = await reminder_rows(bot, PLENARY)
     assert row.key == reminder_key(PLENARY, pid, 30) and row.state == DeliveryState.PENDING
     assert row.due_at <= session.start + dt.timedelta(minutes=20 - 30)
     assert row.due_at >= session.start + dt.timedelta(minutes=20 - 31)
@@ -242,7 +262,7 @@ async def test_delay_by_an_organiser_notifies_followers_once_and_replans(bot: Ha
     await organiser.command("delay", PLENARY, "cancel")
     await organiser.reply()
     await bot.emulator.wait_for(follower.id, 3, predicate=lambda e: e.text.startswith("📣"), timeout=10)
-    assert all(r.state == DeliveryState.CANCELLED for r in await reminder_rows(bot))
+    assert all(r.state == DeliveryState.CANCELLED for r in await reminder_rows(bot, PLENARY))
     card = await open_card(bot, other, PLENARY)
     assert "❌" in card.text
 
@@ -262,7 +282,7 @@ async def test_a_reloaded_pack_tells_followers_once_and_nobody_else(database_url
         organiser = await started(bot, 900)
         for sid in (PLENARY, HIGH_LEVEL, "side-event-interpol"):
             await answered(bot, await follower.press_raw(data("follow", sid, bot)))
-        await answered(bot, await bystander.press_raw(data("follow", SIGNING, bot)))
+        await answered(bot, await bystander.press_raw(data("follow", SIDE, bot)))
         pid = await person_id(bot, follower)
         programme = pack_dir / "programme.yaml"
         text = programme.read_text(encoding="utf-8")

@@ -621,3 +621,34 @@ def test_bot_refuses_to_start_on_a_broken_pack_with_its_errors_not_a_traceback(t
     assert done.stderr.startswith("error: CONTENT_DIR: ")
     assert "Traceback" not in done.stderr
     assert "event.yaml:5: languages[2]: unknown language 'xx'" in done.stderr
+
+
+def test_auto_follow_all_or_delegations_and_roles(tmp_path):
+    pack = copy_pack(tmp_path)
+    edit(pack / "programme.yaml", "    audience: [all]\n", "    audience: [all]\n    auto_follow: all\n")
+    edit(pack / "programme.yaml", "    summary: {en: General discussion, fr: Débat général}\n",
+         "    summary: {en: General discussion, fr: Débat général}\n    auto_follow: {delegations: [VNM, unodc], roles: [organiser]}\n")
+    result = check_pack(pack)
+    assert not result.errors
+    loaded = load_pack(pack)
+    opening, plenary = loaded.session("opening-ceremony"), loaded.session("plenary")
+    assert opening.auto_follow.everyone and not opening.auto_follow.delegations
+    assert plenary.auto_follow.delegations == ["VNM", "unodc"] and plenary.auto_follow.roles == ["organiser"]
+    assert loaded.session("side-event").auto_follow is None
+
+
+@pytest.mark.parametrize("value, message", [
+    ("everybody", "write auto_follow: all"),
+    ("{roles: [king]}", "'king' is not allowed"),
+    ("{}", "name delegations or roles"),
+    ("{everyone: true, roles: [delegate]}", "already includes"),
+    ("{delegations: ['VNM; DROP']}", "not a delegation code"),
+])
+def test_a_bad_auto_follow_is_an_error_on_its_line(tmp_path, value, message):
+    pack = copy_pack(tmp_path)
+    edit(pack / "programme.yaml", "    audience: [all]\n", f"    audience: [all]\n    auto_follow: {value}\n")
+    result = check_pack(pack)
+    assert result.errors, value
+    problem = result.errors[0]
+    assert Path(problem.file).name == "programme.yaml" and problem.line == 9, problem
+    assert "auto_follow" in problem.field and message in problem.message, problem

@@ -252,6 +252,39 @@ class Speaker(_Strict):
         return data
 
 
+FollowerRole = Literal["delegate", "organiser", "officer", "supervisor"]
+
+
+class AutoFollow(_Strict):
+    """Who follows a session without having to ask (each may still turn it off): everyone
+    (``auto_follow: all``), or the members of some delegations (by code) and the people of
+    some roles (``auto_follow: {delegations: [VNM], roles: [organiser]}``)."""
+
+    everyone: bool = False
+    delegations: list[str] = Field(default_factory=list)
+    roles: list[FollowerRole] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        if data == "all" or data is True:
+            return {"everyone": True}
+        if isinstance(data, str):
+            raise ValueError(f"'{data}': write auto_follow: all, or {{delegations: [...], roles: [...]}}")
+        return data
+
+    @model_validator(mode="after")
+    def _someone(self) -> AutoFollow:
+        if self.everyone and (self.delegations or self.roles):
+            raise ValueError("auto_follow: 'all' already includes every delegation and role")
+        if not (self.everyone or self.delegations or self.roles):
+            raise ValueError("auto_follow: name delegations or roles, or write auto_follow: all")
+        for code in self.delegations:
+            if not code or len(code) > 64 or not code.replace("-", "").replace("_", "").isalnum():
+                raise ValueError(f"auto_follow: '{code}' is not a delegation code (letters, digits, - or _)")
+        return self
+
+
 class Session(_Strict):
     id: str = Field(pattern=ID_PATTERN)
     title: Text
@@ -264,6 +297,8 @@ class Session(_Strict):
     audience: list[Audience] = Field(default_factory=lambda: list[Audience](["all"]))
     tags: list[str] = Field(default_factory=list)
     updated: dt.datetime | None = None
+    #: who follows it automatically (the opening, the signing); None: only those who choose to
+    auto_follow: AutoFollow | None = None
 
     _aware = field_validator("start", "end", "updated")(_localise)
 

@@ -171,6 +171,7 @@ class AgendaService:
         what followers were told (a pack changed while the bot was stopped)."""
         await self.load_overlays()
         await self.sync_programme()
+        await self.plan_all()  # the pack's automatic follows (rows already planned do not change)
 
     # -- the live programme ------------------------------------------------------------------
     async def load_overlays(self) -> None:
@@ -193,11 +194,29 @@ class AgendaService:
     # -- follows -----------------------------------------------------------------------------
     async def follows(self, person_id: int, session_id: str) -> bool:
         async with self.db.session() as s:
-            return person_id in await self._followers(s, session_id, [person_id])
+            return await self.is_following(s, person_id, session_id)
 
-    async def _followers(self, s: AsyncSession, session_id: str, among: list[int] | None = None) -> list[int]:
-        ids = await followers_of(s, session_id)
-        return [i for i in ids if i in set(among)] if among is not None else ids
+    async def is_following(self, s: AsyncSession, person_id: int, session_id: str) -> bool:
+        """One person's follow of one session: their choice, else the pack's automatic follow."""
+        state = await s.scalar(select(Follow.state).where(Follow.person_id == person_id, Follow.session_id == session_id))
+        if state is not None:
+            return bool(state == FollowState.FOLLOWING)
+        rule = auto_followers_rule(self.pack, session_id)
+        if rule is None:
+            return False
+        return await s.scalar(select(Person.id).where(Person.id == person_id, rule)) is not None
+
+    async def plan_person(self, person_id: int) -> int:
+        """Plan the reminders of the sessions the pack makes this person follow (at /start:
+        a new person, or one whose delegation or role an invite just set)."""
+        written = 0
+        async with self.db.session() as s:
+            for session in self.pack.sessions_sorted():
+                if auto_followers_rule(self.pack, session.id) is not None and \
+                        await self.is_following(s, person_id, session.id):
+                    written += await self._plan(s, self.live_of(session), [person_id])
+            await s.commit()
+        return written
 
     async def follow(self, person: Person, session_id: str) -> LiveSession:
         """Follow a session of the pack (again): its reminder is planned in the same transaction."""
@@ -235,7 +254,7 @@ class AgendaService:
             found = [sid for sid, state in chosen.items() if state == FollowState.FOLLOWING]
             for session in pack.sessions:
                 if session.id not in chosen and auto_followers_rule(pack, session.id) is not None \
-                        and person_id in await followers_of(s, session.id):
+                        and await self.is_following(s, person_id, session.id):
                     found.append(session.id)
         sessions = [live for sid in set(found) if (live := self.live(sid, pack)) is not None]
         return sorted(sessions, key=lambda x: (x.start, x.end, x.id))
@@ -393,7 +412,7 @@ class AgendaService:
             return "the session was cancelled"
         if live.start <= self.clock.now():
             return "the session has started"
-        if person.id not in await followers_of(s, live.id):
+        if not await self.is_following(s, person.id, live.id):
             return "no longer followed"
         if await self.lead_of(s, person.id) != spec.get("lead"):
             return "the lead time changed"
