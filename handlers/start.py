@@ -88,13 +88,13 @@ async def start(update: Update, context: BotContext) -> None:
         notice = invite_notice(context.t, redemption, context.services.content.current.pack.tz)
     t = context.t
     pack = context.services.content.current.pack
+    await context.services.agenda.plan_person(context.person.id)  # the sessions the pack makes them follow
     if notice:
         await message.reply_text(t.paragraph(notice))
     await message.reply_text(
         welcome_text(t, context.person, pack.event.name.get(t.lang, pack.default_language)),
         reply_markup=keyboards.main_menu(t, pack.version),
     )
-    await context.services.agenda.plan_person(context.person.id)  # the sessions the pack makes them follow
 
 
 async def menu_command(update: Update, context: BotContext) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 import shutil
 from pathlib import Path
 
@@ -343,3 +344,31 @@ async def test_the_morning_briefing_lists_the_day_at_the_chosen_hour(bot: Harnes
     bot.clock.set(rows[0].due_at)
     briefing = (await bot.emulator.wait_for(user.id, lambda e: e.text.startswith("☀️"), timeout=10))[-1]
     assert second.title.get("vi", "en") in briefing.text
+
+
+async def test_a_delegation_and_role_auto_follow_reaches_their_members_only(database_url: str, tmp_path: Path) -> None:
+    pack_dir = tmp_path / "pack"
+    shutil.copytree(DEMO_PACK, pack_dir)
+    programme = pack_dir / "programme.yaml"
+    text = programme.read_text(encoding="utf-8")
+    a, b = _session_block(text, SIDE)
+    block = text[a:b].replace("    room: side-event-room-1\n",
+                              "    room: side-event-room-1\n    auto_follow: {delegations: [fra], roles: [officer]}\n")
+    programme.write_text(text[:a] + block + text[b:], encoding="utf-8")
+    async with running_bot(database_url, content_dir=pack_dir, organiser_ids=(900,)) as bot:
+        organiser = await started(bot, 900)
+        tokens = {}
+        for role, delegation in (("delegate", "FRA"), ("delegate", "DEU"), ("officer", "")):
+            await organiser.command("invite", *[w for w in (role, delegation) if w])
+            reply = await organiser.reply()
+            tokens[(role, delegation)] = re.search(r"start=([A-Za-z0-9_-]+)", reply.text).group(1)  # type: ignore[union-attr]
+        users = {}
+        for n, (key, token) in enumerate(tokens.items()):
+            user = bot.user(9400 + n, f"I{n}", language_code="en")
+            await user.command("start", token)
+            await user.reply()
+            users[key] = await person_id(bot, user)
+        async with bot.services.db.session() as s:
+            assert await followers_of(s, SIDE) == sorted([users[("delegate", "FRA")], users[("officer", "")]])
+        planned = {r.person_id for r in await reminder_rows(bot, SIDE) if r.state == DeliveryState.PENDING}
+        assert planned == {users[("delegate", "FRA")], users[("officer", "")]}
