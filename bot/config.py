@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     #: or 8443 (http:// and other ports are accepted only on this machine, for a local emulator)
     webhook_url: str | None = None
     webhook_secret: str | None = None
+    #: public base URL of the calendar subscriptions (/calendar/<secret>.ics); default webhook_url
+    calendar_base_url: str | None = None
     port: int = Field(default=8080, ge=1, le=65535)
     host: str = "0.0.0.0"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"

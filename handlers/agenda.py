@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.error import BadRequest
 
 from bot import callbacks
@@ -30,8 +30,10 @@ from bot.services.agenda import (
     clashes,
     shape_from_json,
 )
+from bot.services.calendar import agenda_ics
 from bot.services.people import AccessDenied
 from bot.store.models import Role
+from bot.web.calendar import calendar_url
 from handlers import Action, keyboards
 from handlers.buttons import Pressed, Route, feature_buttons, show
 from handlers.context import BotContext
@@ -182,8 +184,35 @@ async def agenda_command(update: Update, context: BotContext) -> None:
     if not context.services.people.may_read_public_info(context.person):
         await message.reply_text(t.paragraph(t._("This assistant is for accredited participants. Please open the invite link you received.")))
         return
+    args = [a.lower() for a in context.args or []]
+    if args and args[0] == "ics":
+        await send_calendar(update, context, renew=args[1:2] == ["new"])
+        return
     text, markup = await agenda_text(context)
     await message.reply_text(text, reply_markup=markup)
+
+
+async def send_calendar(update: Update, context: BotContext, *, renew: bool = False) -> None:
+    """/agenda ics: the agenda as an .ics file, and the private subscription URL when the bot
+    has a public address (/agenda ics new: a new URL, the old one stops working)."""
+    message = update.effective_message
+    assert message is not None
+    t, services = context.t, context.services
+    agenda = services.agenda
+    pack = services.content.current.pack
+    async with services.db.session() as s:
+        lead = await agenda.lead_of(s, context.person.id)
+    body = agenda_ics(pack, await agenda.agenda(context.person.id), t.lang, lead, services.clock.now())
+    token = await agenda.calendar_token(context.person, renew=renew)
+    url = calendar_url(services, token)
+    lines = [esc(t._("Your agenda as a calendar file: open it to add the sessions to your calendar. "
+                     "Importing it again updates them instead of adding copies."))]
+    if url is not None:
+        lines.append(esc(t._("To keep your calendar up to date, subscribe to this private address "
+                             "(do not share it; /agenda ics new replaces it):")))
+        lines.append(t.isolate(esc(url)))
+    await message.reply_document(InputFile(body, filename=f"{pack.event.id}-agenda.ics"),
+                                 caption=t.paragraph("\n".join(lines)))
 
 
 async def agenda_pressed(update: Update, context: BotContext, pressed: Pressed[None]) -> None:

@@ -124,6 +124,7 @@ def help_text(t: Translator, person: Person) -> str:
         t._("/language – change the language"),
         t._("/help – this help"),
         t._("/agenda – the sessions you follow"),
+        t._("/agenda ics – your agenda as a calendar file, and a private address to subscribe to"),
         t._("/reminders – when to remind you of your sessions"),
         t._("/briefing HOUR – your day's agenda every morning (off: none)"),
     ]

@@ -10,6 +10,9 @@ import re
 import shutil
 from pathlib import Path
 
+import icalendar
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
 from bot import callbacks
@@ -18,6 +21,7 @@ from bot.sandbox.emulator import SimUser
 from bot.sandbox.harness import Harness
 from bot.services.agenda import followers_of, reminder_key
 from bot.store.models import DeliveryState, OutboxMessage
+from bot.web.calendar import add_calendar_routes
 from tests.support import DEMO_PACK, running_bot
 
 OPENING = "opening-ceremony"  # 08:30-10:00 in Hanoi, followed by everyone (auto_follow: all)
@@ -372,3 +376,54 @@ async def test_a_delegation_and_role_auto_follow_reaches_their_members_only(data
             assert await followers_of(s, SIDE) == sorted([users[("delegate", "FRA")], users[("officer", "")]])
         planned = {r.person_id for r in await reminder_rows(bot, SIDE) if r.state == DeliveryState.PENDING}
         assert planned == {users[("delegate", "FRA")], users[("officer", "")]}
+
+
+async def test_agenda_ics_file_and_private_subscription(database_url: str) -> None:
+    overrides = {"calendar_base_url": "https://bot.example.org"}
+    async with running_bot(database_url, organiser_ids=(900,), settings_overrides=overrides) as bot:
+        pack = bot.services.content.current.pack
+        user = await started(bot, 9501, "fr")
+        await answered(bot, await user.press_raw(data("follow", PLENARY, bot)))
+        await answered(bot, await user.press_raw(data("unfollow", OPENING, bot)))
+        await user.command("agenda", "ics")
+        sent = await user.reply()
+        assert sent.kind == "document"
+        stored = bot.emulator.files[sent.extra["document"]["file_id"]]
+        assert stored["name"] == "hanoi-2025-agenda.ics"
+        cal = icalendar.Calendar.from_ical(stored["data"])
+        events = {str(e["uid"]): e for e in cal.walk("VEVENT")}
+        # the signing (automatic) and the plenary; not the opening, turned off
+        assert set(events) == {f"{SIGNING}@hanoi-2025.delegate-assistant", f"{PLENARY}@hanoi-2025.delegate-assistant"}
+        plenary = events[f"{PLENARY}@hanoi-2025.delegate-assistant"]
+        assert str(plenary["summary"]) == pack.session(PLENARY).title.get("fr")  # type: ignore[union-attr]
+        start = plenary.decoded("dtstart")
+        assert start == pack.session(PLENARY).start and str(start.tzinfo) == "Asia/Ho_Chi_Minh"  # type: ignore[union-attr]
+        assert [str(z["tzid"]) for z in cal.walk("VTIMEZONE")] == ["Asia/Ho_Chi_Minh"]
+        assert [a.decoded("trigger") for a in plenary.walk("VALARM")] == [dt.timedelta(minutes=-30)]
+        # the private address is in the caption, and serves the same agenda in the person's language
+        url = re.search(r"https://bot\.example\.org(/calendar/[A-Za-z0-9_-]+\.ics)", sent.text)
+        assert url is not None, sent.text
+        app = web.Application()
+        add_calendar_routes(app, bot.services)
+        async with TestClient(TestServer(app)) as client:
+            response = await client.get(url.group(1))
+            assert response.status == 200 and response.content_type == "text/calendar"
+            again = icalendar.Calendar.from_ical(await response.read())
+            assert {str(e["uid"]) for e in again.walk("VEVENT")} == set(events)
+            # a delay shows at the next poll: same UID, new time, a higher sequence
+            organiser = await started(bot, 900)
+            await organiser.command("delay", PLENARY, "15")
+            await organiser.reply()
+            moved = {str(e["uid"]): e for e in icalendar.Calendar.from_ical(await (await client.get(url.group(1))).read()).walk("VEVENT")}
+            event = moved[f"{PLENARY}@hanoi-2025.delegate-assistant"]
+            assert event.decoded("dtstart") == pack.session(PLENARY).start + dt.timedelta(minutes=15)  # type: ignore[union-attr]
+            assert int(event["sequence"]) > int(plenary["sequence"])
+            # guessed or malformed secrets: 404; a new secret retires the old one
+            for path in ("/calendar/" + "A" * 43 + ".ics", "/calendar/..%2Fetc.ics", "/calendar/x.ics"):
+                assert (await client.get(path)).status == 404, path
+            await user.command("agenda", "ics", "new")
+            (document,) = await user.replies(1, predicate=lambda e: e.kind == "document")  # not the delay's notice
+            renewed = re.search(r"(/calendar/[A-Za-z0-9_-]+\.ics)", document.text)
+            assert renewed is not None and renewed.group(1) != url.group(1)
+            assert (await client.get(url.group(1))).status == 404
+            assert (await client.get(renewed.group(1))).status == 200

@@ -15,6 +15,7 @@ from bot.inbox import Inbox
 from bot.runner import run_polling, stop_event_on_signals
 from bot.sandbox.emulator import Emulator
 from bot.store.models import Role
+from bot.web.calendar import add_calendar_routes
 from bot.web.sandbox_chat import chosen_language_from, create_chat_app
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ async def run_sandbox(settings: Settings, *, port: int, start: dt.datetime | Non
         "database_url": f"sqlite+aiosqlite:///{ROOT / 'var' / 'sandbox.db'}",
         "organiser_ids": [*settings.organiser_ids, ORGANISER],
         "bot_username": emulator.bot_user["username"],
+        "calendar_base_url": f"http://127.0.0.1:{port}",  # agenda: calendar subscriptions from the chat's server
     })
     services, clock = sandbox_services(settings, start)
     pack = services.content.current.pack
@@ -63,8 +65,9 @@ async def run_sandbox(settings: Settings, *, port: int, start: dt.datetime | Non
     await services.people.touch(TelegramUser(OFFICER, "Officer", None, "en"))
     await services.people.grant(OFFICER, Role.OFFICER)
 
-    chat = web.AppRunner(create_chat_app(emulator, personas, clock, pack.tz,
-                                         chosen_language=chosen_language_from(services.people)), access_log=None)
+    chat_app = create_chat_app(emulator, personas, clock, pack.tz, chosen_language=chosen_language_from(services.people))
+    add_calendar_routes(chat_app, services)  # agenda: calendar subscriptions
+    chat = web.AppRunner(chat_app, access_log=None)
     await chat.setup()
     await web.TCPSite(chat, "127.0.0.1", port).start()
     print(

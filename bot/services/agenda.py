@@ -22,7 +22,7 @@ import datetime as dt
 import logging
 import math
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -330,6 +330,36 @@ class AgendaService:
         tz = self.pack.tz
         return [live for live in await self.agenda(person_id)
                 if not live.cancelled and live.start.astimezone(tz).date() == day]
+
+    async def calendar_token(self, person: Person, *, renew: bool = False) -> str:
+        """The secret of the person's calendar subscription (made on first use; ``renew``
+        replaces it, and the old URL stops working)."""
+        from bot.services.calendar import new_token
+
+        async with self.db.session() as s:
+            row = await self._settings_row(s, person.id)
+            if row.ics_token is None or renew:
+                row.ics_token, row.updated_at = new_token(), self.clock.now()
+            token = row.ics_token
+            await s.commit()
+        return token
+
+    async def calendar_of(self, token: str, allowed: Callable[[Person], bool] = lambda p: True) -> bytes | None:
+        """The .ics of the person whose subscription secret is ``token``; None if nobody's, or
+        if ``allowed`` says that person may not read the programme (any more)."""
+        from bot.services.calendar import agenda_ics
+
+        if not token or len(token) > 64:
+            return None
+        async with self.db.session() as s:
+            row = await s.scalar(select(AgendaSettings).where(AgendaSettings.ics_token == token))
+            if row is None:
+                return None
+            person = await s.get(Person, row.person_id)
+            if person is None or not allowed(person):
+                return None
+            lead = await self.lead_of(s, person.id)
+        return agenda_ics(self.pack, await self.agenda(person.id), person.language, lead, self.clock.now())
 
     # -- reminders ---------------------------------------------------------------------------
     async def _plan(self, s: AsyncSession, live: LiveSession, person_ids: Iterable[int]) -> int:

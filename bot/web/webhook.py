@@ -21,6 +21,7 @@ from telegram.ext import Application
 
 from bot.app import Services
 from bot.intake import Intake
+from bot.web.calendar import add_calendar_routes
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024
@@ -37,6 +38,7 @@ def create_web_app(application: Application, services: Services, intake: Intake)
     app[INTAKE_KEY] = intake
     app.router.add_post(services.settings.webhook_path, webhook)
     app.router.add_get("/healthz", healthz)
+    add_calendar_routes(app, services)  # agenda: calendar subscriptions
     return app
 
 
