@@ -22,6 +22,7 @@ from bot.sandbox.harness import Harness
 from bot.services.agenda import followers_of, reminder_key
 from bot.store.models import DeliveryState, OutboxMessage
 from bot.web.calendar import add_calendar_routes
+from bot.web.sandbox_chat import chosen_language_from, create_chat_app
 from tests.support import DEMO_PACK, running_bot
 
 OPENING = "opening-ceremony"  # 08:30-10:00 in Hanoi, followed by everyone (auto_follow: all)
@@ -427,3 +428,30 @@ async def test_agenda_ics_file_and_private_subscription(database_url: str) -> No
             assert renewed is not None and renewed.group(1) != url.group(1)
             assert (await client.get(url.group(1))).status == 404
             assert (await client.get(renewed.group(1))).status == 200
+
+
+async def test_in_the_sandbox_moving_the_clock_brings_due_reminders_to_the_web_chat(database_url: str) -> None:
+    async with running_bot(database_url) as bot:
+        pack = bot.services.content.current.pack
+        delegate = await started(bot, 9601, "es")
+        await answered(bot, await delegate.press_raw(data("follow", SIDE, bot)))
+        app = create_chat_app(bot.emulator, [(delegate, "Delegate")], bot.clock, pack.tz,  # type: ignore[arg-type]
+                              chosen_language=chosen_language_from(bot.services.people))
+        session = pack.session(SIDE)
+        assert session is not None
+
+        async def bubbles(client: TestClient) -> list[str]:
+            response = await client.get("/api/messages", params={"user": str(delegate.id)})
+            return [m["text"] for m in (await response.json())["messages"]]
+
+        async with TestClient(TestServer(app)) as client:
+            assert not [t for t in await bubbles(client) if t.startswith("⏰")]
+            when = (session.start - dt.timedelta(minutes=30)).astimezone(pack.tz).replace(tzinfo=None).isoformat()
+            assert (await client.post("/api/clock", json={"now": when})).status == 200
+            # no tick() here: the JobQueue's tick, on the event clock, sends it within seconds
+            for _ in range(100):
+                shown = [t for t in await bubbles(client) if t.startswith("⏰")]
+                if shown:
+                    break
+                await asyncio.sleep(0.1)
+            assert len(shown) == 1 and session.title.get("es", "en") in shown[0]

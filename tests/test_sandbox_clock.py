@@ -22,6 +22,7 @@ def test_every_service_of_the_sandbox_has_its_clock(tmp_path: Path) -> None:
     assert abs(clock.now() - START) < dt.timedelta(minutes=5)
     assert services.people.clock is clock and services.questions.clock is clock
     assert services.invites.people.clock is clock and services.roles.people.clock is clock
+    assert services.agenda.clock is clock and services.outbox.clock is clock  # reminders follow the event clock
     # the content was loaded on the sandbox's clock too: on the event's morning, not today
     assert abs(services.content.current.loaded_at - START) < dt.timedelta(minutes=5)
     services.content.reload()
