@@ -34,6 +34,8 @@ class Action(StrEnum):
     FAQ_ANSWER = "faqe"  # one question of the practical information, answered
     CONTACTS = "contacts"  # the help-desk contacts
     CONTACT = "contact"  # one contact's card
+    BROADCAST = "bcast"  # an organiser's step on a broadcast: "<op>.<id>[.<value>]"
+    BROADCAST_CONFIRM = "bcack"  # a recipient confirms receipt of a broadcast (its id)
 
 
 def register(application: Application[Any, BotContext, Any, Any, Any, Any]) -> None:
@@ -42,6 +44,7 @@ def register(application: Application[Any, BotContext, Any, Any, Any, Any]) -> N
 
     from handlers import (
         ask,
+        broadcast,
         buttons,
         context,
         fallbacks,
@@ -79,6 +82,10 @@ def register(application: Application[Any, BotContext, Any, Any, Any, Any]) -> N
     application.add_handler(programme.BUTTONS)  # days, kinds, now and next, session cards
     application.add_handler(places.BUTTONS)  # venues, rooms, maps
     application.add_handler(practical.BUTTONS)  # practical information and contacts
+    application.add_handler(CommandHandler("broadcast", broadcast.broadcast_command, filters=private))
+    application.add_handler(CommandHandler("broadcasts", broadcast.broadcasts_command, filters=private))
+    application.add_handler(broadcast.BUTTONS)  # composing, approving, following; confirming receipt
+    broadcast.register(application)  # an organiser's typed answers while composing (before ask.on_text)
     application.add_handler(buttons.INVALID_DATA)  # last of the buttons: data nobody claims
 
     application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, ask.on_text))

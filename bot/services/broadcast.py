@@ -343,9 +343,9 @@ class BroadcastService:
 
     async def change(self, author: Person, broadcast_id: int, **values: Any) -> Broadcast:
         """Change a draft's fields (audience, session_id, attachment, urgent, paid, ask_confirm,
-        chase_after_min, awaiting); checked here."""
+        chase_after_min); checked here."""
         allowed = {"audience", "session_id", "attachment_kind", "attachment", "urgent", "paid", "ask_confirm",
-                   "chase_after_min", "awaiting"}
+                   "chase_after_min"}
         if set(values) - allowed:
             raise ValueError(f"not a draft field: {set(values) - allowed}")
         if "audience" in values and values["audience"].get("kind") not in AUDIENCES:
@@ -375,7 +375,6 @@ class BroadcastService:
             else:
                 texts.pop(language, None)
             b.texts = texts
-            b.awaiting = None
             b.updated_at = self.clock.now()
             await s.flush()
             return b
@@ -456,7 +455,6 @@ class BroadcastService:
                 raise BroadcastError(Problem.NOBODY)
             b.send_at = send_at
             b.audience_size = len(people)
-            b.awaiting = None
             b.updated_at = now
             if self.approval_above and len(people) > self.approval_above:
                 b.state = BroadcastState.APPROVAL
@@ -543,7 +541,6 @@ class BroadcastService:
             for suffix in ("c", "a"):
                 await self.outbox.cancel(s, group_id=f"bc{b.id}{suffix}", reason="cancelled by an organiser")
             b.state = BroadcastState.CANCELLED
-            b.awaiting = None
             b.updated_at = self.clock.now()
             self._cache.pop(b.id, None)
             return stopped

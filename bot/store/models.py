@@ -338,8 +338,6 @@ class Broadcast(Base):
     #: where the author's live progress message is (edited until the report is final)
     progress_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
-    #: what the author is typing next while composing: "text:<lang>", "ids", "delegations", "time", ...
-    awaiting: Mapped[str | None] = mapped_column(String(40))
     #: corrections made after sending (each edits the delivered messages); recalled: deleted
     revision: Mapped[int] = mapped_column(Integer, default=0)
     recalled_at: Mapped[dt.datetime | None]

@@ -40,7 +40,6 @@ def upgrade() -> None:
     sa.Column('approved_by', sa.Integer(), nullable=True),
     sa.Column('progress_chat_id', sa.BigInteger(), nullable=True),
     sa.Column('progress_message_id', sa.BigInteger(), nullable=True),
-    sa.Column('awaiting', sa.String(length=40), nullable=True),
     sa.Column('revision', sa.Integer(), nullable=False),
     sa.Column('recalled_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
