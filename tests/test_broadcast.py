@@ -5,8 +5,13 @@ in test_broadcast_chat.py."""
 
 from __future__ import annotations
 
+import asyncio
+import csv
 import datetime as dt
+import os
+import sys
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
@@ -291,3 +296,30 @@ async def test_recall_while_sending_stops_the_rest(database_url: str) -> None:
         async with bot.services.db.session() as s:
             states = Counter((await s.scalars(select(OutboxMessage.state).where(OutboxMessage.group_id == f"bc{bid}"))).all())
         assert states[DeliveryState.SENT] + states[DeliveryState.CANCELLED] == 6
+
+
+async def test_the_csv_report_has_one_row_per_recipient(database_url: str, tmp_path: Path) -> None:
+    async with running_bot(database_url) as bot:
+        org = await organiser(bot)
+        (a, pa), (b, _), (c, _) = await people(bot, [(5001, "en", "FRA"), (5002, "fr", None), (5003, "en", None)])
+        c.block()
+        svc = service(bot)
+        bid = await draft(bot, org, {"en": "Hall B"}, audience={"kind": "role", "role": "delegate"}, ask_confirm=True)
+        await svc.submit(org, bid)
+        await drain(bot)
+        await svc.confirm(pa, bid)
+        out = tmp_path / "report.csv"
+        env = {**os.environ, "DATABASE_URL": database_url, "BOT_TOKEN": ""}
+        for args, code in ((["broadcast", str(bid), "--out", str(out)], 0), (["broadcast", "999"], 1)):
+            proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "report", *args, env=env,
+                                                        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            _, err = await proc.communicate()
+            assert proc.returncode == code, err.decode()
+        with out.open(encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+        by_id = {r["telegram_id"]: r for r in rows}
+        assert set(by_id) == {"5001", "5002", "5003"}
+        assert by_id["5001"]["state"] == "sent" and by_id["5001"]["confirmed_at"] and by_id["5001"]["delegation"] == "FRA"
+        assert by_id["5002"]["state"] == "sent" and not by_id["5002"]["confirmed_at"] and by_id["5002"]["language"] == "fr"
+        assert by_id["5003"]["state"] == "failed" and by_id["5003"]["error"].startswith("blocked")
+        assert by_id["5001"]["message_id"].isdigit()

@@ -717,17 +717,7 @@ class BroadcastService:
 
     # -- the CSV report --------------------------------------------------------------------
     async def report_rows(self, broadcast_id: int) -> list[ReportRow]:
-        async with self.db.session() as s:
-            if await s.get(Broadcast, broadcast_id) is None:
-                raise BroadcastError(Problem.NOT_FOUND, str(broadcast_id))
-            receipts = dict((await s.execute(select(BroadcastReceipt.person_id, BroadcastReceipt.confirmed_at)
-                                              .where(BroadcastReceipt.broadcast_id == broadcast_id))).all())
-            rows = (await s.execute(select(OutboxMessage, Person).join(Person, Person.id == OutboxMessage.person_id)
-                                    .where(OutboxMessage.group_id == f"bc{broadcast_id}")
-                                    .order_by(Person.telegram_id))).unique().all()
-        return [ReportRow(p.telegram_id, p.first_name, p.delegation.code if p.delegation else "", p.language,
-                          str(o.state), o.last_error or "", o.sent_at, o.telegram_message_id, receipts.get(p.id))
-                for o, p in rows]
+        return await report_rows(self.db, broadcast_id)
 
     # -- rendering (the outbox's renderer for KIND) ----------------------------------------
     async def _snapshot(self, s: AsyncSession, broadcast_id: int) -> Snapshot | None:
@@ -805,3 +795,18 @@ class BroadcastService:
         )
         return Message(t.paragraph(text), buttons=buttons)
 
+
+async def report_rows(db: Database, broadcast_id: int) -> list[ReportRow]:
+    """One row per recipient: their outbox row's state and error, when it was sent, its
+    Telegram message id, and when they confirmed receipt (``python -m bot report broadcast``)."""
+    async with db.session() as s:
+        if await s.get(Broadcast, broadcast_id) is None:
+            raise BroadcastError(Problem.NOT_FOUND, str(broadcast_id))
+        receipts = dict((await s.execute(select(BroadcastReceipt.person_id, BroadcastReceipt.confirmed_at)
+                                          .where(BroadcastReceipt.broadcast_id == broadcast_id))).all())
+        rows = (await s.execute(select(OutboxMessage, Person).join(Person, Person.id == OutboxMessage.person_id)
+                                .where(OutboxMessage.group_id == f"bc{broadcast_id}")
+                                .order_by(Person.telegram_id))).unique().all()
+    return [ReportRow(p.telegram_id, p.first_name, p.delegation.code if p.delegation else "", p.language,
+                      str(o.state), o.last_error or "", o.sent_at, o.telegram_message_id, receipts.get(p.id))
+            for o, p in rows]
