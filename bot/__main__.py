@@ -216,6 +216,9 @@ def build_parser() -> argparse.ArgumentParser:
     unanswered.add_argument("--limit", type=int, default=100)
     audit = report_sub.add_parser("audit", help="who changed a role or revoked an invite, and when")
     audit.add_argument("--limit", type=int, default=100)
+    report_broadcast = report_sub.add_parser("broadcast", help="a broadcast's result per recipient, as CSV")
+    report_broadcast.add_argument("broadcast_id", type=int, metavar="ID")
+    report_broadcast.add_argument("--out", type=Path, help="write the CSV here (default: standard output)")
     return parser
 
 
@@ -291,6 +294,10 @@ def run_command(command: str, args: argparse.Namespace, settings: Settings) -> i
     if command == "report":
         if args.report_command == "audit":
             return admin_cli.cmd_report_audit(settings, args.limit)
+        if args.report_command == "broadcast":
+            from bot.broadcast_cli import cmd_report_broadcast
+
+            return cmd_report_broadcast(settings, args.broadcast_id, args.out)
         return cmd_report_unanswered(settings, args.limit)
     build_parser().print_help()
     return 2

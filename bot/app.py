@@ -21,6 +21,7 @@ from bot.delivery.ratelimit import ChatRateLimiter, Limits
 from bot.delivery.request import TelegramRequest
 from bot.delivery.sender import Sender, SenderConfig, schedule_tick
 from bot.services.agenda import AgendaService
+from bot.services.broadcast import BroadcastService
 from bot.services.invites import InviteService
 from bot.services.people import PeopleService
 from bot.services.questions import QuestionLog
@@ -49,6 +50,16 @@ class Services:
     agenda: AgendaService = field(init=False)
     #: the one sender, once the application runs (see start_delivery)
     sender: Sender | None = None
+    #: organiser broadcasts (registers its renderer with the outbox)
+    broadcasts: BroadcastService = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.broadcasts = BroadcastService(
+            self.db, self.clock, self.outbox, self.content,
+            approval_above=self.settings.broadcast_approval_above,
+            paid_allowed=self.settings.broadcast_paid_allowed,
+            rate=self.settings.rate_overall_per_s, paid_rate=self.settings.rate_paid_broadcast_per_s,
+        )
 
 
 def build_services(settings: Settings, clock: Clock | None = None, db: Database | None = None) -> Services:

@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     rate_group_per_min: float = Field(default=20.0, ge=0)
     #: overall rate of messages sent with Telegram's allow_paid_broadcast (paid in Stars)
     rate_paid_broadcast_per_s: float = Field(default=1000.0, ge=0)
+    #: a broadcast to more people than this needs a second organiser's approval (0: never)
+    broadcast_approval_above: int = Field(default=500, ge=0)
+    #: organisers may send a broadcast with allow_paid_broadcast (faster, paid in Telegram Stars)
+    broadcast_paid_allowed: bool = False
     #: the outbox's sends handed to the HTTP client at once (128 connections): enough to reach
     #: the paid rate over Telegram's latency; the free rate keeps far fewer out
     outbox_max_in_flight: int = Field(default=200, ge=1, le=1000)

@@ -39,6 +39,9 @@ class Action(StrEnum):
     UNFOLLOW = "unfollow"  # remove a session from my agenda (an automatic follow included)
     AGENDA = "agenda"  # my agenda
     REMINDERS = "remind"  # reminder settings; with 10/15/30/60/off/default, choose it
+    # -- broadcasts (handlers/broadcast.py) --
+    BROADCAST = "bcast"  # an organiser's step on a broadcast: "<op>.<id>[.<value>]"
+    BROADCAST_CONFIRM = "bcack"  # a recipient confirms receipt of a broadcast (its id)
 
 
 def register(application: Application[Any, BotContext, Any, Any, Any, Any]) -> None:
@@ -48,6 +51,7 @@ def register(application: Application[Any, BotContext, Any, Any, Any, Any]) -> N
     from handlers import (
         agenda,
         ask,
+        broadcast,
         buttons,
         context,
         fallbacks,
@@ -92,6 +96,10 @@ def register(application: Application[Any, BotContext, Any, Any, Any, Any]) -> N
     application.add_handler(places.BUTTONS)  # venues, rooms, maps
     application.add_handler(practical.BUTTONS)  # practical information and contacts
     application.add_handler(agenda.BUTTONS)  # follow, my agenda, reminder settings
+    application.add_handler(CommandHandler("broadcast", broadcast.broadcast_command, filters=private))
+    application.add_handler(CommandHandler("broadcasts", broadcast.broadcasts_command, filters=private))
+    application.add_handler(broadcast.BUTTONS)  # composing, approving, following; confirming receipt
+    broadcast.register(application)  # an organiser's typed answers while composing (before ask.on_text)
     application.add_handler(buttons.INVALID_DATA)  # last of the buttons: data nobody claims
 
     application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, ask.on_text))

@@ -356,3 +356,68 @@ class ProgrammeSeen(Base):
     room: Mapped[str] = mapped_column(String(64))
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[dt.datetime]
+
+# --- broadcasts ---
+class BroadcastState(enum.StrEnum):
+    """draft -> (approval ->) scheduled -> sending -> done; draft, approval or scheduled ->
+    cancelled; sending -> cancelled (what had not gone stays unsent)."""
+
+    DRAFT = "draft"  # being composed by its author
+    APPROVAL = "approval"  # waiting for a second organiser
+    SCHEDULED = "scheduled"  # its rows are in the outbox, due at send_at
+    SENDING = "sending"  # send_at has passed: rows going out
+    DONE = "done"  # nothing left to send (the report is final)
+    CANCELLED = "cancelled"
+
+
+class Broadcast(Base):
+    """An organiser's message to many people. Its outbox rows share ``group_id`` ``bc<id>``
+    and carry the key ``broadcast:<id>:<person id>``; they are rendered at send time from this
+    row (``texts`` per language), in each recipient's language of that moment."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    state: Mapped[BroadcastState] = mapped_column(_enum(BroadcastState), default=BroadcastState.DRAFT)
+    #: who gets it: {"kind": "everyone" | "role" | "language" | "delegations" | "people", ...}
+    audience: Mapped[dict[str, Any]]
+    #: language code -> text (Telegram HTML as the organiser typed it, escaped)
+    texts: Mapped[dict[str, Any]]
+    #: a session's id: the message carries a button opening its card
+    session_id: Mapped[str | None] = mapped_column(String(64))
+    #: one photo or document (Telegram file id): the text is its caption
+    attachment_kind: Mapped[str | None] = mapped_column(String(16))
+    attachment: Mapped[str | None] = mapped_column(String(300))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    paid: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: recipients get a "confirm receipt" button; chase_after_min: a reminder to who has not
+    ask_confirm: Mapped[bool] = mapped_column(Boolean, default=False)
+    chase_after_min: Mapped[int | None] = mapped_column(Integer)
+    send_at: Mapped[dt.datetime | None]
+    audience_size: Mapped[int] = mapped_column(Integer, default=0)
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    #: where the author's live progress message is (edited until the report is final)
+    progress_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    progress_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    #: corrections made after sending (each edits the delivered messages); recalled: deleted
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    recalled_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+
+    @property
+    def group_id(self) -> str:
+        return f"bc{self.id}"
+
+
+class BroadcastReceipt(Base):
+    """A recipient pressed "confirm receipt" (once per person and broadcast)."""
+
+    __tablename__ = "broadcast_receipts"
+    __table_args__ = (UniqueConstraint("broadcast_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    confirmed_at: Mapped[dt.datetime]

@@ -1,0 +1,325 @@
+"""Organiser broadcasts: the service (audiences, per-language rendering, checks, once per
+recipient, approval, cancel, receipts, chase-ups, correction, recall) driven through the real
+bot and sender against the emulator, on SQLite and PostgreSQL. The /broadcast conversation is
+in test_broadcast_chat.py."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import datetime as dt
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+
+from bot.sandbox.emulator import SimUser
+from bot.sandbox.harness import Harness
+from bot.services.broadcast import (
+    BroadcastError,
+    BroadcastService,
+    Problem,
+    audience_of_delegations,
+    audience_of_ids,
+)
+from bot.store.models import BroadcastState, DeliveryState, OutboxMessage, Person, Priority, Role
+from tests.support import running_bot
+
+ORGANISER = 900
+SECOND_ORGANISER = 901
+EMOJI = "🎉"  # two UTF-16 units
+WELCOMED: dict[int, set[int]] = {}  # the messages each person had before the test's broadcasts
+
+
+async def people(bot: Harness, specs: list[tuple[int, str, str | None]]) -> list[tuple[SimUser, Person]]:
+    """(telegram id, language, delegation code) -> a person who has written to the bot."""
+    out = []
+    for user_id, lang, code in specs:
+        user = bot.user(user_id, f"U{user_id}", language_code=lang)
+        await user.send("/start")
+        await user.reply(timeout=30)
+        WELCOMED[user_id] = {e.message_id for e in user.inbox()}
+        if code:
+            delegation = await bot.services.people.ensure_delegation(code, f"Delegation {code}")
+            async with bot.services.db.session() as s:
+                await s.execute(update(Person).where(Person.telegram_id == user_id).values(delegation_id=delegation.id))
+        bot.services.people.recent.invalidate(user_id)
+        person = await bot.services.people.get(user_id)
+        assert person is not None
+        out.append((user, person))
+    return out
+
+
+async def organiser(bot: Harness, user_id: int = ORGANISER) -> Person:
+    user = bot.user(user_id, f"Org{user_id}", language_code="en")
+    await user.send("/start")
+    await user.reply(timeout=30)
+    person = await bot.services.people.grant(user_id, Role.ORGANISER)
+    return person
+
+
+def service(bot: Harness) -> BroadcastService:
+    return bot.services.broadcasts
+
+
+async def draft(bot: Harness, author: Person, texts: dict[str, str], **values: object) -> int:
+    svc = service(bot)
+    b = await svc.start(author)
+    for lang, text in texts.items():
+        await svc.set_text(author, b.id, lang, text)
+    if values:
+        await svc.change(author, b.id, **values)
+    return b.id
+
+
+def got(user: SimUser, predicate: object = None) -> list[str]:
+    return [e.text for e in user.inbox() if e.message_id not in WELCOMED.get(user.id, set())
+            and (predicate is None or predicate(e.text))]  # type: ignore[operator]
+
+
+async def drain(bot: Harness) -> None:
+    assert bot.services.sender is not None
+    await bot.services.sender.idle(timeout=60)
+
+
+async def test_each_person_gets_their_language_else_the_default_once(database_url: str) -> None:
+    async with running_bot(database_url) as bot:
+        org = await organiser(bot)
+        crowd = await people(bot, [(5001, "en", "FRA"), (5002, "fr", "FRA"), (5003, "ar", "VNM"), (5004, "vi", None)])
+        bid = await draft(bot, org, {"en": "Opening moves to Hall B", "fr": "L’ouverture passe en salle B"})
+        preview = service(bot).preview(await service(bot).get(bid))  # type: ignore[arg-type]
+        assert preview.problems == [] and set(preview.messages) == {"en", "fr"}
+        assert "ar" in preview.missing and "vi" in preview.missing
+        released = await service(bot).submit(org, bid)
+        assert released == type(released)(BroadcastState.SENDING, 5)  # four delegates and the organiser
+        # a second submit of the same broadcast is refused: one broadcast at most
+        with pytest.raises(BroadcastError) as refused:
+            await service(bot).submit(org, bid)
+        assert refused.value.problem == Problem.NOT_EDITABLE
+        await drain(bot)
+        (en, _), (fr, _), (ar, _), (vi, _) = crowd
+        assert got(en) == ["Opening moves to Hall B"]
+        assert got(fr) == ["L’ouverture passe en salle B"]
+        assert got(ar) == ["Opening moves to Hall B"] and got(vi) == ["Opening moves to Hall B"]
+        b = await service(bot).get(bid)
+        assert b is not None
+        await service(bot).advance(bid)
+        progress = await service(bot).progress(b)
+        assert (progress.sent, progress.remaining, progress.finished) == (5, 0, True)
+        assert (await service(bot).get(bid)).state == BroadcastState.DONE  # type: ignore[union-attr]
+        async with bot.services.db.session() as s:
+            keys = Counter((await s.scalars(select(OutboxMessage.key).where(OutboxMessage.group_id == f"bc{bid}"))).all())
+        assert len(keys) == 5 and set(keys.values()) == {1}
+
+
+async def test_audiences_role_language_delegations_ids(database_url: str) -> None:
+    async with running_bot(database_url) as bot:
+        await organiser(bot)
+        await people(bot, [(5001, "en", "FRA"), (5002, "fr", "FRA"), (5003, "ar", "VNM"), (5004, "fr", None)])
+        svc, db = service(bot), bot.services.db
+        assert await svc.audience_size({"kind": "everyone"}) == 5
+        assert await svc.audience_size({"kind": "role", "role": "delegate"}) == 4
+        assert await svc.audience_size({"kind": "role", "role": "organiser"}) == 1
+        assert await svc.audience_size({"kind": "language", "language": "fr"}) == 2
+        assert await svc.audience_size(await audience_of_delegations(db, "fra, vnm")) == 3
+        assert await svc.audience_size(audience_of_ids("5001 5004 123")) == 2
+        for bad in ("", "12a", "1,-2"):
+            with pytest.raises(BroadcastError):
+                audience_of_ids(bad)
+        with pytest.raises(BroadcastError) as unknown:
+            await audience_of_delegations(db, "FRA XYZ")
+        assert unknown.value.detail == "XYZ"
+        with pytest.raises(BroadcastError):
+            await svc.audience_size({"kind": "nobody-knows"})
+
+
+async def test_bad_input_is_refused_and_nothing_is_sent(database_url: str) -> None:
+    async with running_bot(database_url) as bot:
+        org = await organiser(bot)
+        [(delegate, person)] = await people(bot, [(5001, "en", "FRA")])
+        svc = service(bot)
+        bid = await draft(bot, org, {})
+        with pytest.raises(BroadcastError) as empty:
+            await svc.submit(org, bid)
+        assert empty.value.problem == Problem.EMPTY_TEXT
+        await svc.set_text(org, bid, "en", "   ")
+        with pytest.raises(BroadcastError):
+            await svc.submit(org, bid)
+        # 4,096 units with an emoji at the very end fits; one more unit does not
+        fits = "a" * (4096 - 2) + EMOJI
+        await svc.set_text(org, bid, "en", fits)
+        await svc.set_text(org, bid, "fr", "b" * 4095 + EMOJI)
+        with pytest.raises(BroadcastError) as long:
+            await svc.submit(org, bid)
+        assert (long.value.problem, long.value.detail, long.value.length) == (Problem.TOO_LONG, "fr", 4097)
+        await svc.set_text(org, bid, "fr", "")
+        await svc.change(org, bid, audience={"kind": "language", "language": "zh"})
+        with pytest.raises(BroadcastError) as nobody:
+            await svc.submit(org, bid)
+        assert nobody.value.problem == Problem.NOBODY
+        await svc.change(org, bid, audience={"kind": "everyone"})
+        with pytest.raises(BroadcastError) as past:
+            await svc.submit(org, bid, send_at=bot.clock.now() - dt.timedelta(minutes=1))
+        assert past.value.problem == Problem.PAST
+        with pytest.raises(BroadcastError) as not_org:
+            await svc.submit(person, bid)
+        assert not_org.value.problem == Problem.NOT_ORGANISER
+        # an attachment makes the text a caption: 1,024 units at most
+        await svc.change(org, bid, attachment_kind="photo", attachment="AgAD-photo")
+        with pytest.raises(BroadcastError) as caption:
+            await svc.submit(org, bid)
+        assert (caption.value.problem, caption.value.limit) == (Problem.TOO_LONG, 1024)
+        async with bot.services.db.session() as s:
+            assert (await s.scalars(select(OutboxMessage).where(OutboxMessage.group_id == f"bc{bid}"))).all() == []
+        await drain(bot)
+        assert got(delegate) == []
+
+
+async def test_scheduled_edit_cancel_and_urgent(database_url: str) -> None:
+    async with running_bot(database_url) as bot:
+        org = await organiser(bot)
+        [(delegate, _)] = await people(bot, [(5001, "en", None)])
+        svc = service(bot)
+        bid = await draft(bot, org, {"en": "first version"}, audience={"kind": "role", "role": "delegate"}, urgent=True)
+        later = bot.clock.now() + dt.timedelta(minutes=30)
+        assert (await svc.submit(org, bid, send_at=later)).state == BroadcastState.SCHEDULED
+        async with bot.services.db.session() as s:
+            [row] = (await s.scalars(select(OutboxMessage).where(OutboxMessage.group_id == f"bc{bid}"))).all()
+        assert row.priority == Priority.URGENT and row.due_at == later
+        await svc.reopen(org, bid)  # edit until it starts
+        await svc.set_text(org, bid, "en", "second version")
+        assert (await svc.submit(org, bid, send_at=later)).state == BroadcastState.SCHEDULED
+        bot.clock.advance(dt.timedelta(minutes=31))
+        await drain(bot)
+        assert got(delegate) == ["second version"]
+        with pytest.raises(BroadcastError):
+            await svc.reopen(org, bid)  # started: no more editing
+        bid2 = await draft(bot, org, {"en": "never"}, audience={"kind": "role", "role": "delegate"})
+        await svc.submit(org, bid2, send_at=bot.clock.now() + dt.timedelta(hours=1))
+        assert await svc.cancel(org, bid2) == 1
+        bot.clock.advance(dt.timedelta(hours=2))
+        await drain(bot)
+        assert got(delegate) == ["second version"]
+
+
+async def test_approval_by_a_second_organiser_only(database_url: str) -> None:
+    async with running_bot(database_url, settings_overrides={"broadcast_approval_above": 2}) as bot:
+        org = await organiser(bot)
+        other = await organiser(bot, SECOND_ORGANISER)
+        crowd = await people(bot, [(5001, "en", None), (5002, "en", None), (5003, "en", None)])
+        svc = service(bot)
+        bid = await draft(bot, org, {"en": "big news"})
+        assert (await svc.submit(org, bid)).state == BroadcastState.APPROVAL
+        await drain(bot)
+        assert got(crowd[0][0]) == []
+        second = bot.emulator.users[SECOND_ORGANISER]
+        [request] = [e for e in second.inbox() if "asks for approval" in e.text]
+        assert "#" + str(bid) in request.text and "5 people" in request.text
+        for who, problem in ((org, Problem.OWN_APPROVAL), (crowd[0][1], Problem.NOT_ORGANISER)):
+            with pytest.raises(BroadcastError) as refused:
+                await svc.approve(who, bid)
+            assert refused.value.problem == problem
+        assert (await svc.approve(other, bid)).state == BroadcastState.SENDING
+        with pytest.raises(BroadcastError):
+            await svc.approve(other, bid)  # approved twice: once
+        await drain(bot)
+        assert all(got(user) == ["big news"] for user, _ in crowd)
+
+
+async def test_receipts_are_counted_once_and_the_chase_goes_to_who_has_not(database_url: str) -> None:
+    async with running_bot(database_url) as bot:
+        org = await organiser(bot)
+        (a, pa), (b, pb), (c, pc) = await people(bot, [(5001, "en", "FRA"), (5002, "en", "FRA"), (5003, "fr", "VNM")])
+        c.block()
+        svc = service(bot)
+        bid = await draft(bot, org, {"en": "Please read"}, audience={"kind": "role", "role": "delegate"},
+                          ask_confirm=True, chase_after_min=20)
+        await svc.submit(org, bid)
+        await drain(bot)
+        assert await svc.confirm(pa, bid) is True
+        assert await svc.confirm(pa, bid) is False  # pressed twice = once
+        with pytest.raises(BroadcastError):
+            await svc.confirm(org, bid)  # not a recipient
+        assert await svc.confirmed_count(bid) == 1
+        missing = await svc.unconfirmed(bid)
+        assert {k: [p.telegram_id for p in v] for k, v in missing.items()} == {"Delegation FRA": [5002]}
+        bot.clock.advance(dt.timedelta(minutes=21))
+        await drain(bot)
+        assert len(got(b, lambda t: "Please confirm" in t)) == 1
+        assert got(a, lambda t: "Please confirm" in t) == []
+        b_progress = await svc.progress(await svc.get(bid))  # type: ignore[arg-type]
+        assert (b_progress.sent, b_progress.blocked) == (2, 1)
+
+
+async def test_correct_edits_and_recall_deletes_the_delivered_messages(database_url: str) -> None:
+    async with running_bot(database_url) as bot:
+        org = await organiser(bot)
+        (a, _), (b, _) = await people(bot, [(5001, "en", None), (5002, "fr", None)])
+        svc = service(bot)
+        bid = await draft(bot, org, {"en": "Hall B", "fr": "Salle B"}, audience={"kind": "role", "role": "delegate"})
+        with pytest.raises(BroadcastError) as early:
+            await svc.recall(org, bid)
+        assert early.value.problem == Problem.NOT_SENT
+        await svc.submit(org, bid)
+        await drain(bot)
+        assert await svc.correct(org, bid, "en", "Hall C") == 1
+        await drain(bot)
+        assert got(a) == ["Hall C"] and got(b) == ["Salle B"]
+        recall = await svc.recall(org, bid)
+        assert (recall.deleting, recall.stopped, recall.in_flight) == (2, 0, 0)
+        await drain(bot)
+        assert got(a) == [] and got(b) == []
+        assert (await svc.recall_counts(bid))["sent"] == 2
+        with pytest.raises(BroadcastError) as again:
+            await svc.recall(org, bid)
+        assert again.value.problem == Problem.RECALLED
+
+
+async def test_recall_while_sending_stops_the_rest(database_url: str) -> None:
+    async with running_bot(database_url) as bot:
+        org = await organiser(bot)
+        crowd = await people(bot, [(5001 + i, "en", None) for i in range(6)])
+        svc = service(bot)
+        bid = await draft(bot, org, {"en": "oops"}, audience={"kind": "role", "role": "delegate"})
+        await svc.submit(org, bid, send_at=bot.clock.now() + dt.timedelta(minutes=5))
+        bot.clock.advance(dt.timedelta(minutes=5))
+        await svc.advance(bid)
+        recall = await svc.recall(org, bid)  # some may be out already: deleted once delivered
+        await drain(bot)
+        await svc.follow_recall(bid)
+        await drain(bot)
+        assert recall.deleting + recall.stopped + recall.in_flight <= 6
+        assert all(got(user) == [] for user, _ in crowd)
+        async with bot.services.db.session() as s:
+            states = Counter((await s.scalars(select(OutboxMessage.state).where(OutboxMessage.group_id == f"bc{bid}"))).all())
+        assert states[DeliveryState.SENT] + states[DeliveryState.CANCELLED] == 6
+
+
+async def test_the_csv_report_has_one_row_per_recipient(database_url: str, tmp_path: Path) -> None:
+    async with running_bot(database_url) as bot:
+        org = await organiser(bot)
+        (a, pa), (b, _), (c, _) = await people(bot, [(5001, "en", "FRA"), (5002, "fr", None), (5003, "en", None)])
+        c.block()
+        svc = service(bot)
+        bid = await draft(bot, org, {"en": "Hall B"}, audience={"kind": "role", "role": "delegate"}, ask_confirm=True)
+        await svc.submit(org, bid)
+        await drain(bot)
+        await svc.confirm(pa, bid)
+        out = tmp_path / "report.csv"
+        env = {**os.environ, "DATABASE_URL": database_url, "BOT_TOKEN": ""}
+        for args, code in ((["broadcast", str(bid), "--out", str(out)], 0), (["broadcast", "999"], 1)):
+            proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot", "report", *args, env=env,
+                                                        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            _, err = await proc.communicate()
+            assert proc.returncode == code, err.decode()
+        with out.open(encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+        by_id = {r["telegram_id"]: r for r in rows}
+        assert set(by_id) == {"5001", "5002", "5003"}
+        assert by_id["5001"]["state"] == "sent" and by_id["5001"]["confirmed_at"] and by_id["5001"]["delegation"] == "FRA"
+        assert by_id["5002"]["state"] == "sent" and not by_id["5002"]["confirmed_at"] and by_id["5002"]["language"] == "fr"
+        assert by_id["5003"]["state"] == "failed" and by_id["5003"]["error"].startswith("blocked")
+        assert by_id["5001"]["message_id"].isdigit()

@@ -1,0 +1,222 @@
+"""/broadcast in the chat, through the real bot and the emulator, on SQLite and PostgreSQL:
+compose, preview, send, the live progress message ending as the report; refusals (wrong role,
+forged buttons, too long, in the past, nobody); receipts pressed twice; approval by a second
+organiser only; recall while sending."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Any
+
+from bot import callbacks
+from bot.sandbox.emulator import SimUser
+from bot.sandbox.harness import Harness
+from bot.store.models import BroadcastState
+from tests.support import running_bot
+from tests.test_broadcast import got, people
+
+ORGANISER = 900
+SECOND = 901
+
+
+async def answered(bot: Harness, update: Any) -> str:
+    query = bot.emulator.query(update["callback_query"]["id"])
+    for _ in range(500):
+        if query["answered"]:
+            break
+        await asyncio.sleep(0.01)
+    assert query["answered"]
+    return query["text"] or ""
+
+
+async def start(bot: Harness, user_id: int = ORGANISER) -> SimUser:
+    user = bot.user(user_id, f"Org{user_id}", language_code="en")
+    await user.send("/start")
+    await user.reply(timeout=30)
+    return user
+
+
+async def compose(org: SimUser, english: str, french: str | None = None, audience: str = "all delegates") -> None:
+    await org.send("/broadcast")
+    panel = await org.reply(timeout=10)
+    assert "Broadcast #" in panel.text and "(draft)" in panel.text
+    await org.send(english)
+    panel = await org.reply(timeout=10)
+    assert "Texts: English" in panel.text
+    if french is not None:
+        await org.press(text="FR")
+        assert "French" in (await org.reply(timeout=10)).text
+        await org.send(french)
+        await org.reply(timeout=10)
+    await org.press(text="Audience")
+    await org.reply(timeout=10)
+    await org.press(text=audience)
+    assert "Audience: " + audience in (await org.reply(timeout=10)).text
+
+
+async def preview(bot: Harness, org: SimUser) -> str:
+    await org.press(text="Preview")
+    return await wait_text(bot, org, "Ready to send")
+
+
+async def wait_text(bot: Harness, user: SimUser, needle: str, timeout: float = 30) -> str:
+    [entry] = await bot.emulator.wait_for(user.id, lambda e: needle in e.text, timeout=timeout)
+    return entry.text
+
+
+async def test_compose_preview_send_and_the_live_report(database_url: str) -> None:
+    async with running_bot(database_url, organiser_ids=(ORGANISER,)) as bot:
+        org = await start(bot)
+        (en, _), (fr, _), (ar, _) = await people(bot, [(5001, "en", "FRA"), (5002, "fr", "FRA"), (5003, "ar", None)])
+        await compose(org, "Opening moves to <Hall B> & C 🎉", "L’ouverture passe en salle B")
+        await org.press(text="Preview")
+        shown = await org.replies(5, timeout=10)
+        texts = [e.text for e in shown]
+        assert "Opening moves to <Hall B> & C 🎉" in texts and "L’ouverture passe en salle B" in texts
+        last = texts[-1]
+        assert "Ready to send to 3 people." in last and "No text in" in last and "Arabic" in last
+        await org.press(text="Send now")
+        await wait_text(bot, org, "Sent: 3")
+        await wait_text(bot, org, "Broadcast #1: sent")
+        assert got(en) == ["Opening moves to <Hall B> & C 🎉"] and got(fr) == ["L’ouverture passe en salle B"]
+        assert got(ar) == ["Opening moves to <Hall B> & C 🎉"]
+        b = await bot.services.broadcasts.get(1)
+        assert b is not None and b.state == BroadcastState.DONE
+
+
+async def test_refusals_for_the_wrong_role_and_forged_buttons(database_url: str) -> None:
+    async with running_bot(database_url, organiser_ids=(ORGANISER,)) as bot:
+        org = await start(bot)
+        [(delegate, _)] = await people(bot, [(5001, "en", None)])
+        await delegate.send("/broadcast")
+        assert "organisers only" in (await delegate.reply()).text
+        await compose(org, "Secret plan")
+        for op in ("go.1", "x.1", "ok.1", "pv.1", "aw.1.everyone"):
+            update = await delegate.press_raw(callbacks.encode("bcast", op))
+            assert await answered(bot, update) == "Sorry, this is for organisers only."
+        update = await delegate.press_raw(callbacks.encode("bcast", "zz.1"))  # malformed for an organiser too
+        update = await org.press_raw(callbacks.encode("bcast", "go.99"))
+        await org.reply(timeout=10)
+        assert "does not exist" in org.last_message().text
+        b = await bot.services.broadcasts.get(1)
+        assert b is not None and b.state == BroadcastState.DRAFT
+        assert got(delegate, lambda t: "Secret" in t) == []
+
+
+async def test_too_long_nobody_and_the_past_are_refused_with_a_reason(database_url: str) -> None:
+    async with running_bot(database_url, organiser_ids=(ORGANISER,)) as bot:
+        org = await start(bot)
+        await org.send("/broadcast")
+        await org.reply(timeout=10)
+        await org.send("a" * 1023 + "🎉")  # 1,025 UTF-16 units: a text, but too long for a caption
+        await org.reply(timeout=10)
+        await org.send_photo()
+        assert "Attachment: a photo" in (await org.reply(timeout=10)).text
+        await org.press(text="Preview")
+        warning = await wait_text(bot, org, "too long")
+        assert "1,025" in warning and "1,024" in warning
+        assert "Send now" not in [b["text"] for row in org.last_message().buttons for b in row]
+        await org.press(text="Back to the draft")
+        await org.reply(timeout=10)
+        await org.press(text="Remove the attachment")
+        await org.reply(timeout=10)
+        await org.send("Another text")  # the default text exists: a language must be chosen
+        assert "Press a language" in (await org.reply(timeout=10)).text
+        await org.press(text="EN")
+        await org.reply(timeout=10)
+        await org.send("Short now")
+        await org.reply(timeout=10)
+        await org.press(text="Audience")
+        await org.reply(timeout=10)
+        await org.press(text="all delegates")  # there are none
+        await org.reply(timeout=10)
+        await org.press(text="Preview")
+        await wait_text(bot, org, "Nobody is in this audience")
+        stale = await org.press_raw(callbacks.encode("bcast", "go.1"))  # "Send now" all the same
+        await answered(bot, stale)
+        assert "Nobody is in this audience" in (await org.reply(timeout=10)).text
+        await org.press(text="Audience")
+        await org.reply(timeout=10)
+        await org.press(text="Everyone")
+        await org.reply(timeout=10)
+        await preview(bot, org)
+        await org.press(text="Send at a time")
+        await org.reply(timeout=10)
+        await org.send("2020-01-01 09:00")
+        assert "in the past" in (await org.reply(timeout=10)).text
+        await org.send("nonsense")
+        assert "HH:MM" in (await org.reply(timeout=10)).text
+        await org.send("2025-10-25 18:00")
+        progress = await org.reply(timeout=10)
+        assert "scheduled" in progress.text and "Goes out at" in progress.text
+        b = await bot.services.broadcasts.get(1)
+        assert b is not None and b.state == BroadcastState.SCHEDULED
+        assert b.send_at == dt.datetime(2025, 10, 25, 11, 0, tzinfo=dt.UTC)  # 18:00 in Hanoi
+
+
+async def test_receipt_pressed_twice_counts_once_and_the_report_lists_who_has_not(database_url: str) -> None:
+    async with running_bot(database_url, organiser_ids=(ORGANISER,)) as bot:
+        org = await start(bot)
+        (a, _), (b, _) = await people(bot, [(5001, "en", "FRA"), (5002, "en", "VNM")])
+        await compose(org, "Read me")
+        await org.press(text="Ask to confirm")
+        assert "confirm receipt" in (await org.reply(timeout=10)).text
+        await preview(bot, org)
+        await org.press(text="Send now")
+        await wait_text(bot, a, "Read me")
+        first = await a.press(text="Confirm receipt")
+        assert await answered(bot, first) == "Thank you: receipt confirmed."
+        second = await a.press(text="Confirm receipt")
+        assert await answered(bot, second) == "You have already confirmed."
+        assert await bot.services.broadcasts.confirmed_count(1) == 1
+        await wait_text(bot, org, "Confirmed receipt: 1 of 2")
+        await org.press(text="Who has not confirmed")
+        report = await wait_text(bot, org, "Not confirmed yet")
+        assert "VNM" in report and "U5002" in report and "U5001" not in report
+
+
+async def test_approval_needs_a_second_organiser(database_url: str) -> None:
+    overrides = {"broadcast_approval_above": 1}
+    async with running_bot(database_url, organiser_ids=(ORGANISER, SECOND), settings_overrides=overrides) as bot:
+        org, other = await start(bot), await start(bot, SECOND)
+        [(a, _), (b, _)] = await people(bot, [(5001, "en", None), (5002, "en", None)])
+        await compose(org, "Big news")
+        last = await preview(bot, org)
+        assert "second organiser must approve" in last
+        await org.press(text="Send now")
+        assert "Sent for approval" in (await org.reply(timeout=10)).text
+        request = await wait_text(bot, other, "asks for approval")
+        assert "#1" in request and "2 people" in request
+        own = await org.press_raw(callbacks.encode("bcast", "ok.1"))
+        await answered(bot, own)
+        assert "cannot approve your own" in (await org.reply(timeout=10)).text
+        forged = await a.press_raw(callbacks.encode("bcast", "ok.1"))
+        assert await answered(bot, forged) == "Sorry, this is for organisers only."
+        await other.press(text="Preview")
+        [approve_prompt] = await bot.emulator.wait_for(other.id, lambda e: "Approve sending" in e.text, timeout=10)
+        assert "Approve sending it to 2 people?" in approve_prompt.text
+        await other.press(text="Approve", message=approve_prompt)
+        await wait_text(bot, a, "Big news")
+        await wait_text(bot, b, "Big news")
+        await wait_text(bot, org, "approved by a second organiser")
+        again = await other.press(text="Approve", message=approve_prompt)
+        await answered(bot, again)
+        assert "not waiting for approval" in (await other.reply(timeout=10)).text
+
+
+async def test_recall_from_the_chat_deletes_and_reports(database_url: str) -> None:
+    async with running_bot(database_url, organiser_ids=(ORGANISER,)) as bot:
+        org = await start(bot)
+        crowd = await people(bot, [(5001 + i, "en", None) for i in range(3)])
+        await compose(org, "Wrong hall")
+        await preview(bot, org)
+        await org.press(text="Send now")
+        await wait_text(bot, org, "Broadcast #1: sent")
+        await org.press(text="Recall")
+        await org.reply(timeout=10)
+        await org.press(text="Yes, delete them")
+        assert "3 delivered messages are being deleted" in (await org.reply(timeout=10)).text
+        assert bot.services.sender is not None
+        await bot.services.sender.idle()
+        assert all(got(user) == [] for user, _ in crowd)
