@@ -21,6 +21,7 @@ from bot.delivery.ratelimit import ChatRateLimiter, Limits
 from bot.delivery.request import TelegramRequest
 from bot.delivery.sender import Sender, SenderConfig, schedule_tick
 from bot.services.invites import InviteService
+from bot.services.liaison import LiaisonService
 from bot.services.people import PeopleService
 from bot.services.questions import QuestionLog
 from bot.services.roles import RoleService
@@ -43,6 +44,7 @@ class Services:
     roles: RoleService
     questions: QuestionLog
     outbox: Outbox
+    liaison: LiaisonService
     limits: Limits = field(default_factory=Limits)
     #: the one sender, once the application runs (see start_delivery)
     sender: Sender | None = None
@@ -52,21 +54,24 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
     clock = clock or Clock()
     db = db or Database(settings.database_url)
     people = PeopleService(db, clock, settings.organiser_ids, open_access=settings.open_access)
+    content = ContentHolder.load(
+        settings.content_dir,
+        semantic=settings.semantic_answers,
+        cache_dir=settings.embeddings_cache_dir,
+        clock=clock,
+    )
+    outbox = Outbox(db, clock)
     return Services(
         settings=settings,
         clock=clock,
         db=db,
-        content=ContentHolder.load(
-            settings.content_dir,
-            semantic=settings.semantic_answers,
-            cache_dir=settings.embeddings_cache_dir,
-            clock=clock,
-        ),
+        content=content,
         people=people,
         invites=InviteService(people),
         roles=RoleService(people),
         questions=QuestionLog(db, clock),
-        outbox=Outbox(db, clock),
+        outbox=outbox,
+        liaison=LiaisonService(db, clock, outbox, lambda: content.current.pack, settings),
         limits=Limits(
             overall_per_s=settings.rate_overall_per_s,
             private_per_s=settings.rate_private_per_s,
