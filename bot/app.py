@@ -6,6 +6,7 @@ served by our aiohttp app, or the sandbox's emulator.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 
@@ -157,13 +158,28 @@ async def start_delivery(application: Application) -> Sender:
             paid_per_s=services.limits.paid_per_s,
             shutdown_timeout_s=services.settings.shutdown_timeout_s,
         ),
-        on_blocked=services.people.recent.invalidate,  # their next message must reach the database
+        on_blocked=lambda chat_id: blocked(services, chat_id),
     )
     await sender.start()
     services.sender = sender
+    from handlers import liaison
+
+    liaison.start(application)  # forum topics through this bot, the liaison sweep job
     if application.job_queue is not None:
         schedule_tick(application.job_queue, sender)
     return sender
+
+
+_background: set[asyncio.Task[object]] = set()
+
+
+def blocked(services: Services, chat_id: int) -> None:
+    """The sender's 403 hook: the person's next message must reach the database, and an officer's
+    open requests go to other officers."""
+    services.people.recent.invalidate(chat_id)
+    task: asyncio.Task[object] = asyncio.get_running_loop().create_task(services.liaison.officer_blocked(chat_id))
+    _background.add(task)
+    task.add_done_callback(_background.discard)
 
 
 async def stop_delivery(services: Services, timeout: float | None = None) -> None:

@@ -34,6 +34,16 @@ class Action(StrEnum):
     FAQ_ANSWER = "faqe"  # one question of the practical information, answered
     CONTACTS = "contacts"  # the help-desk contacts
     CONTACT = "contact"  # one contact's card
+    # liaison requests (the codes are bot.services.liaison_render's, which makes the buttons)
+    LIAISON_NEW = "lnew"  # the categories; with a category id, ask for the request
+    LIAISON_SHOW = "lshow"  # a request's card
+    LIAISON_CLAIM = "lclaim"  # an officer claims a request
+    LIAISON_REPLY = "lreply"  # the next message is for a request
+    LIAISON_QUICK = "lquick"  # an officer's quick replies; with <id>.<reply>, send one
+    LIAISON_RESOLVE = "lresolve"
+    LIAISON_REOPEN = "lreopen"
+    LIAISON_CANCEL = "lcancel"
+    LIAISON_RATE = "lrate"  # <id>.<stars>
 
 
 def register(application: Application[Any, BotContext, Any, Any, Any, Any]) -> None:
@@ -47,6 +57,7 @@ def register(application: Application[Any, BotContext, Any, Any, Any, Any]) -> N
         fallbacks,
         invites,
         language,
+        liaison,
         organiser,
         places,
         practical,
@@ -73,14 +84,24 @@ def register(application: Application[Any, BotContext, Any, Any, Any, Any]) -> N
     application.add_handler(CommandHandler("invites", invites.invites_command, filters=private))
     application.add_handler(CommandHandler("revoke", invites.revoke_command, filters=private))
     application.add_handler(CommandHandler("role", roles.role_command, filters=private))
+    application.add_handler(CommandHandler("requests", liaison.requests_command, filters=private))
+    application.add_handler(CommandHandler("queue", liaison.queue_command, filters=private))
+    application.add_handler(CommandHandler("duty", liaison.duty_command, filters=private))
+    application.add_handler(CommandHandler("handover", liaison.handover_command, filters=private))
+    application.add_handler(CommandHandler("escalate", liaison.escalate_command, filters=private))
 
     application.add_handler(start.BUTTONS)  # the main menu
     application.add_handler(language.BUTTONS)  # the language picker
     application.add_handler(programme.BUTTONS)  # days, kinds, now and next, session cards
     application.add_handler(places.BUTTONS)  # venues, rooms, maps
     application.add_handler(practical.BUTTONS)  # practical information and contacts
+    application.add_handler(liaison.BUTTONS)  # liaison requests: categories, claim, reply, resolve
     application.add_handler(buttons.INVALID_DATA)  # last of the buttons: data nobody claims
 
+    # liaison first: a message for a request (a reply to the bot's message about one, or what the
+    # person's draft says) is passed on; anything else it hands to ask.on_text / fallbacks.not_text
+    for handler in liaison.message_handlers():
+        application.add_handler(handler)
     application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, ask.on_text))
     # last: the commands no handler above took, and what is neither text nor a status update
     application.add_handler(MessageHandler(private & filters.COMMAND, fallbacks.unknown_command))

@@ -12,6 +12,7 @@ PUBLIC_COMMANDS = [
     ("menu", N_("Main menu")),
     ("language", N_("Change the language")),
     ("help", N_("How to use this assistant")),
+    ("requests", N_("Your requests to a liaison officer")),
 ]
 
 

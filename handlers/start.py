@@ -122,7 +122,17 @@ def help_text(t: Translator, person: Person) -> str:
         t._("/menu – the main menu"),
         t._("/language – change the language"),
         t._("/help – this help"),
+        t._("/requests – your requests to a liaison officer"),
     ]
+    if person.is_officer:
+        lines += [
+            "",
+            t._("For liaison officers:"),
+            t._("/queue – your requests, the unclaimed and the overdue ones"),
+            t._("/duty on|off – go on or off duty"),
+            t._("/handover NUMBER OFFICER [NOTE] – hand a request over"),
+            t._("/escalate NUMBER [NOTE] – escalate a request to the supervisors"),
+        ]
     if person.role == Role.ORGANISER:
         lines += [
             "",

@@ -109,7 +109,7 @@ async def test_routing_delegation_then_language_and_category_least_loaded(servic
     d3 = await person(s, 3, "Zhang", "zh")
     r5 = await s.liaison.open(d3, "transport", TEXT)  # nobody speaks Chinese, no group, no supervisor
     assert r5.offered_to_id is None
-    assert "No liaison officer is available" in (await rows(s, d3.telegram_id))[-1].payload["text"]
+    assert "目前没有空闲的联络官" in (await rows(s, d3.telegram_id))[-1].payload["text"]  # in her language
     card = (await rows(s, fra.telegram_id))[0].payload
     assert "Request #" in card["text"] and "Alice" in card["text"] and "I need a car" in card["text"]
     assert card["buttons"][0][0]["callback_data"].startswith("v1||lclaim|")

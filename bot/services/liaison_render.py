@@ -86,11 +86,12 @@ def request_card(t: Translator, pack: ContentPack, request: LiaisonRequest, dele
                  first: str, *, urgent_banner: bool = True) -> str:
     """An officer's card of a request: number, category, delegate, the question it came from."""
     title = f"{number(t, request.id)} · {esc(t, category_name(t, pack, request.category))}"
-    head = f"🚨 {t._('Urgent')} · {title}" if request.urgent and urgent_banner else f"🆕 {title}"
+    urgent = t._("Urgent")
+    head = f"🚨 {urgent} · {title}" if request.urgent and urgent_banner else f"🆕 {title}"
     lines = [f"<b>{head}</b>", delegate_line(t, delegate)]
     if request.question:
-        # TRANSLATORS: the question the bot could not answer, shown to the officer
         question = html.escape(t.embed(cut(request.question, 500)), quote=False)
+        # TRANSLATORS: the question the bot could not answer, shown to the officer
         lines.append(t._("Unanswered question: {question}").format(question=question))
     if first:
         lines.append("")
