@@ -6,6 +6,7 @@ served by our aiohttp app, or the sandbox's emulator.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 
@@ -23,6 +24,7 @@ from bot.delivery.sender import Sender, SenderConfig, schedule_tick
 from bot.services.agenda import AgendaService
 from bot.services.broadcast import BroadcastService
 from bot.services.invites import InviteService
+from bot.services.liaison import LiaisonService
 from bot.services.people import PeopleService
 from bot.services.questions import QuestionLog
 from bot.services.roles import RoleService
@@ -45,6 +47,7 @@ class Services:
     roles: RoleService
     questions: QuestionLog
     outbox: Outbox
+    liaison: LiaisonService
     limits: Limits = field(default_factory=Limits)
     #: follows, reminders, the organisers' overlay, programme changes (bot/services/agenda.py)
     agenda: AgendaService = field(init=False)
@@ -66,21 +69,24 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
     clock = clock or Clock()
     db = db or Database(settings.database_url)
     people = PeopleService(db, clock, settings.organiser_ids, open_access=settings.open_access)
+    content = ContentHolder.load(
+        settings.content_dir,
+        semantic=settings.semantic_answers,
+        cache_dir=settings.embeddings_cache_dir,
+        clock=clock,
+    )
+    outbox = Outbox(db, clock)
     services = Services(
         settings=settings,
         clock=clock,
         db=db,
-        content=ContentHolder.load(
-            settings.content_dir,
-            semantic=settings.semantic_answers,
-            cache_dir=settings.embeddings_cache_dir,
-            clock=clock,
-        ),
+        content=content,
         people=people,
         invites=InviteService(people),
         roles=RoleService(people),
         questions=QuestionLog(db, clock),
-        outbox=Outbox(db, clock),
+        outbox=outbox,
+        liaison=LiaisonService(db, clock, outbox, lambda: content.current.pack, settings),
         limits=Limits(
             overall_per_s=settings.rate_overall_per_s,
             private_per_s=settings.rate_private_per_s,
@@ -169,13 +175,28 @@ async def start_delivery(application: Application) -> Sender:
             paid_per_s=services.limits.paid_per_s,
             shutdown_timeout_s=services.settings.shutdown_timeout_s,
         ),
-        on_blocked=services.people.recent.invalidate,  # their next message must reach the database
+        on_blocked=lambda chat_id: blocked(services, chat_id),
     )
     await sender.start()
     services.sender = sender
+    from handlers import liaison
+
+    liaison.start(application)  # forum topics through this bot, the liaison sweep job
     if application.job_queue is not None:
         schedule_tick(application.job_queue, sender)
     return sender
+
+
+_background: set[asyncio.Task[object]] = set()
+
+
+def blocked(services: Services, chat_id: int) -> None:
+    """The sender's 403 hook: the person's next message must reach the database, and an officer's
+    open requests go to other officers."""
+    services.people.recent.invalidate(chat_id)
+    task: asyncio.Task[object] = asyncio.get_running_loop().create_task(services.liaison.officer_blocked(chat_id))
+    _background.add(task)
+    task.add_done_callback(_background.discard)
 
 
 async def stop_delivery(services: Services, timeout: float | None = None) -> None:

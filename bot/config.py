@@ -88,6 +88,16 @@ class Settings(BaseSettings):
     #: a chat (the operators' group, or one person) that gets a short report of each
     #: unexpected error; none: the log only
     operator_chat_id: int | None = None
+    # --- liaison requests ---
+    #: the liaison officers' group: requests no officer on duty covers go there (a forum topic
+    #: per request when the group is a forum, else a message with a Claim button); none: supervisors
+    liaison_group_chat_id: int | None = None
+    #: minutes a request may stay unclaimed before it is escalated to supervisors and the group
+    liaison_claim_minutes: int = Field(default=10, ge=1, le=1440)
+    #: minutes a delegate's message may stay unanswered before the holder is reminded
+    liaison_answer_minutes: int = Field(default=15, ge=1, le=1440)
+    #: the largest photo or document a delegate or officer may pass on, in megabytes
+    liaison_max_file_mb: int = Field(default=20, ge=1, le=2000)
 
     @field_validator("bot_token")
     @classmethod
@@ -152,7 +162,7 @@ class Settings(BaseSettings):
             raise ValueError("may only contain A-Z, a-z, 0-9, _ and - (1-256 characters)")
         return value
 
-    @field_validator("operator_chat_id", mode="before")
+    @field_validator("operator_chat_id", "liaison_group_chat_id", mode="before")
     @classmethod
     def _operator_chat(cls, value: object) -> object:
         if isinstance(value, str):

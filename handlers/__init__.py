@@ -42,6 +42,16 @@ class Action(StrEnum):
     # -- broadcasts (handlers/broadcast.py) --
     BROADCAST = "bcast"  # an organiser's step on a broadcast: "<op>.<id>[.<value>]"
     BROADCAST_CONFIRM = "bcack"  # a recipient confirms receipt of a broadcast (its id)
+    # liaison requests (the codes are bot.services.liaison_render's, which makes the buttons)
+    LIAISON_NEW = "lnew"  # the categories; with a category id, ask for the request
+    LIAISON_SHOW = "lshow"  # a request's card
+    LIAISON_CLAIM = "lclaim"  # an officer claims a request
+    LIAISON_REPLY = "lreply"  # the next message is for a request
+    LIAISON_QUICK = "lquick"  # an officer's quick replies; with <id>.<reply>, send one
+    LIAISON_RESOLVE = "lresolve"
+    LIAISON_REOPEN = "lreopen"
+    LIAISON_CANCEL = "lcancel"
+    LIAISON_RATE = "lrate"  # <id>.<stars>
 
 
 def register(application: Application[Any, BotContext, Any, Any, Any, Any]) -> None:
@@ -57,6 +67,7 @@ def register(application: Application[Any, BotContext, Any, Any, Any, Any]) -> N
         fallbacks,
         invites,
         language,
+        liaison,
         organiser,
         places,
         practical,
@@ -89,6 +100,11 @@ def register(application: Application[Any, BotContext, Any, Any, Any, Any]) -> N
     application.add_handler(CommandHandler("briefing", agenda.briefing_command, filters=private))
     application.add_handler(CommandHandler("delay", agenda.delay_command, filters=private))
     agenda.register_renderers(application.bot_data["services"])
+    application.add_handler(CommandHandler("requests", liaison.requests_command, filters=private))
+    application.add_handler(CommandHandler("queue", liaison.queue_command, filters=private))
+    application.add_handler(CommandHandler("duty", liaison.duty_command, filters=private))
+    application.add_handler(CommandHandler("handover", liaison.handover_command, filters=private))
+    application.add_handler(CommandHandler("escalate", liaison.escalate_command, filters=private))
 
     application.add_handler(start.BUTTONS)  # the main menu
     application.add_handler(language.BUTTONS)  # the language picker
@@ -100,8 +116,13 @@ def register(application: Application[Any, BotContext, Any, Any, Any, Any]) -> N
     application.add_handler(CommandHandler("broadcasts", broadcast.broadcasts_command, filters=private))
     application.add_handler(broadcast.BUTTONS)  # composing, approving, following; confirming receipt
     broadcast.register(application)  # an organiser's typed answers while composing (before ask.on_text)
+    application.add_handler(liaison.BUTTONS)  # liaison requests: categories, claim, reply, resolve
     application.add_handler(buttons.INVALID_DATA)  # last of the buttons: data nobody claims
 
+    # liaison first: a message for a request (a reply to the bot's message about one, or what the
+    # person's draft says) is passed on; anything else it hands to ask.on_text / fallbacks.not_text
+    for handler in liaison.message_handlers():
+        application.add_handler(handler)
     application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, ask.on_text))
     # last: the commands no handler above took, and what is neither text nor a status update
     application.add_handler(MessageHandler(private & filters.COMMAND, fallbacks.unknown_command))

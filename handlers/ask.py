@@ -56,6 +56,8 @@ async def on_text(update: Update, context: BotContext) -> None:
     await reply_in_parts(message, shown, markup)
     if answer.match is None and answer.kind != "empty":
         await record_unanswered(context, text, content.pack.version)
+    if reply.offer_liaison:
+        await services.liaison.set_draft(context.person, "handoff", question=text)
 
 
 async def record_unanswered(context: BotContext, text: str, content_version: str) -> None:
@@ -80,7 +82,8 @@ def answer_keyboard(t: Translator, pack: ContentPack, answer: Answer, reply: Rep
         if action and keyboards.fits(action, alternative.id):
             rows.append([keyboards.button(keyboards.label(label), action, alternative.id, pack=pack.version)])
     if reply.offer_liaison:
-        # the one-tap hand-off to a liaison officer joins here when liaison lands
+        # the one-tap hand-off: the question travels with it (kept as the person's draft)
+        rows.append([keyboards.button(t._("🤝 Ask a liaison officer"), Action.LIAISON_NEW, "q", pack=pack.version)])
         rows.append([keyboards.button(t._("☎️ Help desk"), Action.CONTACTS, pack=pack.version)])
         rows.append(keyboards.back_to_menu(t, pack.version))
     return InlineKeyboardMarkup(rows) if rows else None

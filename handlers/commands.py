@@ -14,6 +14,7 @@ PUBLIC_COMMANDS = [
     ("help", N_("How to use this assistant")),
     ("agenda", N_("My agenda")),
     ("reminders", N_("Reminder settings")),
+    ("requests", N_("Your requests to a liaison officer")),
 ]
 
 

@@ -127,7 +127,17 @@ def help_text(t: Translator, person: Person) -> str:
         t._("/agenda ics – your agenda as a calendar file, and a private address to subscribe to"),
         t._("/reminders – when to remind you of your sessions"),
         t._("/briefing HOUR – your day's agenda every morning (off: none)"),
+        t._("/requests – your requests to a liaison officer"),
     ]
+    if person.is_officer:
+        lines += [
+            "",
+            t._("For liaison officers:"),
+            t._("/queue – your requests, the unclaimed and the overdue ones"),
+            t._("/duty on|off – go on or off duty"),
+            t._("/handover NUMBER OFFICER [NOTE] – hand a request over"),
+            t._("/escalate NUMBER [NOTE] – escalate a request to the supervisors"),
+        ]
     if person.role == Role.ORGANISER:
         lines += [
             "",

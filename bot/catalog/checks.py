@@ -26,6 +26,8 @@ from bot.catalog.models import (
     Event,
     FaqCategory,
     FaqEntry,
+    LiaisonCategory,
+    QuickReply,
     Session,
     Text,
     Venue,
@@ -145,6 +147,9 @@ class Collected:
     #: raw ids per kind: contacts, liaison, venues, rooms, sessions, categories, faq
     ids: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     categories_declared: bool = False
+    #: liaison.yaml's categories and quick replies (see :mod:`bot.catalog.liaison`)
+    liaison: list[Placed[LiaisonCategory]] = field(default_factory=list)
+    quick_replies: list[Placed[QuickReply]] = field(default_factory=list)
     #: files whose items could not be read at all (bad YAML, wrong shape): references
     #: into them are not checked, rather than reported as a cascade of unknown ids
     unreadable: set[str] = field(default_factory=set)
@@ -264,7 +269,7 @@ def texts(obj: BaseModel, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ..
 
 
 def check_languages(c: Collected, report: Reporter) -> None:
-    items: list[Placed[Any]] = [*c.venues, *c.sessions, *c.categories, *c.faq]
+    items: list[Placed[Any]] = [*c.venues, *c.sessions, *c.categories, *c.faq, *c.liaison, *c.quick_replies]
     if c.event is not None:
         items.insert(0, c.event)
     languages = c.languages if c.languages_known else None

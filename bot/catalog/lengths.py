@@ -24,7 +24,7 @@ MAX_PARTS = 10
 
 
 def check_lengths(c: Collected, report: Reporter) -> None:
-    items: list[Placed[Any]] = [*c.venues, *c.sessions, *c.categories, *c.faq]
+    items: list[Placed[Any]] = [*c.venues, *c.sessions, *c.categories, *c.faq, *c.liaison, *c.quick_replies]
     if c.event is not None:
         items.insert(0, c.event)
     for item in items:

@@ -1,8 +1,8 @@
 """Load and validate a content pack, reporting every problem with file, line and field.
 
-``check_pack(dir)`` never raises for bad content: it reads the four files of the pack
-(``event.yaml`` is required, ``venues.yaml``, ``programme.yaml`` and ``faq.yaml`` are
-optional), keeps the YAML line of every value (:mod:`bot.catalog.yamlsource`), validates
+``check_pack(dir)`` never raises for bad content: it reads the files of the pack
+(``event.yaml`` is required, ``venues.yaml``, ``programme.yaml``, ``faq.yaml`` and
+``liaison.yaml`` are optional), keeps the YAML line of every value (:mod:`bot.catalog.yamlsource`), validates
 each item on its own against the schema in :mod:`bot.catalog.models` so one broken
 session never hides another, then runs the checks across items
 (:mod:`bot.catalog.checks`): duplicate ids, unknown rooms, categories and related ids,
@@ -36,6 +36,7 @@ from pydantic import BaseModel, ValidationError
 
 from bot.catalog.checks import Collected, Placed, Reporter, Source, check_languages, cross_check
 from bot.catalog.lengths import check_lengths
+from bot.catalog.liaison import effective_categories, read_liaison
 from bot.catalog.limits import MAX_FILE_BYTES
 from bot.catalog.messages import describe, suggest, translate
 from bot.catalog.models import (
@@ -78,6 +79,7 @@ TOP_KEYS: dict[str, tuple[str, ...]] = {
     "venues.yaml": ("venues",),
     "programme.yaml": ("sessions",),
     "faq.yaml": ("categories", "faq"),
+    "liaison.yaml": ("categories", "quick_replies"),
 }
 VERSION_LENGTH = 10
 
@@ -104,6 +106,7 @@ def check_pack(path: StrPath, strict: bool = False) -> CheckResult:
     _venues(sources.get("venues.yaml"), c, ctx, report)
     _programme(sources.get("programme.yaml"), c, ctx, report)
     _faq(sources.get("faq.yaml"), c, ctx, report)
+    _liaison(sources.get("liaison.yaml"), c, ctx, report)
     cross_check(c, report)
     check_languages(c, report)
     check_lengths(c, report)
@@ -399,6 +402,13 @@ def _faq(src: Source | None, c: Collected, ctx: dict[str, Any], report: Reporter
             c.faq.append(Placed(entry, src, path))
 
 
+def _liaison(src: Source | None, c: Collected, ctx: dict[str, Any], report: Reporter) -> None:
+    doc = _document(src, c, report)
+    if doc is None or src is None:
+        return
+    read_liaison(src, doc, c, ctx, report, _items, _validate, _register)
+
+
 def _assemble(directory: Path, sources: dict[str, Source], c: Collected) -> ContentPack:
     assert c.event is not None
     event = c.event.obj
@@ -419,6 +429,8 @@ def _assemble(directory: Path, sources: dict[str, Source], c: Collected) -> Cont
         sessions=[p.obj for p in c.sessions],
         faq=[p.obj for p in c.faq],
         faq_categories=[p.obj for p in c.categories],
+        liaison_categories=effective_categories(c),
+        quick_replies=[p.obj for p in c.quick_replies],
         version=digest.hexdigest()[:VERSION_LENGTH],
         updated=updated,
         source_dir=str(directory.resolve()),

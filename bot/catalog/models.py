@@ -121,8 +121,21 @@ class Contact(_Strict):
 
 
 class LiaisonCategory(_Strict):
+    """What a delegate may ask a liaison officer for. ``urgent`` (medical, security) sends a
+    request to every officer on duty and every supervisor at once, at the highest priority."""
+
     id: str = Field(pattern=ID_PATTERN)
     name: Text
+    urgent: bool = False
+
+
+class QuickReply(_Strict):
+    """A ready answer an officer sends with one tap, in the delegate's language. ``categories``
+    (optional) limits it to requests of these liaison categories."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    text: Text
+    categories: list[str] = Field(default_factory=list)
 
 
 def _check_language(lang: str) -> str:
@@ -355,6 +368,9 @@ class ContentPack(_Strict):
     sessions: list[Session] = Field(default_factory=list)
     faq: list[FaqEntry] = Field(default_factory=list)
     faq_categories: list[FaqCategory] = Field(default_factory=list)
+    #: from liaison.yaml (else event.yaml's liaison_categories, else the built-in defaults)
+    liaison_categories: list[LiaisonCategory] = Field(default_factory=list)
+    quick_replies: list[QuickReply] = Field(default_factory=list)
     #: a short hash of the files, changes on every content change (callback data carry it)
     version: str = ""
     #: when the pack was last changed (event.updated, else newest file mtime)
@@ -405,6 +421,15 @@ class ContentPack(_Strict):
             return found
         venue = self.venue(place_id)
         return (None, venue) if venue else None
+
+    def liaison_category(self, category_id: str) -> LiaisonCategory | None:
+        return _index(self, "_liaison", self.liaison_categories).get(category_id)
+
+    def quick_reply(self, reply_id: str) -> QuickReply | None:
+        return _index(self, "_quick", self.quick_replies).get(reply_id)
+
+    def quick_replies_for(self, category_id: str) -> list[QuickReply]:
+        return [q for q in self.quick_replies if not q.categories or category_id in q.categories]
 
     def category_name(self, category_id: str) -> Text | None:
         for cat in self.faq_categories:

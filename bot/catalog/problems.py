@@ -18,7 +18,7 @@ Severity = Literal["error", "warning"]
 #: the field of a problem with a file over one of the limits of :mod:`bot.catalog.limits`
 LIMITS_FIELD = "(limits)"
 #: the order files are reported in (and hashed in); anything else sorts after them
-FILE_ORDER = ("event.yaml", "venues.yaml", "programme.yaml", "faq.yaml")
+FILE_ORDER = ("event.yaml", "venues.yaml", "programme.yaml", "faq.yaml", "liaison.yaml")
 #: optional files of a pack that the bot does not load, only ``content check`` reads
 #: (``glossary.yaml``: see :mod:`bot.catalog.glossary`); they sort after FILE_ORDER
 CHECK_FILES = ("glossary.yaml",)

@@ -421,3 +421,139 @@ class BroadcastReceipt(Base):
     broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id"))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     confirmed_at: Mapped[dt.datetime]
+
+# --- liaison requests ---
+class RequestStatus(enum.StrEnum):
+    """open (waiting for an officer's Claim) -> claimed (one holder) -> resolved; open or claimed
+    -> cancelled (by the delegate); resolved -> claimed again when reopened."""
+
+    OPEN = "open"
+    CLAIMED = "claimed"
+    RESOLVED = "resolved"
+    CANCELLED = "cancelled"
+
+
+class RequestAction(enum.StrEnum):
+    OPENED = "opened"
+    ROUTED = "routed"  # offered to an officer, the officers' group or supervisors (note: where)
+    CLAIMED = "claimed"
+    HANDED_OVER = "handed_over"
+    ESCALATED = "escalated"
+    REMINDED = "reminded"
+    REROUTED = "rerouted"  # its officer went off duty or blocked the bot
+    RESOLVED = "resolved"
+    REOPENED = "reopened"
+    CANCELLED = "cancelled"
+    RATED = "rated"
+
+
+class CoverKind(enum.StrEnum):
+    DELEGATION = "delegation"  # a delegation code
+    LANGUAGE = "language"  # a language code
+    CATEGORY = "category"  # a liaison category id
+
+
+class LiaisonRequest(Base):
+    """A delegate's request to a liaison officer. Its id is the request number people see.
+
+    ``holder_id`` is set only by a conditional UPDATE (``status = 'open'``), so however many
+    officers press Claim at once exactly one holds it. ``offered_to_id`` is the officer routing
+    chose (notified with a Claim button); ``thread_id`` the request's topic in a forum group."""
+
+    __tablename__ = "liaison_requests"
+    __table_args__ = (
+        Index("ix_liaison_status", "status", "created_at"),
+        Index("ix_liaison_delegate", "delegate_id", "status"),
+        Index("ix_liaison_holder", "holder_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delegate_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    delegation_id: Mapped[int | None] = mapped_column(ForeignKey("delegations.id"))
+    category: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(8))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[RequestStatus] = mapped_column(_enum(RequestStatus), default=RequestStatus.OPEN)
+    holder_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    offered_to_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    #: the question the bot could not answer, when the request came from that hand-off
+    question: Mapped[str | None] = mapped_column(Text)
+    thread_id: Mapped[int | None] = mapped_column(BigInteger)
+    rating: Mapped[int | None] = mapped_column(SmallInteger)
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+    claimed_at: Mapped[dt.datetime | None]
+    resolved_at: Mapped[dt.datetime | None]
+    escalated_at: Mapped[dt.datetime | None]
+    #: the delegate's oldest message the holder has not answered yet (None: nothing waits)
+    waiting_since: Mapped[dt.datetime | None]
+    reminded_at: Mapped[dt.datetime | None]
+
+
+class LiaisonEvent(Base):
+    """Every state change of a request: who (``actor`` as in the audit log), when, and a note."""
+
+    __tablename__ = "liaison_events"
+    __table_args__ = (Index("ix_liaison_events_request", "request_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("liaison_requests.id"))
+    at: Mapped[dt.datetime]
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[RequestAction] = mapped_column(_enum(RequestAction))
+    holder_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    note: Mapped[str | None] = mapped_column(String(1000))
+
+
+class LiaisonMessage(Base):
+    """One message of a request's conversation, either way: text, photo, document or location."""
+
+    __tablename__ = "liaison_messages"
+    __table_args__ = (Index("ix_liaison_messages_request", "request_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("liaison_requests.id"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    from_officer: Mapped[bool] = mapped_column(Boolean, default=False)
+    kind: Mapped[str] = mapped_column(String(16))  # text | photo | document | location | quick
+    text: Mapped[str] = mapped_column(Text, default="")
+    file_id: Mapped[str | None] = mapped_column(String(300))
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+    at: Mapped[dt.datetime]
+
+
+class OfficerProfile(Base):
+    """A liaison officer's duty state (a row appears with their first assignment or /duty)."""
+
+    __tablename__ = "officer_profiles"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), primary_key=True)
+    on_duty: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[dt.datetime]
+
+
+class OfficerCover(Base):
+    """What an officer covers: a delegation, a language or a liaison category."""
+
+    __tablename__ = "officer_covers"
+    __table_args__ = (UniqueConstraint("person_id", "kind", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    kind: Mapped[CoverKind] = mapped_column(_enum(CoverKind))
+    value: Mapped[str] = mapped_column(String(64))
+
+
+class LiaisonDraft(Base):
+    """What a person's next message is for: a new request (``category``), a message to a
+    request, or an officer's reply. One row per person; gone once used."""
+
+    __tablename__ = "liaison_drafts"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), primary_key=True)
+    mode: Mapped[str] = mapped_column(String(16))  # new | add | reply
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("liaison_requests.id"))
+    category: Mapped[str | None] = mapped_column(String(64))
+    question: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime]

@@ -1,7 +1,7 @@
 """broadcasts: an organiser's message to many people, and who confirmed receiving it
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 
 The lead re-chains ``down_revision`` when merging branches: this revision only adds the
 ``broadcasts`` and ``broadcast_receipts`` tables.
@@ -14,7 +14,7 @@ from alembic import op
 
 
 revision = '0007'
-down_revision = '0005'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,519 @@
+"""Liaison requests, the Telegram side: the delegate's "Contact my liaison officer" (from the menu
+or from an unsure answer, with the question), categories, the request itself (text, photo,
+location, document), /requests; the officers' Claim, Reply, Quick replies, Resolve, /queue,
+/duty, /handover, /escalate; relays both ways (a Telegram reply to one of the bot's messages
+about a request, the Reply button, or a message in the request's forum topic).
+
+Everything is decided by :class:`bot.services.liaison.LiaisonService`; this module parses and
+renders. Messages to other people go through the outbox (the service writes them).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest
+from telegram.ext import Application, ContextTypes, MessageHandler, filters
+
+from bot.callbacks import Gone, InvalidArgument, InvalidButton
+from bot.catalog.models import ContentPack
+from bot.i18n import N_, Translator, translator
+from bot.services import liaison_render as render
+from bot.services.liaison import Problem, Refused, TopicMaker
+from bot.services.liaison_render import Sent
+from bot.store.models import LiaisonRequest, Person, RequestStatus
+from handlers import Action, ask, fallbacks, keyboards
+from handlers.buttons import Pressed, Route, feature_buttons, show
+from handlers.context import BotContext
+
+log = logging.getLogger(__name__)
+ID_RE = re.compile(r"^[1-9][0-9]{0,11}$")
+SWEEP_SECONDS = 30
+
+PROBLEMS = {
+    Problem.NOT_FOUND: N_("This request does not exist, or it is not yours."),
+    Problem.NOT_OFFICER: N_("Only liaison officers can do this."),
+    Problem.NOT_HOLDER: N_("Another officer holds this request: only they or a supervisor can do this."),
+    Problem.TAKEN: N_("Another officer has already taken this request."),
+    Problem.CLOSED: N_("This request is closed (resolved or cancelled), so nothing was sent. "
+                       "Open /requests to reopen it, or start a new one."),
+    Problem.NOT_RESOLVED: N_("This request is not resolved."),
+    Problem.EMPTY: N_("Your message is empty. Please write what you need."),
+    Problem.UNKNOWN_CATEGORY: N_("This kind of request is no longer offered. Please choose another one."),
+    Problem.TOO_LARGE: N_("This file is too large to pass on. Please send a smaller one, or describe it in words."),
+    Problem.NO_SUCH_OFFICER: N_("There is no liaison officer by that name or id."),
+    Problem.BAD_RATING: N_("This button is no longer valid."),
+}
+
+
+def refusal(t: Translator, refused: Refused) -> str:
+    if refused.problem == Problem.TAKEN and refused.holder_name:
+        # TRANSLATORS: {name} is the first name of the officer who claimed the request first
+        return t._("{name} has already taken this request.").format(name=render.esc(t, refused.holder_name))
+    return t._(PROBLEMS[refused.problem])
+
+
+def status_label(t: Translator, request: LiaisonRequest) -> str:
+    if request.status == RequestStatus.OPEN:
+        return t.pgettext("request status", "waiting for an officer")
+    if request.status == RequestStatus.CLAIMED:
+        return t.pgettext("request status", "in progress")
+    if request.status == RequestStatus.RESOLVED:
+        return t.pgettext("request status", "resolved")
+    return t.pgettext("request status", "cancelled")
+
+
+def line(t: Translator, pack: ContentPack, request: LiaisonRequest) -> str:
+    mark = "🚨 " if request.urgent else ""
+    return f"{mark}#{request.id} · {render.category_name(t, pack, request.category)} · {status_label(t, request)}"
+
+
+# -- argument rules -------------------------------------------------------------------------------
+def request_id(argument: str, pack: ContentPack) -> int:
+    if not ID_RE.match(argument):
+        raise InvalidArgument(argument)
+    return int(argument)
+
+
+def id_and(argument: str, pack: ContentPack) -> tuple[int, str]:
+    """``<id>`` or ``<id>.<word>`` (a quick reply's id, a rating)."""
+    head, _, tail = argument.partition(".")
+    return request_id(head, pack), tail
+
+
+def new_request(argument: str, pack: ContentPack) -> tuple[str, bool]:
+    """'' (the categories), 'q' (the categories, keeping the unanswered question), '<category>' or
+    '<category>.q'. A category that left the pack is refused as stale."""
+    if argument in ("", "q"):
+        return "", argument == "q"
+    category, _, flag = argument.partition(".")
+    if flag not in ("", "q") or not re.match(r"^[a-z0-9][a-z0-9-]*$", category):
+        raise InvalidArgument(argument)
+    if pack.liaison_category(category) is None:
+        raise Gone(category)
+    return category, flag == "q"
+
+
+# -- the delegate's side --------------------------------------------------------------------------
+def categories_keyboard(t: Translator, pack: ContentPack, keep_question: bool) -> InlineKeyboardMarkup:
+    rows = []
+    for category in pack.liaison_categories:
+        arg = f"{category.id}.q" if keep_question else category.id
+        if keyboards.fits(Action.LIAISON_NEW, arg):
+            mark = "🚨 " if category.urgent else ""
+            label = keyboards.label(mark + category.name.get(t.lang, pack.default_language))
+            rows.append([keyboards.button(label, Action.LIAISON_NEW, arg, pack=pack.version)])
+    rows.append(keyboards.back_to_menu(t, pack.version))
+    return InlineKeyboardMarkup(rows)
+
+
+async def show_new(update: Update, context: BotContext, pressed: Pressed[tuple[str, bool]]) -> None:
+    t, pack = context.t, pressed.pack
+    category, keep_question = pressed.value
+    if not category:
+        await show(update, t.paragraph(t._("What do you need help with? Choose a category.")),
+                   categories_keyboard(t, pack, keep_question))
+        return
+    question = None
+    if keep_question:
+        draft = await context.services.liaison.draft(context.person)
+        question = draft.question if draft is not None and draft.mode == "handoff" else None
+    await context.services.liaison.set_draft(context.person, "new", category=category, question=question)
+    name = render.esc(t, render.category_name(t, pack, category))
+    # TRANSLATORS: {category} is the kind of request chosen ("Transport")
+    text = t._("{category}: please describe your request in one message. You can send text, a photo, "
+               "a location or a document.").format(category=f"<b>{name}</b>")
+    await show(update, t.paragraph(text), InlineKeyboardMarkup([keyboards.back_to_menu(t, pack.version)]))
+
+
+async def requests_command(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    t, pack = context.t, context.services.content.current.pack
+    mine = await context.services.liaison.mine(context.person)
+    if not mine:
+        await message.reply_text(t.paragraph(t._("You have no requests yet.")), reply_markup=InlineKeyboardMarkup(
+            [[keyboards.button(t._("🤝 Contact my liaison officer"), Action.LIAISON_NEW, pack=pack.version)]]))
+        return
+    rows = [[keyboards.button(keyboards.label(line(t, pack, r)), Action.LIAISON_SHOW, str(r.id))] for r in mine[:10]]
+    await message.reply_text(t.paragraph(t._("Your requests:")), reply_markup=InlineKeyboardMarkup(rows))
+
+
+async def show_request(update: Update, context: BotContext, pressed: Pressed[int]) -> str | None:
+    t, pack, liaison = context.t, pressed.pack, context.services.liaison
+    try:
+        request = await liaison.get(context.person, pressed.value)
+    except Refused as refused:
+        return refusal(t, refused)
+    rid = str(request.id)
+    if request.delegate_id == context.person.id:
+        rows = []
+        if request.status in (RequestStatus.OPEN, RequestStatus.CLAIMED):
+            rows.append([keyboards.button(t.pgettext("button", "✉️ Add a message"), Action.LIAISON_REPLY, rid),
+                         keyboards.button(t.pgettext("button", "✖️ Cancel the request"), Action.LIAISON_CANCEL, rid)])
+        elif request.status == RequestStatus.RESOLVED:
+            rows.append([keyboards.button(t.pgettext("button", "🔄 Reopen"), Action.LIAISON_REOPEN, rid)])
+        await show(update, t.paragraph(f"<b>{render.esc(t, line(t, pack, request))}</b>"), InlineKeyboardMarkup(rows))
+        return None
+    claim = request.status == RequestStatus.OPEN
+    live = request.status in (RequestStatus.OPEN, RequestStatus.CLAIMED)
+    markup = _markup(render.officer_buttons(t, request.id, claim=claim)) if live else None
+    await show(update, t.paragraph(f"<b>{render.esc(t, line(t, pack, request))}</b>"), markup, new=True)
+    return None
+
+
+async def cancel_request(update: Update, context: BotContext, pressed: Pressed[int]) -> str | None:
+    t = context.t
+    try:
+        request = await context.services.liaison.cancel(context.person, pressed.value)
+    except Refused as refused:
+        return refusal(t, refused)
+    # TRANSLATORS: {request} is "Request #12"
+    await show(update, t.paragraph(t._("{request} is cancelled.").format(request=render.number(t, request.id))), None)
+    return None
+
+
+async def rate_request(update: Update, context: BotContext, pressed: Pressed[tuple[int, str]]) -> str | None:
+    t = context.t
+    rid, stars = pressed.value
+    if stars not in ("1", "2", "3", "4", "5"):
+        raise InvalidArgument(stars)
+    try:
+        await context.services.liaison.rate(context.person, rid, int(stars))
+    except Refused as refused:
+        return refusal(t, refused)
+    await show(update, t.paragraph(t._("Thank you for your rating.")), None)
+    return None
+
+
+async def reopen_request(update: Update, context: BotContext, pressed: Pressed[int]) -> str | None:
+    t = context.t
+    try:
+        request = await context.services.liaison.reopen(context.person, pressed.value)
+    except Refused as refused:
+        return refusal(t, refused)
+    # TRANSLATORS: {request} is "Request #12"
+    await show(update, t.paragraph(t._("{request} is open again.").format(request=render.number(t, request.id))), None)
+    return None
+
+
+# -- the officers' side ---------------------------------------------------------------------------
+def _markup(rows: tuple[tuple[render.Button, ...], ...]) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton(b.text, callback_data=b.callback_data) for b in row]
+                                 for row in rows])
+
+
+async def claim_request(update: Update, context: BotContext, pressed: Pressed[int]) -> str | None:
+    t = context.t
+    try:
+        request = await context.services.liaison.claim(context.person, pressed.value)
+    except Refused as refused:
+        log.info("claim of request %s by %s refused: %s", pressed.value, context.person.telegram_id, refused.problem)
+        return refusal(t, refused)
+    query = update.callback_query
+    if query is not None and query.message is not None:
+        with contextlib.suppress(BadRequest):  # the Claim button goes: in the group, everyone sees who took it
+            await query.edit_message_reply_markup(None)
+    # TRANSLATORS: {request} is "Request #12"
+    return t._("You now hold {request}.").format(request=render.number(t, request.id))
+
+
+async def reply_button(update: Update, context: BotContext, pressed: Pressed[int]) -> str | None:
+    t, liaison = context.t, context.services.liaison
+    try:
+        request = await liaison.get(context.person, pressed.value)
+    except Refused as refused:
+        return refusal(t, refused)
+    if request.status not in (RequestStatus.OPEN, RequestStatus.CLAIMED):
+        return t._(PROBLEMS[Problem.CLOSED])
+    mode = "add" if request.delegate_id == context.person.id else "reply"
+    await liaison.set_draft(context.person, mode, request_id=request.id)
+    chat = update.effective_chat
+    if chat is not None:
+        # TRANSLATORS: {request} is "Request #12"
+        text = t._("Write your message for {request}: text, a photo, a location or a document.").format(
+            request=render.number(t, request.id))
+        await context.bot.send_message(chat.id, t.paragraph(text))
+    return None
+
+
+async def quick_replies(update: Update, context: BotContext, pressed: Pressed[tuple[int, str]]) -> str | None:
+    t, pack, liaison = context.t, pressed.pack, context.services.liaison
+    rid, reply_id = pressed.value
+    if reply_id:
+        if pack.quick_reply(reply_id) is None:
+            raise InvalidArgument(reply_id)
+        try:
+            await liaison.reply(context.person, rid, quick=reply_id)
+        except Refused as refused:
+            return refusal(t, refused)
+        return t._("Sent.")
+    try:
+        request = await liaison.get(context.person, rid)
+    except Refused as refused:
+        return refusal(t, refused)
+    if not context.person.is_officer:
+        return t._(PROBLEMS[Problem.NOT_OFFICER])
+    rows = [[keyboards.button(keyboards.label(q.text.get(t.lang, pack.default_language)), Action.LIAISON_QUICK,
+                              f"{rid}.{q.id}", pack=pack.version)]
+            for q in pack.quick_replies_for(request.category) if keyboards.fits(Action.LIAISON_QUICK, f"{rid}.{q.id}")]
+    if not rows:
+        return t._("This event has no quick replies for this request.")
+    await show(update, t.paragraph(t._("Choose a quick reply: it is sent in the delegate's language.")),
+               InlineKeyboardMarkup(rows), new=True)
+    return None
+
+
+async def resolve_request(update: Update, context: BotContext, pressed: Pressed[int]) -> str | None:
+    t = context.t
+    try:
+        request = await context.services.liaison.resolve(context.person, pressed.value)
+    except Refused as refused:
+        return refusal(t, refused)
+    # TRANSLATORS: {request} is "Request #12"
+    return t._("{request} is resolved.").format(request=render.number(t, request.id))
+
+
+async def queue_command(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    t, pack = context.t, context.services.content.current.pack
+    try:
+        queue = await context.services.liaison.queue(context.person)
+    except Refused as refused:
+        await message.reply_text(t.paragraph(refusal(t, refused)))
+        return
+    rows: list[list[InlineKeyboardButton]] = []
+    lines = []
+    for title, items in ((t._("Mine"), queue.mine), (t._("Unclaimed"), queue.unclaimed), (t._("Overdue"), queue.overdue)):
+        lines.append(f"<b>{title}</b>: {t.number(len(items))}")
+        rows += [[keyboards.button(keyboards.label(f"{title} · {line(t, pack, r)}"), Action.LIAISON_SHOW, str(r.id))]
+                 for r in items[:8]]
+    await message.reply_text(t.paragraph("\n".join(lines)), reply_markup=InlineKeyboardMarkup(rows) if rows else None)
+
+
+async def duty_command(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    t = context.t
+    args = [a.lower() for a in (context.args or [])]
+    if args not in (["on"], ["off"]):
+        await message.reply_text(t.paragraph(t._("Use /duty on or /duty off.")))
+        return
+    try:
+        moved = await context.services.liaison.set_duty(context.person, args[0] == "on")
+    except Refused as refused:
+        await message.reply_text(t.paragraph(refusal(t, refused)))
+        return
+    if args[0] == "on":
+        text = t._("You are on duty: new requests can come to you.")
+    else:
+        # TRANSLATORS: {count} is how many of the officer's open requests went to other officers
+        text = t.ngettext("You are off duty. {count} open request was passed to other officers.",
+                          "You are off duty. {count} open requests were passed to other officers.",
+                          len(moved)).format(count=t.number(len(moved)))
+    await message.reply_text(t.paragraph(text))
+
+
+async def _target(context: BotContext, who: str) -> Person | None:
+    try:
+        return await context.services.roles.find(who)
+    except Exception:  # unknown or ambiguous: the same answer
+        return None
+
+
+async def handover_command(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    t, args = context.t, context.args or []
+    if len(args) < 2 or not ID_RE.match(args[0].lstrip("#")):
+        await message.reply_text(t.paragraph(t._("Use /handover NUMBER OFFICER [NOTE], for example /handover 12 @anna the car is booked.")))
+        return
+    target = await _target(context, args[1])
+    try:
+        if target is None:
+            raise Refused(Problem.NO_SUCH_OFFICER)
+        request = await context.services.liaison.hand_over(context.person, int(args[0].lstrip("#")), target,
+                                                           " ".join(args[2:]))
+    except Refused as refused:
+        await message.reply_text(t.paragraph(refusal(t, refused)))
+        return
+    # TRANSLATORS: {request} is "Request #12", {name} the officer's first name
+    await message.reply_text(t.paragraph(t._("{request} is handed over to {name}.").format(
+        request=render.number(t, request.id), name=render.esc(t, target.first_name))))
+
+
+async def escalate_command(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    t, args = context.t, context.args or []
+    if not args or not ID_RE.match(args[0].lstrip("#")):
+        await message.reply_text(t.paragraph(t._("Use /escalate NUMBER [NOTE].")))
+        return
+    try:
+        request = await context.services.liaison.escalate(context.person, int(args[0].lstrip("#")), " ".join(args[1:]))
+    except Refused as refused:
+        await message.reply_text(t.paragraph(refusal(t, refused)))
+        return
+    # TRANSLATORS: {request} is "Request #12"
+    await message.reply_text(t.paragraph(t._("{request} is escalated to the supervisors.").format(
+        request=render.number(t, request.id))))
+
+
+# -- messages: a new request, a relay, or not ours --------------------------------------------------
+def sent_of(message: Message) -> Sent | None:
+    if message.photo:
+        photo = message.photo[-1]
+        return Sent("photo", message.caption or "", photo.file_id, photo.file_size)
+    if message.document is not None:
+        return Sent("document", message.caption or "", message.document.file_id, message.document.file_size)
+    if message.location is not None:
+        return Sent("location", latitude=message.location.latitude, longitude=message.location.longitude)
+    if message.text is not None:
+        return Sent("text", message.text)
+    return None
+
+
+async def on_message(update: Update, context: BotContext) -> None:
+    """A private message: for a request when it replies to one of the bot's messages about one, or
+    when the person's draft says so; else a question (text) or the "text only" answer."""
+    message = update.effective_message
+    if message is None:
+        return
+    if not await relay_private(update, context, message):
+        if message.text is not None:
+            await ask.on_text(update, context)
+        else:
+            await fallbacks.not_text(update, context)
+
+
+async def relay_private(update: Update, context: BotContext, message: Message) -> bool:
+    liaison, t, person = context.services.liaison, context.t, context.person
+    sent = sent_of(message)
+    if sent is None:
+        return False
+    target: int | None = None
+    mode = None
+    if message.reply_to_message is not None and message.reply_to_message.from_user is not None \
+            and message.reply_to_message.from_user.id == context.bot.id:
+        target = await liaison.request_of_message(message.chat_id, message.reply_to_message.message_id)
+    draft = None
+    if target is None:
+        draft = await liaison.draft(person)
+        if draft is None or draft.mode not in ("new", "add", "reply"):
+            return False
+        mode, target = draft.mode, draft.request_id
+    try:
+        if mode == "new":
+            assert draft is not None and draft.category is not None
+            await liaison.open(person, draft.category, sent, question=draft.question)
+            return True  # the confirmation with the number comes through the outbox
+        assert target is not None
+        request = await liaison.get(person, target)
+        if request.delegate_id == person.id:
+            await liaison.add(person, target, sent)
+        else:
+            await liaison.reply(person, target, sent)
+        if draft is not None:
+            await liaison.drop_draft(person)
+        await message.reply_text(t.paragraph(t._("Passed on.")))
+    except Refused as refused:
+        log.info("liaison message from %s refused: %s", person.telegram_id, refused.problem)
+        if refused.problem == Problem.UNKNOWN_CATEGORY:
+            await liaison.drop_draft(person)
+        await message.reply_text(t.paragraph(refusal(t, refused)))
+    return True
+
+
+async def on_group_message(update: Update, context: BotContext) -> None:
+    """A message in the officers' group: an answer when it is in a request's topic or replies to
+    one of the bot's messages about a request. The author must be an officer (from the database)."""
+    message, user = update.effective_message, update.effective_user
+    liaison = context.services.liaison
+    if message is None or user is None or user.is_bot or message.chat_id != liaison.group_id:
+        return
+    target = None
+    if message.is_topic_message and message.message_thread_id is not None:
+        target = await liaison.request_of_thread(message.chat_id, message.message_thread_id)
+    if target is None and message.reply_to_message is not None:
+        target = await liaison.request_of_message(message.chat_id, message.reply_to_message.message_id)
+    sent = sent_of(message)
+    if target is None or sent is None:
+        return
+    person = await context.services.people.get(user.id)
+    if person is None:
+        return
+    try:
+        await liaison.reply(person, target, sent)
+    except Refused as refused:
+        log.info("liaison group message from %s refused: %s", user.id, refused.problem)
+        await message.reply_text(refusal(translator(person.language), refused))
+
+
+# -- wiring ---------------------------------------------------------------------------------------
+BUTTONS = feature_buttons(
+    Route(Action.LIAISON_NEW, show_new, argument=new_request),
+    Route(Action.LIAISON_SHOW, show_request, argument=request_id),
+    Route(Action.LIAISON_CLAIM, claim_request, argument=request_id, accredited=False),
+    Route(Action.LIAISON_REPLY, reply_button, argument=request_id, accredited=False),
+    Route(Action.LIAISON_QUICK, quick_replies, argument=id_and, accredited=False),
+    Route(Action.LIAISON_RESOLVE, resolve_request, argument=request_id, accredited=False),
+    Route(Action.LIAISON_REOPEN, reopen_request, argument=request_id, accredited=False),
+    Route(Action.LIAISON_CANCEL, cancel_request, argument=request_id, accredited=False),
+    Route(Action.LIAISON_RATE, rate_request, argument=id_and, accredited=False),
+)
+
+
+def message_handlers() -> list[MessageHandler[BotContext, None]]:
+    """Private messages (a request's, else a question), and messages in groups (only the
+    officers' group, ``LIAISON_GROUP_CHAT_ID``, is read: see :func:`on_group_message`)."""
+    kinds = (filters.TEXT & ~filters.COMMAND) | filters.PHOTO | filters.LOCATION | filters.Document.ALL
+    return [MessageHandler(filters.ChatType.PRIVATE & kinds, on_message),
+            MessageHandler(filters.ChatType.GROUPS & kinds, on_group_message)]
+
+
+def topic_maker(bot: Bot) -> TopicMaker:
+    """Makes a request's forum topic in the officers' group; None when the group is no forum."""
+    not_forums: set[int] = set()
+
+    async def make(chat_id: int, name: str) -> int | None:
+        if chat_id in not_forums:
+            return None
+        try:
+            topic = await bot.create_forum_topic(chat_id, name)
+        except BadRequest as exc:
+            log.info("liaison: no forum topic in %s: %s", chat_id, exc.message)
+            not_forums.add(chat_id)
+            return None
+        return topic.message_thread_id
+
+    return make
+
+
+async def sweep_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    services = context.application.bot_data["services"]
+    swept = await services.liaison.sweep()
+    if swept.escalated or swept.reminded:
+        log.info("liaison sweep: %d escalated, %d reminded", len(swept.escalated), len(swept.reminded))
+
+
+def start(application: Application) -> None:
+    """After start-up: forum topics through this bot, the sweep every 30 s (on the event clock)."""
+    services = application.bot_data["services"]
+    services.liaison.topics = topic_maker(application.bot)
+    if application.job_queue is not None:
+        for job in application.job_queue.get_jobs_by_name("liaison-sweep"):
+            job.schedule_removal()
+        application.job_queue.run_repeating(sweep_job, interval=SWEEP_SECONDS, first=SWEEP_SECONDS,
+                                            name="liaison-sweep", job_kwargs={"misfire_grace_time": None})
+
+
+__all__ = ["BUTTONS", "InvalidButton", "start"]

@@ -1,0 +1,172 @@
+"""Liaison requests through the real bot on the emulator (SQLite and PostgreSQL): the delegate's
+menu and hand-off, the officer's Claim and replies, relays both ways through the outbox, the
+officers' forum group, and the refusals (closed request, forged buttons, not an officer)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from bot.sandbox.state import Entry
+from bot.services import liaison_officers as officers
+from bot.store.models import Person, Role
+from tests.support import Harness, running_bot
+
+GROUP = -1001234567
+
+
+async def answered_text(bot: Harness, update: dict[str, Any]) -> str:
+    query = bot.emulator.query(update["callback_query"]["id"])
+    for _ in range(500):
+        if query["answered"]:
+            break
+        await asyncio.sleep(0.01)
+    assert query["answered"]
+    return query["text"] or ""
+
+
+async def make_officer(bot: Harness, tid: int, name: str, *, role: Role = Role.OFFICER, duty: bool = True,
+                       **covers: list[str]) -> Any:
+    user = bot.user(tid, name, "en")
+    await user.send("/start")
+    await user.reply()
+    s = bot.services
+    person = await s.people.grant(tid, role)
+    async with s.db.session() as session:
+        found = await session.get(Person, person.id)
+        assert found is not None
+        await officers.assign(session, found, officers.Assignment(str(tid), **covers), s.clock)
+    if duty:
+        await user.send("/duty on")
+        assert "on duty" in (await user.reply()).text
+    return user
+
+
+async def wait_text(user: Any, words: str, timeout: float = 8.0) -> Entry:
+    found = await user.replies(1, timeout=timeout, predicate=lambda e: words in (e.text or ""))
+    return found[-1]
+
+
+async def test_menu_request_claim_and_relay_both_ways(bot: Harness):
+    anna = await make_officer(bot, 501, "Anna", languages=["en"])
+    alice = bot.user(1, "Alice", "en")
+    await alice.send("/start")
+    await alice.reply()
+    await alice.press(text="Contact my liaison officer")
+    categories = await alice.reply()
+    assert "Medical assistance" in str(categories.reply_markup)
+    await alice.press(text="Transport")
+    assert "describe your request" in (await alice.reply()).text
+    await alice.send("Please send a car to the Melia hotel")
+    confirmation = await wait_text(alice, "Request #1 is registered")
+    assert "/requests" in confirmation.text
+
+    card = await wait_text(anna, "Request #1")
+    assert "Alice" in card.text and "Melia hotel" in card.text
+    update = await anna.press(text="Claim", message=card)
+    assert "You now hold Request #1" in await answered_text(bot, update)
+    told = await wait_text(alice, "now handled by")
+    assert "Anna" in told.text and "liaison officer" in told.text
+
+    await anna.send("The car leaves in 10 minutes", reply_to=card)
+    relayed = await wait_text(alice, "The car leaves")
+    assert "Anna" in relayed.text and "501" not in relayed.text and "user" not in relayed.text.lower()
+    await alice.send("Thank you, which entrance?", reply_to=relayed)
+    back = await wait_text(anna, "which entrance")
+    assert "Alice" in back.text
+    await alice.send_location(21.02, 105.84)  # not a reply and no draft: not for the request
+    await alice.press(text="Reply", message=relayed)
+    await alice.replies(1)
+    await alice.send_location(21.02, 105.84)
+    await wait_text(alice, "Passed on")
+    pins = await anna.replies(1, predicate=lambda e: e.kind == "location")
+    assert len(pins) == 1  # the first one, neither a reply nor after Reply, was not passed on
+
+    resolve = await anna.press(text="Resolve", message=back)
+    assert "resolved" in await answered_text(bot, resolve)
+    resolution = await wait_text(alice, "is resolved")
+    await alice.press(text="★★★★★", message=resolution)
+    assert "Thank you for your rating" in (await alice.reply()).text
+    await alice.send("One more thing", reply_to=relayed)
+    assert "closed" in (await alice.reply()).text
+
+    await alice.send("/requests")
+    listed = await alice.reply()
+    assert "#1" in str(listed.reply_markup) and "resolved" in str(listed.reply_markup)
+
+
+async def test_forged_and_unauthorised_buttons_are_refused(bot: Harness):
+    await make_officer(bot, 501, "Anna", languages=["en"])
+    alice = bot.user(1, "Alice", "en")
+    eve = bot.user(2, "Eve", "en")
+    for user in (alice, eve):
+        await user.send("/start")
+        await user.reply()
+    await alice.press(text="Contact my liaison officer")
+    await alice.reply()
+    await alice.press(text="Transport")
+    await alice.reply()
+    await alice.send("Car please")
+    await wait_text(alice, "Request #1")
+    assert "Only liaison officers" in await answered_text(bot, await eve.press_raw("v1||lclaim|1|0"))
+    assert "not yours" in await answered_text(bot, await eve.press_raw("v1||lcancel|1|0"))
+    assert "not yours" in await answered_text(bot, await eve.press_raw("v1||lshow|1|0"))
+    for forged in ("v1||lclaim|abc|0", "v1||lclaim|0|0", "v1||lrate|1.9|0", "v1||lnew|NOPE|0",
+                   "v1||lquick|1.no-such-reply|0", "v1||lclaim|99999999999999|0"):
+        assert "no longer valid" in await answered_text(bot, await eve.press_raw(forged)), forged
+    await eve.send("/queue")
+    assert "Only liaison officers" in (await eve.reply()).text
+    await alice.press_raw("v1||lcancel|1|0")
+    await wait_text(alice, "is cancelled")
+    anna = bot.emulator.users[501] if hasattr(bot.emulator, "users") else None
+    del anna
+
+
+async def test_handoff_from_an_unsure_answer_carries_the_question(bot: Harness):
+    anna = await make_officer(bot, 501, "Anna", categories=["lost-items"], languages=["en"])
+    alice = bot.user(1, "Alice", "en")
+    await alice.send("/start")
+    await alice.reply()
+    await alice.send("who won the football match last night?")
+    unsure = await alice.reply()
+    assert "Ask a liaison officer" in str(unsure.reply_markup)
+    await alice.press(text="Ask a liaison officer")
+    await alice.reply()
+    await alice.press(text="Lost items")
+    await alice.reply()
+    await alice.send("A black umbrella")
+    card = await wait_text(anna, "Request #1")
+    assert "who won the football match last night?" in card.text and "A black umbrella" in card.text
+
+
+async def test_officers_forum_group_topic_claim_and_answer(database_url: str):
+    async with running_bot(database_url, settings_overrides={"liaison_group_chat_id": GROUP}) as bot:
+        group = bot.emulator.group(chat_id=GROUP, title="Officers", forum=True)
+        racers = [await make_officer(bot, 500 + i, f"O{i}", duty=False) for i in range(4)]
+        for racer in racers:
+            group.add(racer)
+        zhang = bot.user(3, "Zhang", "zh")
+        await zhang.send("/start")
+        await zhang.reply()
+        async with bot.services.db.session() as session:
+            person = await session.scalar(__import__("sqlalchemy").select(Person).where(Person.telegram_id == 3))
+            assert person is not None
+        await bot.services.liaison.open(person, "transport", __import__("bot.services.liaison_render",
+                                                                         fromlist=["Sent"]).Sent("text", "车"))
+        posted = await group.wait_for(1, timeout=8.0)
+        assert group.topics, "a forum topic per request"
+        thread = next(iter(group.topics))
+        entry = posted[-1]
+        assert entry.thread_id == thread and "Request #1" in entry.text
+        presses = await asyncio.gather(*(r.press_in(group, text="Claim", message=entry) for r in racers))
+        answers = [await answered_text(bot, u) for u in presses]
+        assert sum("You now hold" in a for a in answers) == 1, answers
+        assert sum("already taken" in a for a in answers) == 3, answers
+        winner = racers[next(i for i, a in enumerate(answers) if "You now hold" in a)]
+        await winner.post_in(group, "Car at gate 2", thread_id=thread)
+        relayed = await zhang.replies(1, timeout=8.0, predicate=lambda e: "Car at gate 2" in (e.text or ""))
+        assert relayed
+        loser = next(r for r in racers if r is not winner)
+        await loser.post_in(group, "me too", thread_id=thread)
+        refusal = await group.wait_for(1, timeout=8.0, predicate=lambda e: "holds this request" in (e.text or ""))
+        assert refusal
