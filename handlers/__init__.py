@@ -34,6 +34,8 @@ class Action(StrEnum):
     FAQ_ANSWER = "faqe"  # one question of the practical information, answered
     CONTACTS = "contacts"  # the help-desk contacts
     CONTACT = "contact"  # one contact's card
+    LEARN = "learn"  # organisers: the candidate entries for a group of unanswered questions
+    ATTACH = "attach"  # organisers: attach that group to an entry (<question id>:<type>:<id>)
 
 
 def register(application: Application[Any, BotContext, Any, Any, Any, Any]) -> None:
@@ -47,6 +49,7 @@ def register(application: Application[Any, BotContext, Any, Any, Any, Any]) -> N
         fallbacks,
         invites,
         language,
+        learn,
         organiser,
         places,
         practical,
@@ -68,17 +71,19 @@ def register(application: Application[Any, BotContext, Any, Any, Any, Any]) -> N
     application.add_handler(CommandHandler("menu", start.menu_command, filters=private))
     application.add_handler(CommandHandler("language", language.language_command, filters=private))
     application.add_handler(CommandHandler("invite", organiser.invite_command, filters=private))
-    application.add_handler(CommandHandler("unanswered", organiser.unanswered_command, filters=private))
+    application.add_handler(CommandHandler("unanswered", learn.unanswered_command, filters=private))
     application.add_handler(CommandHandler("reload", organiser.reload_command, filters=private))
     application.add_handler(CommandHandler("invites", invites.invites_command, filters=private))
     application.add_handler(CommandHandler("revoke", invites.revoke_command, filters=private))
     application.add_handler(CommandHandler("role", roles.role_command, filters=private))
+    application.add_handler(CommandHandler("attach", learn.attach_command, filters=private))
 
     application.add_handler(start.BUTTONS)  # the main menu
     application.add_handler(language.BUTTONS)  # the language picker
     application.add_handler(programme.BUTTONS)  # days, kinds, now and next, session cards
     application.add_handler(places.BUTTONS)  # venues, rooms, maps
     application.add_handler(practical.BUTTONS)  # practical information and contacts
+    application.add_handler(learn.BUTTONS)  # organisers: attach unanswered questions to entries
     application.add_handler(buttons.INVALID_DATA)  # last of the buttons: data nobody claims
 
     application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, ask.on_text))

@@ -54,15 +54,15 @@ async def on_text(update: Update, context: BotContext) -> None:
         keyboard = with_language_offer(reply_t, keyboard)
     await reply_in_parts(message, reply.text, keyboard)
     if answer.match is None and answer.kind != "empty":
-        await record_unanswered(context, text, content.pack.version)
+        await record_unanswered(context, text, content.pack.version, reply_t.lang)
 
 
-async def record_unanswered(context: BotContext, text: str, content_version: str) -> None:
+async def record_unanswered(context: BotContext, text: str, content_version: str, lang: str = "") -> None:
     """Keep a question the bot could not answer for the organisers: after the reply, and best
     effort (a failure here must not cost the person their answer). Logged without the text,
     nor the error's message, which may quote it."""
     try:
-        await context.services.questions.record(text, context.t.lang, content_version)
+        await context.services.questions.record(text, lang or context.t.lang, content_version)
     except Exception as exc:
         log.warning("could not record an unanswered question: %s", type(exc).__name__)
         log.debug("the unanswered question that could not be recorded", exc_info=True)

@@ -133,6 +133,7 @@ def help_text(t: Translator, person: Person) -> str:
             t._("/role TELEGRAM_ID ROLE – see or change someone's role"),
             t._("/unanswered – questions the assistant could not answer"),
             t._("/reload – reload the content pack"),
+            t._("/attach NUMBER ENTRY-ID – teach the assistant an unanswered question"),
         ]
     return t.paragraph("\n".join(lines))
 
