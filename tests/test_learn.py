@@ -243,3 +243,22 @@ async def test_buttons_for_the_first_groups_only_and_the_list_fits(bot: Harness)
     listing = await organiser.reply()
     assert len(listing.button_data()) == MAX_BUTTONS
     assert not bot.emulator.errors
+
+
+def test_a_learnt_wording_is_that_entrys_even_against_a_time_question() -> None:
+    from bot.answers import AnswerEngine
+    from bot.catalog.loader import load_pack
+
+    pack = load_pack(DEMO_PACK)
+    now = dt.datetime(2025, 10, 25, 9, tzinfo=pack.tz)
+    question = "What do I wear tomorrow night?"
+    plain_engine = AnswerEngine(pack, semantic=False)
+    assert plain_engine.ask(question, "en", now).match != Match(EntryType.FAQ, "dress-code-gala-dinner", 1.0)
+    learnt = AnswerEngine(pack, semantic=False,
+                          extra_phrasings={("faq", "dress-code-gala-dinner"): [(question, "en")],
+                                           ("faq", "no-such-entry"): [("ignored", "en")]})
+    for asked in (question, "what do i wear TOMORROW night", "  What do I wear tomorrow night ?? "):
+        answer = learnt.ask(asked, "fr", now)
+        assert answer.match == Match(EntryType.FAQ, "dress-code-gala-dinner", 1.0), asked
+        assert answer.question_lang == "en" and answer.lang == "fr"
+    assert learnt.ask("ignored", "en", now).match is None

@@ -8,13 +8,12 @@ comes from the same clock, and an exact time would tell whose question it was.
 from __future__ import annotations
 
 import datetime as dt
-import re
-import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.answers.normalize import phrase_key
 from bot.clock import Clock
 from bot.services.storable import storable
 from bot.store.db import Database
@@ -26,10 +25,7 @@ MEMBERS_SHOWN = 20  # the askings a group's example and languages are taken from
 
 def normalise(text: str) -> str:
     """A grouping key: case, accents, punctuation and spacing do not split a group."""
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    kept = "".join(c for c in folded if not unicodedata.combining(c))
-    kept = re.sub(r"[^\w\s]", " ", kept)
-    return " ".join(kept.split())[:300]
+    return phrase_key(text)
 
 
 def hour_of(when: dt.datetime) -> dt.datetime:
