@@ -88,6 +88,7 @@ def measure(questions: list[tuple[str, str]], langs: tuple[str, ...] = tuple(SUP
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.qa.language", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="the same (the whole run takes about a second)")
     parser.add_argument("--examples", action="store_true", help="list the false switches (dev questions only)")
     args = parser.parse_args(argv)
     result = measure(dev_questions())

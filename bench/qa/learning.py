@@ -1,4 +1,4 @@
-"""``python -m bench.qa.learning [--kind blind|dev] [--share 0.1]``: what learning from the
+"""``python -m bench.qa.learning [--quick] [--kind blind|dev] [--share 0.1]``: what learning from the
 event (#16.5) does to the questions that come after.
 
 For each pack: ask every question; of its *misses* (in-scope questions answered wrongly or
@@ -44,9 +44,12 @@ def stats(outcomes: list[Outcome]) -> dict[str, object]:
             "in_scope": s.in_scope, "out_of_scope": s.out_scope}
 
 
-def learn_pack(pack_dir: Path, qpath: Path, share: float, refused_only: bool = False) -> dict[str, object]:
+def learn_pack(pack_dir: Path, qpath: Path, share: float, refused_only: bool = False,
+               quick: bool = False) -> dict[str, object]:
     pack = load_pack(pack_dir)
     questions = load_questions(qpath, default_now(pack), pack.tz)
+    if quick:
+        questions = questions[::3]
     engine = AnswerEngine(pack)
     engine.warm_up()
     warm_semantic(engine)
@@ -76,17 +79,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.qa.learning", description=__doc__.splitlines()[0])
     parser.add_argument("--kind", default="blind", choices=("blind", "dev"))
     parser.add_argument("--share", type=float, default=0.1, help="the share of the misses attached")
+    parser.add_argument("--quick", action="store_true", help="the first pack only, a third of its questions")
     parser.add_argument("--refused-only", action="store_true", help="attach refused questions only (not wrong answers)")
     args = parser.parse_args(argv)
     warm_process()
     sets = blind_sets() if args.kind == "blind" else [s for s in dev_sets() if "." not in s[0]]
+    if args.quick:
+        sets = sets[:1]
     what = "refused in-scope questions" if args.refused_only else "misses (in-scope questions not answered right)"
     print(f"learning from the event on {len(sets)} {args.kind} pack(s): {args.share:.0%} of the {what} attached to "
           "their entry, the rest asked again", flush=True)
     packs: dict[str, object] = {}
     totals = {"before": [0, 0, 0, 0, 0], "after": [0, 0, 0, 0, 0]}  # top1, in, refused, out, helped
     for name, pack_dir, qpath in sets:
-        figures = learn_pack(pack_dir, qpath, args.share, args.refused_only)
+        figures = learn_pack(pack_dir, qpath, args.share, args.refused_only, args.quick)
         packs[name] = figures
         b, a = figures["before"], figures["after"]
         assert isinstance(b, dict) and isinstance(a, dict)
