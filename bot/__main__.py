@@ -180,6 +180,33 @@ def cmd_report_unanswered(settings: Settings, limit: int) -> int:
     return 0
 
 
+def cmd_export_phrasings(settings: Settings, event: str | None, out: str | None) -> int:
+    """The phrasings organisers attached during the event, as YAML in the pack's format."""
+    from bot.catalog.loader import load_pack
+    from bot.clock import Clock
+    from bot.services.phrasings import PhrasingStore, export_yaml
+    from bot.store.db import Database
+
+    event_id = event or load_pack(settings.content_dir).event.id
+
+    async def main() -> str:
+        db = Database(settings.database_url)
+        try:
+            await db.upgrade()
+            rows = await PhrasingStore(db, Clock()).learnt(event_id)
+        finally:
+            await db.dispose()
+        print(f"{len(rows)} learnt phrasing(s) for {event_id}", file=sys.stderr)
+        return export_yaml(rows, event_id)
+
+    text = asyncio.run(main())
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="The delegate assistant.")
     sub = parser.add_subparsers(dest="command")
@@ -192,6 +219,9 @@ def build_parser() -> argparse.ArgumentParser:
     content = sub.add_parser("content", help="content pack tools")
     content_sub = content.add_subparsers(dest="content_command", required=True)
     content_sub.add_parser("check", help="validate a content pack", add_help=False)
+    export = content_sub.add_parser("export-phrasings", help="the phrasings learnt during the event, as YAML")
+    export.add_argument("--event", help="the event id (default: the pack in CONTENT_DIR)")
+    export.add_argument("--out", help="write to this file (default: stdout)")
     db = sub.add_parser("db", help="database tools")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply the migrations")
@@ -291,6 +321,8 @@ def run_command(command: str, args: argparse.Namespace, settings: Settings) -> i
         return cmd_invites_import(settings, args.file, args.out, args.bot_username)
     if command == "people":
         return admin_cli.cmd_people_role(settings, args.who, args.role)
+    if command == "content" and args.content_command == "export-phrasings":
+        return cmd_export_phrasings(settings, args.event, args.out)
     if command == "report":
         if args.report_command == "audit":
             return admin_cli.cmd_report_audit(settings, args.limit)

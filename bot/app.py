@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 from telegram import LinkPreviewOptions
 from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, Defaults
@@ -26,6 +27,7 @@ from bot.services.broadcast import BroadcastService
 from bot.services.invites import InviteService
 from bot.services.liaison import LiaisonService
 from bot.services.people import PeopleService
+from bot.services.phrasings import REFRESH_SECONDS, PhrasingStore
 from bot.services.questions import QuestionLog
 from bot.services.roles import RoleService
 from bot.store.db import Database
@@ -48,6 +50,7 @@ class Services:
     questions: QuestionLog
     outbox: Outbox
     liaison: LiaisonService
+    phrasings: PhrasingStore  # learnt phrasings: the pack's overlay (#16.5)
     limits: Limits = field(default_factory=Limits)
     #: follows, reminders, the organisers' overlay, programme changes (bot/services/agenda.py)
     agenda: AgendaService = field(init=False)
@@ -87,6 +90,7 @@ def build_services(settings: Settings, clock: Clock | None = None, db: Database 
         questions=QuestionLog(db, clock),
         outbox=outbox,
         liaison=LiaisonService(db, clock, outbox, lambda: content.current.pack, settings),
+        phrasings=PhrasingStore(db, clock),
         limits=Limits(
             overall_per_s=settings.rate_overall_per_s,
             private_per_s=settings.rate_private_per_s,
@@ -150,6 +154,9 @@ async def prepare(application: Application) -> None:
     await publish_commands(application)
     await services.agenda.start()  # the overlay, and a pack changed while the bot was stopped
     await start_delivery(application)
+    await refresh_phrasings(services)  # the learnt phrasings join the engine before the first question
+    if application.job_queue is not None:
+        schedule_phrasings_refresh(application.job_queue, services)
     log.info(
         "bot @%s ready: content %s (version %s), database %s",
         application.bot.username,
@@ -197,6 +204,31 @@ def blocked(services: Services, chat_id: int) -> None:
     task: asyncio.Task[object] = asyncio.get_running_loop().create_task(services.liaison.officer_blocked(chat_id))
     _background.add(task)
     task.add_done_callback(_background.discard)
+async def refresh_phrasings(services: Services) -> bool:
+    """Rebuild the answer engine if the learnt phrasings of the event in service changed in the
+    database (another process's organiser attached some); True if it was rebuilt. A failure
+    keeps the engine as it is (logged), to be tried again at the next refresh."""
+    event_id = services.content.current.pack.event.id
+    try:
+        if await services.phrasings.stamp(event_id) == services.content.current.phrasings_stamp:
+            return False
+        overlay = await services.phrasings.overlay(event_id)
+        return await services.content.use_phrasings_async(event_id, overlay)
+    except Exception as exc:
+        log.warning("could not refresh the learnt phrasings: %s", type(exc).__name__)
+        return False
+
+
+def schedule_phrasings_refresh(job_queue: Any, services: Services, interval: float = REFRESH_SECONDS) -> None:
+    """Every ``interval`` seconds, the phrasings other processes learnt join this one's engine."""
+
+    async def refresh(_context: Any) -> None:
+        await refresh_phrasings(services)
+
+    for job in job_queue.get_jobs_by_name("phrasings-refresh"):
+        job.schedule_removal()
+    job_queue.run_repeating(refresh, interval=interval, first=interval, name="phrasings-refresh",
+                            job_kwargs={"coalesce": True, "max_instances": 1})
 
 
 async def stop_delivery(services: Services, timeout: float | None = None) -> None:

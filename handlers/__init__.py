@@ -52,6 +52,9 @@ class Action(StrEnum):
     LIAISON_REOPEN = "lreopen"
     LIAISON_CANCEL = "lcancel"
     LIAISON_RATE = "lrate"  # <id>.<stars>
+    # -- learning from the event (handlers/learn.py) --
+    LEARN = "learn"  # organisers: the candidate entries for a group of unanswered questions
+    ATTACH = "attach"  # organisers: attach that group to an entry (<question id>:<type>:<id>)
 
 
 def register(application: Application[Any, BotContext, Any, Any, Any, Any]) -> None:
@@ -67,6 +70,7 @@ def register(application: Application[Any, BotContext, Any, Any, Any, Any]) -> N
         fallbacks,
         invites,
         language,
+        learn,
         liaison,
         organiser,
         places,
@@ -89,7 +93,7 @@ def register(application: Application[Any, BotContext, Any, Any, Any, Any]) -> N
     application.add_handler(CommandHandler("menu", start.menu_command, filters=private))
     application.add_handler(CommandHandler("language", language.language_command, filters=private))
     application.add_handler(CommandHandler("invite", organiser.invite_command, filters=private))
-    application.add_handler(CommandHandler("unanswered", organiser.unanswered_command, filters=private))
+    application.add_handler(CommandHandler("unanswered", learn.unanswered_command, filters=private))
     application.add_handler(CommandHandler("reload", organiser.reload_command, filters=private))
     application.add_handler(CommandHandler("invites", invites.invites_command, filters=private))
     application.add_handler(CommandHandler("revoke", invites.revoke_command, filters=private))
@@ -105,6 +109,7 @@ def register(application: Application[Any, BotContext, Any, Any, Any, Any]) -> N
     application.add_handler(CommandHandler("duty", liaison.duty_command, filters=private))
     application.add_handler(CommandHandler("handover", liaison.handover_command, filters=private))
     application.add_handler(CommandHandler("escalate", liaison.escalate_command, filters=private))
+    application.add_handler(CommandHandler("attach", learn.attach_command, filters=private))
 
     application.add_handler(start.BUTTONS)  # the main menu
     application.add_handler(language.BUTTONS)  # the language picker
@@ -117,6 +122,7 @@ def register(application: Application[Any, BotContext, Any, Any, Any, Any]) -> N
     application.add_handler(broadcast.BUTTONS)  # composing, approving, following; confirming receipt
     broadcast.register(application)  # an organiser's typed answers while composing (before ask.on_text)
     application.add_handler(liaison.BUTTONS)  # liaison requests: categories, claim, reply, resolve
+    application.add_handler(learn.BUTTONS)  # organisers: attach unanswered questions to entries
     application.add_handler(buttons.INVALID_DATA)  # last of the buttons: data nobody claims
 
     # liaison first: a message for a request (a reply to the bot's message about one, or what the

@@ -10,8 +10,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.answers import Answer
 from bot.answers.compose import Reply, compose
+from bot.answers.language import switch_to
 from bot.catalog.models import ContentPack
-from bot.i18n import Translator
+from bot.i18n import LANGUAGE_NAMES, Translator, translator
 from handlers import Action, keyboards
 from handlers.agenda import card_extras
 from handlers.context import BotContext
@@ -44,8 +45,14 @@ async def on_text(update: Update, context: BotContext) -> None:
     # of native code that releases the GIL), and the event loop keeps serving other chats
     answer = await asyncio.to_thread(content.engine.ask, text, t.lang, services.clock.now())
     log.info("question answered: kind=%s match=%s", answer.kind, answer.match.type if answer.match else None)
-    reply = compose(answer, content.pack, t.lang)
-    markup = answer_keyboard(t, content.pack, answer, reply)
+    # a question clearly written in another of the pack's languages is answered in it, with a
+    # one-tap offer to make it the person's setting (bot.answers.language: conservative)
+    asked_in = switch_to(text, t.lang, content.pack.languages) if answer.kind != "empty" else None
+    reply_t = translator(asked_in) if asked_in else t
+    reply = compose(answer, content.pack, reply_t.lang)
+    markup = answer_keyboard(reply_t, content.pack, answer, reply)
+    if asked_in:
+        markup = with_language_offer(reply_t, markup)
     shown = reply.text
     session = content.pack.session(answer.match.id) if answer.match is not None and answer.kind == "session" else None
     if session is not None:  # agenda: the organisers' live change, and the follow button
@@ -55,20 +62,31 @@ async def on_text(update: Update, context: BotContext) -> None:
             markup = InlineKeyboardMarkup([[follow], *(markup.inline_keyboard if markup else ())])
     await reply_in_parts(message, shown, markup)
     if answer.match is None and answer.kind != "empty":
-        await record_unanswered(context, text, content.pack.version)
+        await record_unanswered(context, text, content.pack.version, reply_t.lang)
     if reply.offer_liaison:
         await services.liaison.set_draft(context.person, "handoff", question=text)
 
 
-async def record_unanswered(context: BotContext, text: str, content_version: str) -> None:
+async def record_unanswered(context: BotContext, text: str, content_version: str, lang: str = "") -> None:
     """Keep a question the bot could not answer for the organisers: after the reply, and best
     effort (a failure here must not cost the person their answer). Logged without the text,
     nor the error's message, which may quote it."""
     try:
-        await context.services.questions.record(text, context.t.lang, content_version)
+        await context.services.questions.record(text, lang or context.t.lang, content_version)
     except Exception as exc:
         log.warning("could not record an unanswered question: %s", type(exc).__name__)
         log.debug("the unanswered question that could not be recorded", exc_info=True)
+
+
+def with_language_offer(t: Translator, keyboard: InlineKeyboardMarkup | None) -> InlineKeyboardMarkup:
+    """The answer's buttons and, last, the one that makes the question's language (``t``'s)
+    the person's setting; labelled in that language."""
+    rows: list[Sequence[InlineKeyboardButton]] = list(keyboard.inline_keyboard) if keyboard is not None else []
+    # TRANSLATORS: a button under an answer given in the language the question was asked in;
+    # {language} is that language's name in itself ("Français", "Español")
+    text = t._("🌐 Always answer me in {language}").format(language=LANGUAGE_NAMES[t.lang])
+    rows.append([keyboards.button(keyboards.label(text), Action.LANGUAGE, t.lang)])
+    return InlineKeyboardMarkup(rows)
 
 
 def answer_keyboard(t: Translator, pack: ContentPack, answer: Answer, reply: Reply) -> InlineKeyboardMarkup | None:

@@ -25,7 +25,6 @@ from handlers.context import BotContext
 
 MAX_LIST = 30
 MAX_PROBLEMS = 20  # of a refused pack, shown in the chat (all of them: `content check`)
-MAX_QUOTED = 200  # units of a question quoted in /unanswered
 INVITE_PROBLEMS = {
     # TRANSLATORS: {value} is the word the organiser typed where a role was expected
     InviteProblem.ROLE: N_("“{value}” is not a role: use delegate, organiser, officer or supervisor."),
@@ -119,33 +118,6 @@ async def invite_command(update: Update, context: BotContext) -> None:
     await message.reply_text(t.paragraph("\n".join(lines)))
 
 
-async def unanswered_command(update: Update, context: BotContext) -> None:
-    found = await organiser_or_refuse(update, context)
-    if found is None:
-        return
-    _, message = found
-    t, services = context.t, context.services
-    groups = await services.questions.groups(limit=MAX_LIST)
-    if not groups:
-        await message.reply_text(t.paragraph(t._("No unanswered questions so far.")))
-        return
-    tz = services.content.current.pack.tz
-    lines = [t._("Questions the assistant could not answer, most asked first:"), ""]
-    for group in groups:
-        lines.append(
-            # TRANSLATORS: one unanswered question: {n} is how many times it was asked, {text} the
-            # question as asked, {languages} the languages it was asked in ("French and Arabic"), {when}
-            # the last time, a day and time
-            t._("{n}× “{text}” ({languages}; last {when})").format(
-                n=t.number(group.count),
-                text=t.isolate(html.escape(cut(group.example, MAX_QUOTED))),
-                languages=t.join([t.language_name(code) for code in group.languages]),
-                when=t.isolate(t.datetime(group.last_asked, tz)),
-            )
-        )
-    await message.reply_text(whole_lines(lines, finish=t.paragraph))
-
-
 async def reload_command(update: Update, context: BotContext) -> None:
     found = await organiser_or_refuse(update, context)
     if found is None:
@@ -153,6 +125,10 @@ async def reload_command(update: Update, context: BotContext) -> None:
     _, message = found
     t, services = context.t, context.services
     problems = await services.content.reload_async()
+    if not problems:
+        from bot.app import refresh_phrasings
+
+        await refresh_phrasings(services)  # phrasings learnt in another process since
     if problems:
         # TRANSLATORS: {n} is the number of problems found; {problems} lists them, one per line
         sentence = t.ngettext(

@@ -149,6 +149,7 @@ def help_text(t: Translator, person: Person) -> str:
             t._("/unanswered – questions the assistant could not answer"),
             t._("/reload – reload the content pack"),
             t._("/delay SESSION MINUTES – announce a delay (0 undoes it; cancel: cancelled)"),
+            t._("/attach NUMBER ENTRY-ID – teach the assistant an unanswered question"),
         ]
     return t.paragraph("\n".join(lines))
 

@@ -52,3 +52,20 @@ def test_an_unknown_kind_is_refused(capsys):
     else:
         raise AssertionError("an unknown kind must stop the benchmark")
     assert "unknown kind" in capsys.readouterr().err
+
+
+def test_the_four_dev_packs_are_tuning_sets() -> None:
+    found = {name: pack for name, pack, _ in dev_sets()}
+    for pack_id in ("johannesburg-fmcbg-2027", "lisbon-ocean-2027", "cali-biodiversity-2028", "kigali-digital-2026"):
+        assert found[pack_id] == ROOT / "bench" / "qa" / "dev" / "packs" / pack_id
+
+
+def test_the_language_of_dev_questions_is_read_without_false_switches() -> None:
+    """bench.qa.language on the dev questions: a question is never answered in a language
+    it is not written in, and most questions in another language than the setting switch."""
+    from bench.qa.language import dev_questions, measure
+
+    result = measure(dev_questions())
+    assert result["questions"] >= 1800
+    assert result["false_switches"] == 0
+    assert result["accuracy"] >= 0.93 and result["switch_rate"] >= 0.75

@@ -63,7 +63,7 @@ BLIND_DIR = HERE / "blind"
 HELD_OUT = {"geneva-health-2026"}
 KINDS = ("dev", "benchmark", "blind")
 QUICK_SYNTHETIC_LANGS = ("en", "ar")
-DEV_PACK_DIRS = [ROOT / "tests" / "data" / "packs", ROOT / "content"]
+DEV_PACK_DIRS = [ROOT / "tests" / "data" / "packs", ROOT / "content", DEV_DIR / "packs"]
 
 def _print(*args: object) -> None:
     print(*args, flush=True)

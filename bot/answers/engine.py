@@ -70,6 +70,7 @@ from bot.answers.normalize import (
     fold_accents,
     has_vietnamese_marks,
     is_weak,
+    phrase_key,
     preload,
     prepare,
     script_weights,
@@ -239,6 +240,13 @@ class AnswerEngine:
         self._position = {(e.type, e.id): i for i, e in enumerate(self.entries)}
         self._types = [str(e.type) for e in self.entries]
         self._correctors: dict[str, Corrector] = {}  # built on first use, per language
+        #: learnt phrasings by their key: an organiser said this very wording is that entry's
+        self._learnt: dict[str, int] = {}
+        for (type_, id_), texts in (extra_phrasings or {}).items():
+            position = self._position.get((type_, id_))
+            for text, _lang in texts if position is not None else ():
+                if key := phrase_key(text):
+                    self._learnt.setdefault(key, position)
 
     # ------------------------------------------------------------------ public API
     def ask(self, question: str, lang: str, now: dt.datetime) -> Answer:
@@ -249,6 +257,9 @@ class AnswerEngine:
         text = prepare(question or "")
         if not _HAS_WORD.search(text):
             return Answer(question, lang, AnswerKind.EMPTY)
+        learnt = self._learnt.get(phrase_key(question)) if self._learnt else None
+        if learnt is not None:  # an organiser attached this very wording to an entry
+            return self._learnt_answer(question, lang, text, learnt)
         tq = parse_time(text, now, self.tz, self.days)
         model = _ModelView(self.semantic, question[:MAX_CHARS], len(self.entries))
         readings = self._languages(text, lang)
@@ -265,6 +276,16 @@ class AnswerEngine:
         assert best is not None
         best.question_lang_confidence = self._language_confidence(text, best.question_lang, len(readings))
         return best
+
+    def _learnt_answer(self, question: str, lang: str, text: str, i: int) -> Answer:
+        e = self.entries[i]
+        reading = self._languages(text, lang)[0]
+        answer = Answer(question, lang, AnswerKind(e.type), Match(e.type, e.id, 1.0), confidence=1.0,
+                        question_lang=reading)
+        answer.question_lang_confidence = self._language_confidence(text, reading, 1)
+        if e.type == EntryType.SESSION:
+            answer.sessions = [e.obj]
+        return answer
 
     def _languages(self, text: str, hint: str) -> list[str]:
         """The question's language, or two when Latin-script words leave it open ("badge

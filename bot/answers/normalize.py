@@ -197,6 +197,15 @@ def _arabic_suffixes(stem: str) -> str:
     return stem
 
 
+def phrase_key(text: str) -> str:
+    """A wording's key: case, accents, punctuation and spacing do not tell two wordings apart
+    (an unanswered question's group, a learnt phrasing)."""
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    kept = "".join(c for c in folded if not unicodedata.combining(c))
+    kept = re.sub(r"[^\w\s]", " ", kept)
+    return " ".join(kept.split())[:300]
+
+
 def prepare(text: str) -> str:
     """NFKC + casefold + the punctuation that glues words together."""
     text = unicodedata.normalize("NFKC", text or "")[:MAX_CHARS].casefold()

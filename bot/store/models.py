@@ -557,3 +557,27 @@ class LiaisonDraft(Base):
     category: Mapped[str | None] = mapped_column(String(64))
     question: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[dt.datetime]
+
+# --- learn from the event (#16.5) ---
+class LearntPhrasing(Base):
+    """A question the bot could not answer, attached by an organiser to the entry that should
+    have answered it: an overlay of the content pack (of the event ``event_id``) that the
+    answer engine reads as one more of that entry's phrasings. ``added_by`` names who attached
+    it as the audit log names people (``telegram:<id>``, ``cli:<user>``); nothing here tells
+    who asked. ``python -m bot content export-phrasings`` writes them back as YAML."""
+
+    __tablename__ = "learnt_phrasings"
+    __table_args__ = (
+        UniqueConstraint("event_id", "entry_type", "entry_id", "normalised", name="uq_learnt_phrasings_entry_text"),
+        Index("ix_learnt_phrasings_event", "event_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(64))
+    entry_type: Mapped[str] = mapped_column(String(16))
+    entry_id: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    normalised: Mapped[str] = mapped_column(String(300))
+    language: Mapped[str] = mapped_column(String(8))
+    added_by: Mapped[str] = mapped_column(String(100))
+    added_at: Mapped[dt.datetime]
