@@ -10,6 +10,7 @@ data of the wrong shape is refused.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import html
 import logging
@@ -184,7 +185,8 @@ async def on_learn(update: Update, context: BotContext, pressed: Pressed[int]) -
         return t._("These questions are no longer in the list: they were attached already.")
     pack = pressed.pack
     rows: list[Sequence[InlineKeyboardButton]] = []
-    for m in candidates(context, c):
+    # in a worker thread: the model's opinion costs 10-40 ms a question, and other chats go on
+    for m in await asyncio.to_thread(candidates, context, c):
         argument = f"{pressed.value}:{TYPE_CODES[str(m.type)]}:{m.id}"
         text = label(m, pack, t.lang)
         if text and keyboards.fits(Action.ATTACH, argument):

@@ -218,9 +218,9 @@ def test_alternatives_are_offered_when_two_answers_are_close(engine, clock, pack
 @pytest.mark.parametrize(
     ("question", "lang", "near_miss"),
     [
-        ("what should I wear to the summit", "en", ("faq", "dress-code")),
+        ("where can I buy a tie", "en", ("faq", "dress-code")),
         ("cravate obligatoire ?", "fr", ("faq", "dress-code")),
-        ("هل تتوفر خدمة الإنترنت اللاسلكي في المركز؟", "ar", ("faq", "wifi")),
+        ("هل الإنترنت سريع في الفندق؟", "ar", ("faq", "wifi")),
     ],
 )
 def test_a_refusal_offers_its_near_miss_as_a_button(engine, clock, pack, question, lang, near_miss):
@@ -432,7 +432,7 @@ def test_kinds_are_enums_and_the_contract_keeps_its_strings(engine, clock):
 
 
 def test_ask_command_lists_the_did_you_mean_alternatives(capsys):
-    code = ask_command(["--content", str(MINI), "--lang", "en", "--now", "2026-03-10T11:00", "what should I wear to the summit"])
+    code = ask_command(["--content", str(MINI), "--lang", "en", "--now", "2026-03-10T11:00", "where can I buy a tie"])
     assert code == 0
     out = json.loads(capsys.readouterr().out)
     assert set(out) == {"lang", "match", "answer", "alternatives"}

@@ -30,7 +30,7 @@ from tests.support import DEMO_PACK, Harness
 
 ORGANISER = 900
 PRINT = "can I bring my dog"
-PRINT_TOO = "Can i bring my dog with me?"
+PRINT_TOO = "Can I bring my dog along?"
 KARAOKE = "Is there a karaoke night?"
 EN = translator("en")
 

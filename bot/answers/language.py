@@ -83,8 +83,9 @@ def _words(text: str) -> list[str]:
         if any(ch.isdigit() for ch in word):
             continue
         starts = m.start() == 0 or bool(_SENTENCE_END.search(text[: m.start()])) or not text[: m.start()].strip()
-        if not starts and word[:1].isupper():
-            continue  # a name: "Noi Bai", "Ba Đình", "Gala"
+        function_word = any(fold_accents(word.casefold()) in stopwords(lang) for lang in ("en", "fr", "es"))
+        if not starts and word[:1].isupper() and not (word.isupper() and len(word) == 1 and function_word):
+            continue  # a name: "Noi Bai", "Ba Đình", "Gala" (but "I" is the English pronoun)
         if len(word) > 1 and word.isupper():
             continue  # an acronym: "UN", "COP30", "WIFI" typed as a shout is lost, rarely matters
         out.append(word.casefold())
