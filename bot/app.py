@@ -6,13 +6,14 @@ served by our aiohttp app, or the sandbox's emulator.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
 from telegram import LinkPreviewOptions
 from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, Defaults
 
-from bot.clock import Clock
+from bot.clock import Clock, ShiftedClock
 from bot.config import Settings
 from bot.content import ContentHolder
 from bot.delivery.http import AiohttpRequest
@@ -52,7 +53,9 @@ class Services:
 
 
 def build_services(settings: Settings, clock: Clock | None = None, db: Database | None = None) -> Services:
-    clock = clock or Clock()
+    if clock is None:  # CLOCK_OFFSET_S (benchmarks): real seconds, from another moment
+        offset = dt.timedelta(seconds=settings.clock_offset_s)
+        clock = ShiftedClock(Clock().now() + offset) if offset else Clock()
     db = db or Database(settings.database_url)
     people = PeopleService(db, clock, settings.organiser_ids, open_access=settings.open_access)
     services = Services(

@@ -6,8 +6,8 @@
   rendered at send time (:mod:`handlers.agenda` renders them): planning twice never sends
   twice, an unfollow or a change of lead cancels the row, a session that has started or was
   cancelled by then is skipped by the renderer. A batch of ``n`` reminders that must be out by
-  ``T`` is due at ``T - n / rate`` (the sender drains in due order at the overall rate), so its
-  last message is on time and its first no earlier than it must be.
+  ``T`` is due at ``T - n / rate`` and a small margin (the sender drains in due order at the
+  overall rate), so its last message is on time and its first no earlier than it must be.
 - The *overlay* (:class:`~bot.store.models.SessionOverlay`): an organiser's delay or
   cancellation over the pack, kept in the database and cached here for the cards.
 - *Programme changes*: :meth:`AgendaService.sync_programme` compares the pack in service with
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import math
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -58,6 +57,9 @@ BRIEFING = "briefing"
 MAX_DELAY = 24 * 60
 #: reminders due this long before a batch's time count in its size
 BATCH_WINDOW = dt.timedelta(minutes=10)
+#: a batch starts this much earlier than its drain time at the full rate (1 s and 5% of the drain,
+#: at most this): room for a slower drain or a restart, so its last message is still on time
+MAX_MARGIN_S = 4.0
 
 
 class AgendaError(ValueError):
@@ -412,7 +414,8 @@ class AgendaService:
                 OUTBOX.c.due_at > target - BATCH_WINDOW, OUTBOX.c.due_at <= target,
             )
         ) or 0
-        return target - dt.timedelta(seconds=math.ceil((before + n) / self.rate_per_s))
+        drain = (before + n) / self.rate_per_s
+        return target - dt.timedelta(seconds=drain + min(MAX_MARGIN_S, 1.0 + 0.05 * drain))
 
     async def plan_session(self, s: AsyncSession, session_id: str, reason: str = "re-planned") -> int:
         """Re-plan every reminder of a session (after a change): the live rows are cancelled
