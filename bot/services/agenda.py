@@ -137,12 +137,14 @@ def auto_followers_rule(pack: ContentPack | None, session_id: str) -> Any:
     return or_(*conditions) if conditions else None
 
 
-async def followers_of(session: AsyncSession, session_id: str) -> list[int]:
+async def followers_of(session: AsyncSession, session_id: str, pack: ContentPack | None = None) -> list[int]:
     """Person ids of everyone following ``session_id``: those who chose to, and those the pack
-    makes follow it automatically, minus those who turned it off. Sorted."""
+    makes follow it automatically, minus those who turned it off. Sorted. ``pack``: the pack in
+    service (by default, that of the running bot's agenda service)."""
     chosen = select(Follow.person_id).where(Follow.session_id == session_id, Follow.state == FollowState.FOLLOWING)
     ids = set((await session.scalars(chosen)).all())
-    pack = _pack_source.current.pack if _pack_source is not None else None
+    if pack is None and _pack_source is not None:
+        pack = _pack_source.current.pack
     rule = auto_followers_rule(pack, session_id)
     if rule is not None:
         opted_out = select(Follow.person_id).where(Follow.session_id == session_id, Follow.state == FollowState.OPTED_OUT)
@@ -424,7 +426,7 @@ class AgendaService:
         live = self.live(session_id)
         if live is None:
             return 0
-        return await self._plan(s, live, await followers_of(s, session_id))
+        return await self._plan(s, live, await followers_of(s, session_id, self.pack))
 
     async def plan_all(self) -> int:
         """Plan every follower's reminders of every session (a new pack's automatic follows,
@@ -432,7 +434,7 @@ class AgendaService:
         written = 0
         async with self.db.session() as s:
             for session in self.pack.sessions_sorted():
-                written += await self._plan(s, self.live_of(session), await followers_of(s, session.id))
+                written += await self._plan(s, self.live_of(session), await followers_of(s, session.id, self.pack))
             await s.commit()
         return written
 
@@ -534,7 +536,7 @@ class AgendaService:
         return notices
 
     async def _notify(self, s: AsyncSession, session_id: str, old: Shape, new: Shape, stamp: str) -> int:
-        followers = await followers_of(s, session_id)
+        followers = await followers_of(s, session_id, self.pack)
         if not followers:
             return 0
         spec = {"session": session_id, "old": _shape_json(old), "new": _shape_json(new)}
