@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass, field
 
 from telegram import LinkPreviewOptions
-from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, Defaults
+from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, Defaults, JobQueue
 
 from bot.clock import Clock, ShiftedClock
 from bot.config import Settings
@@ -21,7 +21,7 @@ from bot.delivery.outbox import Outbox
 from bot.delivery.ratelimit import ChatRateLimiter, Limits
 from bot.delivery.request import TelegramRequest
 from bot.delivery.sender import Sender, SenderConfig, schedule_tick
-from bot.services.agenda import AgendaService
+from bot.services.agenda import PLANNING_EVERY_S, AgendaService
 from bot.services.invites import InviteService
 from bot.services.people import PeopleService
 from bot.services.questions import QuestionLog
@@ -136,6 +136,8 @@ async def prepare(application: Application) -> None:
     await publish_commands(application)
     await services.agenda.start()  # the overlay, and a pack changed while the bot was stopped
     await start_delivery(application)
+    if application.job_queue is not None:  # agenda: the automatic follows' reminders, as they near
+        schedule_planning(application.job_queue, services.agenda)
     log.info(
         "bot @%s ready: content %s (version %s), database %s",
         application.bot.username,
@@ -143,6 +145,20 @@ async def prepare(application: Application) -> None:
         services.content.current.pack.version,
         services.db.dialect,
     )
+
+
+def schedule_planning(job_queue: JobQueue, agenda: AgendaService) -> None:
+    """Every minute, the reminders of automatic follows that fall due within the horizon
+    (:meth:`AgendaService.plan_all`); a failure is logged and the next minute tries again."""
+
+    async def plan(_context: object) -> None:
+        try:
+            await agenda.plan_all()
+        except Exception:
+            log.exception("agenda: planning failed; trying again in a minute")
+
+    job_queue.run_repeating(plan, interval=PLANNING_EVERY_S, first=PLANNING_EVERY_S, name="agenda-planning",
+                            job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1})
 
 
 async def start_delivery(application: Application) -> Sender:

@@ -84,7 +84,8 @@ def register(application: Application[Any, BotContext, Any, Any, Any, Any]) -> N
     application.add_handler(CommandHandler("reminders", agenda.reminders_command, filters=private))
     application.add_handler(CommandHandler("briefing", agenda.briefing_command, filters=private))
     application.add_handler(CommandHandler("delay", agenda.delay_command, filters=private))
-    agenda.register_renderers(application.bot_data["services"])
+    if "services" in application.bot_data:  # the renderers of reminders and notices, at send time
+        agenda.register_renderers(application.bot_data["services"])
 
     application.add_handler(start.BUTTONS)  # the main menu
     application.add_handler(language.BUTTONS)  # the language picker

@@ -491,6 +491,9 @@ def _room(t: Translator, room_id: str, pack: ContentPack) -> str:
 
 
 def register_renderers(services: Services) -> None:
+    """Once per services (an application built again on the same services keeps the first)."""
+    if services.outbox.renderers.get(REMINDER) is not None:
+        return
     reminder, change, briefing = make_renderers(services)
     services.outbox.renderers.register(REMINDER, reminder)
     services.outbox.renderers.register(CHANGE, change)

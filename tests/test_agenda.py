@@ -205,8 +205,17 @@ async def test_follow_from_an_answer_about_a_session_and_opt_out_of_an_automatic
     pid = await person_id(bot, user)
     await user.send("When is the signing ceremony?")
     answer = await user.reply()
-    # everyone follows the signing (the pack says so): its reminder was planned at /start
+    # everyone follows the signing (the pack says so); its reminder (10:00) is written to the
+    # outbox when it nears, by the planning tick (30 minutes ahead), not at /start (08:30)
     assert data("unfollow", SIGNING, bot) in [b.get("callback_data") for row in answer.buttons for b in row]
+    assert await reminder_rows(bot, SIGNING) == []
+    signing = bot.services.content.current.pack.session(SIGNING)
+    assert signing is not None
+    bot.clock.set(signing.start - dt.timedelta(minutes=61))  # 09:29: 10:00 is beyond the horizon
+    await bot.services.agenda.plan_all()  # what the tick does every minute
+    assert await reminder_rows(bot, SIGNING) == []
+    bot.clock.set(signing.start - dt.timedelta(minutes=45))
+    await bot.services.agenda.plan_all()
     assert [r.state for r in await reminder_rows(bot, SIGNING)] == [DeliveryState.PENDING]
     async with bot.services.db.session() as s:
         assert pid in await followers_of(s, SIGNING)
@@ -361,6 +370,9 @@ async def test_a_delegation_and_role_auto_follow_reaches_their_members_only(data
                               "    room: side-event-room-1\n    auto_follow: {delegations: [fra], roles: [officer]}\n")
     programme.write_text(text[:a] + block + text[b:], encoding="utf-8")
     async with running_bot(database_url, content_dir=pack_dir, organiser_ids=(900,)) as bot:
+        side = bot.services.content.current.pack.session(SIDE)
+        assert side is not None
+        bot.clock.set(side.start - dt.timedelta(minutes=50))  # its reminder is within the planning horizon
         organiser = await started(bot, 900)
         tokens = {}
         for role, delegation in (("delegate", "FRA"), ("delegate", "DEU"), ("officer", "")):

@@ -57,6 +57,13 @@ BRIEFING = "briefing"
 MAX_DELAY = 24 * 60
 #: reminders due this long before a batch's time count in its size
 BATCH_WINDOW = dt.timedelta(minutes=10)
+#: reminders of automatic follows are written to the outbox this long before they are due, by
+#: the planning tick (every PLANNING_EVERY_S); a follow's own reminder is written at once
+PLANNING_HORIZON = dt.timedelta(minutes=30)
+PLANNING_EVERY_S = 60.0
+#: a reminder whose time passed less than this long ago is still sent (a late tick, a restart)
+GRACE = dt.timedelta(minutes=2)
+MAX_LEAD = max(LEAD_CHOICES)
 #: a batch starts this much earlier than its drain time at the full rate (1 s and 5% of the drain,
 #: at most this): room for a slower drain or a restart, so its last message is still on time
 MAX_MARGIN_S = 4.0
@@ -211,14 +218,16 @@ class AgendaService:
         return await s.scalar(select(Person.id).where(Person.id == person_id, rule)) is not None
 
     async def plan_person(self, person_id: int) -> int:
-        """Plan the reminders of the sessions the pack makes this person follow (at /start:
-        a new person, or one whose delegation or role an invite just set)."""
+        """Plan the reminders, due within the planning horizon, of the sessions the pack makes
+        this person follow (at /start: a new person, or one whose delegation or role an
+        invite just set); the planning tick does the later ones."""
         written = 0
+        until = self.clock.now() + PLANNING_HORIZON
         async with self.db.session() as s:
             for session in self.pack.sessions_sorted():
                 if auto_followers_rule(self.pack, session.id) is not None and \
                         await self.is_following(s, person_id, session.id):
-                    written += await self._plan(s, self.live_of(session), [person_id])
+                    written += await self._plan(s, self.live_of(session), [person_id], horizon=until)
             await s.commit()
         return written
 
@@ -366,9 +375,11 @@ class AgendaService:
         return agenda_ics(self.pack, await self.agenda(person.id), person.language, lead, self.clock.now())
 
     # -- reminders ---------------------------------------------------------------------------
-    async def _plan(self, s: AsyncSession, live: LiveSession, person_ids: Iterable[int]) -> int:
+    async def _plan(self, s: AsyncSession, live: LiveSession, person_ids: Iterable[int],
+                    horizon: dt.datetime | None = None) -> int:
         """Plan the reminders of ``live`` for these followers (cancelled rows of theirs come
-        back with the new due time). Returns how many rows were written."""
+        back with the new due time), those due by ``horizon`` if given. Returns how many rows
+        were written."""
         now = self.clock.now()
         if live.cancelled or live.start <= now:
             return 0
@@ -382,8 +393,10 @@ class AgendaService:
         written = 0
         for lead, pids in sorted(by_lead.items()):
             target = live.start - dt.timedelta(minutes=lead)
-            if target < now:
-                continue  # inside the lead already: they know
+            if target < now - GRACE:
+                continue  # well inside the lead already (a follow at the last minute, a clock jump)
+            if horizon is not None and target > horizon:
+                continue  # planned later, by the planning tick
             due = await self._batch_due(s, target, len(pids))
             recipients = [
                 Recipient(person_id=pid, key=reminder_key(live.id, pid, lead),
@@ -428,14 +441,21 @@ class AgendaService:
             return 0
         return await self._plan(s, live, await followers_of(s, session_id, self.pack))
 
-    async def plan_all(self) -> int:
-        """Plan every follower's reminders of every session (a new pack's automatic follows,
-        a benchmark); rows already planned do not change."""
+    async def plan_all(self, horizon: dt.timedelta = PLANNING_HORIZON) -> int:
+        """Plan the reminders due within ``horizon`` of every follower of every session: the
+        automatic follows, which no press of a button planned (at start-up, after a reload,
+        and every minute from the planning tick). Rows already planned do not change."""
         written = 0
+        until = self.clock.now() + horizon
         async with self.db.session() as s:
             for session in self.pack.sessions_sorted():
-                written += await self._plan(s, self.live_of(session), await followers_of(s, session.id, self.pack))
+                live = self.live_of(session)
+                if live.cancelled or live.start <= self.clock.now() or live.start - dt.timedelta(minutes=MAX_LEAD) > until:
+                    continue
+                written += await self._plan(s, live, await followers_of(s, session.id, self.pack), horizon=until)
             await s.commit()
+        if written:
+            log.info("planning: %d reminders", written)
         return written
 
     async def still_wanted(self, s: AsyncSession, person: Person, spec: dict[str, Any]) -> LiveSession | str:
