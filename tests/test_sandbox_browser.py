@@ -347,6 +347,8 @@ async def test_arabic_rows_of_buttons_run_right_to_left(chat: Chat) -> None:
     for index, row in enumerate(rows):
         buttons = menu.locator(".kb .row").nth(index).locator("button")
         await expect(buttons).to_have_text([b.text for b in row])
+        if len(row) < 2:  # a row of one button has no order
+            continue
         first, second = await buttons.nth(0).evaluate(BOX), await buttons.nth(1).evaluate(BOX)
         assert first["left"] > second["right"] - 1, (row[0].text, first, second)
     # inside a button too: "✓ العربية" shows its mark on the right, where Arabic starts
