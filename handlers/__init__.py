@@ -39,6 +39,8 @@ class Action(StrEnum):
     UNFOLLOW = "unfollow"  # remove a session from my agenda (an automatic follow included)
     AGENDA = "agenda"  # my agenda
     REMINDERS = "remind"  # reminder settings; with 10/15/30/60/off/default, choose it
+    DFOLLOW = "dfollow"  # a focal point adds a session for their whole delegation
+    DUNFOLLOW = "dunfol"  # ... and removes it
 
 
 def register(application: Application[Any, BotContext, Any, Any, Any, Any]) -> None:
@@ -84,6 +86,7 @@ def register(application: Application[Any, BotContext, Any, Any, Any, Any]) -> N
     application.add_handler(CommandHandler("reminders", agenda.reminders_command, filters=private))
     application.add_handler(CommandHandler("briefing", agenda.briefing_command, filters=private))
     application.add_handler(CommandHandler("delay", agenda.delay_command, filters=private))
+    application.add_handler(CommandHandler("focal", agenda.focal_command, filters=private))
     if "services" in application.bot_data:  # the renderers of reminders and notices, at send time
         agenda.register_renderers(application.bot_data["services"])
 

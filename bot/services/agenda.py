@@ -36,6 +36,7 @@ from bot.store.db import Database
 from bot.store.models import (
     AgendaSettings,
     Delegation,
+    DelegationFollow,
     Follow,
     FollowState,
     Person,
@@ -53,6 +54,7 @@ OFF = 0
 REMINDER = "reminder"
 CHANGE = "programme-change"
 BRIEFING = "briefing"
+DELEGATION = "delegation-follow"
 #: the largest delay an organiser may announce, in minutes
 MAX_DELAY = 24 * 60
 #: reminders due this long before a batch's time count in its size
@@ -152,11 +154,14 @@ async def followers_of(session: AsyncSession, session_id: str, pack: ContentPack
     ids = set((await session.scalars(chosen)).all())
     if pack is None and _pack_source is not None:
         pack = _pack_source.current.pack
+    opted_out = select(Follow.person_id).where(Follow.session_id == session_id, Follow.state == FollowState.OPTED_OUT)
     rule = auto_followers_rule(pack, session_id)
     if rule is not None:
-        opted_out = select(Follow.person_id).where(Follow.session_id == session_id, Follow.state == FollowState.OPTED_OUT)
         auto = select(Person.id).where(rule, Person.id.not_in(opted_out))
         ids.update((await session.scalars(auto)).all())
+    delegations = select(DelegationFollow.delegation_id).where(DelegationFollow.session_id == session_id)
+    by_delegation = select(Person.id).where(Person.delegation_id.in_(delegations), Person.id.not_in(opted_out))
+    ids.update((await session.scalars(by_delegation)).all())
     return sorted(ids)
 
 
@@ -213,9 +218,12 @@ class AgendaService:
         if state is not None:
             return bool(state == FollowState.FOLLOWING)
         rule = auto_followers_rule(self.pack, session_id)
-        if rule is None:
-            return False
-        return await s.scalar(select(Person.id).where(Person.id == person_id, rule)) is not None
+        if rule is not None and await s.scalar(select(Person.id).where(Person.id == person_id, rule)) is not None:
+            return True
+        return await s.scalar(
+            select(DelegationFollow.id).join(Person, Person.delegation_id == DelegationFollow.delegation_id)
+            .where(Person.id == person_id, DelegationFollow.session_id == session_id)
+        ) is not None
 
     async def plan_person(self, person_id: int) -> int:
         """Plan the reminders, due within the planning horizon, of the sessions the pack makes
@@ -265,6 +273,11 @@ class AgendaService:
             rows = (await s.execute(select(Follow.session_id, Follow.state).where(Follow.person_id == person_id))).all()
             chosen = {sid: state for sid, state in rows}
             found = [sid for sid, state in chosen.items() if state == FollowState.FOLLOWING]
+            delegated = await s.scalars(
+                select(DelegationFollow.session_id).join(Person, Person.delegation_id == DelegationFollow.delegation_id)
+                .where(Person.id == person_id)
+            )
+            found += [sid for sid in delegated.all() if sid not in chosen]
             for session in pack.sessions:
                 if session.id not in chosen and auto_followers_rule(pack, session.id) is not None \
                         and await self.is_following(s, person_id, session.id):
@@ -373,6 +386,64 @@ class AgendaService:
                 return None
             lead = await self.lead_of(s, person.id)
         return agenda_ics(self.pack, await self.agenda(person.id), person.language, lead, self.clock.now())
+
+    # -- a delegation's focal point ----------------------------------------------------------
+    async def is_focal_point(self, s: AsyncSession, person: Person) -> bool:
+        row = await s.get(AgendaSettings, person.id)
+        return bool(row is not None and row.focal_point and person.delegation_id is not None)
+
+    async def set_focal_point(self, person: Person, on: bool) -> None:
+        """Make a person their delegation's focal point (an organiser's decision), or not."""
+        if on and person.delegation_id is None:
+            raise AgendaError("no-delegation")
+        async with self.db.session() as s:
+            row = await self._settings_row(s, person.id)
+            row.focal_point, row.updated_at = on, self.clock.now()
+            await s.commit()
+
+    async def delegation_follows(self, person: Person, session_id: str) -> bool:
+        if person.delegation_id is None:
+            return False
+        async with self.db.session() as s:
+            return await s.scalar(select(DelegationFollow.id).where(
+                DelegationFollow.delegation_id == person.delegation_id, DelegationFollow.session_id == session_id)) is not None
+
+    async def follow_for_delegation(self, focal: Person, session_id: str, on: bool) -> int:
+        """The focal point adds a session to (``on``) or removes it from the agenda of every
+        member of their delegation; members who turned it off, or added it themselves, keep
+        their choice. Each member who newly follows it gets one notice, and their reminder
+        is planned; on removal, the reminders of those who no longer follow it are
+        cancelled. Returns how many members follow it through the delegation now (or did)."""
+        live = self.live(session_id)
+        if live is None:
+            raise AgendaError("unknown-session")
+        async with self.db.session() as s:
+            if not await self.is_focal_point(s, focal):
+                raise AgendaError("not-focal")
+            delegation_id = focal.delegation_id
+            members = list((await s.scalars(select(Person.id).where(Person.delegation_id == delegation_id))).all())
+            row = await s.scalar(select(DelegationFollow).where(
+                DelegationFollow.delegation_id == delegation_id, DelegationFollow.session_id == session_id))
+            before = {m for m in members if await self.is_following(s, m, session_id)}
+            if on and row is None:
+                s.add(DelegationFollow(delegation_id=delegation_id, session_id=session_id, set_by=focal.id,
+                                       created_at=self.clock.now()))
+            elif not on and row is not None:
+                await s.delete(row)
+            await s.flush()
+            after = {m for m in members if await self.is_following(s, m, session_id)}
+            if on:
+                await self._plan(s, live, sorted(after))
+                told = sorted(after - before - {focal.id})
+                if told:
+                    await self.outbox.enqueue_many(
+                        s, DELEGATION, [Recipient(person_id=m, key=f"{DELEGATION}:{session_id}:{m}") for m in told],
+                        spec={"session": session_id, "by": focal.id}, priority=Priority.NORMAL)
+            else:
+                for m in sorted(before - after):
+                    await self.outbox.cancel(s, prefix=reminder_prefix(session_id, m), reason="delegation unfollowed")
+            await s.commit()
+        return len(after if on else before)
 
     # -- reminders ---------------------------------------------------------------------------
     async def _plan(self, s: AsyncSession, live: LiveSession, person_ids: Iterable[int],
