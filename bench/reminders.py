@@ -42,7 +42,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import yaml
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 from bot.config import ROOT
 from bot.i18n import compile_catalogs
@@ -141,9 +141,14 @@ class BotProcess:
 
 
 async def seed(url: str, emu: Emulator, follows: dict[int, str]) -> None:
-    """People who wrote to the bot (as /start would have made them), and their follows."""
+    """People who wrote to the bot (as /start would have made them), and their follows; a
+    PostgreSQL database is emptied first (give the bench one of its own)."""
     db = Database(url)
     try:
+        if db.dialect == "postgresql":
+            async with db.engine.begin() as conn:
+                await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+                await conn.execute(text("CREATE SCHEMA public"))
         await db.upgrade()
         now = dt.datetime.now(dt.UTC)
         ids = [*follows, ORGANISER]
