@@ -7,14 +7,15 @@ served by our aiohttp app, or the sandbox's emulator.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import LinkPreviewOptions
-from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, Defaults
+from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, Defaults, JobQueue
 
-from bot.clock import Clock
+from bot.clock import Clock, ShiftedClock
 from bot.config import Settings
 from bot.content import ContentHolder
 from bot.delivery.http import AiohttpRequest
@@ -22,7 +23,7 @@ from bot.delivery.outbox import Outbox
 from bot.delivery.ratelimit import ChatRateLimiter, Limits
 from bot.delivery.request import TelegramRequest
 from bot.delivery.sender import Sender, SenderConfig, schedule_tick
-from bot.services.agenda import AgendaService
+from bot.services.agenda import PLANNING_EVERY_S, AgendaService
 from bot.services.broadcast import BroadcastService
 from bot.services.invites import InviteService
 from bot.services.liaison import LiaisonService
@@ -69,7 +70,9 @@ class Services:
 
 
 def build_services(settings: Settings, clock: Clock | None = None, db: Database | None = None) -> Services:
-    clock = clock or Clock()
+    if clock is None:  # CLOCK_OFFSET_S (benchmarks): real seconds, from another moment
+        offset = dt.timedelta(seconds=settings.clock_offset_s)
+        clock = ShiftedClock(Clock().now() + offset) if offset else Clock()
     db = db or Database(settings.database_url)
     people = PeopleService(db, clock, settings.organiser_ids, open_access=settings.open_access)
     content = ContentHolder.load(
@@ -157,6 +160,8 @@ async def prepare(application: Application) -> None:
     await refresh_phrasings(services)  # the learnt phrasings join the engine before the first question
     if application.job_queue is not None:
         schedule_phrasings_refresh(application.job_queue, services)
+    if application.job_queue is not None:  # agenda: the automatic follows' reminders, as they near
+        schedule_planning(application.job_queue, services.agenda)
     log.info(
         "bot @%s ready: content %s (version %s), database %s",
         application.bot.username,
@@ -164,6 +169,20 @@ async def prepare(application: Application) -> None:
         services.content.current.pack.version,
         services.db.dialect,
     )
+
+
+def schedule_planning(job_queue: JobQueue, agenda: AgendaService) -> None:
+    """Every minute, the reminders of automatic follows that fall due within the horizon
+    (:meth:`AgendaService.plan_all`); a failure is logged and the next minute tries again."""
+
+    async def plan(_context: object) -> None:
+        try:
+            await agenda.plan_all()
+        except Exception:
+            log.exception("agenda: planning failed; trying again in a minute")
+
+    job_queue.run_repeating(plan, interval=PLANNING_EVERY_S, first=PLANNING_EVERY_S, name="agenda-planning",
+                            job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1})
 
 
 async def start_delivery(application: Application) -> Sender:

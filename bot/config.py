@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     webhook_secret: str | None = None
     #: public base URL of the calendar subscriptions (/calendar/<secret>.ics); default webhook_url
     calendar_base_url: str | None = None
+    #: benchmarks and rehearsals only: the bot's clock runs this many seconds ahead of (or,
+    #: negative, behind) real time, at real speed; a restart with the same value continues it
+    clock_offset_s: float = 0.0
     port: int = Field(default=8080, ge=1, le=65535)
     host: str = "0.0.0.0"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"

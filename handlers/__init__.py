@@ -39,6 +39,8 @@ class Action(StrEnum):
     UNFOLLOW = "unfollow"  # remove a session from my agenda (an automatic follow included)
     AGENDA = "agenda"  # my agenda
     REMINDERS = "remind"  # reminder settings; with 10/15/30/60/off/default, choose it
+    DFOLLOW = "dfollow"  # a focal point adds a session for their whole delegation
+    DUNFOLLOW = "dunfol"  # ... and removes it
     # -- broadcasts (handlers/broadcast.py) --
     BROADCAST = "bcast"  # an organiser's step on a broadcast: "<op>.<id>[.<value>]"
     BROADCAST_CONFIRM = "bcack"  # a recipient confirms receipt of a broadcast (its id)
@@ -103,13 +105,15 @@ def register(application: Application[Any, BotContext, Any, Any, Any, Any]) -> N
     application.add_handler(CommandHandler("reminders", agenda.reminders_command, filters=private))
     application.add_handler(CommandHandler("briefing", agenda.briefing_command, filters=private))
     application.add_handler(CommandHandler("delay", agenda.delay_command, filters=private))
-    agenda.register_renderers(application.bot_data["services"])
     application.add_handler(CommandHandler("requests", liaison.requests_command, filters=private))
     application.add_handler(CommandHandler("queue", liaison.queue_command, filters=private))
     application.add_handler(CommandHandler("duty", liaison.duty_command, filters=private))
     application.add_handler(CommandHandler("handover", liaison.handover_command, filters=private))
     application.add_handler(CommandHandler("escalate", liaison.escalate_command, filters=private))
     application.add_handler(CommandHandler("attach", learn.attach_command, filters=private))
+    application.add_handler(CommandHandler("focal", agenda.focal_command, filters=private))
+    if "services" in application.bot_data:  # the renderers of reminders and notices, at send time
+        agenda.register_renderers(application.bot_data["services"])
 
     application.add_handler(start.BUTTONS)  # the main menu
     application.add_handler(language.BUTTONS)  # the language picker

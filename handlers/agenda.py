@@ -21,6 +21,7 @@ from bot.i18n import Translator, translator
 from bot.services.agenda import (
     BRIEFING,
     CHANGE,
+    DELEGATION,
     LEAD_CHOICES,
     MAX_DELAY,
     OFF,
@@ -32,11 +33,14 @@ from bot.services.agenda import (
 )
 from bot.services.calendar import agenda_ics
 from bot.services.people import AccessDenied
+from bot.services.roles import RoleRefused
 from bot.store.models import Role
 from bot.web.calendar import calendar_url
 from handlers import Action, keyboards
 from handlers.buttons import Pressed, Route, feature_buttons, show
 from handlers.context import BotContext
+from handlers.replies import reply_in_parts
+from handlers.roles import REFUSALS, who
 
 log = logging.getLogger(__name__)
 LEAD_WORDS = tuple(str(n) for n in LEAD_CHOICES) + ("off", "default")
@@ -67,15 +71,32 @@ def overlay_note(t: Translator, live: LiveSession | None, pack: ContentPack) -> 
     return ""
 
 
-async def card_extras(context: BotContext, pack: ContentPack, session: Session) -> tuple[str, InlineKeyboardButton | None]:
+def delegation_button(t: Translator, pack: ContentPack, session: Session, following: bool) -> InlineKeyboardButton | None:
+    """A focal point's button: the session for (or no longer for) their whole delegation."""
+    action = Action.DUNFOLLOW if following else Action.DFOLLOW
+    if not keyboards.fits(action, session.id):
+        return None
+    text = t._("👥 Remove for my whole delegation") if following else t._("👥 Add for my whole delegation")
+    return keyboards.button(text, action, session.id, pack=pack.version)
+
+
+async def card_extras(context: BotContext, pack: ContentPack, session: Session) -> tuple[str, list[InlineKeyboardButton]]:
     """What a session's card (or an answer about a session) adds for the agenda: the overlay's
-    note and the follow button."""
-    agenda = context.services.agenda
-    following = await agenda.follows(context.person.id, session.id)
-    return overlay_note(context.t, agenda.live(session.id, pack), pack), follow_button(context.t, pack, session, following)
+    note, and the row of follow buttons (a focal point's included)."""
+    agenda, person, t = context.services.agenda, context.person, context.t
+    following = await agenda.follows(person.id, session.id)
+    row = [b for b in [follow_button(t, pack, session, following)] if b is not None]
+    async with context.services.db.session() as s:
+        focal = await agenda.is_focal_point(s, person)
+    if focal:
+        button = delegation_button(t, pack, session, await agenda.delegation_follows(person, session.id))
+        if button is not None:
+            row.append(button)
+    return overlay_note(t, agenda.live(session.id, pack), pack), row
 
 
-def _swap_follow_button(markup: InlineKeyboardMarkup | None, replacement: InlineKeyboardButton, session_id: str) -> InlineKeyboardMarkup | None:
+def _swap_follow_button(markup: InlineKeyboardMarkup | None, replacement: InlineKeyboardButton, session_id: str,
+                        codes: tuple[str, str] = (Action.FOLLOW, Action.UNFOLLOW)) -> InlineKeyboardMarkup | None:
     if markup is None:
         return None
     rows = []
@@ -84,7 +105,7 @@ def _swap_follow_button(markup: InlineKeyboardMarkup | None, replacement: Inline
         new_row = []
         for b in row:
             data = callbacks.decode(b.callback_data if isinstance(b.callback_data, str) else None)
-            if data is not None and data.code in (Action.FOLLOW, Action.UNFOLLOW) and data.argument == session_id:
+            if data is not None and data.code in codes and data.argument == session_id:
                 new_row.append(replacement)
                 swapped = True
             else:
@@ -121,6 +142,75 @@ async def follow_pressed(update: Update, context: BotContext, pressed: Pressed[S
     # TRANSLATORS: {n} is a number of minutes
     return t.ngettext("Added to your agenda. I will remind you {n} minute before.",
                       "Added to your agenda. I will remind you {n} minutes before.", lead).format(n=t.number(lead))
+
+
+async def delegation_pressed(update: Update, context: BotContext, pressed: Pressed[Session], on: bool) -> str | None:
+    t, session = context.t, pressed.value
+    try:
+        members = await context.services.agenda.follow_for_delegation(context.person, session.id, on)
+    except AgendaError as error:
+        if error.reason == "not-focal":
+            return t._("Only your delegation's focal point can do this.")
+        return t._("This session is no longer in the programme.")
+    button = delegation_button(t, pressed.pack, session, on)
+    query = update.callback_query
+    if query is not None and query.message is not None and button is not None:
+        markup = _swap_follow_button(getattr(query.message, "reply_markup", None), button, session.id,
+                                     (Action.DFOLLOW, Action.DUNFOLLOW))
+        if markup is not None:
+            try:
+                await query.edit_message_reply_markup(markup)
+            except BadRequest as exc:
+                log.info("could not update the delegation button: %s", exc)
+    if on:
+        # TRANSLATORS: {n} is how many members of the delegation now have the session in their agenda
+        return t.ngettext("Added to the agenda of {n} member of your delegation.",
+                          "Added to the agenda of {n} members of your delegation.", members).format(n=t.number(members))
+    return t._("Removed from your delegation's agenda; members who added it themselves keep it.")
+
+
+async def delegation_follow_pressed(update: Update, context: BotContext, pressed: Pressed[Session]) -> str | None:
+    return await delegation_pressed(update, context, pressed, True)
+
+
+async def delegation_unfollow_pressed(update: Update, context: BotContext, pressed: Pressed[Session]) -> str | None:
+    return await delegation_pressed(update, context, pressed, False)
+
+
+async def focal_command(update: Update, context: BotContext) -> None:
+    """/focal WHO on|off (organisers): make someone their delegation's focal point, or not."""
+    message = update.effective_message
+    if message is None:
+        return
+    t, services = context.t, context.services
+    try:
+        await services.people.require(context.person.telegram_id, Role.ORGANISER)
+    except AccessDenied:
+        await message.reply_text(t.paragraph(t._("Sorry, this command is for organisers only.")))
+        return
+    args = list(context.args or [])
+    if len(args) != 2 or args[1].lower() not in ("on", "off"):
+        await message.reply_text(t.paragraph(t._("Usage: /focal TELEGRAM_ID on|off, for example /focal 123456789 on")))
+        return
+    try:
+        person = await services.roles.find(args[0])
+    except RoleRefused as refused:
+        await message.reply_text(t.paragraph(t._(REFUSALS[refused.problem]).format(person=value(t, args[0][:64]))))
+        return
+    on = args[1].lower() == "on"
+    try:
+        await services.agenda.set_focal_point(person, on)
+    except AgendaError:
+        # TRANSLATORS: {person} is a name and Telegram id ("Ana (123456789)")
+        await message.reply_text(t.paragraph(t._("{person} has no delegation: a focal point needs one.").format(person=who(t, person))))
+        return
+    if on:
+        # TRANSLATORS: {person} is a name and Telegram id ("Ana (123456789)")
+        done = t._("{person} is now their delegation's focal point: they can add a session to the agenda of all its members.")
+    else:
+        # TRANSLATORS: {person} is a name and Telegram id ("Ana (123456789)")
+        done = t._("{person} is no longer a focal point.")
+    await message.reply_text(t.paragraph(done.format(person=who(t, person))))
 
 
 async def unfollow_pressed(update: Update, context: BotContext, pressed: Pressed[Session]) -> str | None:
@@ -189,7 +279,7 @@ async def agenda_command(update: Update, context: BotContext) -> None:
         await send_calendar(update, context, renew=args[1:2] == ["new"])
         return
     text, markup = await agenda_text(context)
-    await message.reply_text(text, reply_markup=markup)
+    await reply_in_parts(message, text, markup)
 
 
 async def send_calendar(update: Update, context: BotContext, *, renew: bool = False) -> None:
@@ -386,7 +476,7 @@ async def delay_command(update: Update, context: BotContext) -> None:
 
 
 # -- renderers (at send time) ------------------------------------------------------------------
-def make_renderers(services: Services) -> tuple[Renderer, Renderer, Renderer]:
+def make_renderers(services: Services) -> tuple[Renderer, Renderer, Renderer, Renderer]:
     """The renderers of reminders and programme-change notices, on these services."""
     agenda = services.agenda
 
@@ -475,7 +565,29 @@ def make_renderers(services: Services) -> tuple[Renderer, Renderer, Renderer]:
         lines.append("<i>" + esc(t._("Times are local ({zone}).").format(zone=t.isolate(t.zone_label(pack.tz, sessions[0].start)))) + "</i>")
         return Message(t.paragraph("\n".join(lines)))
 
-    return render_reminder, render_change, render_briefing
+    async def render_delegation(req: RenderRequest) -> Message | Skip:
+        if req.person is None:
+            return Skip("no person")
+        if not services.people.may_read_public_info(req.person):
+            return Skip("not accredited")
+        pack = services.content.current.pack
+        live = agenda.live(str(req.spec.get("session", "")))
+        if live is None or live.cancelled:
+            return Skip("the session left the programme or was cancelled")
+        if not await agenda.is_following(req.session, req.person.id, live.id):
+            return Skip("no longer followed")
+        t = translator(req.person.language)
+        shown = live.session.model_copy(update={"start": live.start, "end": live.end})
+        # TRANSLATORS: a notice to a delegation's members; {title} is a session's title
+        lines = ["👥 " + t._("Your delegation's focal point added a session to your agenda: {title}").format(
+            title="<b>" + pack_text(t, live.session.title, pack) + "</b>"), "🕘 " + when_line(t, shown, pack)]
+        buttons: tuple[tuple[Button, ...], ...] = ()
+        if callbacks.fits(Action.SESSION, live.id):
+            buttons = ((Button(keyboards.label(t._("Open the session")),
+                               callbacks.encode(Action.SESSION, live.id, pack_version=pack.version)),),)
+        return Message(t.paragraph("\n".join(lines)), buttons=buttons)
+
+    return render_reminder, render_change, render_briefing, render_delegation
 
 
 def _when(t: Translator, shape: tuple[dt.datetime, dt.datetime, str, bool], pack: ContentPack) -> str:
@@ -491,10 +603,14 @@ def _room(t: Translator, room_id: str, pack: ContentPack) -> str:
 
 
 def register_renderers(services: Services) -> None:
-    reminder, change, briefing = make_renderers(services)
+    """Once per services (an application built again on the same services keeps the first)."""
+    if services.outbox.renderers.get(REMINDER) is not None:
+        return
+    reminder, change, briefing, delegation = make_renderers(services)
     services.outbox.renderers.register(REMINDER, reminder)
     services.outbox.renderers.register(CHANGE, change)
     services.outbox.renderers.register(BRIEFING, briefing)
+    services.outbox.renderers.register(DELEGATION, delegation)
 
 
 BUTTONS = feature_buttons(
@@ -502,4 +618,6 @@ BUTTONS = feature_buttons(
     Route(Action.UNFOLLOW, unfollow_pressed, argument=entry(ContentPack.session)),
     Route(Action.AGENDA, agenda_pressed),
     Route(Action.REMINDERS, reminders_pressed, argument=_lead_rule),
+    Route(Action.DFOLLOW, delegation_follow_pressed, argument=entry(ContentPack.session)),
+    Route(Action.DUNFOLLOW, delegation_unfollow_pressed, argument=entry(ContentPack.session)),
 )

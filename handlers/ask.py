@@ -58,8 +58,8 @@ async def on_text(update: Update, context: BotContext) -> None:
     if session is not None:  # agenda: the organisers' live change, and the follow button
         note, follow = await card_extras(context, content.pack, session)
         shown = note + shown
-        if follow is not None:
-            markup = InlineKeyboardMarkup([[follow], *(markup.inline_keyboard if markup else ())])
+        if follow:
+            markup = InlineKeyboardMarkup([follow, *(markup.inline_keyboard if markup else ())])
     await reply_in_parts(message, shown, markup)
     if answer.match is None and answer.kind != "empty":
         await record_unanswered(context, text, content.pack.version, reply_t.lang)

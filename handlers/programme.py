@@ -119,8 +119,8 @@ async def show_session(update: Update, context: BotContext, pressed: Pressed[Ses
     t, pack, session = context.t, pressed.pack, pressed.value
     note, follow = await card_extras(context, pack, session)
     markup = keyboards.session_keyboard(t, pack, session)
-    if follow is not None:
-        markup = InlineKeyboardMarkup([[follow], *markup.inline_keyboard])
+    if follow:
+        markup = InlineKeyboardMarkup([follow, *markup.inline_keyboard])
     await show(update, note + session_card(session, pack, t.lang), markup, new=True)
 
 

@@ -150,6 +150,7 @@ def help_text(t: Translator, person: Person) -> str:
             t._("/reload – reload the content pack"),
             t._("/delay SESSION MINUTES – announce a delay (0 undoes it; cancel: cancelled)"),
             t._("/attach NUMBER ENTRY-ID – teach the assistant an unanswered question"),
+            t._("/focal TELEGRAM_ID on|off – make someone their delegation's focal point"),
         ]
     return t.paragraph("\n".join(lines))
 

@@ -205,8 +205,17 @@ async def test_follow_from_an_answer_about_a_session_and_opt_out_of_an_automatic
     pid = await person_id(bot, user)
     await user.send("When is the signing ceremony?")
     answer = await user.reply()
-    # everyone follows the signing (the pack says so): its reminder was planned at /start
+    # everyone follows the signing (the pack says so); its reminder (10:00) is written to the
+    # outbox when it nears, by the planning tick (30 minutes ahead), not at /start (08:30)
     assert data("unfollow", SIGNING, bot) in [b.get("callback_data") for row in answer.buttons for b in row]
+    assert await reminder_rows(bot, SIGNING) == []
+    signing = bot.services.content.current.pack.session(SIGNING)
+    assert signing is not None
+    bot.clock.set(signing.start - dt.timedelta(minutes=61))  # 09:29: 10:00 is beyond the horizon
+    await bot.services.agenda.plan_all()  # what the tick does every minute
+    assert await reminder_rows(bot, SIGNING) == []
+    bot.clock.set(signing.start - dt.timedelta(minutes=45))
+    await bot.services.agenda.plan_all()
     assert [r.state for r in await reminder_rows(bot, SIGNING)] == [DeliveryState.PENDING]
     async with bot.services.db.session() as s:
         assert pid in await followers_of(s, SIGNING)
@@ -361,6 +370,9 @@ async def test_a_delegation_and_role_auto_follow_reaches_their_members_only(data
                               "    room: side-event-room-1\n    auto_follow: {delegations: [fra], roles: [officer]}\n")
     programme.write_text(text[:a] + block + text[b:], encoding="utf-8")
     async with running_bot(database_url, content_dir=pack_dir, organiser_ids=(900,)) as bot:
+        side = bot.services.content.current.pack.session(SIDE)
+        assert side is not None
+        bot.clock.set(side.start - dt.timedelta(minutes=50))  # its reminder is within the planning horizon
         organiser = await started(bot, 900)
         tokens = {}
         for role, delegation in (("delegate", "FRA"), ("delegate", "DEU"), ("officer", "")):
@@ -455,3 +467,55 @@ async def test_in_the_sandbox_moving_the_clock_brings_due_reminders_to_the_web_c
                     break
                 await asyncio.sleep(0.1)
             assert len(shown) == 1 and session.title.get("es", "en") in shown[0]
+
+
+async def test_a_focal_point_follows_a_session_for_the_whole_delegation(bot: Harness) -> None:
+    pack = bot.services.content.current.pack
+    organiser = await started(bot, 900)
+    tokens = []
+    for _ in range(3):
+        await organiser.command("invite", "delegate", "FRA")
+        tokens.append(re.search(r"start=([A-Za-z0-9_-]+)", (await organiser.reply()).text).group(1))  # type: ignore[union-attr]
+    await organiser.command("invite", "delegate", "DEU")
+    other_token = re.search(r"start=([A-Za-z0-9_-]+)", (await organiser.reply()).text).group(1)  # type: ignore[union-attr]
+    focal, member, opted = (bot.user(9700 + n, f"F{n}", language_code="en") for n in range(3))
+    outsider = bot.user(9710, "G", language_code="en")
+    for user, token in ((focal, tokens[0]), (member, tokens[1]), (opted, tokens[2]), (outsider, other_token)):
+        await user.command("start", token)
+        await user.reply()
+    en = translator("en")
+    # not a focal point yet: no delegation button, and a forged press is refused
+    card = await open_card(bot, focal, PLENARY)
+    assert data("dfollow", PLENARY, bot) not in [b.get("callback_data") for row in card.buttons for b in row]
+    query = await answered(bot, await focal.press_raw(data("dfollow", PLENARY, bot)))
+    assert query["text"] == en._("Only your delegation's focal point can do this.")
+    # an organiser makes them the focal point (a non-organiser cannot)
+    await member.command("focal", str(focal.id), "on")
+    assert en._("Sorry, this command is for organisers only.") in (await member.reply()).text
+    await organiser.command("focal", "12345", "on")
+    assert en._("No one with this Telegram id or username has written to the assistant yet.") in (await organiser.reply()).text
+    await organiser.command("focal", str(focal.id), "on")
+    assert "focal point" in (await organiser.reply()).text
+    # one member turned the session off beforehand: that choice is kept
+    await answered(bot, await opted.press_raw(data("follow", PLENARY, bot)))
+    await answered(bot, await opted.press_raw(data("unfollow", PLENARY, bot)))
+    card = await open_card(bot, focal, PLENARY)
+    assert data("dfollow", PLENARY, bot) in [b.get("callback_data") for row in card.buttons for b in row]
+    query = await answered(bot, await focal.press(data=data("dfollow", PLENARY, bot)))
+    assert query["text"] == en.ngettext("Added to the agenda of {n} member of your delegation.",
+                                        "Added to the agenda of {n} members of your delegation.", 2).format(n="2")
+    ids = {u.id: await person_id(bot, u) for u in (focal, member, opted, outsider)}
+    async with bot.services.db.session() as s:
+        assert await followers_of(s, PLENARY) == sorted([ids[focal.id], ids[member.id]])
+    notice = (await bot.emulator.wait_for(member.id, lambda e: e.text.startswith("👥"), timeout=10))[-1]
+    assert pack.session(PLENARY).title.get("en") in notice.text  # type: ignore[union-attr]
+    assert not [e for e in opted.inbox() if e.text.startswith("👥")]
+    assert not [e for e in outsider.inbox() if e.text.startswith("👥")]
+    assert {r.person_id for r in await reminder_rows(bot, PLENARY) if r.state == DeliveryState.PENDING} == \
+        {ids[focal.id], ids[member.id]}
+    # removed for the delegation: the member's reminder goes too
+    query = await answered(bot, await focal.press_raw(data("dunfol", PLENARY, bot)))
+    assert query["text"] == en._("Removed from your delegation's agenda; members who added it themselves keep it.")
+    async with bot.services.db.session() as s:
+        assert await followers_of(s, PLENARY) == []
+    assert all(r.state == DeliveryState.CANCELLED for r in await reminder_rows(bot, PLENARY))

@@ -6,8 +6,8 @@
   rendered at send time (:mod:`handlers.agenda` renders them): planning twice never sends
   twice, an unfollow or a change of lead cancels the row, a session that has started or was
   cancelled by then is skipped by the renderer. A batch of ``n`` reminders that must be out by
-  ``T`` is due at ``T - n / rate`` (the sender drains in due order at the overall rate), so its
-  last message is on time and its first no earlier than it must be.
+  ``T`` is due at ``T - n / rate`` and a small margin (the sender drains in due order at the
+  overall rate), so its last message is on time and its first no earlier than it must be.
 - The *overlay* (:class:`~bot.store.models.SessionOverlay`): an organiser's delay or
   cancellation over the pack, kept in the database and cached here for the cards.
 - *Programme changes*: :meth:`AgendaService.sync_programme` compares the pack in service with
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import math
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ from bot.store.db import Database
 from bot.store.models import (
     AgendaSettings,
     Delegation,
+    DelegationFollow,
     Follow,
     FollowState,
     Person,
@@ -54,10 +54,21 @@ OFF = 0
 REMINDER = "reminder"
 CHANGE = "programme-change"
 BRIEFING = "briefing"
+DELEGATION = "delegation-follow"
 #: the largest delay an organiser may announce, in minutes
 MAX_DELAY = 24 * 60
 #: reminders due this long before a batch's time count in its size
 BATCH_WINDOW = dt.timedelta(minutes=10)
+#: reminders of automatic follows are written to the outbox this long before they are due, by
+#: the planning tick (every PLANNING_EVERY_S); a follow's own reminder is written at once
+PLANNING_HORIZON = dt.timedelta(minutes=30)
+PLANNING_EVERY_S = 60.0
+#: a reminder whose time passed less than this long ago is still sent (a late tick, a restart)
+GRACE = dt.timedelta(minutes=2)
+MAX_LEAD = max(LEAD_CHOICES)
+#: a batch starts this much earlier than its drain time at the full rate (1 s and 5% of the drain,
+#: at most this): room for a slower drain or a restart, so its last message is still on time
+MAX_MARGIN_S = 4.0
 
 
 class AgendaError(ValueError):
@@ -135,17 +146,22 @@ def auto_followers_rule(pack: ContentPack | None, session_id: str) -> Any:
     return or_(*conditions) if conditions else None
 
 
-async def followers_of(session: AsyncSession, session_id: str) -> list[int]:
+async def followers_of(session: AsyncSession, session_id: str, pack: ContentPack | None = None) -> list[int]:
     """Person ids of everyone following ``session_id``: those who chose to, and those the pack
-    makes follow it automatically, minus those who turned it off. Sorted."""
+    makes follow it automatically, minus those who turned it off. Sorted. ``pack``: the pack in
+    service (by default, that of the running bot's agenda service)."""
     chosen = select(Follow.person_id).where(Follow.session_id == session_id, Follow.state == FollowState.FOLLOWING)
     ids = set((await session.scalars(chosen)).all())
-    pack = _pack_source.current.pack if _pack_source is not None else None
+    if pack is None and _pack_source is not None:
+        pack = _pack_source.current.pack
+    opted_out = select(Follow.person_id).where(Follow.session_id == session_id, Follow.state == FollowState.OPTED_OUT)
     rule = auto_followers_rule(pack, session_id)
     if rule is not None:
-        opted_out = select(Follow.person_id).where(Follow.session_id == session_id, Follow.state == FollowState.OPTED_OUT)
         auto = select(Person.id).where(rule, Person.id.not_in(opted_out))
         ids.update((await session.scalars(auto)).all())
+    delegations = select(DelegationFollow.delegation_id).where(DelegationFollow.session_id == session_id)
+    by_delegation = select(Person.id).where(Person.delegation_id.in_(delegations), Person.id.not_in(opted_out))
+    ids.update((await session.scalars(by_delegation)).all())
     return sorted(ids)
 
 
@@ -202,19 +218,24 @@ class AgendaService:
         if state is not None:
             return bool(state == FollowState.FOLLOWING)
         rule = auto_followers_rule(self.pack, session_id)
-        if rule is None:
-            return False
-        return await s.scalar(select(Person.id).where(Person.id == person_id, rule)) is not None
+        if rule is not None and await s.scalar(select(Person.id).where(Person.id == person_id, rule)) is not None:
+            return True
+        return await s.scalar(
+            select(DelegationFollow.id).join(Person, Person.delegation_id == DelegationFollow.delegation_id)
+            .where(Person.id == person_id, DelegationFollow.session_id == session_id)
+        ) is not None
 
     async def plan_person(self, person_id: int) -> int:
-        """Plan the reminders of the sessions the pack makes this person follow (at /start:
-        a new person, or one whose delegation or role an invite just set)."""
+        """Plan the reminders, due within the planning horizon, of the sessions the pack makes
+        this person follow (at /start: a new person, or one whose delegation or role an
+        invite just set); the planning tick does the later ones."""
         written = 0
+        until = self.clock.now() + PLANNING_HORIZON
         async with self.db.session() as s:
             for session in self.pack.sessions_sorted():
                 if auto_followers_rule(self.pack, session.id) is not None and \
                         await self.is_following(s, person_id, session.id):
-                    written += await self._plan(s, self.live_of(session), [person_id])
+                    written += await self._plan(s, self.live_of(session), [person_id], horizon=until)
             await s.commit()
         return written
 
@@ -252,6 +273,11 @@ class AgendaService:
             rows = (await s.execute(select(Follow.session_id, Follow.state).where(Follow.person_id == person_id))).all()
             chosen = {sid: state for sid, state in rows}
             found = [sid for sid, state in chosen.items() if state == FollowState.FOLLOWING]
+            delegated = await s.scalars(
+                select(DelegationFollow.session_id).join(Person, Person.delegation_id == DelegationFollow.delegation_id)
+                .where(Person.id == person_id)
+            )
+            found += [sid for sid in delegated.all() if sid not in chosen]
             for session in pack.sessions:
                 if session.id not in chosen and auto_followers_rule(pack, session.id) is not None \
                         and await self.is_following(s, person_id, session.id):
@@ -361,10 +387,70 @@ class AgendaService:
             lead = await self.lead_of(s, person.id)
         return agenda_ics(self.pack, await self.agenda(person.id), person.language, lead, self.clock.now())
 
+    # -- a delegation's focal point ----------------------------------------------------------
+    async def is_focal_point(self, s: AsyncSession, person: Person) -> bool:
+        row = await s.get(AgendaSettings, person.id)
+        return bool(row is not None and row.focal_point and person.delegation_id is not None)
+
+    async def set_focal_point(self, person: Person, on: bool) -> None:
+        """Make a person their delegation's focal point (an organiser's decision), or not."""
+        if on and person.delegation_id is None:
+            raise AgendaError("no-delegation")
+        async with self.db.session() as s:
+            row = await self._settings_row(s, person.id)
+            row.focal_point, row.updated_at = on, self.clock.now()
+            await s.commit()
+
+    async def delegation_follows(self, person: Person, session_id: str) -> bool:
+        if person.delegation_id is None:
+            return False
+        async with self.db.session() as s:
+            return await s.scalar(select(DelegationFollow.id).where(
+                DelegationFollow.delegation_id == person.delegation_id, DelegationFollow.session_id == session_id)) is not None
+
+    async def follow_for_delegation(self, focal: Person, session_id: str, on: bool) -> int:
+        """The focal point adds a session to (``on``) or removes it from the agenda of every
+        member of their delegation; members who turned it off, or added it themselves, keep
+        their choice. Each member who newly follows it gets one notice, and their reminder
+        is planned; on removal, the reminders of those who no longer follow it are
+        cancelled. Returns how many members follow it through the delegation now (or did)."""
+        live = self.live(session_id)
+        if live is None:
+            raise AgendaError("unknown-session")
+        async with self.db.session() as s:
+            if not await self.is_focal_point(s, focal):
+                raise AgendaError("not-focal")
+            delegation_id = focal.delegation_id
+            members = list((await s.scalars(select(Person.id).where(Person.delegation_id == delegation_id))).all())
+            row = await s.scalar(select(DelegationFollow).where(
+                DelegationFollow.delegation_id == delegation_id, DelegationFollow.session_id == session_id))
+            before = {m for m in members if await self.is_following(s, m, session_id)}
+            if on and row is None:
+                s.add(DelegationFollow(delegation_id=delegation_id, session_id=session_id, set_by=focal.id,
+                                       created_at=self.clock.now()))
+            elif not on and row is not None:
+                await s.delete(row)
+            await s.flush()
+            after = {m for m in members if await self.is_following(s, m, session_id)}
+            if on:
+                await self._plan(s, live, sorted(after))
+                told = sorted(after - before - {focal.id})
+                if told:
+                    await self.outbox.enqueue_many(
+                        s, DELEGATION, [Recipient(person_id=m, key=f"{DELEGATION}:{session_id}:{m}") for m in told],
+                        spec={"session": session_id, "by": focal.id}, priority=Priority.NORMAL)
+            else:
+                for m in sorted(before - after):
+                    await self.outbox.cancel(s, prefix=reminder_prefix(session_id, m), reason="delegation unfollowed")
+            await s.commit()
+        return len(after if on else before)
+
     # -- reminders ---------------------------------------------------------------------------
-    async def _plan(self, s: AsyncSession, live: LiveSession, person_ids: Iterable[int]) -> int:
+    async def _plan(self, s: AsyncSession, live: LiveSession, person_ids: Iterable[int],
+                    horizon: dt.datetime | None = None) -> int:
         """Plan the reminders of ``live`` for these followers (cancelled rows of theirs come
-        back with the new due time). Returns how many rows were written."""
+        back with the new due time), those due by ``horizon`` if given. Returns how many rows
+        were written."""
         now = self.clock.now()
         if live.cancelled or live.start <= now:
             return 0
@@ -378,8 +464,10 @@ class AgendaService:
         written = 0
         for lead, pids in sorted(by_lead.items()):
             target = live.start - dt.timedelta(minutes=lead)
-            if target < now:
-                continue  # inside the lead already: they know
+            if target < now - GRACE:
+                continue  # well inside the lead already (a follow at the last minute, a clock jump)
+            if horizon is not None and target > horizon:
+                continue  # planned later, by the planning tick
             due = await self._batch_due(s, target, len(pids))
             recipients = [
                 Recipient(person_id=pid, key=reminder_key(live.id, pid, lead),
@@ -412,7 +500,8 @@ class AgendaService:
                 OUTBOX.c.due_at > target - BATCH_WINDOW, OUTBOX.c.due_at <= target,
             )
         ) or 0
-        return target - dt.timedelta(seconds=math.ceil((before + n) / self.rate_per_s))
+        drain = (before + n) / self.rate_per_s
+        return target - dt.timedelta(seconds=drain + min(MAX_MARGIN_S, 1.0 + 0.05 * drain))
 
     async def plan_session(self, s: AsyncSession, session_id: str, reason: str = "re-planned") -> int:
         """Re-plan every reminder of a session (after a change): the live rows are cancelled
@@ -421,16 +510,23 @@ class AgendaService:
         live = self.live(session_id)
         if live is None:
             return 0
-        return await self._plan(s, live, await followers_of(s, session_id))
+        return await self._plan(s, live, await followers_of(s, session_id, self.pack))
 
-    async def plan_all(self) -> int:
-        """Plan every follower's reminders of every session (a new pack's automatic follows,
-        a benchmark); rows already planned do not change."""
+    async def plan_all(self, horizon: dt.timedelta = PLANNING_HORIZON) -> int:
+        """Plan the reminders due within ``horizon`` of every follower of every session: the
+        automatic follows, which no press of a button planned (at start-up, after a reload,
+        and every minute from the planning tick). Rows already planned do not change."""
         written = 0
+        until = self.clock.now() + horizon
         async with self.db.session() as s:
             for session in self.pack.sessions_sorted():
-                written += await self._plan(s, self.live_of(session), await followers_of(s, session.id))
+                live = self.live_of(session)
+                if live.cancelled or live.start <= self.clock.now() or live.start - dt.timedelta(minutes=MAX_LEAD) > until:
+                    continue
+                written += await self._plan(s, live, await followers_of(s, session.id, self.pack), horizon=until)
             await s.commit()
+        if written:
+            log.info("planning: %d reminders", written)
         return written
 
     async def still_wanted(self, s: AsyncSession, person: Person, spec: dict[str, Any]) -> LiveSession | str:
@@ -531,7 +627,7 @@ class AgendaService:
         return notices
 
     async def _notify(self, s: AsyncSession, session_id: str, old: Shape, new: Shape, stamp: str) -> int:
-        followers = await followers_of(s, session_id)
+        followers = await followers_of(s, session_id, self.pack)
         if not followers:
             return 0
         spec = {"session": session_id, "old": _shape_json(old), "new": _shape_json(new)}

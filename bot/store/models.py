@@ -328,7 +328,23 @@ class AgendaSettings(Base):
     lead_minutes: Mapped[int | None] = mapped_column(Integer)
     briefing_hour: Mapped[int | None] = mapped_column(SmallInteger)
     ics_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: their delegation's focal point (set by an organiser): may follow a session for all of it
+    focal_point: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[dt.datetime]
+
+
+class DelegationFollow(Base):
+    """A session a delegation's focal point follows for the whole delegation: each member
+    follows it (and may still turn it off, like an automatic follow of the pack)."""
+
+    __tablename__ = "delegation_follows"
+    __table_args__ = (UniqueConstraint("delegation_id", "session_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delegation_id: Mapped[int] = mapped_column(ForeignKey("delegations.id"))
+    session_id: Mapped[str] = mapped_column(String(64))
+    set_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[dt.datetime]
 
 
 class SessionOverlay(Base):
