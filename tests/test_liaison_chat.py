@@ -7,8 +7,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from sqlalchemy import select
+
 from bot.sandbox.state import Entry
 from bot.services import liaison_officers as officers
+from bot.services.liaison_render import Sent
 from bot.store.models import Person, Role
 from tests.support import Harness, running_bot
 
@@ -118,8 +121,6 @@ async def test_forged_and_unauthorised_buttons_are_refused(bot: Harness):
     assert "Only liaison officers" in (await eve.reply()).text
     await alice.press_raw("v1||lcancel|1|0")
     await wait_text(alice, "is cancelled")
-    anna = bot.emulator.users[501] if hasattr(bot.emulator, "users") else None
-    del anna
 
 
 async def test_handoff_from_an_unsure_answer_carries_the_question(bot: Harness):
@@ -149,10 +150,9 @@ async def test_officers_forum_group_topic_claim_and_answer(database_url: str):
         await zhang.send("/start")
         await zhang.reply()
         async with bot.services.db.session() as session:
-            person = await session.scalar(__import__("sqlalchemy").select(Person).where(Person.telegram_id == 3))
+            person = await session.scalar(select(Person).where(Person.telegram_id == 3))
             assert person is not None
-        await bot.services.liaison.open(person, "transport", __import__("bot.services.liaison_render",
-                                                                         fromlist=["Sent"]).Sent("text", "车"))
+        await bot.services.liaison.open(person, "transport", Sent("text", "车"))
         posted = await group.wait_for(1, timeout=8.0)
         assert group.topics, "a forum topic per request"
         thread = next(iter(group.topics))

@@ -17,6 +17,7 @@ the request is still open and the sweep escalates it after ``LIAISON_CLAIM_MINUT
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Sequence
@@ -38,6 +39,7 @@ from bot.services import liaison_render as render
 from bot.services.liaison_render import Sent
 from bot.store.db import Database
 from bot.store.models import (
+    DeliveryState,
     LiaisonDraft,
     LiaisonEvent,
     LiaisonMessage,
@@ -490,12 +492,24 @@ class LiaisonService:
         return Swept(escalated, reminded)
 
     # -- where an officer's message belongs --------------------------------------------------
-    async def request_of_message(self, chat_id: int, message_id: int) -> int | None:
-        """The request a message the bot sent (a notification, a relay) belongs to."""
-        async with self.db.session() as s:
-            key = await s.scalar(select(OutboxMessage.key).where(
-                OutboxMessage.chat_id == chat_id, OutboxMessage.telegram_message_id == message_id,
-                OutboxMessage.kind == KIND).limit(1))
+    async def request_of_message(self, chat_id: int, message_id: int, *, wait: float = 3.0) -> int | None:
+        """The request a message the bot sent (a notification, a relay) belongs to. A reply can
+        come before the sender has written down the id of the message it replies to: while one
+        of this chat's liaison messages is still out (claimed or sending), look again, for at
+        most ``wait`` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait
+        while True:
+            async with self.db.session() as s:
+                key = await s.scalar(select(OutboxMessage.key).where(
+                    OutboxMessage.chat_id == chat_id, OutboxMessage.telegram_message_id == message_id,
+                    OutboxMessage.kind == KIND).limit(1))
+                out = key is None and await s.scalar(select(OutboxMessage.id).where(
+                    OutboxMessage.chat_id == chat_id, OutboxMessage.kind == KIND,
+                    OutboxMessage.state.in_((DeliveryState.CLAIMED, DeliveryState.SENDING))).limit(1))
+            if key or not out or loop.time() >= deadline:
+                break
+            await asyncio.sleep(0.05)
         if not key:
             return None
         try:

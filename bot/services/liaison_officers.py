@@ -4,7 +4,8 @@ and routing a request to the right one. Plain async code, no Telegram.
 Routing, in order (:func:`route`):
 
 1. urgent categories: every officer on duty and every supervisor, at once;
-2. the least loaded officer on duty assigned to the request's delegation;
+2. the least loaded officer on duty assigned to the request's delegation (by an assignment, or
+   by the delegation their invite gave them);
 3. else the least loaded officer on duty who speaks the request's language and covers its
    category (an officer with no category listed covers them all);
 4. else the officers' group (``LIAISON_GROUP_CHAT_ID``), else every supervisor.
@@ -169,7 +170,8 @@ async def route(session: AsyncSession, request: LiaisonRequest, *, has_group: bo
     delegation_code = None
     if request.delegation_id is not None:
         delegation_code = await session.scalar(select(Delegation.code).where(Delegation.id == request.delegation_id))
-    by_delegation = [p for p in duty if delegation_code and delegation_code in covers[p.id][CoverKind.DELEGATION]]
+    by_delegation = [p for p in duty if delegation_code and (delegation_code in covers[p.id][CoverKind.DELEGATION]
+                                                             or p.delegation_id == request.delegation_id)]
     by_language = [p for p in duty if request.language in covers[p.id][CoverKind.LANGUAGE]
                    and (not covers[p.id][CoverKind.CATEGORY] or request.category in covers[p.id][CoverKind.CATEGORY])]
     for kind, found in (("delegation", by_delegation), ("language", by_language)):
