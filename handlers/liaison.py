@@ -208,16 +208,24 @@ def _markup(rows: tuple[tuple[render.Button, ...], ...]) -> InlineKeyboardMarkup
 
 
 async def claim_request(update: Update, context: BotContext, pressed: Pressed[int]) -> str | None:
-    t = context.t
+    t, liaison = context.t, context.services.liaison
+    query = update.callback_query
+    chat = update.effective_chat
+    private = chat is not None and chat.type == "private"
+    on_card = False
+    if private and query is not None and query.message is not None:
+        on_card = await liaison.request_of_message(query.message.chat.id, query.message.message_id, wait=0) == pressed.value
     try:
-        request = await context.services.liaison.claim(context.person, pressed.value)
+        request = await liaison.claim(context.person, pressed.value, on_card=on_card)
     except Refused as refused:
         log.info("claim of request %s by %s refused: %s", pressed.value, context.person.telegram_id, refused.problem)
         return refusal(t, refused)
-    query = update.callback_query
     if query is not None and query.message is not None:
-        with contextlib.suppress(BadRequest):  # the Claim button goes: in the group, everyone sees who took it
-            await query.edit_message_reply_markup(None)
+        # in the group the Claim button goes (everyone sees it is taken); on the officer's own
+        # card it becomes the holder's buttons
+        markup = _markup(render.officer_buttons(t, request.id, claim=False)) if on_card else None
+        with contextlib.suppress(BadRequest):
+            await query.edit_message_reply_markup(markup)
     # TRANSLATORS: {request} is "Request #12"
     return t._("You now hold {request}.").format(request=render.number(t, request.id))
 
@@ -422,9 +430,9 @@ async def relay_private(update: Update, context: BotContext, message: Message) -
             await liaison.add(person, target, sent)
         else:
             await liaison.reply(person, target, sent)
-        if draft is not None:
+        if draft is not None:  # after the Reply button, say it went; a Telegram reply is its own receipt
             await liaison.drop_draft(person)
-        await message.reply_text(t.paragraph(t._("Passed on.")))
+            await message.reply_text(t.paragraph(t._("Passed on.")))
     except Refused as refused:
         log.info("liaison message from %s refused: %s", person.telegram_id, refused.problem)
         if refused.problem == Problem.UNKNOWN_CATEGORY:

@@ -242,8 +242,12 @@ class LiaisonService:
             return request
 
     # -- the officers' side ---------------------------------------------------------------------
-    async def claim(self, officer: Person, request_id: int) -> LiaisonRequest:
-        """Exactly once: the conditional UPDATE is the whole race (see the module docstring)."""
+    async def claim(self, officer: Person, request_id: int, *, on_card: bool = False) -> LiaisonRequest:
+        """Exactly once: the conditional UPDATE is the whole race (see the module docstring).
+
+        ``on_card``: pressed on the officer's own notification (the handler turns its Claim
+        button into the holder's buttons): when routing had offered them the request they have
+        seen everything said so far, and no new card is sent."""
         now = self.clock.now()
         async with self.db.session() as s:
             me = await self._officer(s, officer.id)
@@ -267,12 +271,14 @@ class LiaisonService:
             await s.flush()
             delegate = await self._person(s, request.delegate_id)
             pack = self.pack()
-            earlier = list(await s.scalars(select(LiaisonMessage).where(LiaisonMessage.request_id == request.id)
-                                           .order_by(LiaisonMessage.id)))
+            seen_all = on_card and request.offered_to_id == me.id
+            earlier = [] if seen_all else list(await s.scalars(
+                select(LiaisonMessage).where(LiaisonMessage.request_id == request.id).order_by(LiaisonMessage.id)))
             t = translator(me.language)
-            card = render.request_card(t, pack, request, delegate, "")
-            await self._send(s, me, request, f"e{event.id}", [Message(text=card, buttons=render.officer_buttons(
-                t, request.id, claim=False))], priority=self._priority(request))
+            if not seen_all:
+                card = render.request_card(t, pack, request, delegate, "")
+                await self._send(s, me, request, f"e{event.id}", [Message(text=card, buttons=render.officer_buttons(
+                    t, request.id, claim=False))], priority=self._priority(request))
             for m in earlier:  # everything said before the claim: nothing is lost
                 sent = _sent_of(m)
                 author = delegate if m.author_id == delegate.id else await self._person(s, m.author_id)
