@@ -18,11 +18,12 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, U
 from telegram.error import BadRequest
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
+from bot import callbacks
 from bot.callbacks import Gone, InvalidArgument, InvalidButton
 from bot.catalog.models import ContentPack
 from bot.i18n import N_, Translator, translator
 from bot.services import liaison_render as render
-from bot.services.liaison import Problem, Refused, TopicMaker
+from bot.services.liaison import LiaisonService, Problem, Refused, TopicMaker
 from bot.services.liaison_render import Sent
 from bot.store.models import LiaisonRequest, Person, RequestStatus
 from handlers import Action, ask, fallbacks, keyboards
@@ -390,6 +391,25 @@ def sent_of(message: Message) -> Sent | None:
     return None
 
 
+#: buttons whose data name the request of the message they are under
+REQUEST_BUTTONS = frozenset({render.CLAIM, render.REPLY, render.QUICK, render.RESOLVE})
+
+
+async def replied_request(liaison: LiaisonService, replied: Message) -> int | None:
+    """The request of a bot's message someone replied to: named by its buttons when it has
+    some (Telegram sends them with the reply: no lookup, no wait for the sender to note the
+    message's id), else looked up among the messages the outbox sent."""
+    markup = replied.reply_markup
+    for row in markup.inline_keyboard if markup is not None else ():
+        for button in row:
+            data = callbacks.decode(button.callback_data if isinstance(button.callback_data, str) else None)
+            if data is not None and data.code in REQUEST_BUTTONS:
+                head = data.argument.partition(".")[0]
+                if ID_RE.match(head):
+                    return int(head)
+    return await liaison.request_of_message(replied.chat.id, replied.message_id)
+
+
 async def on_message(update: Update, context: BotContext) -> None:
     """A private message: for a request when it replies to one of the bot's messages about one, or
     when the person's draft says so; else a question (text) or the "text only" answer."""
@@ -412,7 +432,7 @@ async def relay_private(update: Update, context: BotContext, message: Message) -
     mode = None
     if message.reply_to_message is not None and message.reply_to_message.from_user is not None \
             and message.reply_to_message.from_user.id == context.bot.id:
-        target = await liaison.request_of_message(message.chat_id, message.reply_to_message.message_id)
+        target = await replied_request(liaison, message.reply_to_message)
     draft = None
     if target is None:
         draft = await liaison.draft(person)
@@ -452,7 +472,7 @@ async def on_group_message(update: Update, context: BotContext) -> None:
     if message.is_topic_message and message.message_thread_id is not None:
         target = await liaison.request_of_thread(message.chat_id, message.message_thread_id)
     if target is None and message.reply_to_message is not None:
-        target = await liaison.request_of_message(message.chat_id, message.reply_to_message.message_id)
+        target = await replied_request(liaison, message.reply_to_message)
     sent = sent_of(message)
     if target is None or sent is None:
         return
