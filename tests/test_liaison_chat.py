@@ -170,3 +170,42 @@ async def test_officers_forum_group_topic_claim_and_answer(database_url: str):
         await loser.post_in(group, "me too", thread_id=thread)
         refusal = await group.wait_for(1, timeout=8.0, predicate=lambda e: "holds this request" in (e.text or ""))
         assert refusal
+
+
+async def test_sandbox_plays_a_delegate_and_an_officer_side_by_side(database_url: str):
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bot.sandbox import run
+    from bot.services.people import TelegramUser
+    from bot.web.sandbox_chat import chosen_language_from, create_chat_app
+
+    async with running_bot(database_url) as bot:
+        s = bot.services
+        officer = bot.user(run.OFFICER, "Officer", "en", started=True)
+        await s.people.touch(TelegramUser(run.OFFICER, "Officer", None, "en"))
+        await s.people.grant(run.OFFICER, Role.OFFICER)
+        await run.sandbox_officer_on_duty(s)
+        delegate = bot.user(run.DELEGATE, "Delegate", "fr")
+        personas = [(delegate, "Delegate"), (officer, "Liaison officer")]
+        app = create_chat_app(bot.emulator, personas, bot.clock, s.content.current.pack.tz,
+                              chosen_language=chosen_language_from(s.people))
+        async with TestClient(TestServer(app)) as client:
+            page = await (await client.get("/side-by-side")).text()
+            assert page.count("<iframe") == 2 and "/?persona=" in page
+            assert "persona" in await (await client.get("/")).text()
+            await client.post("/api/send", json={"user": run.DELEGATE, "text": "/start"})
+            await delegate.reply()
+            menu = delegate.last_message()
+            button = next(b for row in menu.buttons for b in row if b["callback_data"].split("|")[2] == "lnew")
+            await client.post("/api/press", json={"user": run.DELEGATE, "message_id": menu.message_id,
+                                                  "data": button["callback_data"]})
+            categories = await delegate.reply()
+            transport = next(b for row in categories.buttons for b in row if "|lnew|transport|" in b["callback_data"])
+            await client.post("/api/press", json={"user": run.DELEGATE, "message_id": categories.message_id,
+                                                  "data": transport["callback_data"]})
+            await delegate.reply()
+            await client.post("/api/send", json={"user": run.DELEGATE, "text": "Une voiture, s'il vous plaît"})
+            card = await wait_text(officer, "Request #1")
+            assert "voiture" in card.text and "French" in card.text
+            bubbles = await (await client.get("/api/messages", params={"user": str(run.OFFICER)})).json()
+            assert any("Request #1" in str(m) for m in bubbles["messages"])
