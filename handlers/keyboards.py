@@ -71,7 +71,10 @@ def main_menu(t: Translator, pack: str) -> InlineKeyboardMarkup:
                 button(t._("☎️ Help desk"), Action.CONTACTS, pack=pack),
                 button(t._("🌐 Language"), Action.LANGUAGE, pack=pack),
             ],
-            [button(t._("🤝 Contact my liaison officer"), Action.LIAISON_NEW, pack=pack)],
+            [
+                button(t._("🤝 Contact my liaison officer"), Action.LIAISON_NEW, pack=pack),
+                button(t._("📨 My requests"), Action.LIAISON_MINE, pack=pack),
+            ],
         ]
     )
 

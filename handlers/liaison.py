@@ -130,18 +130,28 @@ async def show_new(update: Update, context: BotContext, pressed: Pressed[tuple[s
     await show(update, t.paragraph(text), InlineKeyboardMarkup([keyboards.back_to_menu(t, pack.version)]))
 
 
+async def my_requests(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
+    t, pack = context.t, context.services.content.current.pack
+    mine = await context.services.liaison.mine(context.person)
+    if not mine:
+        return t.paragraph(t._("You have no requests yet.")), InlineKeyboardMarkup(
+            [[keyboards.button(t._("🤝 Contact my liaison officer"), Action.LIAISON_NEW, pack=pack.version)]])
+    rows = [[keyboards.button(keyboards.label(line(t, pack, r)), Action.LIAISON_SHOW, str(r.id))] for r in mine[:10]]
+    rows.append(keyboards.back_to_menu(t, pack.version))
+    return t.paragraph(t._("Your requests:")), InlineKeyboardMarkup(rows)
+
+
 async def requests_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None:
         return
-    t, pack = context.t, context.services.content.current.pack
-    mine = await context.services.liaison.mine(context.person)
-    if not mine:
-        await message.reply_text(t.paragraph(t._("You have no requests yet.")), reply_markup=InlineKeyboardMarkup(
-            [[keyboards.button(t._("🤝 Contact my liaison officer"), Action.LIAISON_NEW, pack=pack.version)]]))
-        return
-    rows = [[keyboards.button(keyboards.label(line(t, pack, r)), Action.LIAISON_SHOW, str(r.id))] for r in mine[:10]]
-    await message.reply_text(t.paragraph(t._("Your requests:")), reply_markup=InlineKeyboardMarkup(rows))
+    text, markup = await my_requests(context)
+    await message.reply_text(text, reply_markup=markup)
+
+
+async def show_mine(update: Update, context: BotContext, pressed: Pressed[None]) -> None:
+    text, markup = await my_requests(context)
+    await show(update, text, markup)
 
 
 async def show_request(update: Update, context: BotContext, pressed: Pressed[int]) -> str | None:
@@ -489,6 +499,7 @@ async def on_group_message(update: Update, context: BotContext) -> None:
 # -- wiring ---------------------------------------------------------------------------------------
 BUTTONS = feature_buttons(
     Route(Action.LIAISON_NEW, show_new, argument=new_request),
+    Route(Action.LIAISON_MINE, show_mine),
     Route(Action.LIAISON_SHOW, show_request, argument=request_id),
     Route(Action.LIAISON_CLAIM, claim_request, argument=request_id, accredited=False),
     Route(Action.LIAISON_REPLY, reply_button, argument=request_id, accredited=False),
