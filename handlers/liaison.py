@@ -436,8 +436,12 @@ async def on_message(update: Update, context: BotContext) -> None:
 async def relay_private(update: Update, context: BotContext, message: Message) -> bool:
     liaison, t, person = context.services.liaison, context.t, context.person
     sent = sent_of(message)
-    if sent is None:
-        return False
+    if sent is None:  # a sticker, a voice message...: what a request cannot carry
+        draft = await liaison.draft(person)
+        if draft is None or draft.mode not in ("new", "add", "reply"):
+            return False
+        await message.reply_text(t.paragraph(t._("Please send text, a photo, a location or a document.")))
+        return True
     target: int | None = None
     mode = None
     if message.reply_to_message is not None and message.reply_to_message.from_user is not None \
@@ -515,7 +519,8 @@ def message_handlers() -> list[MessageHandler[BotContext, None]]:
     """Private messages (a request's, else a question), and messages in groups (only the
     officers' group, ``LIAISON_GROUP_CHAT_ID``, is read: see :func:`on_group_message`)."""
     kinds = (filters.TEXT & ~filters.COMMAND) | filters.PHOTO | filters.LOCATION | filters.Document.ALL
-    return [MessageHandler(filters.ChatType.PRIVATE & kinds, on_message),
+    private = filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL
+    return [MessageHandler(private, on_message),
             MessageHandler(filters.ChatType.GROUPS & kinds, on_group_message)]
 
 

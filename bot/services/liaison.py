@@ -246,8 +246,8 @@ class LiaisonService:
         """Exactly once: the conditional UPDATE is the whole race (see the module docstring).
 
         ``on_card``: pressed on the officer's own notification (the handler turns its Claim
-        button into the holder's buttons): when routing had offered them the request they have
-        seen everything said so far, and no new card is sent."""
+        button into the holder's buttons): when routing offered them the request from the start
+        (never re-routed) they have seen everything said so far, and no new card is sent."""
         now = self.clock.now()
         async with self.db.session() as s:
             me = await self._officer(s, officer.id)
@@ -271,7 +271,9 @@ class LiaisonService:
             await s.flush()
             delegate = await self._person(s, request.delegate_id)
             pack = self.pack()
-            seen_all = on_card and request.offered_to_id == me.id
+            seen_all = on_card and request.offered_to_id == me.id and not await s.scalar(
+                select(LiaisonEvent.id).where(LiaisonEvent.request_id == request.id,
+                                              LiaisonEvent.action == RequestAction.REROUTED).limit(1))
             earlier = [] if seen_all else list(await s.scalars(
                 select(LiaisonMessage).where(LiaisonMessage.request_id == request.id).order_by(LiaisonMessage.id)))
             t = translator(me.language)
