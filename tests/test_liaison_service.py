@@ -311,3 +311,18 @@ async def test_csv_import_parses_lists():
     assert parsed[1].who == "123" and parsed[1].categories == []
     with pytest.raises(ValueError):
         officers.parse_csv("name,x\nfoo,bar\n")
+
+
+async def test_control_characters_are_dropped_before_the_database(services: Services):
+    s = services
+    o = await officer(s, 101, "Anna", languages=["en"])
+    d = await person(s, 1, "Alice")
+    await s.liaison.set_draft(d, "handoff", question="where\x00 is\x1b[31m it?")
+    r = await s.liaison.open(d, "transport", Sent("text", "a car\x00 please"), question="where\x00 is it?")
+    with pytest.raises(Refused) as e:
+        await s.liaison.add(d, r.id, Sent("text", "\x00\x00"))
+    assert e.value.problem == Problem.EMPTY
+    await s.liaison.claim(o, r.id)
+    await s.liaison.hand_over(o, r.id, await officer(s, 102, "Bob", duty=False), "note\x00")
+    card = (await rows(s, o.telegram_id))[0].payload["text"]
+    assert "a car please" in card and "\x00" not in card

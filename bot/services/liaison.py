@@ -21,7 +21,7 @@ import asyncio
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -37,6 +37,7 @@ from bot.i18n import translator
 from bot.services import liaison_officers as officers
 from bot.services import liaison_render as render
 from bot.services.liaison_render import Sent
+from bot.services.storable import storable
 from bot.store.db import Database
 from bot.store.models import (
     DeliveryState,
@@ -120,7 +121,7 @@ class LiaisonService:
                 draft = LiaisonDraft(person_id=person.id, mode=mode, updated_at=self.clock.now())
                 s.add(draft)
             draft.mode, draft.request_id, draft.category = mode, request_id, category
-            draft.question = question[:2000] if question else None
+            draft.question = storable(question)[:2000] if question else None
             draft.updated_at = self.clock.now()
 
     async def draft(self, person: Person) -> LiaisonDraft | None:
@@ -132,6 +133,11 @@ class LiaisonService:
             draft = await s.get(LiaisonDraft, person.id)
             if draft is not None:
                 await s.delete(draft)
+
+    @staticmethod
+    def clean(sent: Sent) -> Sent:
+        """What Telegram brought, without the control characters PostgreSQL refuses (a NUL)."""
+        return replace(sent, text=storable(sent.text), file_id=storable(sent.file_id) if sent.file_id else None)
 
     def check_sent(self, sent: Sent) -> None:
         if sent.empty:
@@ -146,7 +152,9 @@ class LiaisonService:
         found = pack.liaison_category(category)
         if found is None:
             raise Refused(Problem.UNKNOWN_CATEGORY)
+        sent = self.clean(sent)
         self.check_sent(sent)
+        question = storable(question) if question else None
         now = self.clock.now()
         async with self.db.session() as s:
             person = await self._person(s, delegate.id)
@@ -187,6 +195,7 @@ class LiaisonService:
 
     async def add(self, delegate: Person, request_id: int, sent: Sent) -> LiaisonRequest:
         """The delegate's message to their request: passed on to whoever holds (or was offered) it."""
+        sent = self.clean(sent)
         self.check_sent(sent)
         async with self.db.session() as s:
             person = await self._person(s, delegate.id)
@@ -310,6 +319,7 @@ class LiaisonService:
                     raise Refused(Problem.NOT_FOUND, request)
                 sent = Sent("text", reply.text.get(delegate.language, pack.default_language))
             assert sent is not None
+            sent = self.clean(sent)
             self.check_sent(sent)
             message = self._message(s, request, me, sent, from_officer=True)
             await s.flush()
@@ -362,6 +372,7 @@ class LiaisonService:
             return request
 
     async def hand_over(self, officer: Person, request_id: int, to: Person, note: str) -> LiaisonRequest:
+        note = storable(note)
         async with self.db.session() as s:
             me = await self._officer(s, officer.id)
             request = await self._held(s, me, request_id)
@@ -377,6 +388,7 @@ class LiaisonService:
 
     async def escalate(self, person: Person | None, request_id: int, note: str = "") -> LiaisonRequest:
         """To every supervisor and the group; ``person`` None is the sweep (unclaimed too long)."""
+        note = storable(note)
         async with self.db.session() as s:
             if person is not None:
                 me: Person | None = await self._officer(s, person.id)
