@@ -240,10 +240,12 @@ def build_parser() -> argparse.ArgumentParser:
     role = people_sub.add_parser("role", help="see or change a person's role (recorded in the audit log)")
     role.add_argument("who", metavar="TELEGRAM_ID|@USERNAME")
     role.add_argument("role", nargs="?", help="delegate, officer, supervisor or organiser")
+    sub.add_parser("officers", help="liaison officers: assign, import (CSV), list", add_help=False)
     report = sub.add_parser("report", help="reports for organisers")
     report_sub = report.add_subparsers(dest="report_command", required=True)
     unanswered = report_sub.add_parser("unanswered", help="questions the bot could not answer")
     unanswered.add_argument("--limit", type=int, default=100)
+    report_sub.add_parser("requests", help="liaison requests: time to claim and resolve (CSV)", add_help=False)
     audit = report_sub.add_parser("audit", help="who changed a role or revoked an invite, and when")
     audit.add_argument("--limit", type=int, default=100)
     report_broadcast = report_sub.add_parser("broadcast", help="a broadcast's result per recipient, as CSV")
@@ -263,6 +265,12 @@ def main(argv: list[str] | None = None) -> int:
         from bot.catalog.cli import content_check_command
 
         return content_check_command(argv[2:])
+    if argv[:1] == ["officers"] or argv[:2] == ["report", "requests"]:  # liaison: bot/liaison_cli.py
+        from bot.liaison_cli import main as liaison_main
+
+        settings = settings_or_exit()
+        setup_logging(settings.log_level, settings.bot_token)
+        return liaison_main(argv, settings)
     args = build_parser().parse_args(argv)
     settings = settings_or_exit()
     setup_logging(settings.log_level, settings.bot_token)

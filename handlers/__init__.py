@@ -46,6 +46,7 @@ class Action(StrEnum):
     BROADCAST_CONFIRM = "bcack"  # a recipient confirms receipt of a broadcast (its id)
     # liaison requests (the codes are bot.services.liaison_render's, which makes the buttons)
     LIAISON_NEW = "lnew"  # the categories; with a category id, ask for the request
+    LIAISON_MINE = "lmine"  # the delegate's requests (as /requests)
     LIAISON_SHOW = "lshow"  # a request's card
     LIAISON_CLAIM = "lclaim"  # an officer claims a request
     LIAISON_REPLY = "lreply"  # the next message is for a request

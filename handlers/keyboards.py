@@ -72,7 +72,10 @@ def main_menu(t: Translator, pack: str) -> InlineKeyboardMarkup:
                 button(t._("🌐 Language"), Action.LANGUAGE, pack=pack),
             ],
             [button(t._("🗓 My agenda"), Action.AGENDA, pack=pack)],
-            [button(t._("🤝 Contact my liaison officer"), Action.LIAISON_NEW, pack=pack)],
+            [
+                button(t._("🤝 Contact my liaison officer"), Action.LIAISON_NEW, pack=pack),
+                button(t._("📨 My requests"), Action.LIAISON_MINE, pack=pack),
+            ],
         ]
     )
 

@@ -18,11 +18,12 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, U
 from telegram.error import BadRequest
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
+from bot import callbacks
 from bot.callbacks import Gone, InvalidArgument, InvalidButton
 from bot.catalog.models import ContentPack
 from bot.i18n import N_, Translator, translator
 from bot.services import liaison_render as render
-from bot.services.liaison import Problem, Refused, TopicMaker
+from bot.services.liaison import LiaisonService, Problem, Refused, TopicMaker
 from bot.services.liaison_render import Sent
 from bot.store.models import LiaisonRequest, Person, RequestStatus
 from handlers import Action, ask, fallbacks, keyboards
@@ -129,18 +130,28 @@ async def show_new(update: Update, context: BotContext, pressed: Pressed[tuple[s
     await show(update, t.paragraph(text), InlineKeyboardMarkup([keyboards.back_to_menu(t, pack.version)]))
 
 
+async def my_requests(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
+    t, pack = context.t, context.services.content.current.pack
+    mine = await context.services.liaison.mine(context.person)
+    if not mine:
+        return t.paragraph(t._("You have no requests yet.")), InlineKeyboardMarkup(
+            [[keyboards.button(t._("🤝 Contact my liaison officer"), Action.LIAISON_NEW, pack=pack.version)]])
+    rows = [[keyboards.button(keyboards.label(line(t, pack, r)), Action.LIAISON_SHOW, str(r.id))] for r in mine[:10]]
+    rows.append(keyboards.back_to_menu(t, pack.version))
+    return t.paragraph(t._("Your requests:")), InlineKeyboardMarkup(rows)
+
+
 async def requests_command(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None:
         return
-    t, pack = context.t, context.services.content.current.pack
-    mine = await context.services.liaison.mine(context.person)
-    if not mine:
-        await message.reply_text(t.paragraph(t._("You have no requests yet.")), reply_markup=InlineKeyboardMarkup(
-            [[keyboards.button(t._("🤝 Contact my liaison officer"), Action.LIAISON_NEW, pack=pack.version)]]))
-        return
-    rows = [[keyboards.button(keyboards.label(line(t, pack, r)), Action.LIAISON_SHOW, str(r.id))] for r in mine[:10]]
-    await message.reply_text(t.paragraph(t._("Your requests:")), reply_markup=InlineKeyboardMarkup(rows))
+    text, markup = await my_requests(context)
+    await message.reply_text(text, reply_markup=markup)
+
+
+async def show_mine(update: Update, context: BotContext, pressed: Pressed[None]) -> None:
+    text, markup = await my_requests(context)
+    await show(update, text, markup)
 
 
 async def show_request(update: Update, context: BotContext, pressed: Pressed[int]) -> str | None:
@@ -208,16 +219,24 @@ def _markup(rows: tuple[tuple[render.Button, ...], ...]) -> InlineKeyboardMarkup
 
 
 async def claim_request(update: Update, context: BotContext, pressed: Pressed[int]) -> str | None:
-    t = context.t
+    t, liaison = context.t, context.services.liaison
+    query = update.callback_query
+    chat = update.effective_chat
+    private = chat is not None and chat.type == "private"
+    on_card = False
+    if private and query is not None and query.message is not None:
+        on_card = await liaison.request_of_message(query.message.chat.id, query.message.message_id, wait=0) == pressed.value
     try:
-        request = await context.services.liaison.claim(context.person, pressed.value)
+        request = await liaison.claim(context.person, pressed.value, on_card=on_card)
     except Refused as refused:
         log.info("claim of request %s by %s refused: %s", pressed.value, context.person.telegram_id, refused.problem)
         return refusal(t, refused)
-    query = update.callback_query
     if query is not None and query.message is not None:
-        with contextlib.suppress(BadRequest):  # the Claim button goes: in the group, everyone sees who took it
-            await query.edit_message_reply_markup(None)
+        # in the group the Claim button goes (everyone sees it is taken); on the officer's own
+        # card it becomes the holder's buttons
+        markup = _markup(render.officer_buttons(t, request.id, claim=False)) if on_card else None
+        with contextlib.suppress(BadRequest):
+            await query.edit_message_reply_markup(markup)
     # TRANSLATORS: {request} is "Request #12"
     return t._("You now hold {request}.").format(request=render.number(t, request.id))
 
@@ -382,6 +401,25 @@ def sent_of(message: Message) -> Sent | None:
     return None
 
 
+#: buttons whose data name the request of the message they are under
+REQUEST_BUTTONS = frozenset({render.CLAIM, render.REPLY, render.QUICK, render.RESOLVE})
+
+
+async def replied_request(liaison: LiaisonService, replied: Message) -> int | None:
+    """The request of a bot's message someone replied to: named by its buttons when it has
+    some (Telegram sends them with the reply: no lookup, no wait for the sender to note the
+    message's id), else looked up among the messages the outbox sent."""
+    markup = replied.reply_markup
+    for row in markup.inline_keyboard if markup is not None else ():
+        for button in row:
+            data = callbacks.decode(button.callback_data if isinstance(button.callback_data, str) else None)
+            if data is not None and data.code in REQUEST_BUTTONS:
+                head = data.argument.partition(".")[0]
+                if ID_RE.match(head):
+                    return int(head)
+    return await liaison.request_of_message(replied.chat.id, replied.message_id)
+
+
 async def on_message(update: Update, context: BotContext) -> None:
     """A private message: for a request when it replies to one of the bot's messages about one, or
     when the person's draft says so; else a question (text) or the "text only" answer."""
@@ -398,13 +436,17 @@ async def on_message(update: Update, context: BotContext) -> None:
 async def relay_private(update: Update, context: BotContext, message: Message) -> bool:
     liaison, t, person = context.services.liaison, context.t, context.person
     sent = sent_of(message)
-    if sent is None:
-        return False
+    if sent is None:  # a sticker, a voice message...: what a request cannot carry
+        draft = await liaison.draft(person)
+        if draft is None or draft.mode not in ("new", "add", "reply"):
+            return False
+        await message.reply_text(t.paragraph(t._("Please send text, a photo, a location or a document.")))
+        return True
     target: int | None = None
     mode = None
     if message.reply_to_message is not None and message.reply_to_message.from_user is not None \
             and message.reply_to_message.from_user.id == context.bot.id:
-        target = await liaison.request_of_message(message.chat_id, message.reply_to_message.message_id)
+        target = await replied_request(liaison, message.reply_to_message)
     draft = None
     if target is None:
         draft = await liaison.draft(person)
@@ -422,9 +464,9 @@ async def relay_private(update: Update, context: BotContext, message: Message) -
             await liaison.add(person, target, sent)
         else:
             await liaison.reply(person, target, sent)
-        if draft is not None:
+        if draft is not None:  # after the Reply button, say it went; a Telegram reply is its own receipt
             await liaison.drop_draft(person)
-        await message.reply_text(t.paragraph(t._("Passed on.")))
+            await message.reply_text(t.paragraph(t._("Passed on.")))
     except Refused as refused:
         log.info("liaison message from %s refused: %s", person.telegram_id, refused.problem)
         if refused.problem == Problem.UNKNOWN_CATEGORY:
@@ -444,7 +486,7 @@ async def on_group_message(update: Update, context: BotContext) -> None:
     if message.is_topic_message and message.message_thread_id is not None:
         target = await liaison.request_of_thread(message.chat_id, message.message_thread_id)
     if target is None and message.reply_to_message is not None:
-        target = await liaison.request_of_message(message.chat_id, message.reply_to_message.message_id)
+        target = await replied_request(liaison, message.reply_to_message)
     sent = sent_of(message)
     if target is None or sent is None:
         return
@@ -461,6 +503,7 @@ async def on_group_message(update: Update, context: BotContext) -> None:
 # -- wiring ---------------------------------------------------------------------------------------
 BUTTONS = feature_buttons(
     Route(Action.LIAISON_NEW, show_new, argument=new_request),
+    Route(Action.LIAISON_MINE, show_mine),
     Route(Action.LIAISON_SHOW, show_request, argument=request_id),
     Route(Action.LIAISON_CLAIM, claim_request, argument=request_id, accredited=False),
     Route(Action.LIAISON_REPLY, reply_button, argument=request_id, accredited=False),
@@ -476,7 +519,8 @@ def message_handlers() -> list[MessageHandler[BotContext, None]]:
     """Private messages (a request's, else a question), and messages in groups (only the
     officers' group, ``LIAISON_GROUP_CHAT_ID``, is read: see :func:`on_group_message`)."""
     kinds = (filters.TEXT & ~filters.COMMAND) | filters.PHOTO | filters.LOCATION | filters.Document.ALL
-    return [MessageHandler(filters.ChatType.PRIVATE & kinds, on_message),
+    private = filters.ChatType.PRIVATE & ~filters.COMMAND & ~filters.StatusUpdate.ALL
+    return [MessageHandler(private, on_message),
             MessageHandler(filters.ChatType.GROUPS & kinds, on_group_message)]
 
 

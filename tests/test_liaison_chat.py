@@ -7,8 +7,11 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from sqlalchemy import select
+
 from bot.sandbox.state import Entry
 from bot.services import liaison_officers as officers
+from bot.services.liaison_render import Sent
 from bot.store.models import Person, Role
 from tests.support import Harness, running_bot
 
@@ -118,8 +121,6 @@ async def test_forged_and_unauthorised_buttons_are_refused(bot: Harness):
     assert "Only liaison officers" in (await eve.reply()).text
     await alice.press_raw("v1||lcancel|1|0")
     await wait_text(alice, "is cancelled")
-    anna = bot.emulator.users[501] if hasattr(bot.emulator, "users") else None
-    del anna
 
 
 async def test_handoff_from_an_unsure_answer_carries_the_question(bot: Harness):
@@ -149,10 +150,9 @@ async def test_officers_forum_group_topic_claim_and_answer(database_url: str):
         await zhang.send("/start")
         await zhang.reply()
         async with bot.services.db.session() as session:
-            person = await session.scalar(__import__("sqlalchemy").select(Person).where(Person.telegram_id == 3))
+            person = await session.scalar(select(Person).where(Person.telegram_id == 3))
             assert person is not None
-        await bot.services.liaison.open(person, "transport", __import__("bot.services.liaison_render",
-                                                                         fromlist=["Sent"]).Sent("text", "车"))
+        await bot.services.liaison.open(person, "transport", Sent("text", "车"))
         posted = await group.wait_for(1, timeout=8.0)
         assert group.topics, "a forum topic per request"
         thread = next(iter(group.topics))
@@ -170,3 +170,129 @@ async def test_officers_forum_group_topic_claim_and_answer(database_url: str):
         await loser.post_in(group, "me too", thread_id=thread)
         refusal = await group.wait_for(1, timeout=8.0, predicate=lambda e: "holds this request" in (e.text or ""))
         assert refusal
+
+
+async def test_sandbox_plays_a_delegate_and_an_officer_side_by_side(database_url: str):
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bot.sandbox import run
+    from bot.services.people import TelegramUser
+    from bot.web.sandbox_chat import chosen_language_from, create_chat_app
+
+    async with running_bot(database_url) as bot:
+        s = bot.services
+        officer = bot.user(run.OFFICER, "Officer", "en", started=True)
+        await s.people.touch(TelegramUser(run.OFFICER, "Officer", None, "en"))
+        await s.people.grant(run.OFFICER, Role.OFFICER)
+        await run.sandbox_officer_on_duty(s)
+        delegate = bot.user(run.DELEGATE, "Delegate", "fr")
+        personas = [(delegate, "Delegate"), (officer, "Liaison officer")]
+        app = create_chat_app(bot.emulator, personas, bot.clock, s.content.current.pack.tz,
+                              chosen_language=chosen_language_from(s.people))
+        async with TestClient(TestServer(app)) as client:
+            page = await (await client.get("/side-by-side")).text()
+            assert page.count("<iframe") == 2 and "/?persona=" in page
+            assert "persona" in await (await client.get("/")).text()
+            await client.post("/api/send", json={"user": run.DELEGATE, "text": "/start"})
+            await delegate.reply()
+            menu = delegate.last_message()
+            button = next(b for row in menu.buttons for b in row if b["callback_data"].split("|")[2] == "lnew")
+            await client.post("/api/press", json={"user": run.DELEGATE, "message_id": menu.message_id,
+                                                  "data": button["callback_data"]})
+            categories = await delegate.reply()
+            transport = next(b for row in categories.buttons for b in row if "|lnew|transport|" in b["callback_data"])
+            await client.post("/api/press", json={"user": run.DELEGATE, "message_id": categories.message_id,
+                                                  "data": transport["callback_data"]})
+            await delegate.reply()
+            await client.post("/api/send", json={"user": run.DELEGATE, "text": "Une voiture, s'il vous plaît"})
+            card = await wait_text(officer, "Request #1")
+            assert "voiture" in card.text and "French" in card.text
+            bubbles = await (await client.get("/api/messages", params={"user": str(run.OFFICER)})).json()
+            assert any("Request #1" in str(m) for m in bubbles["messages"])
+
+
+async def test_bad_input_in_the_chat(bot: Harness):
+    """An empty or unsupported message, a file too large, a category that left the pack, a Claim
+    after the request was cancelled: a clear answer each time, and nothing half done."""
+    anna = await make_officer(bot, 501, "Anna", languages=["en"])
+    alice = bot.user(1, "Alice", "en")
+    await alice.send("/start")
+    await alice.reply()
+    await alice.press(text="Contact my liaison officer")
+    await alice.reply()
+    await alice.press(text="Transport")
+    await alice.reply()
+    await alice.send_sticker()
+    assert "text, a photo, a location or a document" in (await alice.reply()).text
+    huge = {"file_id": "big-doc", "file_unique_id": "big", "file_name": "scan.pdf", "mime_type": "application/pdf",
+            "file_size": 50 * 1024 * 1024}
+    alice.mark()
+    await alice.emulator.user_message(alice, alice.chat, "document", "my passport", extra={"document": huge})
+    assert "too large" in (await alice.reply()).text
+    await alice.send_document(caption="my passport, smaller")  # the draft is still there: this one goes
+    card = await wait_text(anna, "Request #1")
+    assert "my passport, smaller" in card.text
+    # a category that left the pack: the next reload drops "transport"
+    s = bot.services
+    person = await s.people.get(1)
+    assert person is not None
+    await s.liaison.set_draft(person, "new", category="valet-parking")  # as if the pack had had it
+    await alice.send("Please park my car")
+    assert "no longer offered" in (await alice.reply()).text
+    assert await s.liaison.draft(person) is None  # dropped: the next message is a question again
+    pack = s.content.current.pack
+    stale = f"v1|{pack.version[:6]}|lnew|valet-parking|0"
+    assert "no longer valid" in await answered_text(bot, await alice.press_raw(stale))
+    # a Claim after the request was cancelled
+    await alice.press_raw("v1||lcancel|1|0")
+    await wait_text(alice, "is cancelled")
+    assert "closed" in await answered_text(bot, await anna.press_raw("v1||lclaim|1|0", message=card))
+
+
+async def test_an_officer_who_blocks_the_bot_has_their_requests_rerouted(bot: Harness):
+    anna = await make_officer(bot, 501, "Anna", languages=["en"])
+    alice = bot.user(1, "Alice", "en")
+    await alice.send("/start")
+    await alice.reply()
+    await alice.press(text="Contact my liaison officer")
+    await alice.reply()
+    await alice.press(text="Transport")
+    await alice.reply()
+    await alice.send("A car please")
+    card = await wait_text(anna, "Request #1")
+    await anna.press(text="Claim", message=card)
+    await wait_text(alice, "now handled by")
+    bob = await make_officer(bot, 502, "Bob", languages=["en"])
+    anna.block()
+    await alice.send("/requests")
+    listed = await alice.reply()
+    await alice.press(text="#1", message=listed)
+    await alice.reply()
+    await alice.press(text="Add a message")
+    await alice.replies(1)
+    await alice.send("Is the car coming?")  # to Anna, who blocked the bot: 403, then re-routed
+    rerouted = await wait_text(bob, "Re-routed", timeout=15)
+    assert "Anna" in rerouted.text and "blocked the bot" in rerouted.text
+    await bob.press(text="Claim", message=rerouted)
+    said = await bob.replies(2, timeout=10, predicate=lambda e: "A car please" in e.text or "Is the car coming" in e.text)
+    assert {"A car please", "Is the car coming?"} <= {line for e in said for line in e.text.splitlines()}
+
+
+async def test_plain_officers_group_gets_a_claim_button(database_url: str):
+    async with running_bot(database_url, settings_overrides={"liaison_group_chat_id": GROUP}) as bot:
+        group = bot.emulator.group(chat_id=GROUP, title="Officers", supergroup=True)
+        racer = await make_officer(bot, 500, "O0", duty=False)
+        group.add(racer)
+        s = bot.services
+        zhang = bot.user(3, "Zhang", "zh")
+        await zhang.send("/start")
+        await zhang.reply()
+        person = await s.people.get(3)
+        assert person is not None
+        await s.liaison.open(person, "medical", Sent("text", "胸痛"))  # urgent: the group too
+        posted = await group.wait_for(1, timeout=8.0)
+        assert not group.topics and "Request #1" in posted[-1].text and "lclaim" in str(posted[-1].reply_markup)
+        update = await racer.press_in(group, text="Claim", message=posted[-1])
+        assert "You now hold" in await answered_text(bot, update)
+        await racer.post_in(group, "Doctor on the way", reply_to=posted[-1])
+        assert await zhang.replies(1, timeout=8.0, predicate=lambda e: "Doctor on the way" in (e.text or ""))

@@ -107,13 +107,22 @@ async def test_routing_delegation_then_language_and_category_least_loaded(servic
     r4 = await s.liaison.open(d2, "accreditation", TEXT)  # Bruno covers transport only
     assert r4.offered_to_id == fr2.id
     d3 = await person(s, 3, "Zhang", "zh")
-    r5 = await s.liaison.open(d3, "transport", TEXT)  # nobody speaks Chinese, no group, no supervisor
-    assert r5.offered_to_id is None
+    dmitri = (await s.people.get(104))
+    r5 = await s.liaison.open(d3, "transport", TEXT)  # nobody speaks Chinese, no group, no supervisor:
+    assert dmitri is not None and r5.offered_to_id == dmitri.id  # the least loaded officer on duty
+    sup = await officer(s, 106, "Sup", duty=False, role=Role.SUPERVISOR)
+    r6 = await s.liaison.open(d3, "transport", TEXT)  # a supervisor now: they get it
+    assert r6.offered_to_id is None and (await rows(s, sup.telegram_id))[-1].payload["text"].count("#") == 1
+    for o in (fra, fr1, fr2, dmitri):
+        await s.liaison.set_duty(o, False)
+    await s.people.grant(106, Role.OFFICER)
+    r7 = await s.liaison.open(d3, "transport", TEXT)  # nobody on duty, nobody oversees
+    assert r7.offered_to_id is None
     assert "目前没有空闲的联络官" in (await rows(s, d3.telegram_id))[-1].payload["text"]  # in her language
     card = (await rows(s, fra.telegram_id))[0].payload
     assert "Request #" in card["text"] and "Alice" in card["text"] and "I need a car" in card["text"]
     assert card["buttons"][0][0]["callback_data"].startswith("v1||lclaim|")
-    assert await events(s, r1.id) == [RequestAction.OPENED, RequestAction.ROUTED]
+    assert (await events(s, r1.id))[:3] == [RequestAction.OPENED, RequestAction.ROUTED, RequestAction.REROUTED]
 
 
 async def test_urgent_goes_to_every_officer_on_duty_and_supervisor_at_once(services: Services):
@@ -302,3 +311,18 @@ async def test_csv_import_parses_lists():
     assert parsed[1].who == "123" and parsed[1].categories == []
     with pytest.raises(ValueError):
         officers.parse_csv("name,x\nfoo,bar\n")
+
+
+async def test_control_characters_are_dropped_before_the_database(services: Services):
+    s = services
+    o = await officer(s, 101, "Anna", languages=["en"])
+    d = await person(s, 1, "Alice")
+    await s.liaison.set_draft(d, "handoff", question="where\x00 is\x1b[31m it?")
+    r = await s.liaison.open(d, "transport", Sent("text", "a car\x00 please"), question="where\x00 is it?")
+    with pytest.raises(Refused) as e:
+        await s.liaison.add(d, r.id, Sent("text", "\x00\x00"))
+    assert e.value.problem == Problem.EMPTY
+    await s.liaison.claim(o, r.id)
+    await s.liaison.hand_over(o, r.id, await officer(s, 102, "Bob", duty=False), "note\x00")
+    card = (await rows(s, o.telegram_id))[0].payload["text"]
+    assert "a car please" in card and "\x00" not in card

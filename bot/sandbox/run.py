@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 
 from aiohttp import web
+from sqlalchemy import select
 
 from bot.app import Services, build_services
 from bot.catalog.loader import load_pack
@@ -32,6 +33,23 @@ def sandbox_services(settings: Settings, start: dt.datetime | None = None) -> tu
         start = dt.datetime.combine(pack.event.start, dt.time(8, 30), tzinfo=pack.tz)
     clock = ShiftedClock(start)
     return build_services(settings, clock=clock), clock
+
+
+async def sandbox_officer_on_duty(services: Services) -> None:
+    """The sandbox's officer covers every language and is on duty: the delegate's requests go
+    to them (the side-by-side page shows both chats)."""
+    from bot.i18n import LANGUAGES
+    from bot.services import liaison_officers as officers
+    from bot.store.models import Person
+
+    async with services.db.session() as session:
+        person = await session.scalar(select(Person).where(Person.telegram_id == OFFICER))
+        assert person is not None
+        await officers.assign(session, person, officers.Assignment(str(OFFICER), languages=list(LANGUAGES)),
+                              services.clock)
+    officer = await services.people.get(OFFICER)
+    assert officer is not None
+    await services.liaison.set_duty(officer, True)
 
 
 async def run_sandbox(settings: Settings, *, port: int, start: dt.datetime | None = None) -> None:
@@ -64,6 +82,7 @@ async def run_sandbox(settings: Settings, *, port: int, start: dt.datetime | Non
 
     await services.people.touch(TelegramUser(OFFICER, "Officer", None, "en"))
     await services.people.grant(OFFICER, Role.OFFICER)
+    await sandbox_officer_on_duty(services)
 
     chat_app = create_chat_app(emulator, personas, clock, pack.tz, chosen_language=chosen_language_from(services.people))
     add_calendar_routes(chat_app, services)  # agenda: calendar subscriptions

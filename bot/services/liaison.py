@@ -17,10 +17,11 @@ the request is still open and the sweep escalates it after ``LIAISON_CLAIM_MINUT
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -36,8 +37,10 @@ from bot.i18n import translator
 from bot.services import liaison_officers as officers
 from bot.services import liaison_render as render
 from bot.services.liaison_render import Sent
+from bot.services.storable import storable
 from bot.store.db import Database
 from bot.store.models import (
+    DeliveryState,
     LiaisonDraft,
     LiaisonEvent,
     LiaisonMessage,
@@ -118,7 +121,7 @@ class LiaisonService:
                 draft = LiaisonDraft(person_id=person.id, mode=mode, updated_at=self.clock.now())
                 s.add(draft)
             draft.mode, draft.request_id, draft.category = mode, request_id, category
-            draft.question = question[:2000] if question else None
+            draft.question = storable(question)[:2000] if question else None
             draft.updated_at = self.clock.now()
 
     async def draft(self, person: Person) -> LiaisonDraft | None:
@@ -130,6 +133,11 @@ class LiaisonService:
             draft = await s.get(LiaisonDraft, person.id)
             if draft is not None:
                 await s.delete(draft)
+
+    @staticmethod
+    def clean(sent: Sent) -> Sent:
+        """What Telegram brought, without the control characters PostgreSQL refuses (a NUL)."""
+        return replace(sent, text=storable(sent.text), file_id=storable(sent.file_id) if sent.file_id else None)
 
     def check_sent(self, sent: Sent) -> None:
         if sent.empty:
@@ -144,7 +152,9 @@ class LiaisonService:
         found = pack.liaison_category(category)
         if found is None:
             raise Refused(Problem.UNKNOWN_CATEGORY)
+        sent = self.clean(sent)
         self.check_sent(sent)
+        question = storable(question) if question else None
         now = self.clock.now()
         async with self.db.session() as s:
             person = await self._person(s, delegate.id)
@@ -185,6 +195,7 @@ class LiaisonService:
 
     async def add(self, delegate: Person, request_id: int, sent: Sent) -> LiaisonRequest:
         """The delegate's message to their request: passed on to whoever holds (or was offered) it."""
+        sent = self.clean(sent)
         self.check_sent(sent)
         async with self.db.session() as s:
             person = await self._person(s, delegate.id)
@@ -240,8 +251,12 @@ class LiaisonService:
             return request
 
     # -- the officers' side ---------------------------------------------------------------------
-    async def claim(self, officer: Person, request_id: int) -> LiaisonRequest:
-        """Exactly once: the conditional UPDATE is the whole race (see the module docstring)."""
+    async def claim(self, officer: Person, request_id: int, *, on_card: bool = False) -> LiaisonRequest:
+        """Exactly once: the conditional UPDATE is the whole race (see the module docstring).
+
+        ``on_card``: pressed on the officer's own notification (the handler turns its Claim
+        button into the holder's buttons): when routing offered them the request from the start
+        (never re-routed) they have seen everything said so far, and no new card is sent."""
         now = self.clock.now()
         async with self.db.session() as s:
             me = await self._officer(s, officer.id)
@@ -265,12 +280,16 @@ class LiaisonService:
             await s.flush()
             delegate = await self._person(s, request.delegate_id)
             pack = self.pack()
-            earlier = list(await s.scalars(select(LiaisonMessage).where(LiaisonMessage.request_id == request.id)
-                                           .order_by(LiaisonMessage.id)))
+            seen_all = on_card and request.offered_to_id == me.id and not await s.scalar(
+                select(LiaisonEvent.id).where(LiaisonEvent.request_id == request.id,
+                                              LiaisonEvent.action == RequestAction.REROUTED).limit(1))
+            earlier = [] if seen_all else list(await s.scalars(
+                select(LiaisonMessage).where(LiaisonMessage.request_id == request.id).order_by(LiaisonMessage.id)))
             t = translator(me.language)
-            card = render.request_card(t, pack, request, delegate, "")
-            await self._send(s, me, request, f"e{event.id}", [Message(text=card, buttons=render.officer_buttons(
-                t, request.id, claim=False))], priority=self._priority(request))
+            if not seen_all:
+                card = render.request_card(t, pack, request, delegate, "")
+                await self._send(s, me, request, f"e{event.id}", [Message(text=card, buttons=render.officer_buttons(
+                    t, request.id, claim=False))], priority=self._priority(request))
             for m in earlier:  # everything said before the claim: nothing is lost
                 sent = _sent_of(m)
                 author = delegate if m.author_id == delegate.id else await self._person(s, m.author_id)
@@ -300,6 +319,7 @@ class LiaisonService:
                     raise Refused(Problem.NOT_FOUND, request)
                 sent = Sent("text", reply.text.get(delegate.language, pack.default_language))
             assert sent is not None
+            sent = self.clean(sent)
             self.check_sent(sent)
             message = self._message(s, request, me, sent, from_officer=True)
             await s.flush()
@@ -352,6 +372,7 @@ class LiaisonService:
             return request
 
     async def hand_over(self, officer: Person, request_id: int, to: Person, note: str) -> LiaisonRequest:
+        note = storable(note)
         async with self.db.session() as s:
             me = await self._officer(s, officer.id)
             request = await self._held(s, me, request_id)
@@ -367,6 +388,7 @@ class LiaisonService:
 
     async def escalate(self, person: Person | None, request_id: int, note: str = "") -> LiaisonRequest:
         """To every supervisor and the group; ``person`` None is the sweep (unclaimed too long)."""
+        note = storable(note)
         async with self.db.session() as s:
             if person is not None:
                 me: Person | None = await self._officer(s, person.id)
@@ -490,12 +512,24 @@ class LiaisonService:
         return Swept(escalated, reminded)
 
     # -- where an officer's message belongs --------------------------------------------------
-    async def request_of_message(self, chat_id: int, message_id: int) -> int | None:
-        """The request a message the bot sent (a notification, a relay) belongs to."""
-        async with self.db.session() as s:
-            key = await s.scalar(select(OutboxMessage.key).where(
-                OutboxMessage.chat_id == chat_id, OutboxMessage.telegram_message_id == message_id,
-                OutboxMessage.kind == KIND).limit(1))
+    async def request_of_message(self, chat_id: int, message_id: int, *, wait: float = 3.0) -> int | None:
+        """The request a message the bot sent (a notification, a relay) belongs to. A reply can
+        come before the sender has written down the id of the message it replies to: while one
+        of this chat's liaison messages is still out (claimed or sending), look again, for at
+        most ``wait`` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait
+        while True:
+            async with self.db.session() as s:
+                key = await s.scalar(select(OutboxMessage.key).where(
+                    OutboxMessage.chat_id == chat_id, OutboxMessage.telegram_message_id == message_id,
+                    OutboxMessage.kind == KIND).limit(1))
+                out = key is None and await s.scalar(select(OutboxMessage.id).where(
+                    OutboxMessage.chat_id == chat_id, OutboxMessage.kind == KIND,
+                    OutboxMessage.state.in_((DeliveryState.CLAIMED, DeliveryState.SENDING))).limit(1))
+            if key or not out or loop.time() >= deadline:
+                break
+            await asyncio.sleep(0.05)
         if not key:
             return None
         try:

@@ -4,10 +4,12 @@ and routing a request to the right one. Plain async code, no Telegram.
 Routing, in order (:func:`route`):
 
 1. urgent categories: every officer on duty and every supervisor, at once;
-2. the least loaded officer on duty assigned to the request's delegation;
+2. the least loaded officer on duty assigned to the request's delegation (by an assignment, or
+   by the delegation their invite gave them);
 3. else the least loaded officer on duty who speaks the request's language and covers its
    category (an officer with no category listed covers them all);
-4. else the officers' group (``LIAISON_GROUP_CHAT_ID``), else every supervisor.
+4. else the officers' group (``LIAISON_GROUP_CHAT_ID``), else every supervisor, else the least
+   loaded officer on duty (a request reaches a person whenever anyone is on duty).
 
 "Load" is the requests an officer holds or has been offered and not yet answered (open or
 claimed). Officers who blocked the bot (``Person.active`` false) are never chosen.
@@ -45,13 +47,13 @@ class Route:
     """Where a request goes: officers to notify (``offered`` is the one it is offered to when
     routing chose one), the group, or nobody at all (``kind`` says which rule decided)."""
 
-    kind: str  # urgent | delegation | language | group | supervisors | nobody
+    kind: str  # urgent | delegation | language | group | supervisors | anyone | nobody
     officers: tuple[Person, ...] = ()
     group: bool = False
 
     @property
     def offered(self) -> Person | None:
-        return self.officers[0] if self.kind in ("delegation", "language") else None
+        return self.officers[0] if self.kind in ("delegation", "language", "anyone") else None
 
 
 @dataclass
@@ -169,7 +171,8 @@ async def route(session: AsyncSession, request: LiaisonRequest, *, has_group: bo
     delegation_code = None
     if request.delegation_id is not None:
         delegation_code = await session.scalar(select(Delegation.code).where(Delegation.id == request.delegation_id))
-    by_delegation = [p for p in duty if delegation_code and delegation_code in covers[p.id][CoverKind.DELEGATION]]
+    by_delegation = [p for p in duty if delegation_code and (delegation_code in covers[p.id][CoverKind.DELEGATION]
+                                                             or p.delegation_id == request.delegation_id)]
     by_language = [p for p in duty if request.language in covers[p.id][CoverKind.LANGUAGE]
                    and (not covers[p.id][CoverKind.CATEGORY] or request.category in covers[p.id][CoverKind.CATEGORY])]
     for kind, found in (("delegation", by_delegation), ("language", by_language)):
@@ -180,7 +183,12 @@ async def route(session: AsyncSession, request: LiaisonRequest, *, has_group: bo
     if has_group:
         return Route("group", group=True)
     sups = await supervisors(session, excluded)
-    return Route("supervisors", tuple(sups)) if sups else Route("nobody")
+    if sups:
+        return Route("supervisors", tuple(sups))
+    if duty:  # nobody covers it and nobody oversees: the least loaded officer on duty
+        loads = await load(session, [p.id for p in duty])
+        return Route("anyone", (min(duty, key=lambda p: (loads.get(p.id, 0), p.id)),))
+    return Route("nobody")
 
 
 async def officer_requests(session: AsyncSession, person_id: int) -> list[LiaisonRequest]:

@@ -27,6 +27,7 @@ from bot.web.sandbox_view import bubble, chrome
 
 STATIC = Path(__file__).resolve().parent / "static"
 PAGE = STATIC / "sandbox.html"
+SIDE_BY_SIDE = STATIC / "side-by-side.html"
 ICON = STATIC / "favicon.svg"
 #: the language a person chose in the bot (``/language``), or None to follow Telegram's
 ChosenLanguage = Callable[[int], Awaitable[str | None]]
@@ -69,6 +70,9 @@ def create_chat_app(emulator: Emulator, personas: list[tuple[SimUser, str]], clo
 
     async def page(_: web.Request) -> web.FileResponse:
         return web.FileResponse(PAGE)
+
+    async def side_by_side(_: web.Request) -> web.FileResponse:  # liaison: a delegate and an officer
+        return web.FileResponse(SIDE_BY_SIDE)
 
     async def icon(_: web.Request) -> web.FileResponse:
         return web.FileResponse(ICON, headers={"Content-Type": "image/svg+xml"})
@@ -135,6 +139,7 @@ def create_chat_app(emulator: Emulator, personas: list[tuple[SimUser, str]], clo
         return web.json_response({"ok": True})
 
     app.router.add_get("/", page)
+    app.router.add_get("/side-by-side", side_by_side)
     app.router.add_get("/favicon.svg", icon)
     app.router.add_get("/favicon.ico", icon)
     app.router.add_get("/api/personas", persona_list)
