@@ -325,7 +325,10 @@ async def follow_broadcasts(context: BotContext) -> None:
                 continue
             t = translator(author.language)
             text, markup = await progress_text(services, fresh, t)
-            if fresh.progress_message_id is None:  # approved by another organiser: the author's status
+            if fresh.progress_message_id is None:
+                if fresh.approved_by is None:  # composed elsewhere (the CLI, a test): nowhere to show it
+                    continue
+                # approved by another organiser: the author's status, from now on
                 note = t.paragraph(t._("Your broadcast was approved by a second organiser."))
                 sent = await context.bot.send_message(author.telegram_id, note + "\n\n" + text, reply_markup=markup)
                 await svc.set_progress_message(b.id, sent.chat_id, sent.message_id)
