@@ -133,6 +133,8 @@ def help_text(t: Translator, person: Person) -> str:
             t._("/role TELEGRAM_ID ROLE – see or change someone's role"),
             t._("/unanswered – questions the assistant could not answer"),
             t._("/reload – reload the content pack"),
+            t._("/broadcast – a message to many people, each in their language"),
+            t._("/broadcasts – the latest broadcasts: progress, report, correction, recall"),
         ]
     return t.paragraph("\n".join(lines))
 
