@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
+from bot.delivery.ratelimit import Limits
 from bot.sandbox.emulator import SimUser
 from bot.sandbox.harness import Harness
 from bot.services.broadcast import (
@@ -323,3 +324,50 @@ async def test_the_csv_report_has_one_row_per_recipient(database_url: str, tmp_p
         assert by_id["5002"]["state"] == "sent" and not by_id["5002"]["confirmed_at"] and by_id["5002"]["language"] == "fr"
         assert by_id["5003"]["state"] == "failed" and by_id["5003"]["error"].startswith("blocked")
         assert by_id["5001"]["message_id"].isdigit()
+
+
+async def test_a_running_broadcast_stops_within_a_second_of_cancel(database_url: str) -> None:
+    slow = Limits(overall_per_s=5, private_per_s=0, group_per_min=0)
+    async with running_bot(database_url, bot_limits=slow) as bot:
+        org = await organiser(bot)
+        crowd = await people(bot, [(5001 + i, "en", None) for i in range(30)])
+        svc = service(bot)
+        bid = await draft(bot, org, {"en": "slowly"}, audience={"kind": "role", "role": "delegate"})
+        await svc.submit(org, bid)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 20
+        while sum(len(got(user)) for user, _ in crowd) < 5:
+            assert loop.time() < deadline
+            await asyncio.sleep(0.05)
+        stopped = await svc.cancel(org, bid)
+        cancelled_at = loop.time()
+        assert stopped >= 15
+        await asyncio.sleep(1.5)
+        arrived = [e.at for user, _ in crowd for e in user.inbox() if e.text == "slowly"]
+        late = [t for t in arrived if t > cancelled_at + 1.0]
+        assert late == [] and len(arrived) <= 30 - stopped
+        b = await svc.get(bid)
+        assert b is not None and b.state == BroadcastState.CANCELLED
+        progress = await svc.progress(b)
+        assert progress.cancelled == stopped and progress.sent + progress.cancelled + progress.remaining == 30
+        with pytest.raises(BroadcastError):
+            await svc.cancel(org, bid)  # cancelled twice: once
+
+
+@pytest.mark.parametrize("allowed", [True, False])
+async def test_paid_only_when_the_setting_allows_and_the_organiser_enables_it(database_url: str, allowed: bool) -> None:
+    async with running_bot(database_url, settings_overrides={"broadcast_paid_allowed": allowed}) as bot:
+        org = await organiser(bot)
+        [(delegate, _)] = await people(bot, [(5001, "en", None)])
+        svc = service(bot)
+        for paid in (True, False):
+            bid = await draft(bot, org, {"en": f"paid {paid}"}, audience={"kind": "role", "role": "delegate"}, paid=paid)
+            await svc.submit(org, bid)
+        await drain(bot)
+        async with bot.services.db.session() as s:
+            rows = {r.group_id: r.paid for r in (await s.scalars(select(OutboxMessage))).all() if r.group_id}
+        assert rows == {"bc1": allowed, "bc2": False}
+        calls = [params for name, params in bot.emulator.requests or ()
+                 if name.lower() == "sendmessage" and str(params.get("text", "")).startswith("paid")]
+        assert [bool(c.get("allow_paid_broadcast")) for c in calls] == [allowed, False]
+        assert got(delegate) == ["paid True", "paid False"]
