@@ -220,3 +220,27 @@ async def test_recall_from_the_chat_deletes_and_reports(database_url: str) -> No
         assert bot.services.sender is not None
         await bot.services.sender.idle()
         assert all(got(user) == [] for user, _ in crowd)
+
+
+async def test_a_demoted_organiser_can_no_longer_compose_or_send(database_url: str) -> None:
+    async with running_bot(database_url, organiser_ids=(ORGANISER, SECOND)) as bot:
+        org, other = await start(bot), await start(bot, SECOND)
+        await people(bot, [(5001, "en", None)])
+        await compose(org, "Before")
+        session = bot.services.content.current.pack.sessions_sorted()[0]
+        await org.press(text="Session button")
+        await org.reply(timeout=10)
+        await org.send(session.id)
+        assert "Button to the session" in (await org.reply(timeout=10)).text
+        await org.press(text="EN")
+        await org.reply(timeout=10)
+        await other.send(f"/role {ORGANISER} delegate")
+        await other.reply(timeout=10)
+        await org.send("After the demotion")  # no longer taken as the draft's text
+        await org.reply(timeout=10)
+        b = await bot.services.broadcasts.get(1)
+        assert b is not None and b.texts == {"en": "Before"}
+        update = await org.press_raw(callbacks.encode("bcast", "go.1"))
+        assert await answered(bot, update) == "Sorry, this is for organisers only."
+        b = await bot.services.broadcasts.get(1)
+        assert b is not None and b.state == BroadcastState.DRAFT

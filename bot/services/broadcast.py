@@ -350,8 +350,10 @@ class BroadcastService:
             raise ValueError(f"not a draft field: {set(values) - allowed}")
         if "audience" in values and values["audience"].get("kind") not in AUDIENCES:
             raise BroadcastError(Problem.BAD_AUDIENCE, str(values["audience"].get("kind")))
-        if values.get("session_id") and self.content.current.pack.session(values["session_id"]) is None:
-            raise BroadcastError(Problem.NOT_FOUND, values["session_id"])
+        session_id = values.get("session_id")
+        if session_id and (self.content.current.pack.session(session_id) is None
+                           or not callbacks.fits(SESSION_CODE, session_id)):
+            raise BroadcastError(Problem.NOT_FOUND, session_id[:64])
         chase = values.get("chase_after_min")
         if chase is not None and not 1 <= chase <= MAX_CHASE_MIN:
             raise BroadcastError(Problem.PAST, str(chase))
@@ -401,7 +403,7 @@ class BroadcastService:
         t = translator(lang)
         text = snap.texts.get(lang, "")
         rows: list[tuple[Button, ...]] = []
-        if snap.session_id and pack.session(snap.session_id) is not None:
+        if snap.session_id and pack.session(snap.session_id) is not None and callbacks.fits(SESSION_CODE, snap.session_id):
             data = callbacks.encode(SESSION_CODE, snap.session_id, pack_version=pack.version)
             rows.append((Button(t._("Open the session"), callback_data=data),))
         if snap.ask_confirm:
