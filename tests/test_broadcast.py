@@ -279,24 +279,33 @@ async def test_correct_edits_and_recall_deletes_the_delivered_messages(database_
         assert again.value.problem == Problem.RECALLED
 
 
-async def test_recall_while_sending_stops_the_rest(database_url: str) -> None:
-    async with running_bot(database_url) as bot:
+async def test_recall_while_sending_stops_the_rest_and_deletes_what_arrived(database_url: str) -> None:
+    slow = Limits(overall_per_s=5, private_per_s=0, group_per_min=0)
+    async with running_bot(database_url, bot_limits=slow) as bot:
         org = await organiser(bot)
-        crowd = await people(bot, [(5001 + i, "en", None) for i in range(6)])
+        crowd = await people(bot, [(5001 + i, "en", None) for i in range(30)])
         svc = service(bot)
         bid = await draft(bot, org, {"en": "oops"}, audience={"kind": "role", "role": "delegate"})
-        await svc.submit(org, bid, send_at=bot.clock.now() + dt.timedelta(minutes=5))
-        bot.clock.advance(dt.timedelta(minutes=5))
-        await svc.advance(bid)
-        recall = await svc.recall(org, bid)  # some may be out already: deleted once delivered
+        await svc.submit(org, bid)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 20
+        while sum(len(got(user)) for user, _ in crowd) < 5:
+            assert loop.time() < deadline
+            await asyncio.sleep(0.05)
+        recall = await svc.recall(org, bid)  # while sending
+        assert recall.stopped >= 15 and recall.deleting >= 5
+        assert recall.deleting + recall.stopped + recall.in_flight == 30
+        with pytest.raises(BroadcastError) as again:
+            await svc.recall(org, bid)
+        assert again.value.problem == Problem.RECALLED
         await drain(bot)
-        await svc.follow_recall(bid)
+        await svc.follow_recall(bid)  # what was on its way when recalled (the job does this)
         await drain(bot)
-        assert recall.deleting + recall.stopped + recall.in_flight <= 6
         assert all(got(user) == [] for user, _ in crowd)
         async with bot.services.db.session() as s:
             states = Counter((await s.scalars(select(OutboxMessage.state).where(OutboxMessage.group_id == f"bc{bid}"))).all())
-        assert states[DeliveryState.SENT] + states[DeliveryState.CANCELLED] == 6
+        assert states[DeliveryState.SENT] + states[DeliveryState.CANCELLED] == 30
+        assert (await svc.recall_counts(bid))["sent"] == states[DeliveryState.SENT]
 
 
 async def test_the_csv_report_has_one_row_per_recipient(database_url: str, tmp_path: Path) -> None:
