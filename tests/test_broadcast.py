@@ -218,7 +218,7 @@ async def test_approval_by_a_second_organiser_only(database_url: str) -> None:
         assert got(crowd[0][0]) == []
         second = bot.emulator.users[SECOND_ORGANISER]
         [request] = [e for e in second.inbox() if "asks for approval" in e.text]
-        assert "#" + str(bid) in request.text and "5 people" in request.text
+        assert "#" + str(bid) in request.text and "5 recipients" in request.text
         for who, problem in ((org, Problem.OWN_APPROVAL), (crowd[0][1], Problem.NOT_ORGANISER)):
             with pytest.raises(BroadcastError) as refused:
                 await svc.approve(who, bid)

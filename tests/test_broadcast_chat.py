@@ -75,7 +75,7 @@ async def test_compose_preview_send_and_the_live_report(database_url: str) -> No
         texts = [e.text for e in shown]
         assert "Opening moves to <Hall B> & C 🎉" in texts and "L’ouverture passe en salle B" in texts
         last = texts[-1]
-        assert "Ready to send to 3 people." in last and "No text in" in last and "Arabic" in last
+        assert "Ready to send to 3 recipients." in last and "No text in" in last and "Arabic" in last
         await org.press(text="Send now")
         await wait_text(bot, org, "Sent: 3")
         await wait_text(bot, org, "Broadcast #1: sent")
@@ -187,7 +187,7 @@ async def test_approval_needs_a_second_organiser(database_url: str) -> None:
         await org.press(text="Send now")
         assert "Sent for approval" in (await org.reply(timeout=10)).text
         request = await wait_text(bot, other, "asks for approval")
-        assert "#1" in request and "2 people" in request
+        assert "#1" in request and "2 recipients" in request
         own = await org.press_raw(callbacks.encode("bcast", "ok.1"))
         await answered(bot, own)
         assert "cannot approve your own" in (await org.reply(timeout=10)).text
@@ -195,7 +195,7 @@ async def test_approval_needs_a_second_organiser(database_url: str) -> None:
         assert await answered(bot, forged) == "Sorry, this is for organisers only."
         await other.press(text="Preview")
         [approve_prompt] = await bot.emulator.wait_for(other.id, lambda e: "Approve sending" in e.text, timeout=10)
-        assert "Approve sending it to 2 people?" in approve_prompt.text
+        assert "Approve sending it to 2 recipients?" in approve_prompt.text
         await other.press(text="Approve", message=approve_prompt)
         await wait_text(bot, a, "Big news")
         await wait_text(bot, b, "Big news")

@@ -64,7 +64,7 @@ async def test_the_organiser_persona_composes_and_the_delegate_sees_it_arrive(da
             await press(ORGANISER, "Ask to confirm", "Texts: English and French")
             await bubbles(client, ORGANISER, "confirm receipt")
             await press(ORGANISER, "Preview", "confirm receipt")
-            await bubbles(client, ORGANISER, "Ready to send to 2 people")
+            await bubbles(client, ORGANISER, "Ready to send to 2 recipients")
             await press(ORGANISER, "Send now", "Ready to send")
             seen = await bubbles(client, DELEGATE, "L’ouverture a lieu en salle B")
             message_id, data = button(seen, "Confirmer la réception")

@@ -785,8 +785,8 @@ class BroadcastService:
         t = translator(language)
         # TRANSLATORS: sent to the other organisers; {author} is an organiser's name, {n} the audience size, {id} a number
         text = t.ngettext(
-            "{author} asks for approval of broadcast #{id} to {n} person.",
-            "{author} asks for approval of broadcast #{id} to {n} people.", b.audience_size,
+            "{author} asks for approval of broadcast #{id} to {n} recipient.",
+            "{author} asks for approval of broadcast #{id} to {n} recipients.", b.audience_size,
         ).format(author=t.isolate(html.escape(author.first_name if author else "?")), id=b.id,
                  n=t.number(b.audience_size))
         arg = str(b.id)
