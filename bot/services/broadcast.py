@@ -61,6 +61,7 @@ CONFIRM_CODE = "bcack"
 MAX_IDS = 500
 MAX_CHASE_MIN = 7 * 24 * 60
 QUOTE = 300  # units of the text quoted in a chase-up
+FOLLOW_RECEIPTS = dt.timedelta(days=2)  # a sent broadcast's report shows new confirmations this long
 LIVE = (DeliveryState.PENDING, DeliveryState.CLAIMED, DeliveryState.SENDING)
 
 
@@ -564,11 +565,14 @@ class BroadcastService:
         )
 
     async def active(self) -> list[Broadcast]:
-        """Broadcasts whose progress is followed: scheduled, sending, and recalled ones whose
-        deletions may still be going."""
+        """Broadcasts whose progress is followed: scheduled and sending ones, and for two days
+        the sent ones that ask to confirm receipt (confirmations keep coming)."""
+        since = self.clock.now() - FOLLOW_RECEIPTS
         async with self.db.session() as s:
             return list((await s.scalars(select(Broadcast).where(
-                Broadcast.state.in_((BroadcastState.SCHEDULED, BroadcastState.SENDING))).order_by(Broadcast.id))).all())
+                Broadcast.state.in_((BroadcastState.SCHEDULED, BroadcastState.SENDING))
+                | ((Broadcast.state == BroadcastState.DONE) & Broadcast.ask_confirm & Broadcast.recalled_at.is_(None)
+                   & (Broadcast.updated_at >= since))).order_by(Broadcast.id))).all())
 
     async def advance(self, broadcast_id: int) -> Broadcast | None:
         """Move a scheduled broadcast whose time came to sending, and a sending one with nothing
