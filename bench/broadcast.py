@@ -22,7 +22,8 @@ emulator at 1,000/s) and the naive loop.
 emulator's arrival times of the broadcast and the reminders, see
 :func:`bench.outbox.steady_rate`) over the emulator's 30/s; ``rate_ratio_with_restart`` counts
 the whole broadcast, the restart's gap included; ``paid_rate_ratio`` the same at 1,000/s;
-``naive_rate_ratio`` the naive loop's. Targets: lost 0, duplicates <= killed_in_flight,
+``naive_rate_ratio`` the naive loop's; ``bare_ptb_paid_rate_ratio`` what PTB alone reaches at
+the paid rate in this process (:func:`bench.outbox.bare_ptb`: the machine's ceiling). Targets: lost 0, duplicates <= killed_in_flight,
 rate_ratio >= 0.95, paid_rate_ratio >= 0.9, reminder_late_p99_s <= 2. Last line: JSON.
 """
 
@@ -48,6 +49,7 @@ from bench.outbox import (
     PAID,
     TELEGRAM,
     add_people,
+    bare_ptb,
     has_written,
     naive_loop,
     recipients,
@@ -198,6 +200,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 paid_ids, paid_blocked = recipients(emu, 2_000_001, paid_n)
                 await add_people(bot, paid_ids)
                 paid_texts = set(PAID_TEXTS.values())
+                in_flight = bot.services.sender.config.max_in_flight
                 paid_started = time.monotonic()
                 await release(bot, author, PAID_TEXTS, paid=True)
                 await bot.services.sender.idle(timeout=3600)
@@ -205,6 +208,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 note("paid broadcast drained")
                 paid_per, paid_times = arrivals(emu, paid_ids, paid_texts)
         ticking.cancel()
+    # the ceiling of the paid rate in this process on this machine: PTB alone, same client,
+    # limiter and sends in flight, no outbox, no database (bench.outbox)
+    ceiling = await bare_ptb(list(range(5_000_001, 5_000_001 + min(paid_n, 3000))), concurrency=in_flight,
+                             latency=args.latency)
     naive = await naive_loop(list(range(3_000_001, 3_000_001 + args.naive_recipients)),
                              set(range(3_000_001, 3_000_001 + args.naive_recipients, 50)), paid=False,
                              latency=args.latency)
@@ -223,6 +230,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "rate_ratio": round(rate / TELEGRAM.overall_per_s, 3),
         "paid_rate_ratio": round(paid_rate / PAID.overall_per_s, 3),
         "naive_rate_ratio": naive["rate_ratio"],
+        "bare_ptb_paid_rate_ratio": ceiling["rate_ratio"],
         "reminder_late_p99_s": round(late[min(len(late) - 1, math.ceil(0.99 * len(late)) - 1)], 3) if late else None,
         "reminder_late_p50_s": round(late[len(late) // 2], 3) if late else None,
         "reminders": len(late),
