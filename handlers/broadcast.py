@@ -61,6 +61,7 @@ PROBLEMS = {
     Problem.NOT_SENT: N_("This broadcast has not been sent: cancel it instead."),
     Problem.RECALLED: N_("This broadcast has been recalled already."),
     Problem.NOT_A_RECIPIENT: N_("This message was not sent to you."),
+    Problem.NO_APPROVER: N_("A second organiser must approve a broadcast this large, and there is no other organiser: appoint one first."),
 }
 
 

@@ -80,6 +80,7 @@ class Problem(enum.StrEnum):
     NOT_SENT = "not_sent"
     RECALLED = "recalled"
     NOT_A_RECIPIENT = "not_a_recipient"
+    NO_APPROVER = "no_approver"  # approval needed, and no other organiser to give it
 
 
 class BroadcastError(Exception):
@@ -460,6 +461,8 @@ class BroadcastService:
             b.audience_size = len(people)
             b.updated_at = now
             if self.approval_above and len(people) > self.approval_above:
+                if not await _ids(s, Person.role == Role.ORGANISER, Person.id != b.author_id):
+                    raise BroadcastError(Problem.NO_APPROVER)
                 b.state = BroadcastState.APPROVAL
                 await self._ask_approval(s, b)
                 return Released(b.state, len(people))
