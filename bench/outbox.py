@@ -58,14 +58,14 @@ from bot.sandbox.state import IN, Entry
 from bot.store.models import DeliveryState, OutboxMessage, Person, Priority, Role
 
 TELEGRAM = RateLimits()  # 30/s overall, 1/s per private chat (burst 3), 20/min per group
-PAID = RateLimits.paid_broadcast(1000.0)
+PAID = RateLimits(overall_per_s=1000.0, paid_per_s=1000.0)  # was RateLimits.paid_broadcast, gone from the emulator
 BOT_LIMITS = Limits(overall_per_s=30, private_per_s=1, group_per_min=20, paid_per_s=1000)
 BLOCKED_SHARE = 0.02
 
 
 def has_written(emu: Emulator, user_id: int) -> None:
     """The person wrote to the bot before (recorded in the chat, as Telegram remembers it)."""
-    chat = emu.user(user_id, f"R{user_id}").chat
+    chat = emu.user(user_id, f"R{user_id}", started=True).chat  # started: the bot may write to them
     chat.add(Entry(message_id=chat.new_id(), direction=IN, kind="text", text="/start", date=emu.now(), sender_id=user_id))
 
 

@@ -61,6 +61,7 @@ PROBLEMS = {
     Problem.NOT_SENT: N_("This broadcast has not been sent: cancel it instead."),
     Problem.RECALLED: N_("This broadcast has been recalled already."),
     Problem.NOT_A_RECIPIENT: N_("This message was not sent to you."),
+    Problem.NO_APPROVER: N_("A second organiser must approve a broadcast this large, and there is no other organiser: appoint one first."),
 }
 
 
@@ -139,7 +140,7 @@ def audience_words(t: Translator, audience: dict[str, Any]) -> str:
     if kind == "people":
         n = len(audience["ids"])
         # TRANSLATORS: an audience given as a list of Telegram ids; {n} is how many ids
-        return t.ngettext("{n} person chosen by id", "{n} people chosen by id", n).format(n=t.number(n))
+        return t.ngettext("{n} recipient chosen by id", "{n} recipients chosen by id", n).format(n=t.number(n))
     if kind == "everyone":
         return t._("everyone")
     return html.escape(str(kind))
@@ -152,7 +153,7 @@ async def panel(context: BotContext, b: Broadcast) -> tuple[str, InlineKeyboardM
         # TRANSLATORS: heading of a broadcast being composed; {id} is its number
         t.heading(t._("Broadcast #{id} (draft)").format(id=b.id)),
         # TRANSLATORS: {audience} describes who gets the broadcast ("all delegates"); {n} how many people
-        t.ngettext("Audience: {audience} ({n} person)", "Audience: {audience} ({n} people)", size).format(
+        t.ngettext("Audience: {audience} ({n} recipient)", "Audience: {audience} ({n} recipients)", size).format(
             audience=audience_words(t, b.audience), n=t.number(size)),
     ]
     have = [lang for lang in pack.languages if lang in b.texts]
@@ -325,7 +326,10 @@ async def follow_broadcasts(context: BotContext) -> None:
                 continue
             t = translator(author.language)
             text, markup = await progress_text(services, fresh, t)
-            if fresh.progress_message_id is None:  # approved by another organiser: the author's status
+            if fresh.progress_message_id is None:
+                if fresh.approved_by is None:  # composed elsewhere (the CLI, a test): nowhere to show it
+                    continue
+                # approved by another organiser: the author's status, from now on
                 note = t.paragraph(t._("Your broadcast was approved by a second organiser."))
                 sent = await context.bot.send_message(author.telegram_id, note + "\n\n" + text, reply_markup=markup)
                 await svc.set_progress_message(b.id, sent.chat_id, sent.message_id)
@@ -381,11 +385,11 @@ async def send_preview(update: Update, context: BotContext, b: Broadcast, *, for
         return
     if for_approval:
         # TRANSLATORS: asked of the approving organiser; {n} is the number of people
-        lines.append(t.ngettext("Approve sending it to {n} person?", "Approve sending it to {n} people?", size).format(n=t.number(size)))
+        lines.append(t.ngettext("Approve sending it to {n} recipient?", "Approve sending it to {n} recipients?", size).format(n=t.number(size)))
         rows = [[op_button(t._("Approve"), "ok", b.id), op_button(t._("Reject"), "no", b.id)]]
     else:
         # TRANSLATORS: {n} is the number of people the broadcast goes to
-        lines.append(t.ngettext("Ready to send to {n} person.", "Ready to send to {n} people.", size).format(n=t.number(size)))
+        lines.append(t.ngettext("Ready to send to {n} recipient.", "Ready to send to {n} recipients.", size).format(n=t.number(size)))
         if svc.approval_above and size > svc.approval_above:
             lines.append(t._("A second organiser must approve it before it goes out."))
         rows = [[op_button(t._("Send now"), "go", b.id), op_button(t._("Send at a time…"), "at", b.id)],

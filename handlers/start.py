@@ -151,6 +151,8 @@ def help_text(t: Translator, person: Person) -> str:
             t._("/delay SESSION MINUTES – announce a delay (0 undoes it; cancel: cancelled)"),
             t._("/attach NUMBER ENTRY-ID – teach the assistant an unanswered question"),
             t._("/focal TELEGRAM_ID on|off – make someone their delegation's focal point"),
+            t._("/broadcast – a message to many people, each in their language"),
+            t._("/broadcasts – the latest broadcasts: progress, report, correction, recall"),
         ]
     return t.paragraph("\n".join(lines))
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
+from bot.delivery.ratelimit import Limits
 from bot.sandbox.emulator import SimUser
 from bot.sandbox.harness import Harness
 from bot.services.broadcast import (
@@ -208,16 +209,19 @@ async def test_scheduled_edit_cancel_and_urgent(database_url: str) -> None:
 async def test_approval_by_a_second_organiser_only(database_url: str) -> None:
     async with running_bot(database_url, settings_overrides={"broadcast_approval_above": 2}) as bot:
         org = await organiser(bot)
-        other = await organiser(bot, SECOND_ORGANISER)
         crowd = await people(bot, [(5001, "en", None), (5002, "en", None), (5003, "en", None)])
         svc = service(bot)
         bid = await draft(bot, org, {"en": "big news"})
+        with pytest.raises(BroadcastError) as alone:
+            await svc.submit(org, bid)  # nobody could approve it
+        assert alone.value.problem == Problem.NO_APPROVER
+        other = await organiser(bot, SECOND_ORGANISER)
         assert (await svc.submit(org, bid)).state == BroadcastState.APPROVAL
         await drain(bot)
         assert got(crowd[0][0]) == []
         second = bot.emulator.users[SECOND_ORGANISER]
         [request] = [e for e in second.inbox() if "asks for approval" in e.text]
-        assert "#" + str(bid) in request.text and "5 people" in request.text
+        assert "#" + str(bid) in request.text and "5 recipients" in request.text
         for who, problem in ((org, Problem.OWN_APPROVAL), (crowd[0][1], Problem.NOT_ORGANISER)):
             with pytest.raises(BroadcastError) as refused:
                 await svc.approve(who, bid)
@@ -278,24 +282,34 @@ async def test_correct_edits_and_recall_deletes_the_delivered_messages(database_
         assert again.value.problem == Problem.RECALLED
 
 
-async def test_recall_while_sending_stops_the_rest(database_url: str) -> None:
-    async with running_bot(database_url) as bot:
+async def test_recall_while_sending_stops_the_rest_and_deletes_what_arrived(database_url: str) -> None:
+    slow = Limits(overall_per_s=5, private_per_s=0, group_per_min=0)
+    async with running_bot(database_url, bot_limits=slow) as bot:
         org = await organiser(bot)
-        crowd = await people(bot, [(5001 + i, "en", None) for i in range(6)])
+        crowd = await people(bot, [(5001 + i, "en", None) for i in range(30)])
         svc = service(bot)
         bid = await draft(bot, org, {"en": "oops"}, audience={"kind": "role", "role": "delegate"})
-        await svc.submit(org, bid, send_at=bot.clock.now() + dt.timedelta(minutes=5))
-        bot.clock.advance(dt.timedelta(minutes=5))
-        await svc.advance(bid)
-        recall = await svc.recall(org, bid)  # some may be out already: deleted once delivered
+        await svc.submit(org, bid)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 20
+        while sum(len(got(user)) for user, _ in crowd) < 5:
+            assert loop.time() < deadline
+            await asyncio.sleep(0.05)
+        recall = await svc.recall(org, bid)  # while sending
+        # delivered ones whose outcome is not written yet count as on their way
+        assert recall.stopped >= 15 and recall.deleting + recall.in_flight >= 5
+        assert recall.deleting + recall.stopped + recall.in_flight == 30
+        with pytest.raises(BroadcastError) as again:
+            await svc.recall(org, bid)
+        assert again.value.problem == Problem.RECALLED
         await drain(bot)
-        await svc.follow_recall(bid)
+        await svc.follow_recall(bid)  # what was on its way when recalled (the job does this)
         await drain(bot)
-        assert recall.deleting + recall.stopped + recall.in_flight <= 6
         assert all(got(user) == [] for user, _ in crowd)
         async with bot.services.db.session() as s:
             states = Counter((await s.scalars(select(OutboxMessage.state).where(OutboxMessage.group_id == f"bc{bid}"))).all())
-        assert states[DeliveryState.SENT] + states[DeliveryState.CANCELLED] == 6
+        assert states[DeliveryState.SENT] + states[DeliveryState.CANCELLED] == 30
+        assert (await svc.recall_counts(bid))["sent"] == states[DeliveryState.SENT]
 
 
 async def test_the_csv_report_has_one_row_per_recipient(database_url: str, tmp_path: Path) -> None:
@@ -323,3 +337,50 @@ async def test_the_csv_report_has_one_row_per_recipient(database_url: str, tmp_p
         assert by_id["5002"]["state"] == "sent" and not by_id["5002"]["confirmed_at"] and by_id["5002"]["language"] == "fr"
         assert by_id["5003"]["state"] == "failed" and by_id["5003"]["error"].startswith("blocked")
         assert by_id["5001"]["message_id"].isdigit()
+
+
+async def test_a_running_broadcast_stops_within_a_second_of_cancel(database_url: str) -> None:
+    slow = Limits(overall_per_s=5, private_per_s=0, group_per_min=0)
+    async with running_bot(database_url, bot_limits=slow) as bot:
+        org = await organiser(bot)
+        crowd = await people(bot, [(5001 + i, "en", None) for i in range(30)])
+        svc = service(bot)
+        bid = await draft(bot, org, {"en": "slowly"}, audience={"kind": "role", "role": "delegate"})
+        await svc.submit(org, bid)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 20
+        while sum(len(got(user)) for user, _ in crowd) < 5:
+            assert loop.time() < deadline
+            await asyncio.sleep(0.05)
+        stopped = await svc.cancel(org, bid)
+        cancelled_at = loop.time()
+        assert stopped >= 15
+        await asyncio.sleep(1.5)
+        arrived = [e.at for user, _ in crowd for e in user.inbox() if e.text == "slowly"]
+        late = [t for t in arrived if t > cancelled_at + 1.0]
+        assert late == [] and len(arrived) <= 30 - stopped
+        b = await svc.get(bid)
+        assert b is not None and b.state == BroadcastState.CANCELLED
+        progress = await svc.progress(b)
+        assert progress.cancelled == stopped and progress.sent + progress.cancelled + progress.remaining == 30
+        with pytest.raises(BroadcastError):
+            await svc.cancel(org, bid)  # cancelled twice: once
+
+
+@pytest.mark.parametrize("allowed", [True, False])
+async def test_paid_only_when_the_setting_allows_and_the_organiser_enables_it(database_url: str, allowed: bool) -> None:
+    async with running_bot(database_url, settings_overrides={"broadcast_paid_allowed": allowed}) as bot:
+        org = await organiser(bot)
+        [(delegate, _)] = await people(bot, [(5001, "en", None)])
+        svc = service(bot)
+        for paid in (True, False):
+            bid = await draft(bot, org, {"en": f"paid {paid}"}, audience={"kind": "role", "role": "delegate"}, paid=paid)
+            await svc.submit(org, bid)
+        await drain(bot)
+        async with bot.services.db.session() as s:
+            rows = {r.group_id: r.paid for r in (await s.scalars(select(OutboxMessage))).all() if r.group_id}
+        assert rows == {"bc1": allowed, "bc2": False}
+        calls = [params for name, params in bot.emulator.requests or ()
+                 if name.lower() == "sendmessage" and str(params.get("text", "")).startswith("paid")]
+        assert [bool(c.get("allow_paid_broadcast")) for c in calls] == [allowed, False]
+        assert got(delegate) == ["paid True", "paid False"]

@@ -75,7 +75,7 @@ async def test_compose_preview_send_and_the_live_report(database_url: str) -> No
         texts = [e.text for e in shown]
         assert "Opening moves to <Hall B> & C 🎉" in texts and "L’ouverture passe en salle B" in texts
         last = texts[-1]
-        assert "Ready to send to 3 people." in last and "No text in" in last and "Arabic" in last
+        assert "Ready to send to 3 recipients." in last and "No text in" in last and "Arabic" in last
         await org.press(text="Send now")
         await wait_text(bot, org, "Sent: 3")
         await wait_text(bot, org, "Broadcast #1: sent")
@@ -187,7 +187,7 @@ async def test_approval_needs_a_second_organiser(database_url: str) -> None:
         await org.press(text="Send now")
         assert "Sent for approval" in (await org.reply(timeout=10)).text
         request = await wait_text(bot, other, "asks for approval")
-        assert "#1" in request and "2 people" in request
+        assert "#1" in request and "2 recipients" in request
         own = await org.press_raw(callbacks.encode("bcast", "ok.1"))
         await answered(bot, own)
         assert "cannot approve your own" in (await org.reply(timeout=10)).text
@@ -195,7 +195,7 @@ async def test_approval_needs_a_second_organiser(database_url: str) -> None:
         assert await answered(bot, forged) == "Sorry, this is for organisers only."
         await other.press(text="Preview")
         [approve_prompt] = await bot.emulator.wait_for(other.id, lambda e: "Approve sending" in e.text, timeout=10)
-        assert "Approve sending it to 2 people?" in approve_prompt.text
+        assert "Approve sending it to 2 recipients?" in approve_prompt.text
         await other.press(text="Approve", message=approve_prompt)
         await wait_text(bot, a, "Big news")
         await wait_text(bot, b, "Big news")
@@ -220,3 +220,27 @@ async def test_recall_from_the_chat_deletes_and_reports(database_url: str) -> No
         assert bot.services.sender is not None
         await bot.services.sender.idle()
         assert all(got(user) == [] for user, _ in crowd)
+
+
+async def test_a_demoted_organiser_can_no_longer_compose_or_send(database_url: str) -> None:
+    async with running_bot(database_url, organiser_ids=(ORGANISER, SECOND)) as bot:
+        org, other = await start(bot), await start(bot, SECOND)
+        await people(bot, [(5001, "en", None)])
+        await compose(org, "Before")
+        session = bot.services.content.current.pack.sessions_sorted()[0]
+        await org.press(text="Session button")
+        await org.reply(timeout=10)
+        await org.send(session.id)
+        assert "Button to the session" in (await org.reply(timeout=10)).text
+        await org.press(text="EN")
+        await org.reply(timeout=10)
+        await other.send(f"/role {ORGANISER} delegate")
+        await other.reply(timeout=10)
+        await org.send("After the demotion")  # no longer taken as the draft's text
+        await org.reply(timeout=10)
+        b = await bot.services.broadcasts.get(1)
+        assert b is not None and b.texts == {"en": "Before"}
+        update = await org.press_raw(callbacks.encode("bcast", "go.1"))
+        assert await answered(bot, update) == "Sorry, this is for organisers only."
+        b = await bot.services.broadcasts.get(1)
+        assert b is not None and b.state == BroadcastState.DRAFT

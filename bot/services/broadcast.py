@@ -61,6 +61,7 @@ CONFIRM_CODE = "bcack"
 MAX_IDS = 500
 MAX_CHASE_MIN = 7 * 24 * 60
 QUOTE = 300  # units of the text quoted in a chase-up
+FOLLOW_RECEIPTS = dt.timedelta(days=2)  # a sent broadcast's report shows new confirmations this long
 LIVE = (DeliveryState.PENDING, DeliveryState.CLAIMED, DeliveryState.SENDING)
 
 
@@ -79,6 +80,7 @@ class Problem(enum.StrEnum):
     NOT_SENT = "not_sent"
     RECALLED = "recalled"
     NOT_A_RECIPIENT = "not_a_recipient"
+    NO_APPROVER = "no_approver"  # approval needed, and no other organiser to give it
 
 
 class BroadcastError(Exception):
@@ -350,8 +352,10 @@ class BroadcastService:
             raise ValueError(f"not a draft field: {set(values) - allowed}")
         if "audience" in values and values["audience"].get("kind") not in AUDIENCES:
             raise BroadcastError(Problem.BAD_AUDIENCE, str(values["audience"].get("kind")))
-        if values.get("session_id") and self.content.current.pack.session(values["session_id"]) is None:
-            raise BroadcastError(Problem.NOT_FOUND, values["session_id"])
+        session_id = values.get("session_id")
+        if session_id and (self.content.current.pack.session(session_id) is None
+                           or not callbacks.fits(SESSION_CODE, session_id)):
+            raise BroadcastError(Problem.NOT_FOUND, session_id[:64])
         chase = values.get("chase_after_min")
         if chase is not None and not 1 <= chase <= MAX_CHASE_MIN:
             raise BroadcastError(Problem.PAST, str(chase))
@@ -401,7 +405,7 @@ class BroadcastService:
         t = translator(lang)
         text = snap.texts.get(lang, "")
         rows: list[tuple[Button, ...]] = []
-        if snap.session_id and pack.session(snap.session_id) is not None:
+        if snap.session_id and pack.session(snap.session_id) is not None and callbacks.fits(SESSION_CODE, snap.session_id):
             data = callbacks.encode(SESSION_CODE, snap.session_id, pack_version=pack.version)
             rows.append((Button(t._("Open the session"), callback_data=data),))
         if snap.ask_confirm:
@@ -457,6 +461,8 @@ class BroadcastService:
             b.audience_size = len(people)
             b.updated_at = now
             if self.approval_above and len(people) > self.approval_above:
+                if not await _ids(s, Person.role == Role.ORGANISER, Person.id != b.author_id):
+                    raise BroadcastError(Problem.NO_APPROVER)
                 b.state = BroadcastState.APPROVAL
                 await self._ask_approval(s, b)
                 return Released(b.state, len(people))
@@ -562,11 +568,14 @@ class BroadcastService:
         )
 
     async def active(self) -> list[Broadcast]:
-        """Broadcasts whose progress is followed: scheduled, sending, and recalled ones whose
-        deletions may still be going."""
+        """Broadcasts whose progress is followed: scheduled and sending ones, and for two days
+        the sent ones that ask to confirm receipt (confirmations keep coming)."""
+        since = self.clock.now() - FOLLOW_RECEIPTS
         async with self.db.session() as s:
             return list((await s.scalars(select(Broadcast).where(
-                Broadcast.state.in_((BroadcastState.SCHEDULED, BroadcastState.SENDING))).order_by(Broadcast.id))).all())
+                Broadcast.state.in_((BroadcastState.SCHEDULED, BroadcastState.SENDING))
+                | ((Broadcast.state == BroadcastState.DONE) & Broadcast.ask_confirm & Broadcast.recalled_at.is_(None)
+                   & (Broadcast.updated_at >= since))).order_by(Broadcast.id))).all())
 
     async def advance(self, broadcast_id: int) -> Broadcast | None:
         """Move a scheduled broadcast whose time came to sending, and a sending one with nothing
@@ -783,8 +792,8 @@ class BroadcastService:
         t = translator(language)
         # TRANSLATORS: sent to the other organisers; {author} is an organiser's name, {n} the audience size, {id} a number
         text = t.ngettext(
-            "{author} asks for approval of broadcast #{id} to {n} person.",
-            "{author} asks for approval of broadcast #{id} to {n} people.", b.audience_size,
+            "{author} asks for approval of broadcast #{id} to {n} recipient.",
+            "{author} asks for approval of broadcast #{id} to {n} recipients.", b.audience_size,
         ).format(author=t.isolate(html.escape(author.first_name if author else "?")), id=b.id,
                  n=t.number(b.audience_size))
         arg = str(b.id)
