@@ -244,8 +244,9 @@ async def test_delay_by_an_organiser_notifies_followers_once_and_replans(bot: Ha
     organiser = await started(bot, 900)
     await organiser.command("delay", "no-such-session", "20")
     assert "no-such-session" in (await organiser.reply()).text
-    await organiser.command("delay", PLENARY, "soon")
-    assert "/delay" in (await organiser.reply()).text
+    for amount in ("soon", "--5", "99999", "٣٠", "1e3"):  # words, signs, too long, other digits
+        await organiser.command("delay", PLENARY, amount)
+        assert "/delay" in (await organiser.reply()).text, amount
     assert bot.services.agenda.overlays == {}
     await organiser.command("delay", PLENARY, "20")
     done = await organiser.reply()
