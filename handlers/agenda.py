@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.error import BadRequest
@@ -44,6 +45,7 @@ from handlers.roles import REFUSALS, who
 
 log = logging.getLogger(__name__)
 LEAD_WORDS = tuple(str(n) for n in LEAD_CHOICES) + ("off", "default")
+DELAY_RE = re.compile(r"^-?[0-9]{1,4}$")
 
 
 # -- follow buttons ----------------------------------------------------------------------------
@@ -453,7 +455,7 @@ async def delay_command(update: Update, context: BotContext) -> None:
             id=value(t, session_id[:64]))))
         return
     cancelled = amount == "cancel"
-    if not cancelled and not (amount.lstrip("-").isdigit() and abs(int(amount)) <= MAX_DELAY):
+    if not cancelled and not (DELAY_RE.match(amount) and abs(int(amount)) <= MAX_DELAY):
         await message.reply_text(t.paragraph(usage))
         return
     minutes = 0 if cancelled else int(amount)
