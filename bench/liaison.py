@@ -19,8 +19,9 @@ The delegate's category is set beforehand (the draft the category button makes);
 
 - ``requests``; ``claimed_once``: requests whose every routing had exactly one successful Claim;
   ``double_claims``: routings with more than one (target 0);
-- ``lost_messages``: answers that never reached the delegate, thanks that never reached an
-  officer, requests that never reached one, once the outbox is drained (target 0);
+- ``lost_messages``: answers that never reached the delegate (and were not refused with a reason,
+  as when the request had just been re-routed), thanks that never reached an officer, requests
+  that never reached one, once the outbox is drained (target 0);
   ``unfinished``: flows that did not complete within their waits (late, not lost);
 - ``route_p50_ms``, ``route_p99_ms``: non-urgent requests, from the delegate's message to the
   officer's notification reaching the emulator (target p99 < 1000); ``urgent_p99_ms``: urgent
@@ -259,6 +260,8 @@ async def scenario(bot: Any, emu: Emulator, n: int, n_off: int, span: float, rng
                 if card is None:
                     lost.append(f"card {did}")
                     return
+            if holder in gone:
+                continue  # went off duty or blocked the bot meanwhile: re-routed
             if answer_entry is None:
                 await officer_users[holder].send(f"On it ans-{did}", reply_to=card)
                 got = await wait_until(lambda: [e for e in emu.outgoing(did) if f"ans-{did}" in (e.text or "")], 30)
@@ -304,8 +307,15 @@ async def scenario(bot: Any, emu: Emulator, n: int, n_off: int, span: float, rng
         return chat is not None and any(words in (e.text or "") for e in chat.history
                                         if (e.direction == IN) == (direction == "in") and not e.deleted)
 
+    def refused(officer: int, words: str) -> bool:
+        """The bot told the officer their message did not go (the request had been re-routed)."""
+        history = emu.chats[officer].history
+        at = next((i for i, e in enumerate(history) if e.direction == IN and words in (e.text or "")), None)
+        return at is not None and any("this request" in (e.text or "") for e in history[at + 1:] if e.direction != IN)
+
     lost_answers = [d for d in delegate_ids
-                    if any(said(o, f"ans-{d}", "in") for o in officer_ids) and not said(d, f"ans-{d}", "out")]
+                    if any(said(o, f"ans-{d}", "in") and not refused(o, f"ans-{d}") for o in officer_ids)
+                    and not said(d, f"ans-{d}", "out")]
     lost_thanks = [d for d in delegate_ids
                    if said(d, f"thx-{d}", "in") and not any(said(o, f"thx-{d}", "out") for o in officer_ids)]
     # the sweep, as its job would run it once LIAISON_CLAIM_MINUTES have passed on the event clock
