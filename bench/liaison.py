@@ -266,8 +266,7 @@ async def scenario(bot: Any, emu: Emulator, n: int, n_off: int, span: float, rng
                 await officer_users[holder].send(f"On it ans-{did}", reply_to=card)
                 got = await wait_until(lambda: [e for e in emu.outgoing(did) if f"ans-{did}" in (e.text or "")], 30)
                 if not got:
-                    lost.append(f"answer {did}")
-                    return
+                    continue  # refused (re-routed meanwhile): the next holder answers
                 answer_entry = got[-1]
             if not thanked:
                 await user.send(f"Thanks thx-{did}", reply_to=answer_entry)
