@@ -19,8 +19,10 @@ The delegate's category is set beforehand (the draft the category button makes);
 
 - ``requests``; ``claimed_once``: requests whose every routing had exactly one successful Claim;
   ``double_claims``: routings with more than one (target 0);
-- ``lost_messages``: answers that never reached the delegate plus thanks that never reached the
-  officer holding the request (target 0);
+- ``lost_messages``: answers that never reached the delegate (and were not refused with a reason,
+  as when the request had just been re-routed), thanks that never reached an officer, requests
+  that never reached one, once the outbox is drained (target 0);
+  ``unfinished``: flows that did not complete within their waits (late, not lost);
 - ``route_p50_ms``, ``route_p99_ms``: non-urgent requests, from the delegate's message to the
   officer's notification reaching the emulator (target p99 < 1000); ``urgent_p99_ms``: urgent
   ones, to the first on-duty officer's notification (target < 500);
@@ -258,12 +260,13 @@ async def scenario(bot: Any, emu: Emulator, n: int, n_off: int, span: float, rng
                 if card is None:
                     lost.append(f"card {did}")
                     return
+            if holder in gone:
+                continue  # went off duty or blocked the bot meanwhile: re-routed
             if answer_entry is None:
                 await officer_users[holder].send(f"On it ans-{did}", reply_to=card)
                 got = await wait_until(lambda: [e for e in emu.outgoing(did) if f"ans-{did}" in (e.text or "")], 30)
                 if not got:
-                    lost.append(f"answer {did}")
-                    return
+                    continue  # refused (re-routed meanwhile): the next holder answers
                 answer_entry = got[-1]
             if not thanked:
                 await user.send(f"Thanks thx-{did}", reply_to=answer_entry)
@@ -292,10 +295,28 @@ async def scenario(bot: Any, emu: Emulator, n: int, n_off: int, span: float, rng
     started = time.monotonic()
     flows = [delegate_flow(did, rng.uniform(0, span)) for did in delegate_ids]
     await asyncio.gather(*flows, disruptions())
+    elapsed = time.monotonic() - started
+    await s.sender.idle(timeout=120)  # whatever is still on its way arrives: late is not lost
     stop.set()
     await watcher
     watch.scan()
-    elapsed = time.monotonic() - started
+
+    def said(chat_id: int, words: str, direction: str) -> bool:
+        chat = emu.chats.get(chat_id)
+        return chat is not None and any(words in (e.text or "") for e in chat.history
+                                        if (e.direction == IN) == (direction == "in") and not e.deleted)
+
+    def refused(officer: int, words: str) -> bool:
+        """The bot told the officer their message did not go (the request had been re-routed)."""
+        history = emu.chats[officer].history
+        at = next((i for i, e in enumerate(history) if e.direction == IN and words in (e.text or "")), None)
+        return at is not None and any("this request" in (e.text or "") for e in history[at + 1:] if e.direction != IN)
+
+    lost_answers = [d for d in delegate_ids
+                    if any(said(o, f"ans-{d}", "in") and not refused(o, f"ans-{d}") for o in officer_ids)
+                    and not said(d, f"ans-{d}", "out")]
+    lost_thanks = [d for d in delegate_ids
+                   if said(d, f"thx-{d}", "in") and not any(said(o, f"thx-{d}", "out") for o in officer_ids)]
     # the sweep, as its job would run it once LIAISON_CLAIM_MINUTES have passed on the event clock
     clock = s.clock
     assert isinstance(clock, SimulatedClock)
@@ -318,16 +339,16 @@ async def scenario(bot: Any, emu: Emulator, n: int, n_off: int, span: float, rng
                  if kinds[d] == "urgent" and d in watch.first_ref]
     never = [d for d in delegate_ids if kinds[d] != "lonely" and d not in watch.first_ref]
     print(f"ran {elapsed:.1f}s: {stats['resolved']} resolved, {len(routes)} routed, "
-          f"{sum(reroutes.values())} re-routed, races {len(winners_per_race)}, lost {lost[:5]}, "
-          f"never notified {len(never)}", flush=True)
+          f"{sum(reroutes.values())} re-routed, races {len(winners_per_race)}, unfinished {lost[:5]}, "
+          f"never notified {len(never)}, answers lost {lost_answers[:5]}, thanks lost {lost_thanks[:5]}", flush=True)
     return {
         "requests": len(numbers), "claimed_once": once, "double_claims": double,
-        "lost_messages": len(lost) + len(never),
+        "lost_messages": len(lost_answers) + len(lost_thanks) + len(never),
         "route_p50_ms": round(statistics.median(route_ms), 1) if route_ms else None,
         "route_p99_ms": round(percentile(route_ms, 0.99), 1) if route_ms else None,
         "urgent_p99_ms": round(percentile(urgent_ms, 0.99), 1) if urgent_ms else None,
         "escalated": len(swept.escalated),
-        "resolved": stats["resolved"], "rerouted": sum(reroutes.values()), "races": len(winners_per_race),
+        "resolved": stats["resolved"], "unfinished": len(lost), "rerouted": sum(reroutes.values()), "races": len(winners_per_race),
         "delegates": n, "officers": n_off, "seconds": round(elapsed, 1),
     }
 

@@ -646,7 +646,8 @@ class LiaisonService:
             # TRANSLATORS: to the delegate; {request} is "Request #12"
             text = td._("{request} is registered and a liaison officer has been notified. "
                         "You can follow it with /requests.").format(request=render.number(td, request.id))
-        await self._send(s, delegate, request, f"e{event.id}", [Message(text=text)])
+        # the officers' notifications go first: the delegate's receipt at normal priority
+        await self._send(s, delegate, request, f"e{event.id}", [Message(text=text)], priority=Priority.NORMAL)
 
     async def _notify_group(self, request_id: int, tag: str, *, escalated: bool = False) -> None:
         """The request's message in the officers' group: in its own forum topic when the group
