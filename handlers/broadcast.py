@@ -26,6 +26,8 @@ from telegram.ext import Application, MessageHandler, filters
 
 from bot import callbacks
 from bot.callbacks import InvalidArgument
+from bot.cards import pack_name
+from bot.cards import value as value_in_sentence
 from bot.catalog.models import ContentPack
 from bot.delivery.message import Message
 from bot.i18n import LANGUAGES, N_, Translator, translator
@@ -127,7 +129,7 @@ async def reply(update: Update, text: str, markup: InlineKeyboardMarkup | None =
 
 
 # -- the draft's panel ---------------------------------------------------------------------------
-def audience_words(t: Translator, audience: dict[str, Any]) -> str:
+def audience_words(t: Translator, audience: dict[str, Any], pack: ContentPack) -> str:
     kind = audience.get("kind")
     if kind == "role":
         return t._(ROLE_AUDIENCE[Role(audience["role"])])
@@ -141,6 +143,11 @@ def audience_words(t: Translator, audience: dict[str, Any]) -> str:
         n = len(audience["ids"])
         # TRANSLATORS: an audience given as a list of Telegram ids; {n} is how many ids
         return t.ngettext("{n} recipient chosen by id", "{n} recipients chosen by id", n).format(n=t.number(n))
+    if kind == "followers":
+        session = pack.session(str(audience.get("session")))
+        title = pack_name(t, session.title, pack) if session is not None else value_in_sentence(t, str(audience.get("session")))
+        # TRANSLATORS: an audience: {session} is a session's title
+        return t._("the followers of {session}").format(session=title)
     if kind == "everyone":
         return t._("everyone")
     return html.escape(str(kind))
@@ -154,7 +161,7 @@ async def panel(context: BotContext, b: Broadcast) -> tuple[str, InlineKeyboardM
         t.heading(t._("Broadcast #{id} (draft)").format(id=b.id)),
         # TRANSLATORS: {audience} describes who gets the broadcast ("all delegates"); {n} how many people
         t.ngettext("Audience: {audience} ({n} recipient)", "Audience: {audience} ({n} recipients)", size).format(
-            audience=audience_words(t, b.audience), n=t.number(size)),
+            audience=audience_words(t, b.audience, pack), n=t.number(size)),
     ]
     have = [lang for lang in pack.languages if lang in b.texts]
     missing = [lang for lang in pack.languages if lang not in b.texts]
@@ -457,7 +464,8 @@ async def run_op(update: Update, context: BotContext, person: Person, op: str, b
         rows = [[op_button(t._("Everyone"), "aw", bid, "all")]]
         rows += [[op_button(t._(ROLE_AUDIENCE[role]), "aw", bid, role.value)] for role in ROLES]
         rows.append([op_button(t._("By language"), "aw", bid, "lang"), op_button(t._("Delegations"), "aw", bid, "deleg")])
-        rows.append([op_button(t._("Telegram ids"), "aw", bid, "ids")])
+        rows.append([op_button(t._("Telegram ids"), "aw", bid, "ids"),
+                     op_button(t._("Followers of a session"), "aw", bid, "follow")])
         await reply(update, t.paragraph(t._("Who should receive it?")), InlineKeyboardMarkup(rows))
         return None
     if op == "aw":
@@ -465,11 +473,14 @@ async def run_op(update: Update, context: BotContext, person: Person, op: str, b
             langs = [op_button(t.language_name(x), "al", bid, x) for x in LANGUAGES]
             await reply(update, t.paragraph(t._("Which language?")), InlineKeyboardMarkup([langs[i:i + 3] for i in range(0, len(langs), 3)]))
             return None
-        if value in ("deleg", "ids"):
+        if value in ("deleg", "ids", "follow"):
             await svc.change(person, bid)  # still a draft of theirs
             AWAITING[me] = Awaiting(value, bid)
-            text = (t._("Send the delegation codes, separated by spaces or commas (for example FRA VNM).") if value == "deleg"
-                    else t._("Send the Telegram ids, separated by spaces or commas."))
+            text = {
+                "deleg": t._("Send the delegation codes, separated by spaces or commas (for example FRA VNM)."),
+                "ids": t._("Send the Telegram ids, separated by spaces or commas."),
+                "follow": t._("Send the session's id (as in the programme): its followers will receive the broadcast."),
+            }[value]
             await reply(update, t.paragraph(text))
             return None
         if value == "all":
@@ -708,9 +719,13 @@ async def take_input(update: Update, context: BotContext, person: Person, waitin
         await reply(update, t.paragraph(t.ngettext("Correction: {n} delivered message is being edited.",
                                                    "Correction: {n} delivered messages are being edited.", edits).format(n=t.number(edits))))
         return
-    if waiting.what in ("deleg", "ids"):
-        audience = (await bc.audience_of_delegations(context.services.db, raw) if waiting.what == "deleg"
-                    else bc.audience_of_ids(raw))
+    if waiting.what in ("deleg", "ids", "follow"):
+        if waiting.what == "deleg":
+            audience = await bc.audience_of_delegations(context.services.db, raw)
+        elif waiting.what == "follow":
+            audience = bc.audience_of_session(context.services.content.current.pack, raw)
+        else:
+            audience = bc.audience_of_ids(raw)
         b = await svc.change(person, bid, audience=audience)
         AWAITING.pop(me, None)
         await show_panel(update, context, b)

@@ -89,7 +89,7 @@ async def test_follow_from_a_card_then_the_reminder_comes_once_at_the_lead_time(
     assert edited
     pid = await person_id(bot, user)
     async with bot.services.db.session() as s:
-        assert await followers_of(s, SIDE) == [pid]
+        assert await followers_of(s, SIDE, bot.services.content.current.pack) == [pid]
     # pressing again changes nothing: one reminder row, with the agreed key
     await answered(bot, await user.press_raw(data("follow", SIDE, bot)))
     rows = await reminder_rows(bot, SIDE)
@@ -129,7 +129,7 @@ async def test_unfollow_cancels_the_reminder_and_forged_buttons_are_refused(bot:
     assert query["text"] == en._("Removed from your agenda.")
     assert [r.state for r in await reminder_rows(bot, SIDE)] == [DeliveryState.CANCELLED]
     async with bot.services.db.session() as s:
-        assert await followers_of(s, SIDE) == []
+        assert await followers_of(s, SIDE, bot.services.content.current.pack) == []
     # forged: a session this pack never had; stale: one from an older pack that is gone
     version = bot.services.content.current.pack.version
     for raw, expected in (
@@ -218,10 +218,10 @@ async def test_follow_from_an_answer_about_a_session_and_opt_out_of_an_automatic
     await bot.services.agenda.plan_all()
     assert [r.state for r in await reminder_rows(bot, SIGNING)] == [DeliveryState.PENDING]
     async with bot.services.db.session() as s:
-        assert pid in await followers_of(s, SIGNING)
+        assert pid in await followers_of(s, SIGNING, bot.services.content.current.pack)
     await answered(bot, await user.press(data=data("unfollow", SIGNING, bot)))
     async with bot.services.db.session() as s:
-        assert pid not in await followers_of(s, SIGNING)
+        assert pid not in await followers_of(s, SIGNING, bot.services.content.current.pack)
     assert [r.state for r in await reminder_rows(bot, SIGNING)] == [DeliveryState.CANCELLED]
     # /start again (or a restart) does not bring it back
     await user.command("start")
@@ -387,7 +387,7 @@ async def test_a_delegation_and_role_auto_follow_reaches_their_members_only(data
             await user.reply()
             users[key] = await person_id(bot, user)
         async with bot.services.db.session() as s:
-            assert await followers_of(s, SIDE) == sorted([users[("delegate", "FRA")], users[("officer", "")]])
+            assert await followers_of(s, SIDE, bot.services.content.current.pack) == sorted([users[("delegate", "FRA")], users[("officer", "")]])
         planned = {r.person_id for r in await reminder_rows(bot, SIDE) if r.state == DeliveryState.PENDING}
         assert planned == {users[("delegate", "FRA")], users[("officer", "")]}
 
@@ -507,7 +507,7 @@ async def test_a_focal_point_follows_a_session_for_the_whole_delegation(bot: Har
                                         "Added to the agenda of {n} members of your delegation.", 2).format(n="2")
     ids = {u.id: await person_id(bot, u) for u in (focal, member, opted, outsider)}
     async with bot.services.db.session() as s:
-        assert await followers_of(s, PLENARY) == sorted([ids[focal.id], ids[member.id]])
+        assert await followers_of(s, PLENARY, bot.services.content.current.pack) == sorted([ids[focal.id], ids[member.id]])
     notice = (await bot.emulator.wait_for(member.id, lambda e: e.text.startswith("👥"), timeout=10))[-1]
     assert pack.session(PLENARY).title.get("en") in notice.text  # type: ignore[union-attr]
     assert not [e for e in opted.inbox() if e.text.startswith("👥")]
@@ -518,5 +518,5 @@ async def test_a_focal_point_follows_a_session_for_the_whole_delegation(bot: Har
     query = await answered(bot, await focal.press_raw(data("dunfol", PLENARY, bot)))
     assert query["text"] == en._("Removed from your delegation's agenda; members who added it themselves keep it.")
     async with bot.services.db.session() as s:
-        assert await followers_of(s, PLENARY) == []
+        assert await followers_of(s, PLENARY, bot.services.content.current.pack) == []
     assert all(r.state == DeliveryState.CANCELLED for r in await reminder_rows(bot, PLENARY))

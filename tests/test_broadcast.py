@@ -25,6 +25,7 @@ from bot.services.broadcast import (
     Problem,
     audience_of_delegations,
     audience_of_ids,
+    audience_of_session,
 )
 from bot.store.models import BroadcastState, DeliveryState, OutboxMessage, Person, Priority, Role
 from tests.support import running_bot
@@ -135,6 +136,30 @@ async def test_audiences_role_language_delegations_ids(database_url: str) -> Non
         assert unknown.value.detail == "XYZ"
         with pytest.raises(BroadcastError):
             await svc.audience_size({"kind": "nobody-knows"})
+
+
+async def test_the_followers_of_a_session_and_only_they_get_it(database_url: str) -> None:
+    """The audience "followers of a session" is the agenda's: who chose to follow it, not who
+    turned it off; an id the programme lacks is refused."""
+    side = "side-event-unodc"  # not followed automatically in the demo pack
+    async with running_bot(database_url) as bot:
+        org = await organiser(bot)
+        (a, pa), (b, pb), (c, pc) = await people(bot, [(5101, "en", "FRA"), (5102, "fr", None), (5103, "en", None)])
+        await bot.services.agenda.follow(pa, side)
+        await bot.services.agenda.follow(pb, side)
+        await bot.services.agenda.unfollow(pb, side)  # changed their mind
+        pack = bot.services.content.current.pack
+        audience = audience_of_session(pack, f"  {side} ")
+        assert audience == {"kind": "followers", "session": side}
+        assert await service(bot).audience_size(audience) == 1
+        with pytest.raises(BroadcastError) as unknown:
+            audience_of_session(pack, "no-such-session")
+        assert unknown.value.problem == Problem.BAD_AUDIENCE
+        bid = await draft(bot, org, {"en": "The side event moves to room 3"}, audience=audience)
+        await service(bot).submit(org, bid)
+        await drain(bot)
+        assert got(a) == ["The side event moves to room 3"]
+        assert got(b) == [] and got(c) == []
 
 
 async def test_bad_input_is_refused_and_nothing_is_sent(database_url: str) -> None:

@@ -123,9 +123,6 @@ def clashes(sessions: Sequence[LiveSession]) -> set[str]:
 
 
 # -- who follows a session ------------------------------------------------------------------
-_pack_source: ContentHolder | None = None
-
-
 def auto_followers_rule(pack: ContentPack | None, session_id: str) -> Any:
     """The pack's automatic follow of a session (its ``auto_follow``), as a SQL condition on
     ``Person``; None when the session has none."""
@@ -146,14 +143,12 @@ def auto_followers_rule(pack: ContentPack | None, session_id: str) -> Any:
     return or_(*conditions) if conditions else None
 
 
-async def followers_of(session: AsyncSession, session_id: str, pack: ContentPack | None = None) -> list[int]:
-    """Person ids of everyone following ``session_id``: those who chose to, and those the pack
-    makes follow it automatically, minus those who turned it off. Sorted. ``pack``: the pack in
-    service (by default, that of the running bot's agenda service)."""
+async def followers_of(session: AsyncSession, session_id: str, pack: ContentPack | None) -> list[int]:
+    """Person ids of everyone following ``session_id``: those who chose to, those the pack in
+    service (``pack``; None: no automatic follows) makes follow it, and the members of
+    delegations whose focal point added it, minus those who turned it off. Sorted."""
     chosen = select(Follow.person_id).where(Follow.session_id == session_id, Follow.state == FollowState.FOLLOWING)
     ids = set((await session.scalars(chosen)).all())
-    if pack is None and _pack_source is not None:
-        pack = _pack_source.current.pack
     opted_out = select(Follow.person_id).where(Follow.session_id == session_id, Follow.state == FollowState.OPTED_OUT)
     rule = auto_followers_rule(pack, session_id)
     if rule is not None:
@@ -169,14 +164,12 @@ class AgendaService:
     """Follows, settings, reminders, overlay and programme changes (see the module docstring)."""
 
     def __init__(self, db: Database, clock: Clock, content: ContentHolder, outbox: Outbox, rate_per_s: float) -> None:
-        global _pack_source
         self.db = db
         self.clock = clock
         self.content = content
         self.outbox = outbox
         self.rate_per_s = rate_per_s
         self.overlays: dict[str, Overlay] = {}
-        _pack_source = content
 
     @property
     def pack(self) -> ContentPack:

@@ -35,11 +35,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import callbacks
+from bot.catalog.models import ContentPack
 from bot.clock import Clock
 from bot.content import ContentHolder
 from bot.delivery.message import Button, Message, Skip
 from bot.delivery.outbox import BLOCKED, Outbox, Recipient, RenderRequest
 from bot.i18n import LANGUAGES, translator
+from bot.services.agenda import followers_of
 from bot.store.db import Database
 from bot.store.models import (
     Broadcast,
@@ -96,17 +98,13 @@ class BroadcastError(Exception):
 
 # -- audiences ---------------------------------------------------------------------------------
 #: an audience kind: its spec in, the ids (Person.id) of the people it reaches out
-Resolver = Callable[[AsyncSession, dict[str, Any]], Awaitable[list[int]]]
+Resolver = Callable[[AsyncSession, dict[str, Any], ContentPack], Awaitable[list[int]]]
 AUDIENCES: dict[str, Resolver] = {}
 
 
 def audience_kind(name: str) -> Callable[[Resolver], Resolver]:
-    """Register an audience kind. Another is a few lines (the followers of a session)::
-
-        @audience_kind("followers")
-        async def _followers(s, spec):
-            return [p.id for p in await agenda.followers_of(s, spec["session"])]
-    """
+    """Register an audience kind: a resolver gets the database session, the audience's spec
+    and the pack in service (see ``_followers``)."""
 
     def register(resolver: Resolver) -> Resolver:
         AUDIENCES[name] = resolver
@@ -120,30 +118,45 @@ async def _ids(session: AsyncSession, *where: Any) -> list[int]:
 
 
 @audience_kind("everyone")
-async def _everyone(session: AsyncSession, spec: dict[str, Any]) -> list[int]:
+async def _everyone(session: AsyncSession, spec: dict[str, Any], pack: ContentPack) -> list[int]:
     return await _ids(session)
 
 
 @audience_kind("role")
-async def _role(session: AsyncSession, spec: dict[str, Any]) -> list[int]:
+async def _role(session: AsyncSession, spec: dict[str, Any], pack: ContentPack) -> list[int]:
     return await _ids(session, Person.role == Role(spec["role"]))
 
 
 @audience_kind("language")
-async def _language(session: AsyncSession, spec: dict[str, Any]) -> list[int]:
+async def _language(session: AsyncSession, spec: dict[str, Any], pack: ContentPack) -> list[int]:
     return await _ids(session, Person.language == spec["language"])
 
 
 @audience_kind("delegations")
-async def _delegations(session: AsyncSession, spec: dict[str, Any]) -> list[int]:
+async def _delegations(session: AsyncSession, spec: dict[str, Any], pack: ContentPack) -> list[int]:
     codes = [c.upper() for c in spec["codes"]]
     found = select(Delegation.id).where(func.upper(Delegation.code).in_(codes))
     return await _ids(session, Person.delegation_id.in_(found))
 
 
 @audience_kind("people")
-async def _people(session: AsyncSession, spec: dict[str, Any]) -> list[int]:
+async def _people(session: AsyncSession, spec: dict[str, Any], pack: ContentPack) -> list[int]:
     return await _ids(session, Person.telegram_id.in_([int(i) for i in spec["ids"]]))
+
+
+@audience_kind("followers")
+async def _followers(session: AsyncSession, spec: dict[str, Any], pack: ContentPack) -> list[int]:
+    """Who follows a session of the programme (bot.services.agenda: by choice, by the pack's
+    automatic follows, through their delegation's focal point; opt-outs left out)."""
+    return await followers_of(session, str(spec["session"]), pack)
+
+
+def audience_of_session(pack: ContentPack, text: str) -> dict[str, Any]:
+    """A session's id typed by an organiser: its followers. An id the pack lacks is refused."""
+    session_id = text.strip()
+    if pack.session(session_id) is None:
+        raise BroadcastError(Problem.BAD_AUDIENCE, session_id[:50])
+    return {"kind": "followers", "session": session_id}
 
 
 def audience_of_role(role: str) -> dict[str, Any]:
@@ -387,12 +400,11 @@ class BroadcastService:
         async with self.db.session() as s:
             return len(await self._resolve(s, audience))
 
-    @staticmethod
-    async def _resolve(s: AsyncSession, audience: dict[str, Any]) -> list[int]:
+    async def _resolve(self, s: AsyncSession, audience: dict[str, Any]) -> list[int]:
         resolver = AUDIENCES.get(str(audience.get("kind")))
         if resolver is None:
             raise BroadcastError(Problem.BAD_AUDIENCE, str(audience.get("kind")))
-        return await resolver(s, audience)
+        return await resolver(s, audience, self.content.current.pack)
 
     # -- preview and checks ----------------------------------------------------------------
     def message(self, b: Broadcast | Snapshot, language: str, *, edit_message_id: int | None = None) -> Message:
