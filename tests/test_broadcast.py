@@ -283,6 +283,32 @@ async def test_receipts_are_counted_once_and_the_chase_goes_to_who_has_not(datab
         assert (b_progress.sent, b_progress.blocked) == (2, 1)
 
 
+async def test_the_chase_up_also_tells_each_liaison_officer_who_in_their_delegations_has_not(database_url: str) -> None:
+    from bot.services.liaison_officers import Assignment, assign
+
+    async with running_bot(database_url) as bot:
+        org = await organiser(bot)
+        (a, pa), (b, pb), (c, pc), (o, po), (q, pq) = await people(
+            bot, [(5201, "en", "FRA"), (5202, "en", "FRA"), (5203, "fr", "VNM"), (5210, "ru", None), (5211, "en", None)])
+        for officer, codes in ((po, ["FRA"]), (pq, ["VNM"])):
+            await bot.services.people.grant(officer.telegram_id, Role.OFFICER)
+            async with bot.services.db.session() as s:
+                await assign(s, officer, Assignment(str(officer.telegram_id), delegations=codes), bot.clock)
+        svc = service(bot)
+        bid = await draft(bot, org, {"en": "Please read"}, audience={"kind": "delegations", "codes": ["FRA", "VNM"]},
+                          ask_confirm=True, chase_after_min=20)
+        await svc.submit(org, bid)
+        await drain(bot)
+        await svc.confirm(pa, bid)
+        await svc.confirm(pc, bid)  # VNM: everyone has confirmed
+        bot.clock.advance(dt.timedelta(minutes=21))
+        await drain(bot)
+        to_fra = got(o, lambda t: f"№\u00a0{bid}" in t or f"№ {bid}" in t)
+        assert len(to_fra) == 1, got(o)
+        assert "U5202" in to_fra[0] and "FRA" in to_fra[0] and "U5201" not in to_fra[0]
+        assert got(q, lambda t: "confirmed" in t) == []  # nobody of VNM is missing: nothing to say
+
+
 async def test_correct_edits_and_recall_deletes_the_delivered_messages(database_url: str) -> None:
     async with running_bot(database_url) as bot:
         org = await organiser(bot)

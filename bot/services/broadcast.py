@@ -47,14 +47,16 @@ from bot.store.models import (
     Broadcast,
     BroadcastReceipt,
     BroadcastState,
+    CoverKind,
     Delegation,
     DeliveryState,
+    OfficerCover,
     OutboxMessage,
     Person,
     Priority,
     Role,
 )
-from bot.telegram_text import CAPTION, MESSAGE_TEXT, cut, visible_units
+from bot.telegram_text import CAPTION, MESSAGE_TEXT, cut, units, visible_units
 
 KIND = "broadcast"
 #: button codes (handlers.Action): a session's card, and a recipient's "confirm receipt"
@@ -523,6 +525,14 @@ class BroadcastService:
                 spec={"broadcast": b.id, "chase": True}, priority=Priority.NORMAL,
                 due_at=due + dt.timedelta(minutes=b.chase_after_min), group_id=f"bc{b.id}c", revive_cancelled=True,
             )
+            # and the liaison officers of those delegations: one list each, at the same time
+            officers = list((await s.scalars(select(OfficerCover.person_id).where(
+                OfficerCover.kind == CoverKind.DELEGATION).distinct())).all())
+            await self.outbox.enqueue_many(
+                s, KIND, [Recipient(person_id=p, key=f"broadcast:{b.id}:officer:{p}") for p in officers],
+                spec={"broadcast": b.id, "chase_officer": True}, priority=Priority.NORMAL,
+                due_at=due + dt.timedelta(minutes=b.chase_after_min), group_id=f"bc{b.id}c", revive_cancelled=True,
+            )
         b.audience_size = len(people)
         b.state = BroadcastState.SCHEDULED if due > now else BroadcastState.SENDING
         b.updated_at = now
@@ -772,6 +782,8 @@ class BroadcastService:
             return Skip("recalled or cancelled")
         if spec.get("chase"):
             return await self._chase(req, snap, language)
+        if spec.get("chase_officer"):
+            return await self._chase_officer(req, snap, language)
         return self.message(snap, language)
 
     async def _chase(self, req: RenderRequest, snap: Snapshot, language: str) -> Message | Skip:
@@ -795,6 +807,43 @@ class BroadcastService:
             quote=t.isolate(quoted))
         button = Button(t._("Confirm receipt"), callback_data=callbacks.encode(CONFIRM_CODE, str(snap.id)))
         return Message(t.paragraph(text), buttons=((button,),))
+
+    async def _chase_officer(self, req: RenderRequest, snap: Snapshot, language: str) -> Message | Skip:
+        """For a liaison officer: who, in the delegations they cover, got the broadcast and has
+        not confirmed it (at chase-up time); nothing when everyone has."""
+        if req.person is None:
+            return Skip("no person")
+        s = req.session
+        codes = select(func.upper(OfficerCover.value)).where(
+            OfficerCover.person_id == req.person.id, OfficerCover.kind == CoverKind.DELEGATION)
+        confirmed = select(BroadcastReceipt.person_id).where(BroadcastReceipt.broadcast_id == snap.id)
+        rows = (await s.execute(
+            select(Person.first_name, Delegation.code)
+            .join(OutboxMessage, OutboxMessage.person_id == Person.id)
+            .join(Delegation, Person.delegation_id == Delegation.id)
+            .where(OutboxMessage.group_id == f"bc{snap.id}", OutboxMessage.state == DeliveryState.SENT,
+                   func.upper(Delegation.code).in_(codes), Person.id.not_in(confirmed))
+            .order_by(Delegation.code, Person.first_name))).all()
+        if not rows:
+            return Skip("everyone in their delegations has confirmed")
+        t = translator(language)
+        # TRANSLATORS: to a liaison officer; {n} is how many people of the delegations they look after
+        # have not confirmed broadcast number {id}; a list of "name (delegation code)" follows
+        head = t.ngettext(
+            "Broadcast #{id} from the organisers: {n} recipient in your delegations has not confirmed receipt yet:",
+            "Broadcast #{id} from the organisers: {n} recipients in your delegations have not confirmed receipt yet:",
+            len(rows)).format(id=snap.id, n=t.number(len(rows)))
+        lines, room = [head], MESSAGE_TEXT - units(head) - 40  # 40: the closing "…" line
+        for index, (name, code) in enumerate(rows):
+            line = f"• {t.isolate(html.escape(name))} ({t.isolate(html.escape(code))})"
+            room -= units(line) + 2  # its line break, and a right-to-left mark in Arabic
+            if room < 0:  # a whole line at a time: never half an HTML entity
+                # TRANSLATORS: the end of a list cut short; {n} is how many names are left out
+                left = len(rows) - index
+                lines.append(t.ngettext("… and {n} more recipient", "… and {n} more recipients", left).format(n=t.number(left)))
+                break
+            lines.append(line)
+        return Message(t.paragraph("\n".join(lines)))
 
     async def _approval_request(self, s: AsyncSession, snap: Snapshot, language: str) -> Message | Skip:
         b = await s.get(Broadcast, snap.id, populate_existing=True)
