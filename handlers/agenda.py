@@ -482,11 +482,18 @@ def make_renderers(services: Services) -> tuple[Renderer, Renderer, Renderer, Re
     """The renderers of reminders and programme-change notices, on these services."""
     agenda = services.agenda
 
-    async def render_reminder(req: RenderRequest) -> Message | Skip:
+    def unreadable(req: RenderRequest) -> Skip | None:
+        """Why this row is not for its person (gone, or not accredited to read the programme)."""
         if req.person is None:
             return Skip("no person")
         if not services.people.may_read_public_info(req.person):
             return Skip("not accredited")
+        return None
+
+    async def render_reminder(req: RenderRequest) -> Message | Skip:
+        if (refused := unreadable(req)) is not None:
+            return refused
+        assert req.person is not None
         found = await agenda.still_wanted(req.session, req.person, req.spec)
         if isinstance(found, str):
             return Skip(found)
@@ -512,17 +519,13 @@ def make_renderers(services: Services) -> tuple[Renderer, Renderer, Renderer, Re
                 if directions:
                     # TRANSLATORS: {directions} is the pack's text on how to reach the place
                     lines.append(t._("How to get there: {directions}").format(directions=pack_text(t, directions, pack)))
-        buttons: tuple[tuple[Button, ...], ...] = ()
-        if callbacks.fits(Action.SESSION, live.id):
-            buttons = ((Button(keyboards.label(t._("Open the session")),
-                               callbacks.encode(Action.SESSION, live.id, pack_version=pack.version)),),)
+        buttons = session_button(t, pack, live.id)
         return Message(t.paragraph("\n".join(lines)), buttons=buttons)
 
     async def render_change(req: RenderRequest) -> Message | Skip:
-        if req.person is None:
-            return Skip("no person")
-        if not services.people.may_read_public_info(req.person):
-            return Skip("not accredited")
+        if (refused := unreadable(req)) is not None:
+            return refused
+        assert req.person is not None
         pack = services.content.current.pack
         t = translator(req.person.language)
         session_id = str(req.spec.get("session", ""))
@@ -542,17 +545,13 @@ def make_renderers(services: Services) -> tuple[Renderer, Renderer, Renderer, Re
                 # TRANSLATORS: a change of room: {old} and {new} are rooms' names
                 lines.append("📍 " + t._("Room: {old} → {new}").format(
                     old="<s>" + _room(t, old[2], pack) + "</s>", new="<b>" + _room(t, new[2], pack) + "</b>"))
-        buttons: tuple[tuple[Button, ...], ...] = ()
-        if session is not None and callbacks.fits(Action.SESSION, session_id):
-            buttons = ((Button(keyboards.label(t._("Open the session")),
-                               callbacks.encode(Action.SESSION, session_id, pack_version=pack.version)),),)
+        buttons = session_button(t, pack, session_id) if session is not None else ()
         return Message(t.paragraph("\n".join(lines)), buttons=buttons)
 
     async def render_briefing(req: RenderRequest) -> Message | Skip:
-        if req.person is None:
-            return Skip("no person")
-        if not services.people.may_read_public_info(req.person):
-            return Skip("not accredited")
+        if (refused := unreadable(req)) is not None:
+            return refused
+        assert req.person is not None
         pack = services.content.current.pack
         t = translator(req.person.language)
         day = dt.date.fromisoformat(str(req.spec.get("day")))
@@ -568,10 +567,9 @@ def make_renderers(services: Services) -> tuple[Renderer, Renderer, Renderer, Re
         return Message(t.paragraph("\n".join(lines)))
 
     async def render_delegation(req: RenderRequest) -> Message | Skip:
-        if req.person is None:
-            return Skip("no person")
-        if not services.people.may_read_public_info(req.person):
-            return Skip("not accredited")
+        if (refused := unreadable(req)) is not None:
+            return refused
+        assert req.person is not None
         pack = services.content.current.pack
         live = agenda.live(str(req.spec.get("session", "")))
         if live is None or live.cancelled:
@@ -583,13 +581,18 @@ def make_renderers(services: Services) -> tuple[Renderer, Renderer, Renderer, Re
         # TRANSLATORS: a notice to a delegation's members; {title} is a session's title
         lines = ["👥 " + t._("Your delegation's focal point added a session to your agenda: {title}").format(
             title="<b>" + pack_text(t, live.session.title, pack) + "</b>"), "🕘 " + when_line(t, shown, pack)]
-        buttons: tuple[tuple[Button, ...], ...] = ()
-        if callbacks.fits(Action.SESSION, live.id):
-            buttons = ((Button(keyboards.label(t._("Open the session")),
-                               callbacks.encode(Action.SESSION, live.id, pack_version=pack.version)),),)
+        buttons = session_button(t, pack, live.id)
         return Message(t.paragraph("\n".join(lines)), buttons=buttons)
 
     return render_reminder, render_change, render_briefing, render_delegation
+
+
+def session_button(t: Translator, pack: ContentPack, session_id: str) -> tuple[tuple[Button, ...], ...]:
+    """A notice's one button, to the session's card (none for an id too long for button data)."""
+    if not callbacks.fits(Action.SESSION, session_id):
+        return ()
+    return ((Button(keyboards.label(t._("Open the session")),
+                    callbacks.encode(Action.SESSION, session_id, pack_version=pack.version)),),)
 
 
 def _when(t: Translator, shape: tuple[dt.datetime, dt.datetime, str, bool], pack: ContentPack) -> str:
