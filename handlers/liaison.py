@@ -31,7 +31,8 @@ from handlers.buttons import Pressed, Route, feature_buttons, show
 from handlers.context import BotContext
 
 log = logging.getLogger(__name__)
-ID_RE = re.compile(r"^[1-9][0-9]{0,11}$")
+#: a request's number: ASCII digits that fit the id column (a 32-bit integer in PostgreSQL)
+ID_RE = re.compile(r"^[1-9][0-9]{0,8}$")
 SWEEP_SECONDS = 30
 
 PROBLEMS = {
