@@ -51,3 +51,13 @@ async def test_liaison_refuses_a_request_number_beyond_the_id_column(bot: Harnes
                              (Action.LIAISON_RATE, f"{HUGE}.5"), (Action.LIAISON_CANCEL, HUGE)):
         pressed = await anna.press_raw(callbacks.encode(action, argument))
         assert await answered_text(bot, pressed) == EN._("This button is no longer valid."), action
+
+
+async def test_a_telegram_id_beyond_bigint_is_nobody(bot: Harness) -> None:
+    """20 digits pass the id pattern of /focal and /role but not PostgreSQL's BIGINT: it was
+    "the service is briefly unavailable"."""
+    organiser = bot.user(ORGANISER, "Org", language_code="en")
+    nobody = EN._("No one with this Telegram id or username has written to the assistant yet.")
+    for command in (("focal", "99999999999999999999", "on"), ("role", "99999999999999999999", "officer")):
+        await organiser.command(*command)
+        assert nobody in (await organiser.reply()).text, command
