@@ -1,7 +1,8 @@
 """Liaison cards at Telegram's length limit (4,096 UTF-16 units): an officer who reads Arabic
 gets a long request whose Latin runs the bot isolates (each isolate is two more units), and an
 officer gets a request handed over with a long note; neither card may be refused as too long
-(the outbox does not retry a refused message: the officer would never hear of the request)."""
+(the outbox does not retry a refused message: the officer would never hear of the request);
+and /queue counts what waits beyond the 30 it lists."""
 
 from __future__ import annotations
 
@@ -47,3 +48,22 @@ async def test_a_request_handed_over_with_a_long_note_reaches_the_new_holder(bot
     assert "handed over to Bob" in (await wait_text(anna, "handed over")).text
     handed = await wait_text(bob, "Handed over to you by Anna", timeout=10)
     assert units(handed.text) <= MESSAGE_TEXT and "📝📝📝" in handed.text
+
+
+async def test_queue_counts_every_unclaimed_request_not_the_first_30(bot: Harness) -> None:
+    from sqlalchemy import select
+
+    from bot.services.liaison_render import Sent
+
+    anna = await make_officer(bot, 501, "Anna", languages=["en"], duty=False)
+    alice = bot.user(1, "Alice", "en")
+    await alice.send("/start")
+    await alice.reply()
+    async with bot.services.db.session() as s:
+        person = await s.scalar(select(Person).where(Person.telegram_id == 1))
+    assert person is not None
+    for i in range(33):
+        await bot.services.liaison.open(person, "transport", Sent("text", f"car {i}"))
+    await anna.send("/queue")
+    listing = await wait_text(anna, "Unclaimed")
+    assert "Unclaimed</b>: 33" in listing.text or "Unclaimed: 33" in listing.text, listing.text

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.catalog.models import ContentPack
@@ -90,6 +90,9 @@ class Queue:
     mine: list[LiaisonRequest]
     unclaimed: list[LiaisonRequest]
     overdue: list[LiaisonRequest]
+    #: how many there are in all (the lists stop at 30)
+    unclaimed_count: int = 0
+    overdue_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -430,7 +433,14 @@ class LiaisonService:
             if me.role != Role.SUPERVISOR:
                 overdue_q = overdue_q.where(LiaisonRequest.holder_id == me.id)
             overdue = list((await s.scalars(overdue_q.order_by(LiaisonRequest.waiting_since).limit(30))).unique())
-            return Queue(mine, unclaimed, overdue)
+            open_count = await s.scalar(select(func.count()).select_from(LiaisonRequest).where(
+                LiaisonRequest.status == RequestStatus.OPEN))
+            overdue_count_q = select(func.count()).select_from(LiaisonRequest).where(
+                LiaisonRequest.status == RequestStatus.CLAIMED, LiaisonRequest.waiting_since <= late)
+            if me.role != Role.SUPERVISOR:
+                overdue_count_q = overdue_count_q.where(LiaisonRequest.holder_id == me.id)
+            overdue_count = await s.scalar(overdue_count_q)
+            return Queue(mine, unclaimed, overdue, int(open_count or 0), int(overdue_count or 0))
 
     # -- duty, blocked officers, the sweep ------------------------------------------------------
     async def set_duty(self, officer: Person, on: bool) -> list[int]:
