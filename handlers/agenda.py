@@ -353,7 +353,7 @@ def parse_lead(word: str) -> int | None:
         return None
     if word == "off":
         return OFF
-    if word.isdigit() and int(word) in LEAD_CHOICES:
+    if word.isascii() and word.isdigit() and int(word) in LEAD_CHOICES:  # not "²": int() refuses it
         return int(word)
     raise AgendaError("lead")
 
@@ -411,7 +411,7 @@ async def briefing_command(update: Update, context: BotContext) -> None:
     word = args[0].strip().lower()
     if word == "off":
         hour = None
-    elif word.isdigit() and 0 <= int(word) <= 23:
+    elif word.isascii() and word.isdigit() and 0 <= int(word) <= 23:
         hour = int(word)
     else:
         await message.reply_text(t.paragraph(t._("Choose an hour from 0 to 23, or “off”, for example /briefing 7")))

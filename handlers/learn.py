@@ -45,7 +45,9 @@ MAX_CANDIDATES = 5
 #: an entry's type in button data (64 bytes), one letter each
 TYPE_CODES = {"faq": "f", "session": "s", "venue": "v", "room": "r", "contact": "c"}
 TYPE_OF_CODE = {code: kind for kind, code in TYPE_CODES.items()}
-_ATTACH = re.compile(r"^([1-9][0-9]{0,11}):([fsvrc]):(.+)$")
+#: a question's number: ASCII digits that fit the id column (a 32-bit integer in PostgreSQL)
+NUMBER = r"[1-9][0-9]{0,8}"
+_ATTACH = re.compile(rf"^({NUMBER}):([fsvrc]):(.+)$")
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ def entry_exists(pack: ContentPack, entry_type: str, entry_id: str) -> bool:
 
 
 def question_id(argument: str, pack: ContentPack) -> int:
-    if not argument.isdigit() or len(argument) > 12 or argument.startswith("0"):
+    if not re.fullmatch(NUMBER, argument):
         raise InvalidArgument(argument)
     return int(argument)
 
@@ -252,7 +254,7 @@ async def attach_command(update: Update, context: BotContext) -> None:
     args = list(context.args or [])
     pack = context.services.content.current.pack
     usage = t._("Usage: /attach NUMBER ENTRY-ID, for example /attach 12 wifi (the number after # in /unanswered).")
-    if len(args) != 2 or not args[0].lstrip("#").isdigit() or len(args[0]) > 13:
+    if len(args) != 2 or not re.fullmatch(f"#?{NUMBER}", args[0]):
         await message.reply_text(t.paragraph(usage))
         return
     match = find_entry(pack, args[1][:100])

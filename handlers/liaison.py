@@ -31,7 +31,8 @@ from handlers.buttons import Pressed, Route, feature_buttons, show
 from handlers.context import BotContext
 
 log = logging.getLogger(__name__)
-ID_RE = re.compile(r"^[1-9][0-9]{0,11}$")
+#: a request's number: ASCII digits that fit the id column (a 32-bit integer in PostgreSQL)
+ID_RE = re.compile(r"^[1-9][0-9]{0,8}$")
 SWEEP_SECONDS = 30
 
 PROBLEMS = {
@@ -309,8 +310,10 @@ async def queue_command(update: Update, context: BotContext) -> None:
         return
     rows: list[list[InlineKeyboardButton]] = []
     lines = []
-    for title, items in ((t._("Mine"), queue.mine), (t._("Unclaimed"), queue.unclaimed), (t._("Overdue"), queue.overdue)):
-        lines.append(f"<b>{title}</b>: {t.number(len(items))}")
+    for title, items, count in ((t._("Mine"), queue.mine, len(queue.mine)),
+                                (t._("Unclaimed"), queue.unclaimed, max(queue.unclaimed_count, len(queue.unclaimed))),
+                                (t._("Overdue"), queue.overdue, max(queue.overdue_count, len(queue.overdue)))):
+        lines.append(f"<b>{title}</b>: {t.number(count)}")
         rows += [[keyboards.button(keyboards.label(f"{title} · {line(t, pack, r)}"), Action.LIAISON_SHOW, str(r.id))]
                  for r in items[:8]]
     await message.reply_text(t.paragraph("\n".join(lines)), reply_markup=InlineKeyboardMarkup(rows) if rows else None)

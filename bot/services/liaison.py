@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.catalog.models import ContentPack
@@ -90,6 +90,9 @@ class Queue:
     mine: list[LiaisonRequest]
     unclaimed: list[LiaisonRequest]
     overdue: list[LiaisonRequest]
+    #: how many there are in all (the lists stop at 30)
+    unclaimed_count: int = 0
+    overdue_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -430,7 +433,14 @@ class LiaisonService:
             if me.role != Role.SUPERVISOR:
                 overdue_q = overdue_q.where(LiaisonRequest.holder_id == me.id)
             overdue = list((await s.scalars(overdue_q.order_by(LiaisonRequest.waiting_since).limit(30))).unique())
-            return Queue(mine, unclaimed, overdue)
+            open_count = await s.scalar(select(func.count()).select_from(LiaisonRequest).where(
+                LiaisonRequest.status == RequestStatus.OPEN))
+            overdue_count_q = select(func.count()).select_from(LiaisonRequest).where(
+                LiaisonRequest.status == RequestStatus.CLAIMED, LiaisonRequest.waiting_since <= late)
+            if me.role != Role.SUPERVISOR:
+                overdue_count_q = overdue_count_q.where(LiaisonRequest.holder_id == me.id)
+            overdue_count = await s.scalar(overdue_count_q)
+            return Queue(mine, unclaimed, overdue, int(open_count or 0), int(overdue_count or 0))
 
     # -- duty, blocked officers, the sweep ------------------------------------------------------
     async def set_duty(self, officer: Person, on: bool) -> list[int]:
@@ -624,10 +634,13 @@ class LiaisonService:
         await s.flush()
         for officer in route.officers:
             t = translator(officer.language)
-            first = "\n".join(render.body(t, _sent_of(m)) for m in messages)
-            if note:
-                # TRANSLATORS: why a request comes to this officer from another one
-                first = (first + "\n\n" if first else "") + t._("Re-routed: {reason}").format(reason=render.esc(t, note))
+            # TRANSLATORS: why a request comes to this officer from another one
+            reason = t._("Re-routed: {reason}").format(reason=render.esc(t, note)) if note else ""
+            # the delegate's words get what the card leaves (an Arabic reader's isolates count)
+            limit = min(3500, render.room(t, pack, request, delegate, reason) // max(1, len(messages)) - 1)
+            first = "\n".join(render.body(t, _sent_of(m), limit) for m in messages)
+            if reason:
+                first = (first + "\n\n" if first else "") + reason
             card = render.request_card(t, pack, request, delegate, first)
             await self._send(s, officer, request, f"e{event.id}", [Message(
                 text=card, buttons=render.officer_buttons(t, request.id, claim=True))])
@@ -675,7 +688,8 @@ class LiaisonService:
             if thread is not None and request.thread_id is None:
                 request.thread_id = thread
             delegate = await self._person(s, request.delegate_id)
-            first = render.body(t, _sent_of(m)) if (m := await s.scalar(select(LiaisonMessage).where(
+            limit = min(3500, render.room(t, pack, request, delegate, t._("⚠️ Escalated") if escalated else ""))
+            first = render.body(t, _sent_of(m), limit) if (m := await s.scalar(select(LiaisonMessage).where(
                 LiaisonMessage.request_id == request.id).order_by(LiaisonMessage.id).limit(1))) else ""
             if escalated:
                 first = t._("⚠️ Escalated") + ("\n" + first if first else "")
@@ -691,7 +705,7 @@ class LiaisonService:
         # TRANSLATORS: to the officer a request is handed over to; {who} is the officer who did it
         head = t._("Handed over to you by {who}").format(who=render.esc(t, by.first_name or "—"))
         if note:
-            head += f": {render.esc(t, note)}"
+            head += f": {render.own_words(t, note, 1000)}"
         card = render.request_card(t, self.pack(), request, delegate, head)
         await self._send(s, target, request, f"e{event.id}", [Message(
             text=card, buttons=render.officer_buttons(t, request.id, claim=False))])

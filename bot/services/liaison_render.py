@@ -90,7 +90,7 @@ def request_card(t: Translator, pack: ContentPack, request: LiaisonRequest, dele
     head = f"🚨 {urgent} · {title}" if request.urgent and urgent_banner else f"🆕 {title}"
     lines = [f"<b>{head}</b>", delegate_line(t, delegate)]
     if request.question:
-        question = html.escape(t.embed(cut(request.question, 500)), quote=False)
+        question = own_words(t, request.question, 500)
         # TRANSLATORS: the question the bot could not answer, shown to the officer
         lines.append(t._("Unanswered question: {question}").format(question=question))
     if first:
@@ -99,11 +99,28 @@ def request_card(t: Translator, pack: ContentPack, request: LiaisonRequest, dele
     return "\n".join(lines)
 
 
+def own_words(t: Translator, text: str, limit: int) -> str:
+    """A person's words for the HTML text of a message in ``t``'s language, at most ``limit``
+    units once shown: cut before they are embedded (never inside an isolate), and cut shorter
+    when embedding them grows them (an Arabic reader's isolates around each Latin run)."""
+    budget = limit
+    shown = t.embed(cut(text, budget))
+    while units(shown) > limit and budget > 1:
+        budget = max(1, budget - (units(shown) - limit))
+        shown = t.embed(cut(text, budget))
+    return html.escape(shown, quote=False)
+
+
+def room(t: Translator, pack: ContentPack, request: LiaisonRequest, delegate: Person, extra: str = "") -> int:
+    """The units left for a person's words in a request's card that already holds ``extra``."""
+    return MESSAGE_TEXT - units(request_card(t, pack, request, delegate, extra or " ")) - 2
+
+
 def body(t: Translator, sent: Sent, limit: int = 3500) -> str:
-    """A person's own words, escaped, for the HTML text of a message (cut to ``limit`` first)."""
+    """A person's own words, escaped, for the HTML text of a message (at most ``limit`` units)."""
     if sent.kind == "location":
         return t._("📍 Location")
-    return html.escape(t.embed(cut(sent.text, limit)), quote=False) if sent.text else ""
+    return own_words(t, sent.text, limit) if sent.text else ""
 
 
 def officer_buttons(t: Translator, request_id: int, *, claim: bool) -> tuple[tuple[Button, ...], ...]:

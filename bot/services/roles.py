@@ -189,6 +189,8 @@ class RoleService:
         query = select(Person)
         digits = who.removeprefix("-")
         if digits.isascii() and digits.isdigit() and len(digits) <= MAX_TELEGRAM_ID_DIGITS:
+            if not -(2**63) <= int(who) < 2**63:  # beyond the BIGINT column: nobody (PostgreSQL refuses it)
+                raise RoleRefused(RoleProblem.UNKNOWN_PERSON)
             query = query.where(Person.telegram_id == int(who))
         else:
             name = who.removeprefix("@").lower()
