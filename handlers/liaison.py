@@ -70,7 +70,7 @@ def status_label(t: Translator, request: LiaisonRequest) -> str:
 
 def line(t: Translator, pack: ContentPack, request: LiaisonRequest) -> str:
     mark = "🚨 " if request.urgent else ""
-    return f"{mark}#{request.id} · {render.category_name(t, pack, request.category)} · {status_label(t, request)}"
+    return f"{mark}{t.isolate(f'#{request.id}')} · {render.category_name(t, pack, request.category)} · {status_label(t, request)}"
 
 
 # -- argument rules -------------------------------------------------------------------------------
