@@ -91,6 +91,10 @@ class CountingEncoder:
         self.texts.extend(texts)
         return self.real.encode(texts)
 
+    def encode_many(self, texts: list[str], passage: bool = False) -> np.ndarray:
+        self.texts.extend(texts)
+        return self.real.encode_many(texts, passage=passage)
+
 
 def test_vectors_are_cached_on_disk_and_rebuilt_when_unreadable(tmp_path) -> None:
     texts = [(0, "Where is the prayer room?", "en"), (1, "What is the wifi password?", "en"),
@@ -177,3 +181,17 @@ def test_an_entry_not_translated_is_still_a_candidate_in_every_language(tmp_path
     assert len(counting.texts) == 3  # the English stand-in is embedded once, not once per language
     sims = index.similarities("où se trouve la salle de prière ?", "fr")
     assert max(sims, key=sims.get) == 0
+
+
+def test_a_pack_built_on_two_threads_gets_the_vectors_of_one_call_at_a_time() -> None:
+    """The pack's vectors are embedded in batches shared by two threads (one core each):
+    the same vectors, in the same order, as the question path's one call at a time."""
+    encoder = Encoder.shared()
+    texts = [f"Where is meeting room {n}? Salle {n}, 会议室 {n}" for n in range(70)] + ["wifi", "badge perdu"]
+    one = encoder.encode(texts)
+    many = encoder.encode_many(texts, workers=2)
+    assert many.shape == one.shape == (len(texts), 384)
+    assert np.allclose(many, one, atol=1e-6)
+    passages = encoder.encode_many(texts, passage=True, workers=2)
+    assert np.allclose(passages, encoder.encode(texts, passage=True), atol=1e-6)
+    assert not np.allclose(passages, one, atol=1e-3)  # a passage is not a query

