@@ -213,7 +213,7 @@ async def scenario(bot: Any, emu: Emulator, n: int, n_off: int, span: float, rng
     gone: set[int] = set()  # officers who went off duty or blocked the bot: they stop acting
     sent_at: dict[int, float] = {}
     stats: Counter[str] = Counter()
-    winners_per_race: list[int] = []
+    winners_per_race: list[tuple[int, int]] = []  # (request number, officers told they won)
     lost: list[str] = []
     numbers: dict[int, int] = {}
 
@@ -248,7 +248,7 @@ async def scenario(bot: Any, emu: Emulator, n: int, n_off: int, span: float, rng
                 for o in racers))
             texts = await asyncio.gather(*(answered(emu, u) for u in updates))
             won = [o for o, t in zip(racers, texts, strict=True) if "You now hold" in t]
-            winners_per_race.append(len(won))
+            winners_per_race.append((number, len(won)))
             if not won:
                 continue
             holder = won[0]
@@ -331,7 +331,10 @@ async def scenario(bot: Any, emu: Emulator, n: int, n_off: int, span: float, rng
         reroutes = dict((await session.execute(select(LiaisonEvent.request_id, func.count()).where(
             LiaisonEvent.action == RequestAction.REROUTED).group_by(LiaisonEvent.request_id))).all())
     claimed = [rid for rid in claims]
-    double = sum(1 for rid in claimed if claims[rid] > reroutes.get(rid, 0) + 1) + sum(1 for w in winners_per_race if w > 1)
+    # a second winner of one race is a double claim unless the request was re-routed in between
+    # (its holder went off duty or blocked the bot a moment after winning: it was open again)
+    double = sum(1 for rid in claimed if claims[rid] > reroutes.get(rid, 0) + 1) + sum(
+        1 for rid, w in winners_per_race if w > 1 + reroutes.get(rid, 0))
     once = sum(1 for rid in claimed if claims[rid] <= reroutes.get(rid, 0) + 1)
     route_ms = [(watch.first_ref[d] - sent_at[d]) * 1000 for d in delegate_ids
                 if kinds[d] == "normal" and d in watch.first_ref]
