@@ -13,11 +13,9 @@ one tap, rendered in the delegate's language; ``categories`` limits one to those
 
 from __future__ import annotations
 
-from typing import Any
-
-from bot.catalog.checks import Collected, Placed, Reporter, Source
+from bot.catalog.checks import Collected, Reporter, Source
 from bot.catalog.messages import suggest
-from bot.catalog.models import LiaisonCategory, QuickReply, Text
+from bot.catalog.models import LiaisonCategory, Text
 
 
 def _text(**names: str) -> Text:
@@ -39,23 +37,8 @@ DEFAULT_CATEGORIES: tuple[LiaisonCategory, ...] = (
 )
 
 
-def read_liaison(src: Source, doc: dict[Any, Any], c: Collected, ctx: dict[str, Any], report: Reporter,
-                 items: Any, validate: Any, register: Any) -> None:
-    """Validate liaison.yaml's items one by one (the loader passes its helpers)."""
-    seen: dict[str, Any] = {}
-    for index, raw in enumerate(items(src, doc, "categories", c, report)):
-        path = ("categories", index)
-        register(c, report, seen, "liaison", "liaison category", raw, src, path)
-        category = validate(LiaisonCategory, raw, src, path, ctx, report)
-        if category is not None:
-            c.liaison.append(Placed(category, src, path))
-    seen = {}
-    for index, raw in enumerate(items(src, doc, "quick_replies", c, report)):
-        path = ("quick_replies", index)
-        register(c, report, seen, "quick_replies", "quick reply", raw, src, path)
-        reply = validate(QuickReply, raw, src, path, ctx, report)
-        if reply is not None:
-            c.quick_replies.append(Placed(reply, src, path))
+def check_liaison(src: Source, c: Collected, report: Reporter) -> None:
+    """What liaison.yaml's items say of each other and of event.yaml (the loader read them)."""
     if c.liaison and c.event is not None and c.event.obj.liaison_categories:
         report.at(src, ("categories",), "liaison.yaml's categories replace event.yaml's liaison_categories: "
                   "keep them in one place", warning=True)

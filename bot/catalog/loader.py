@@ -29,14 +29,14 @@ from os import PathLike
 from pathlib import Path
 from stat import S_ISREG
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
 
 from bot.catalog.checks import Collected, Placed, Reporter, Source, check_languages, cross_check
 from bot.catalog.lengths import check_lengths
-from bot.catalog.liaison import effective_categories, read_liaison
+from bot.catalog.liaison import check_liaison, effective_categories
 from bot.catalog.limits import MAX_FILE_BYTES
 from bot.catalog.messages import describe, suggest, translate
 from bot.catalog.models import (
@@ -45,6 +45,8 @@ from bot.catalog.models import (
     Event,
     FaqCategory,
     FaqEntry,
+    LiaisonCategory,
+    QuickReply,
     Session,
     Venue,
 )
@@ -372,13 +374,7 @@ def _programme(src: Source | None, c: Collected, ctx: dict[str, Any], report: Re
     doc = _document(src, c, report)
     if doc is None or src is None:
         return
-    seen: _Seen = {}
-    for index, raw in enumerate(_items(src, doc, "sessions", c, report)):
-        path = ("sessions", index)
-        _register(c, report, seen, "sessions", "session", raw, src, path)
-        session = _validate(Session, raw, src, path, ctx, report)
-        if session is not None:
-            c.sessions.append(Placed(session, src, path))
+    c.sessions += _read_items(src, doc, "sessions", "sessions", "session", Session, c, ctx, report)
 
 
 def _faq(src: Source | None, c: Collected, ctx: dict[str, Any], report: Reporter) -> None:
@@ -386,27 +382,35 @@ def _faq(src: Source | None, c: Collected, ctx: dict[str, Any], report: Reporter
     if doc is None or src is None:
         return
     c.categories_declared = isinstance(doc.get("categories"), list)
-    seen: _Seen = {}
-    for index, raw in enumerate(_items(src, doc, "categories", c, report)):
-        path = ("categories", index)
-        _register(c, report, seen, "categories", "category", raw, src, path)
-        category = _validate(FaqCategory, raw, src, path, ctx, report)
-        if category is not None:
-            c.categories.append(Placed(category, src, path))
-    seen = {}
-    for index, raw in enumerate(_items(src, doc, "faq", c, report)):
-        path = ("faq", index)
-        _register(c, report, seen, "faq", "FAQ entry", raw, src, path)
-        entry = _validate(FaqEntry, raw, src, path, ctx, report)
-        if entry is not None:
-            c.faq.append(Placed(entry, src, path))
+    c.categories += _read_items(src, doc, "categories", "categories", "category", FaqCategory, c, ctx, report)
+    c.faq += _read_items(src, doc, "faq", "faq", "FAQ entry", FaqEntry, c, ctx, report)
 
 
 def _liaison(src: Source | None, c: Collected, ctx: dict[str, Any], report: Reporter) -> None:
     doc = _document(src, c, report)
     if doc is None or src is None:
         return
-    read_liaison(src, doc, c, ctx, report, _items, _validate, _register)
+    c.liaison += _read_items(src, doc, "categories", "liaison", "liaison category", LiaisonCategory, c, ctx, report)
+    c.quick_replies += _read_items(src, doc, "quick_replies", "quick_replies", "quick reply", QuickReply, c, ctx, report)
+    check_liaison(src, c, report)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _read_items(src: Source, doc: dict[Any, Any], key: str, kind: str, what: str, model: type[M],
+                c: Collected, ctx: dict[str, Any], report: Reporter) -> list[Placed[M]]:
+    """The valid items of the list ``doc[key]``, each placed (file, path); ids registered as
+    ``kind`` (duplicates reported, called ``what``), problems reported item by item."""
+    seen: _Seen = {}
+    found: list[Placed[M]] = []
+    for index, raw in enumerate(_items(src, doc, key, c, report)):
+        path = (key, index)
+        _register(c, report, seen, kind, what, raw, src, path)
+        item = _validate(model, raw, src, path, ctx, report)
+        if item is not None:
+            found.append(Placed(item, src, path))
+    return found
 
 
 def _assemble(directory: Path, sources: dict[str, Source], c: Collected) -> ContentPack:
