@@ -133,11 +133,13 @@ async def test_a_403_marks_the_person_blocked_until_they_write_again(database_ur
         (alice, a), (bob, b) = await delegates(bot, 2)
         alice.block()
         errors = len(bot.emulator.errors)
-        await enqueue(bot, a, "outbox one", key="one")
+        # "two" first: it is not due, so it is surely live when the 403 on "one" comes back
+        # (the sender may send "one" before a later insert commits)
         await enqueue(bot, a, "outbox two", key="two", due_at=bot.clock.now() + dt.timedelta(minutes=5))
+        await enqueue(bot, a, "outbox one", key="one")
         await enqueue(bot, b, "outbox for bob")
         await sender_of(bot).idle()
-        one, two, to_bob = await rows(bot)
+        two, one, to_bob = await rows(bot)
         assert one.state == DeliveryState.FAILED and one.last_error.startswith("blocked")
         assert (two.state, two.last_error) == (DeliveryState.FAILED, "blocked")  # not even tried
         assert to_bob.state == DeliveryState.SENT
