@@ -125,7 +125,9 @@ def register(application: Application[Any, BotContext, Any, Any, Any, Any]) -> N
     application.add_handler(CommandHandler("broadcast", broadcast.broadcast_command, filters=private))
     application.add_handler(CommandHandler("broadcasts", broadcast.broadcasts_command, filters=private))
     application.add_handler(broadcast.BUTTONS)  # composing, approving, following; confirming receipt
-    broadcast.register(application)  # an organiser's typed answers while composing (before ask.on_text)
+    # an organiser's typed answers while composing (what the step in the database asks for);
+    # any other private text, photo or document goes on to liaison.on_message, as below
+    broadcast.register(application, otherwise=liaison.on_message)
     application.add_handler(liaison.BUTTONS)  # liaison requests: categories, claim, reply, resolve
     application.add_handler(learn.BUTTONS)  # organisers: attach unanswered questions to entries
     application.add_handler(buttons.INVALID_DATA)  # last of the buttons: data nobody claims

@@ -2,8 +2,11 @@
 broadcast (the rules are in :mod:`bot.services.broadcast`); recipients confirm receipt.
 
 The role is read from the database on every step, every button and every typed answer. The
-draft lives in the database (a restart keeps it: /broadcast opens it again); what the author is
-asked to type next (a text, delegation codes, ids, a time) is kept in memory only.
+draft lives in the database (a restart keeps it: /broadcast opens it again), and so does what
+the author is asked to type next (a text, delegation codes, ids, a time: the step, see
+:meth:`BroadcastService.step`), so that an answer typed after a restart still lands in the
+draft. PTB's filters cannot read the database: :func:`on_message` looks the step up for every
+private text, photo or document, and passes on what is not an answer to one.
 
 The author's progress message is edited about once a second by one repeating job
 (:func:`follow_broadcasts`) and ends as the report.
@@ -15,7 +18,7 @@ import datetime as dt
 import html
 import logging
 import re
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from babel.dates import format_timedelta
@@ -32,11 +35,11 @@ from bot.catalog.models import ContentPack
 from bot.delivery.message import Message
 from bot.i18n import LANGUAGES, N_, Translator, translator
 from bot.services import broadcast as bc
-from bot.services.broadcast import BroadcastError, BroadcastService, Problem
+from bot.services.broadcast import BroadcastError, BroadcastService, Problem, Step
 from bot.services.people import AccessDenied
 from bot.store.models import Broadcast, BroadcastState, Person, Role
 from bot.telegram_text import cut, whole_lines
-from handlers import Action, ask
+from handlers import Action
 from handlers.buttons import Pressed, Route, feature_buttons
 from handlers.context import BotContext
 
@@ -65,27 +68,6 @@ PROBLEMS = {
     Problem.NOT_A_RECIPIENT: N_("This message was not sent to you."),
     Problem.NO_APPROVER: N_("A second organiser must approve a broadcast this large, and there is no other organiser: appoint one first."),
 }
-
-
-@dataclass(frozen=True)
-class Awaiting:
-    """What the author types next: ``what`` is text, fix, deleg, ids, time, sess or chase."""
-
-    what: str
-    broadcast_id: int
-    language: str = ""
-
-
-#: telegram id -> what that organiser is asked to type next (the filter below reads it)
-AWAITING: dict[int, Awaiting] = {}
-
-
-class _Awaited(filters.MessageFilter):
-    def filter(self, message: TgMessage) -> bool:
-        return message.from_user is not None and message.from_user.id in AWAITING
-
-
-AWAITED = _Awaited(name="broadcast_input")
 
 
 def service(context: BotContext) -> BroadcastService:
@@ -117,7 +99,6 @@ async def organiser_now(context: BotContext) -> Person | None:
     try:
         return await context.services.people.require(context.person.telegram_id, Role.ORGANISER)
     except AccessDenied:
-        AWAITING.pop(context.person.telegram_id, None)
         return None
 
 
@@ -205,11 +186,13 @@ async def panel(context: BotContext, b: Broadcast) -> tuple[str, InlineKeyboardM
     return t.paragraph("\n".join(lines)), InlineKeyboardMarkup(rows)
 
 
-async def show_panel(update: Update, context: BotContext, b: Broadcast, note: str = "") -> None:
+async def show_panel(update: Update, context: BotContext, b: Broadcast, note: str = "", *,
+                     answered: bool = False) -> None:
+    """The draft's panel. While it is up, a photo or a document becomes the attachment, and a
+    first text the default language's text (the step ``any``), unless something more precise
+    is asked for this draft (``answered``: what was asked has just been answered)."""
     text, markup = await panel(context, b)
-    # while the panel is up, a photo or a document becomes the attachment, and a first text the
-    # default language's text
-    AWAITING.setdefault(context.person.telegram_id, Awaiting("any", b.id))
+    await service(context).ask_for(context.person, b.id, "any", keep=not answered)
     if note:
         text = context.t.paragraph(note) + "\n\n" + text
     await reply(update, text, markup)
@@ -226,7 +209,7 @@ async def broadcast_command(update: Update, context: BotContext) -> None:
     b = await service(context).start(person)
     pack = context.services.content.current.pack
     if pack.default_language not in b.texts:
-        AWAITING[person.telegram_id] = Awaiting("text", b.id, pack.default_language)
+        await service(context).ask_for(person, b.id, "text", pack.default_language)
     await show_panel(update, context, b)
 
 
@@ -449,13 +432,12 @@ async def run_op(update: Update, context: BotContext, person: Person, op: str, b
     b = await svc.get(bid)
     if b is None:
         raise BroadcastError(Problem.NOT_FOUND)
-    me = person.telegram_id
     if op == "tx":  # give a language's text
         if value not in pack.languages:
             raise BroadcastError(Problem.NOT_EDITABLE)
         if b.state != BroadcastState.DRAFT or b.author_id != person.id:
             raise BroadcastError(Problem.NOT_EDITABLE)
-        AWAITING[me] = Awaiting("text", bid, value)
+        await svc.ask_for(person, bid, "text", value)
         # TRANSLATORS: {language} is a language's name
         await reply(update, t.paragraph(t._("Send the text in {language} (an empty message removes it: send a single dash).").format(
             language=t.language_name(value))))
@@ -475,7 +457,7 @@ async def run_op(update: Update, context: BotContext, person: Person, op: str, b
             return None
         if value in ("deleg", "ids", "follow"):
             await svc.change(person, bid)  # still a draft of theirs
-            AWAITING[me] = Awaiting(value, bid)
+            await svc.ask_for(person, bid, value)
             text = {
                 "deleg": t._("Send the delegation codes, separated by spaces or commas (for example FRA VNM)."),
                 "ids": t._("Send the Telegram ids, separated by spaces or commas."),
@@ -498,7 +480,7 @@ async def run_op(update: Update, context: BotContext, person: Person, op: str, b
         return None
     if op in ("ss", "ch"):
         await svc.change(person, bid)
-        AWAITING[me] = Awaiting("sess" if op == "ss" else "chase", bid)
+        await svc.ask_for(person, bid, "sess" if op == "ss" else "chase")
         text = (t._("Send the session's id (as in the programme), or a dash for no button.") if op == "ss"
                 else t._("After how many minutes should those who have not confirmed be reminded? Send a number, or a dash for no reminder."))
         await reply(update, t.paragraph(text))
@@ -524,12 +506,12 @@ async def run_op(update: Update, context: BotContext, person: Person, op: str, b
         return None
     if op == "go":
         released = await svc.submit(person, bid)
-        AWAITING.pop(me, None)
+        await svc.drop_step(person)
         await announce(update, context, released, await svc.get(bid))
         return None
     if op == "at":
         await svc.change(person, bid)
-        AWAITING[me] = Awaiting("time", bid)
+        await svc.ask_for(person, bid, "time")
         tz_now = t.datetime(context.services.clock.now(), pack.tz)
         # TRANSLATORS: {now} is the current day and time at the event
         await reply(update, t.paragraph(t._("Send the time, in the event's time zone, as HH:MM (today) or YYYY-MM-DD HH:MM. It is now {now}.").format(
@@ -541,7 +523,7 @@ async def run_op(update: Update, context: BotContext, person: Person, op: str, b
         return None
     if op == "x":
         stopped = await svc.cancel(person, bid)
-        AWAITING.pop(me, None)
+        await svc.drop_step(person)
         # TRANSLATORS: {n} is how many messages were stopped before they went out
         await reply(update, t.paragraph(t.ngettext("Broadcast cancelled: {n} message will not be sent.",
                                                    "Broadcast cancelled: {n} messages will not be sent.", stopped).format(n=t.number(stopped))))
@@ -572,7 +554,7 @@ async def run_op(update: Update, context: BotContext, person: Person, op: str, b
     if op == "fl":
         if value not in b.texts:
             raise BroadcastError(Problem.NOT_EDITABLE)
-        AWAITING[me] = Awaiting("fix", bid, value)
+        await svc.ask_for(person, bid, "fix", value)
         # TRANSLATORS: {language} is a language's name
         await reply(update, t.paragraph(t._("Send the corrected text in {language}: the delivered messages will be edited.").format(
             language=t.language_name(value))))
@@ -664,103 +646,107 @@ def parse_time(text: str, now: dt.datetime, tz: dt.tzinfo) -> dt.datetime | None
     return when.astimezone(dt.UTC)
 
 
-async def on_input(update: Update, context: BotContext) -> None:
-    """A message from an organiser who was asked to type something for a broadcast."""
+async def on_input(update: Update, context: BotContext) -> bool:
+    """A private message from an organiser who was asked to type something for a broadcast (the
+    step in the database says what). False when no step stands: the message is not for us."""
     message = update.effective_message
-    assert message is not None
-    me = context.person.telegram_id
-    waiting = AWAITING.get(me)
-    person = await organiser_now(context)
-    if waiting is None or person is None:
-        AWAITING.pop(me, None)
-        if message.text and not message.text.startswith("/"):
-            await ask.on_text(update, context)
-        return
+    if message is None:
+        return False
+    person = context.person
+    step = await service(context).step(person)
+    if step is None:
+        return False
     t, pack = context.t, context.services.content.current.pack
     try:
-        await take_input(update, context, person, waiting, message)
+        return await take_input(update, context, person, step, message)
     except BroadcastError as error:
         await reply(update, t.paragraph(problem_text(t, error, pack)))
+        return True
 
 
-async def take_input(update: Update, context: BotContext, person: Person, waiting: Awaiting, message: TgMessage) -> None:
+async def take_input(update: Update, context: BotContext, person: Person, step: Step, message: TgMessage) -> bool:
     t, svc, pack = context.t, service(context), context.services.content.current.pack
-    me, bid = person.telegram_id, waiting.broadcast_id
+    bid = step.broadcast_id
     raw = message.text or message.caption or ""
     text_html = (message.text_html if message.text else message.caption_html if message.caption else "") or ""
     dash = raw.strip() in ("-", "—")
-    if waiting.what == "any":
+    if step.what == "any":
         b = await svc.get(bid)
-        if b is None or b.state != BroadcastState.DRAFT:
-            AWAITING.pop(me, None)
-            await ask.on_text(update, context)
-            return
+        if b is None or b.state != BroadcastState.DRAFT:  # changed since the step was read
+            await svc.drop_step(person)
+            return False
         if not (message.photo or message.document) and pack.default_language in b.texts:
             await reply(update, t.paragraph(t._("Press a language on the draft to give or replace its text.")))
-            return
-        waiting = Awaiting("text", bid, pack.default_language)
-    if waiting.what == "text":
+            return True
+        step = Step("text", bid, pack.default_language)
+    if step.what == "text":
         if message.photo or message.document:
             kind, file_id = ("photo", message.photo[-1].file_id) if message.photo else ("document", message.document.file_id)  # type: ignore[union-attr]
             await svc.change(person, bid, attachment_kind=kind, attachment=file_id)
         if raw or not (message.photo or message.document):
-            await svc.set_text(person, bid, waiting.language, "" if dash else text_html)
-        AWAITING.pop(me, None)
+            await svc.set_text(person, bid, step.language, "" if dash else text_html)
         b = await svc.get(bid)
         assert b is not None
-        await show_panel(update, context, b)
-        return
-    if waiting.what == "fix":
+        await show_panel(update, context, b, answered=True)
+        return True
+    if step.what == "fix":
         if dash or not raw.strip():
             raise BroadcastError(Problem.EMPTY_TEXT)
-        edits = await svc.correct(person, bid, waiting.language, text_html)
-        AWAITING.pop(me, None)
+        edits = await svc.correct(person, bid, step.language, text_html)
+        await svc.drop_step(person)
         # TRANSLATORS: {n} is how many delivered messages are edited
         await reply(update, t.paragraph(t.ngettext("Correction: {n} delivered message is being edited.",
                                                    "Correction: {n} delivered messages are being edited.", edits).format(n=t.number(edits))))
-        return
-    if waiting.what in ("deleg", "ids", "follow"):
-        if waiting.what == "deleg":
+        return True
+    if step.what in ("deleg", "ids", "follow"):
+        if step.what == "deleg":
             audience = await bc.audience_of_delegations(context.services.db, raw)
-        elif waiting.what == "follow":
+        elif step.what == "follow":
             audience = bc.audience_of_session(context.services.content.current.pack, raw)
         else:
             audience = bc.audience_of_ids(raw)
         b = await svc.change(person, bid, audience=audience)
-        AWAITING.pop(me, None)
-        await show_panel(update, context, b)
-        return
-    if waiting.what == "sess":
+        await show_panel(update, context, b, answered=True)
+        return True
+    if step.what == "sess":
         b = await svc.change(person, bid, session_id=None if dash else raw.strip())
-        AWAITING.pop(me, None)
-        await show_panel(update, context, b)
-        return
-    if waiting.what == "chase":
+        await show_panel(update, context, b, answered=True)
+        return True
+    if step.what == "chase":
         if dash:
             b = await svc.change(person, bid, chase_after_min=None)
         elif raw.strip().isdigit() and 1 <= int(raw.strip()) <= bc.MAX_CHASE_MIN:
             b = await svc.change(person, bid, chase_after_min=int(raw.strip()))
         else:
             await reply(update, t.paragraph(t._("Please send a number of minutes, for example 30.")))
-            return
-        AWAITING.pop(me, None)
-        await show_panel(update, context, b)
-        return
-    if waiting.what == "time":
+            return True
+        await show_panel(update, context, b, answered=True)
+        return True
+    if step.what == "time":
         when = parse_time(raw, context.services.clock.now(), pack.tz)
         if when is None:
             await reply(update, t.paragraph(t._("Please send the time as HH:MM or YYYY-MM-DD HH:MM.")))
-            return
+            return True
         released = await svc.submit(person, bid, send_at=when)
-        AWAITING.pop(me, None)
+        await svc.drop_step(person)
         await announce(update, context, released, await svc.get(bid))
-        return
+        return True
+    return False  # a step this version does not know: not for us
 
 
-def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """The typed answers, before the questions' handler (see handlers.register)."""
+Callback = Callable[[Update, BotContext], Awaitable[None]]
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any], otherwise: Callback) -> None:
+    """The typed answers: one handler for every private text, photo or document (before the
+    liaison requests' and the questions' handlers, see handlers.register), which passes what
+    answers no step on to ``otherwise``; and the progress job."""
+
+    async def on_message(update: Update, context: BotContext) -> None:
+        if not await on_input(update, context):
+            await otherwise(update, context)
+
     private = filters.ChatType.PRIVATE
-    application.add_handler(MessageHandler(private & AWAITED & (filters.TEXT | filters.PHOTO | filters.Document.ALL)
-                                           & ~filters.COMMAND, on_input))
+    application.add_handler(MessageHandler(private & (filters.TEXT | filters.PHOTO | filters.Document.ALL)
+                                           & ~filters.COMMAND, on_message))
     schedule(application)
-

@@ -23,7 +23,7 @@ from bot.callbacks import Gone, InvalidArgument, InvalidButton
 from bot.catalog.models import ContentPack
 from bot.i18n import N_, Translator, translator
 from bot.services import liaison_render as render
-from bot.services.liaison import LiaisonService, Problem, Refused, TopicMaker
+from bot.services.liaison import PROMPTS, LiaisonService, Problem, Refused, TopicMaker
 from bot.services.liaison_render import Sent
 from bot.store.models import LiaisonRequest, Person, RequestStatus
 from handlers import Action, ask, fallbacks, keyboards
@@ -441,7 +441,7 @@ async def relay_private(update: Update, context: BotContext, message: Message) -
     sent = sent_of(message)
     if sent is None:  # a sticker, a voice message...: what a request cannot carry
         draft = await liaison.draft(person)
-        if draft is None or draft.mode not in ("new", "add", "reply"):
+        if draft is None or draft.mode not in PROMPTS:
             return False
         await message.reply_text(t.paragraph(t._("Please send text, a photo, a location or a document.")))
         return True
@@ -453,7 +453,7 @@ async def relay_private(update: Update, context: BotContext, message: Message) -
     draft = None
     if target is None:
         draft = await liaison.draft(person)
-        if draft is None or draft.mode not in ("new", "add", "reply"):
+        if draft is None or draft.mode not in PROMPTS:
             return False
         mode, target = draft.mode, draft.request_id
     try:

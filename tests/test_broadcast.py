@@ -20,14 +20,24 @@ from bot.delivery.ratelimit import Limits
 from bot.sandbox.emulator import SimUser
 from bot.sandbox.harness import Harness
 from bot.services.broadcast import (
+    STEP_TTL,
     BroadcastError,
     BroadcastService,
     Problem,
+    Step,
     audience_of_delegations,
     audience_of_ids,
     audience_of_session,
 )
-from bot.store.models import BroadcastState, DeliveryState, OutboxMessage, Person, Priority, Role
+from bot.store.models import (
+    BroadcastState,
+    BroadcastStep,
+    DeliveryState,
+    OutboxMessage,
+    Person,
+    Priority,
+    Role,
+)
 from tests.support import running_bot
 
 ORGANISER = 900
@@ -435,3 +445,36 @@ async def test_paid_only_when_the_setting_allows_and_the_organiser_enables_it(da
                  if name.lower() == "sendmessage" and str(params.get("text", "")).startswith("paid")]
         assert [bool(c.get("allow_paid_broadcast")) for c in calls] == [allowed, False]
         assert got(delegate) == ["paid True", "paid False"]
+
+
+async def test_what_an_organiser_is_asked_next_is_one_step_that_the_panel_keeps(database_url: str) -> None:
+    async with running_bot(database_url) as bot:
+        org = await organiser(bot)
+        svc = service(bot)
+        first = await draft(bot, org, {"en": "First"})
+        await svc.ask_for(org, first, "text", "fr")
+        assert await svc.step(org) == Step("text", first, "fr")
+        # the panel shown again keeps what is asked for its draft, and renews its time
+        bot.clock.advance(STEP_TTL - dt.timedelta(minutes=1))
+        await svc.ask_for(org, first, "any", keep=True)
+        bot.clock.advance(dt.timedelta(minutes=2))
+        assert await svc.step(org) == Step("text", first, "fr")
+        # one step per person: asking for something else replaces it
+        await svc.ask_for(org, first, "deleg")
+        assert await svc.step(org) == Step("deleg", first)
+        # a step asked too long ago is not kept by the panel: "any" from now on
+        bot.clock.advance(STEP_TTL + dt.timedelta(minutes=1))
+        await svc.ask_for(org, first, "any", keep=True)
+        assert await svc.step(org) == Step("any", first)
+        # another draft's panel (another organiser's draft, the first one sent) replaces it
+        second_org = await organiser(bot, SECOND_ORGANISER)
+        other = await draft(bot, second_org, {"en": "Other"})
+        await svc.ask_for(org, other, "any", keep=True)
+        assert await svc.step(org) is None  # not a draft of theirs: it does not stand, and is gone
+        async with bot.services.db.session() as s:
+            assert await s.get(BroadcastStep, org.id) is None
+        with pytest.raises(ValueError):
+            await svc.ask_for(org, first, "nonsense")
+        await svc.ask_for(org, first, "time")
+        await svc.drop_step(org)
+        assert await svc.step(org) is None

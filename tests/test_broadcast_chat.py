@@ -1,19 +1,35 @@
 """/broadcast in the chat, through the real bot and the emulator, on SQLite and PostgreSQL:
 compose, preview, send, the live progress message ending as the report; refusals (wrong role,
 forged buttons, too long, in the past, nobody); receipts pressed twice; approval by a second
-organiser only; recall while sending."""
+organiser only; recall while sending; what the organiser is asked to type next, kept across a
+restart, dropped when it no longer stands, and against a liaison request's prompt."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
+import signal
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
 from bot import callbacks
-from bot.sandbox.emulator import SimUser
+from bot.sandbox.emulator import Emulator, SimUser
 from bot.sandbox.harness import Harness
-from bot.store.models import BroadcastState
-from tests.support import running_bot
+from bot.services.broadcast import STEP_TTL, Step
+from bot.store.db import Database
+from bot.store.models import (
+    Broadcast,
+    BroadcastState,
+    BroadcastStep,
+    Delegation,
+    UnansweredQuestion,
+)
+from tests.processes import start_bot
+from tests.support import FAST, TOKEN, running_bot
 from tests.test_broadcast import got, people
 
 ORGANISER = 900
@@ -244,3 +260,170 @@ async def test_a_demoted_organiser_can_no_longer_compose_or_send(database_url: s
         assert await answered(bot, update) == "Sorry, this is for organisers only."
         b = await bot.services.broadcasts.get(1)
         assert b is not None and b.state == BroadcastState.DRAFT
+
+
+async def step_of(bot: Harness, user_id: int) -> Step | None:
+    """The step stored for this person, as it is (standing or not)."""
+    person = await bot.services.people.get(user_id)
+    assert person is not None
+    async with bot.services.db.session() as s:
+        row = await s.get(BroadcastStep, person.id)
+        return None if row is None else Step(row.step, row.broadcast_id, row.language)
+
+
+@contextlib.asynccontextmanager
+async def bot_process(emu: Emulator, database_url: str, log_path: Path) -> AsyncIterator[None]:
+    """``python -m bot`` as a real process (a restart loses everything held in memory), stopped
+    by SIGTERM at the end of the block."""
+    process = await start_bot(emu, database_url, log_path, ORGANISER_IDS=str(ORGANISER))
+    try:
+        yield
+        await process.stop(signal.SIGTERM, timeout=30)
+    finally:
+        process.kill()
+    assert process.proc.returncode == 0, process.log
+
+
+async def test_a_restart_between_the_prompt_and_the_answer_keeps_what_was_asked(database_url: str, tmp_path: Path) -> None:
+    """The bot is stopped and started again between each prompt and the organiser's answer: the
+    answer lands in the draft, never among the questions."""
+    async with Emulator(token=TOKEN, limits=FAST) as emu:
+        org = emu.user(ORGANISER, f"Org{ORGANISER}", language_code="en")
+        async with bot_process(emu, database_url, tmp_path / "first.log"):
+            await org.send("/start")
+            await org.reply(timeout=30)
+            await org.send("/broadcast")
+            assert "(draft)" in (await org.reply(timeout=10)).text
+            await org.send("Opening moves to Hall B")
+            assert "Texts: English" in (await org.reply(timeout=10)).text
+            await org.press(text="FR")
+            assert "Send the text in French" in (await org.reply(timeout=10)).text
+        async with bot_process(emu, database_url, tmp_path / "second.log"):
+            await org.send("L’ouverture passe en salle B")  # the French text, not a question
+            panel = await org.reply(timeout=30)
+            assert "Broadcast #1 (draft)" in panel.text and "Texts: English and French" in panel.text
+            await org.press(text="Audience")
+            await org.reply(timeout=10)
+            await org.press(text="Delegations")
+            assert "delegation codes" in (await org.reply(timeout=10)).text
+        db = Database(database_url)
+        try:
+            async with db.session() as s:
+                s.add(Delegation(code="FRA", name="France", created_at=dt.datetime.now(dt.UTC)))
+        finally:
+            await db.dispose()
+        async with bot_process(emu, database_url, tmp_path / "third.log"):
+            await org.send("fra")
+            assert "Audience: the delegations FRA" in (await org.reply(timeout=30)).text
+    db = Database(database_url)
+    try:
+        async with db.session() as s:
+            b = await s.get(Broadcast, 1)
+            assert b is not None and b.state == BroadcastState.DRAFT
+            assert b.texts == {"en": "Opening moves to Hall B", "fr": "L’ouverture passe en salle B"}
+            assert b.audience == {"kind": "delegations", "codes": ["FRA"]}
+            assert (await s.scalars(select(UnansweredQuestion))).all() == []
+            step = await s.get(BroadcastStep, 1)  # the organiser is the first person
+            assert step is not None and (step.step, step.broadcast_id) == ("any", 1)  # the panel is up
+    finally:
+        await db.dispose()
+
+
+async def test_a_step_that_no_longer_stands_lets_the_question_through(database_url: str) -> None:
+    async with running_bot(database_url, organiser_ids=(ORGANISER, SECOND)) as bot:
+        org, other = await start(bot), await start(bot, SECOND)
+        await people(bot, [(5001, "en", None)])
+        svc = bot.services.broadcasts
+        # asked for the text, and the answer comes after STEP_TTL: a question, answered as one
+        await org.send("/broadcast")
+        await org.reply(timeout=10)
+        assert await step_of(bot, ORGANISER) == Step("text", 1, "en")
+        bot.clock.advance(STEP_TTL + dt.timedelta(minutes=1))
+        await org.send("where is the prayer room?")
+        answer = await org.reply(timeout=10)
+        assert "Broadcast #" not in answer.text and "Press a language" not in answer.text
+        assert await step_of(bot, ORGANISER) is None
+        b = await svc.get(1)
+        assert b is not None and b.texts == {}
+        # asked for a time, and the draft is cancelled meanwhile by the other organiser
+        await compose(org, "Lunch is served")
+        await org.press(text="Preview")  # the first broadcast's preview said "Ready to send" too
+        await org.replies(1, timeout=30, predicate=lambda e: "Ready to send" in e.text)
+        await org.press(text="Send at a time")
+        assert "HH:MM" in (await org.reply(timeout=10)).text
+        second = await bot.services.people.get(SECOND)
+        assert second is not None
+        await svc.cancel(second, 1)
+        await org.send("where is the prayer room?")
+        answer = await org.reply(timeout=10)
+        assert "HH:MM" not in answer.text and "can no longer be changed" not in answer.text
+        assert "Broadcast #" not in answer.text
+        assert await step_of(bot, ORGANISER) is None
+        b = await svc.get(1)
+        assert b is not None and b.state == BroadcastState.CANCELLED and b.send_at is None
+        # asked for a correction of a sent broadcast, which is recalled meanwhile
+        await compose(org, "Wrong hall")
+        await org.press(text="Preview")  # the first broadcast's preview said "Ready to send" too
+        await org.replies(1, timeout=30, predicate=lambda e: "Ready to send" in e.text)
+        await org.press(text="Send now")
+        await wait_text(bot, org, "Broadcast #2: sent")
+        await org.press(text="Correct the text")
+        await org.reply(timeout=10)
+        await org.press(text="English")
+        assert "corrected text in English" in (await org.reply(timeout=10)).text
+        assert await step_of(bot, ORGANISER) == Step("fix", 2, "en")
+        await other.press_raw(callbacks.encode("bcast", "rcy.2"))
+        await other.reply(timeout=10)
+        await org.send("where is the prayer room?")
+        answer = await org.reply(timeout=10)
+        assert "being edited" not in answer.text and "recalled" not in answer.text
+        assert await step_of(bot, ORGANISER) is None
+
+
+async def liaison_prompt(user: SimUser) -> None:
+    """From the menu, a new liaison request: the bot asks to describe it (the person's draft)."""
+    await user.send("/menu")
+    await user.reply(timeout=10)
+    await user.press(text="Contact my liaison officer")
+    await user.reply(timeout=10)
+    await user.press(text="Transport")
+    assert "describe your request" in (await user.reply(timeout=10)).text
+
+
+async def test_the_most_recent_prompt_wins_between_a_broadcast_and_a_liaison_request(database_url: str) -> None:
+    async with running_bot(database_url, organiser_ids=(ORGANISER,)) as bot:
+        org = await start(bot)
+        org_person = await bot.services.people.get(ORGANISER)
+        assert org_person is not None
+        minute = dt.timedelta(minutes=1)
+        # the liaison request's prompt first, the broadcast's after it: the text is the broadcast's
+        await liaison_prompt(org)
+        bot.clock.advance(minute)
+        await org.send("/broadcast")
+        await org.reply(timeout=10)
+        await org.send("The shuttle leaves at 18:00")
+        assert "Texts: English" in (await org.reply(timeout=10)).text
+        b = await bot.services.broadcasts.get(1)
+        assert b is not None and b.texts == {"en": "The shuttle leaves at 18:00"}
+        assert await bot.services.liaison.mine(org_person) == []
+        # the broadcast's panel first, the liaison request's prompt after it: the request's; the
+        # broadcast's step is forgotten (the next message is a question again)
+        bot.clock.advance(minute)
+        await liaison_prompt(org)
+        await org.send("Please send a car to the Melia hotel")
+        await wait_text(bot, org, "Request #1 is registered")
+        [request] = await bot.services.liaison.mine(org_person)
+        assert request.category == "transport"
+        b = await bot.services.broadcasts.get(1)
+        assert b is not None and b.texts == {"en": "The shuttle leaves at 18:00"}
+        assert await step_of(bot, ORGANISER) is None
+        await org.send("where is the prayer room?")
+        answer = await org.reply(timeout=10)
+        assert "Press a language" not in answer.text and "Broadcast #" not in answer.text
+        # at the same moment (a clock standing still), the broadcast's prompt wins, as before
+        await liaison_prompt(org)
+        await org.send("/broadcast")
+        await org.reply(timeout=10)
+        await org.send("Another text")
+        assert "Press a language" in (await org.reply(timeout=10)).text
+        assert len(await bot.services.liaison.mine(org_person)) == 1

@@ -30,7 +30,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,14 +42,17 @@ from bot.delivery.message import Button, Message, Skip
 from bot.delivery.outbox import BLOCKED, Outbox, Recipient, RenderRequest
 from bot.i18n import LANGUAGES, translator
 from bot.services.agenda import followers_of
+from bot.services.liaison import PROMPTS
 from bot.store.db import Database
 from bot.store.models import (
     Broadcast,
     BroadcastReceipt,
     BroadcastState,
+    BroadcastStep,
     CoverKind,
     Delegation,
     DeliveryState,
+    LiaisonDraft,
     OfficerCover,
     OutboxMessage,
     Person,
@@ -67,6 +70,10 @@ MAX_CHASE_MIN = 7 * 24 * 60
 QUOTE = 300  # units of the text quoted in a chase-up
 FOLLOW_RECEIPTS = dt.timedelta(days=2)  # a sent broadcast's report shows new confirmations this long
 LIVE = (DeliveryState.PENDING, DeliveryState.CLAIMED, DeliveryState.SENDING)
+#: what an organiser can be asked to type next (see :class:`~bot.store.models.BroadcastStep`)
+STEPS = frozenset({"text", "fix", "deleg", "ids", "follow", "time", "sess", "chase", "any"})
+#: a step asked longer ago than this no longer stands: the message goes to the questions
+STEP_TTL = dt.timedelta(hours=4)
 
 
 class Problem(enum.StrEnum):
@@ -220,6 +227,15 @@ class Snapshot:
 
 
 @dataclass(frozen=True)
+class Step:
+    """What an organiser is asked to type next, for which broadcast, in which language."""
+
+    what: str
+    broadcast_id: int
+    language: str = ""
+
+
+@dataclass(frozen=True)
 class Preview:
     """Each language's message as its readers will get it, and what is wrong or missing."""
 
@@ -311,13 +327,6 @@ class BroadcastService:
             return list((await s.scalars(select(Broadcast).where(Broadcast.state != BroadcastState.DRAFT)
                                           .order_by(Broadcast.id.desc()).limit(limit))).all())
 
-    async def composing_ids(self) -> set[int]:
-        """Telegram ids of the authors with a draft (the handlers' filter, after a restart)."""
-        async with self.db.session() as s:
-            rows = await s.scalars(select(Person.telegram_id).join(Broadcast, Broadcast.author_id == Person.id)
-                                   .where(Broadcast.state == BroadcastState.DRAFT))
-            return set(rows.all())
-
     @staticmethod
     async def _organiser(s: AsyncSession, person: Person) -> Person:
         fresh = await s.get(Person, person.id, populate_existing=True)
@@ -340,6 +349,62 @@ class BroadcastService:
         if b.state != BroadcastState.DRAFT or b.author_id != author.id:
             raise BroadcastError(Problem.NOT_EDITABLE, str(broadcast_id))
         return b
+
+    # -- what the author is asked to type next ----------------------------------------------
+    async def ask_for(self, person: Person, broadcast_id: int, what: str, language: str = "", *,
+                      keep: bool = False) -> None:
+        """Record that ``person`` is asked to type ``what`` next for this broadcast, in place of
+        what they were asked before (one step per person, in the database: a restart keeps it).
+        ``keep``: a step asked for this same broadcast less than :data:`STEP_TTL` ago stays as
+        it is (the draft's panel shown again asks for ``any`` only when nothing more precise is
+        asked); its time is renewed all the same, since that panel is the latest prompt."""
+        if what not in STEPS:
+            raise ValueError(f"not a broadcast step: {what}")
+        async with self.db.session() as s:
+            now = self.clock.now()
+            row = await s.get(BroadcastStep, person.id, populate_existing=True)
+            if row is None:
+                s.add(BroadcastStep(person_id=person.id, broadcast_id=broadcast_id, step=what, language=language,
+                                    updated_at=now))
+                return
+            if not (keep and row.broadcast_id == broadcast_id and row.updated_at > now - STEP_TTL):
+                row.broadcast_id, row.step, row.language = broadcast_id, what, language
+            row.updated_at = now
+
+    async def step(self, person: Person) -> Step | None:
+        """What ``person`` was asked to type next, if it still stands: asked less than
+        :data:`STEP_TTL` ago, the person still an organiser, the broadcast still a draft of
+        theirs (for a correction: sent, and not recalled), and no liaison draft that says what
+        their next message is for asked since (the most recent prompt wins; at the same moment,
+        the broadcast's). One query, by primary key; a step that no longer stands is deleted
+        (the message is then for the liaison request or the questions, as without one)."""
+        async with self.db.session() as s:
+            found = (await s.execute(
+                select(BroadcastStep, Broadcast.state, Broadcast.author_id, Broadcast.recalled_at, Person.role,
+                       LiaisonDraft.updated_at)
+                .join(Broadcast, Broadcast.id == BroadcastStep.broadcast_id)
+                .join(Person, Person.id == BroadcastStep.person_id)
+                .outerjoin(LiaisonDraft, (LiaisonDraft.person_id == BroadcastStep.person_id)
+                           & LiaisonDraft.mode.in_(sorted(PROMPTS)))
+                .where(BroadcastStep.person_id == person.id))).first()
+            if found is None:
+                return None
+            row, state, author_id, recalled_at, role, liaison_asked_at = found
+            if row.step == "fix":
+                live = state in (BroadcastState.SENDING, BroadcastState.DONE) and recalled_at is None
+            else:
+                live = state == BroadcastState.DRAFT and author_id == person.id
+            stands = (live and role == Role.ORGANISER and row.updated_at > self.clock.now() - STEP_TTL
+                      and (liaison_asked_at is None or liaison_asked_at <= row.updated_at))
+            if not stands:
+                await s.delete(row)
+                return None
+            return Step(row.step, row.broadcast_id, row.language)
+
+    async def drop_step(self, person: Person) -> None:
+        """The person is asked nothing more for a broadcast (answered, sent, cancelled)."""
+        async with self.db.session() as s:
+            await s.execute(delete(BroadcastStep).where(BroadcastStep.person_id == person.id))
 
     # -- composing -------------------------------------------------------------------------
     async def start(self, author: Person) -> Broadcast:

@@ -58,6 +58,9 @@ KIND = "liaison"
 SYSTEM = "system"
 MAX_TEXT = 4000  # a request's message, in characters (a Telegram message is at most 4096)
 LIVE = (RequestStatus.OPEN, RequestStatus.CLAIMED)
+#: the drafts that say what the person's next message is for (a "handoff" draft only keeps the
+#: question an unsure answer could not answer, for the request that may follow)
+PROMPTS = frozenset({"new", "add", "reply"})
 #: makes a forum topic in the officers' group: (chat id, name) -> thread id, or None (not a forum)
 TopicMaker = Callable[[int, str], Awaitable[int | None]]
 

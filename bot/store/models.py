@@ -574,6 +574,22 @@ class LiaisonDraft(Base):
     question: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[dt.datetime]
 
+
+class BroadcastStep(Base):
+    """What an organiser is asked to type next for a broadcast (the same idea as
+    :class:`LiaisonDraft`): ``step`` is text, fix, deleg, ids, follow, time, sess, chase, or any
+    (the draft's panel is up: a photo or a document, or a first text); ``language`` the text's
+    language (text, fix). One row per person; gone once used, and ignored when it no longer
+    stands (see :meth:`bot.services.broadcast.BroadcastService.step`)."""
+
+    __tablename__ = "broadcast_steps"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), primary_key=True)
+    broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id"))
+    step: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(8), default="")
+    updated_at: Mapped[dt.datetime]
+
 # --- learn from the event (#16.5) ---
 class LearntPhrasing(Base):
     """A question the bot could not answer, attached by an organiser to the entry that should
