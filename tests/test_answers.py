@@ -497,3 +497,20 @@ def test_toneless_vietnamese_conference_is_not_the_lounge(demo, demo_words_alone
         answer = engine.ask(question, "vi", _demo_now(engine))
         assert _hit(answer) != ("faq", "delegates-lounge")
         assert answer.match is None or answer.match.id in ("ncc", "getting-to-ncc")
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["que hay ahorita", "这会儿在开什么会", "whats on rn", "فيه ايه دلوقتي", "شو في هلق", "شنو كاين دابا"],
+)
+def test_everyday_words_for_now_ask_what_is_on_now(pack, question):
+    """Colloquial "now" (Latin-American Spanish, spoken Chinese, chat English, Egyptian,
+    Levantine and Moroccan Arabic) reads as "now", like the standard words."""
+    now = dt.datetime(2026, 3, 11, 8, 0, tzinfo=dt.UTC)
+    tq = parse_time(question, now, pack.tz, pack.event_days())
+    assert tq is not None and tq.mode == "now"
+
+
+def test_a_cash_machine_is_not_a_time():
+    now = dt.datetime(2026, 3, 11, 8, 0, tzinfo=dt.UTC)
+    assert parse_time("where is the atm", now, dt.UTC, [now.date()]) is None

@@ -84,8 +84,8 @@ _SPECS: list[tuple[str, str]] = [
     ("下午|午饭后|午餐后", "part:afternoon"),
     ("晚上|傍晚|晚间", "part:evening"),
     # -- now / next -------------------------------------------------------------------------
-    (_w("right now", "now", "currently", "at the moment", "at present", "ongoing", "in progress", "maintenant", "en ce moment", "actuellement", "en cours", "a present", "ahora mismo", "ahora", "en este momento", "actualmente", "en curso", "прямо сейчас", "сейчас", "в данный момент", "в настоящее время", "идет сейчас", "الان", "حاليا", "في هذه اللحظه", "الحين", "bay gio", "hien tai", "hien gio", "luc nay", "dang dien ra", "ngay luc nay"), "now"),
-    ("现在|目前|此刻|当前|正在进行|眼下", "now"),
+    (_w("right now", "rn", "now", "currently", "at the moment", "at present", "ongoing", "in progress", "maintenant", "en ce moment", "actuellement", "en cours", "a present", "ahora mismo", "ahorita", "ahora", "en este momento", "actualmente", "en curso", "прямо сейчас", "сейчас", "в данный момент", "в настоящее время", "идет сейчас", "الان", "حاليا", "في هذه اللحظه", "الحين", "دلوقتي", "دلوقت", "هلق", "دابا", "bay gio", "hien tai", "hien gio", "luc nay", "dang dien ra", "ngay luc nay"), "now"),
+    ("现在|目前|此刻|此时|当前|当下|正在进行|眼下|这会儿|这会", "now"),
     (_w("next", "coming up", "upcoming", "after this", "after that", "later", "prochain", "prochaine", "prochains", "prochaines", "ensuite", "suivant", "suivante", "a venir", "apres ca", "et apres", "siguiente", "proximo", "proxima", "proximos", "proximas", "a continuacion", "despues", "luego", "que sigue", "sigue", "que viene", "следующ\\w*", "дальше", "далее", "потом", "затем", "ближайш\\w*", "التالي", "التاليه", "القادم", "القادمه", "بعد ذلك", "بعد هذا", "المقبل", "المقبله", "tiep theo", "ke tiep", "sap toi", "sau do", "tiep"), "next"),
     ("下一个|下一场|下一项|接下来|之后|然后|下一|随后|稍后", "next"),
 ]
