@@ -13,6 +13,7 @@ from bot.answers.compose import Reply, compose
 from bot.answers.language import switch_to
 from bot.catalog.models import ContentPack
 from bot.i18n import LANGUAGE_NAMES, Translator, translator
+from bot.services.liaison import question_tag
 from handlers import Action, keyboards
 from handlers.agenda import card_extras
 from handlers.context import BotContext
@@ -50,7 +51,7 @@ async def on_text(update: Update, context: BotContext) -> None:
     asked_in = switch_to(text, t.lang, content.pack.languages) if answer.kind != "empty" else None
     reply_t = translator(asked_in) if asked_in else t
     reply = compose(answer, content.pack, reply_t.lang)
-    markup = answer_keyboard(reply_t, content.pack, answer, reply)
+    markup = answer_keyboard(reply_t, content.pack, answer, reply, text)
     if asked_in:
         markup = with_language_offer(reply_t, markup)
     shown = reply.text
@@ -89,7 +90,7 @@ def with_language_offer(t: Translator, keyboard: InlineKeyboardMarkup | None) ->
     return InlineKeyboardMarkup(rows)
 
 
-def answer_keyboard(t: Translator, pack: ContentPack, answer: Answer, reply: Reply) -> InlineKeyboardMarkup | None:
+def answer_keyboard(t: Translator, pack: ContentPack, answer: Answer, reply: Reply, question: str) -> InlineKeyboardMarkup | None:
     rows: list[Sequence[InlineKeyboardButton]] = []
     if answer.match is not None and answer.kind == "session":
         session = pack.session(answer.match.id)
@@ -100,8 +101,9 @@ def answer_keyboard(t: Translator, pack: ContentPack, answer: Answer, reply: Rep
         if action and keyboards.fits(action, alternative.id):
             rows.append([keyboards.button(keyboards.label(label), action, alternative.id, pack=pack.version)])
     if reply.offer_liaison:
-        # the one-tap hand-off: the question travels with it (kept as the person's draft)
-        rows.append([keyboards.button(t._("🤝 Ask a liaison officer"), Action.LIAISON_NEW, "q", pack=pack.version)])
+        # the one-tap hand-off: the question travels with it (kept as the person's draft; the
+        # tag makes sure that it is this answer's question, not a later one)
+        rows.append([keyboards.button(t._("🤝 Ask a liaison officer"), Action.LIAISON_NEW, "q" + question_tag(question), pack=pack.version)])
         rows.append([keyboards.button(t._("☎️ Help desk"), Action.CONTACTS, pack=pack.version)])
         rows.append(keyboards.back_to_menu(t, pack.version))
     return InlineKeyboardMarkup(rows) if rows else None

@@ -23,7 +23,7 @@ from bot.callbacks import Gone, InvalidArgument, InvalidButton
 from bot.catalog.models import ContentPack
 from bot.i18n import N_, Translator, translator
 from bot.services import liaison_render as render
-from bot.services.liaison import PROMPTS, LiaisonService, Problem, Refused, TopicMaker
+from bot.services.liaison import PROMPTS, LiaisonService, Problem, Refused, TopicMaker, question_tag
 from bot.services.liaison_render import Sent
 from bot.store.models import LiaisonRequest, Person, RequestStatus
 from handlers import Action, ask, fallbacks, keyboards
@@ -86,24 +86,41 @@ def id_and(argument: str, pack: ContentPack) -> tuple[int, str]:
     return request_id(head, pack), tail
 
 
-def new_request(argument: str, pack: ContentPack) -> tuple[str, bool]:
-    """'' (the categories), 'q' (the categories, keeping the unanswered question), '<category>' or
-    '<category>.q'. A category that left the pack is refused as stale."""
-    if argument in ("", "q"):
-        return "", argument == "q"
-    category, _, flag = argument.partition(".")
-    if flag not in ("", "q") or not re.match(r"^[a-z0-9][a-z0-9-]*$", category):
+#: "keep the question" in a hand-off button: q, and the question's tag (older buttons: q alone)
+QUESTION_FLAG = re.compile(r"q(?:[0-9a-f]{6})?")
+
+
+def new_request(argument: str, pack: ContentPack) -> tuple[str, str | None]:
+    """'' (the categories), 'q<tag>' (the categories, keeping the unanswered question whose
+    :func:`~bot.services.liaison.question_tag` is ``tag``), '<category>' or '<category>.q<tag>'.
+    Returns the category ('' for the list) and the tag (None: no question travels). Buttons
+    sent before tags existed say 'q' alone: the latest unsure question, as they did. A
+    category that left the pack is refused as stale."""
+    if "." in argument:
+        category, _, flag = argument.partition(".")
+        if not category:
+            raise InvalidArgument(argument)
+    elif QUESTION_FLAG.fullmatch(argument):
+        category, flag = "", argument
+    else:
+        category, flag = argument, ""
+    if flag and not QUESTION_FLAG.fullmatch(flag):
+        raise InvalidArgument(argument)
+    tag = flag[1:] if flag else None
+    if not category:
+        return "", tag
+    if not re.match(r"^[a-z0-9][a-z0-9-]*$", category):
         raise InvalidArgument(argument)
     if pack.liaison_category(category) is None:
         raise Gone(category)
-    return category, flag == "q"
+    return category, tag
 
 
 # -- the delegate's side --------------------------------------------------------------------------
-def categories_keyboard(t: Translator, pack: ContentPack, keep_question: bool) -> InlineKeyboardMarkup:
+def categories_keyboard(t: Translator, pack: ContentPack, tag: str | None) -> InlineKeyboardMarkup:
     rows = []
     for category in pack.liaison_categories:
-        arg = f"{category.id}.q" if keep_question else category.id
+        arg = f"{category.id}.q{tag}" if tag is not None else category.id
         if keyboards.fits(Action.LIAISON_NEW, arg):
             mark = "🚨 " if category.urgent else ""
             label = keyboards.label(mark + category.name.get(t.lang, pack.default_language))
@@ -112,17 +129,20 @@ def categories_keyboard(t: Translator, pack: ContentPack, keep_question: bool) -
     return InlineKeyboardMarkup(rows)
 
 
-async def show_new(update: Update, context: BotContext, pressed: Pressed[tuple[str, bool]]) -> None:
+async def show_new(update: Update, context: BotContext, pressed: Pressed[tuple[str, str | None]]) -> None:
     t, pack = context.t, pressed.pack
-    category, keep_question = pressed.value
+    category, tag = pressed.value
     if not category:
         await show(update, t.paragraph(t._("What do you need help with? Choose a category.")),
-                   categories_keyboard(t, pack, keep_question))
+                   categories_keyboard(t, pack, tag))
         return
     question = None
-    if keep_question:
+    if tag is not None:
+        # the question under whose answer the button was pressed, never a later one
         draft = await context.services.liaison.draft(context.person)
-        question = draft.question if draft is not None and draft.mode == "handoff" else None
+        if draft is not None and draft.mode == "handoff" and draft.question is not None \
+                and tag in ("", question_tag(draft.question)):
+            question = draft.question
     await context.services.liaison.set_draft(context.person, "new", category=category, question=question)
     name = render.esc(t, render.category_name(t, pack, category))
     # TRANSLATORS: {category} is the kind of request chosen ("Transport")

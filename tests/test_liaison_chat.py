@@ -7,13 +7,17 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
+from bot.callbacks import Gone, InvalidArgument
+from bot.catalog.loader import load_pack
 from bot.sandbox.state import Entry
 from bot.services import liaison_officers as officers
 from bot.services.liaison_render import Sent
 from bot.store.models import Person, Role
-from tests.support import Harness, running_bot
+from handlers.liaison import new_request
+from tests.support import DEMO_PACK, Harness, running_bot
 
 GROUP = -1001234567
 
@@ -138,6 +142,29 @@ async def test_handoff_from_an_unsure_answer_carries_the_question(bot: Harness):
     await alice.send("A black umbrella")
     card = await wait_text(anna, "Request #1")
     assert "who won the football match last night?" in card.text and "A black umbrella" in card.text
+
+
+async def test_handoff_under_an_older_answer_never_carries_a_later_question(bot: Harness):
+    """The draft keeps the latest unsure question only: the button under an earlier answer
+    must not send that later question to the officer (its tag does not match)."""
+    anna = await make_officer(bot, 501, "Anna", categories=["lost-items"], languages=["en"])
+    alice = bot.user(1, "Alice", "en")
+    await alice.send("/start")
+    await alice.reply()
+    await alice.send("who won the football match last night?")
+    first = await alice.reply()
+    await alice.send("is there a casino near the hotel?")
+    second = await alice.reply()
+    assert "Ask a liaison officer" in str(first.reply_markup) and "Ask a liaison officer" in str(second.reply_markup)
+    await alice.press(text="Ask a liaison officer", message=first)
+    await alice.reply()
+    await alice.press(text="Lost items")
+    await alice.reply()
+    await alice.send("A black umbrella")
+    card = await wait_text(anna, "Request #1")
+    assert "A black umbrella" in card.text
+    assert "casino" not in card.text  # not the later question
+    # (the button under the latest answer carries its own: the test above)
 
 
 async def test_officers_forum_group_topic_claim_and_answer(database_url: str):
@@ -296,3 +323,18 @@ async def test_plain_officers_group_gets_a_claim_button(database_url: str):
         assert "You now hold" in await answered_text(bot, update)
         await racer.post_in(group, "Doctor on the way", reply_to=posted[-1])
         assert await zhang.replies(1, timeout=8.0, predicate=lambda e: "Doctor on the way" in (e.text or ""))
+
+
+def test_the_new_request_buttons_argument_is_read_strictly():
+    pack = load_pack(DEMO_PACK)
+    assert new_request("", pack) == ("", None)
+    assert new_request("q", pack) == ("", "")  # a button sent before tags: the latest question
+    assert new_request("q0a1b2c", pack) == ("", "0a1b2c")
+    assert new_request("transport", pack) == ("transport", None)
+    assert new_request("transport.q", pack) == ("transport", "")
+    assert new_request("transport.q0a1b2c", pack) == ("transport", "0a1b2c")
+    for forged in (".q", "transport.x", "transport.q0A1B2C", "transport.q12345", "Transport"):
+        with pytest.raises(InvalidArgument):
+            new_request(forged, pack)
+    with pytest.raises(Gone):
+        new_request("quick-help", pack)  # a category named q…: a category, gone from the pack

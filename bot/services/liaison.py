@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
@@ -63,6 +64,13 @@ LIVE = (RequestStatus.OPEN, RequestStatus.CLAIMED)
 PROMPTS = frozenset({"new", "add", "reply"})
 #: makes a forum topic in the officers' group: (chat id, name) -> thread id, or None (not a forum)
 TopicMaker = Callable[[int, str], Awaitable[int | None]]
+
+
+def question_tag(question: str) -> str:
+    """Six hex digits that tell a question apart from the person's other ones: a hand-off
+    button carries its question's tag, so that pressing it under an older answer never sends
+    a later question to the officer (the draft keeps only the latest)."""
+    return hashlib.blake2s(question.encode("utf-8"), digest_size=3).hexdigest()
 
 
 class Problem(StrEnum):
