@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
-from bot.store.models import Person
+from bot.store.models import Person, Role
 from bot.telegram_text import MESSAGE_TEXT, units
 from tests.support import Harness
 from tests.test_liaison_chat import answered_text, make_officer, wait_text
@@ -48,6 +48,20 @@ async def test_a_request_handed_over_with_a_long_note_reaches_the_new_holder(bot
     assert "handed over to Bob" in (await wait_text(anna, "handed over")).text
     handed = await wait_text(bob, "Handed over to you by Anna", timeout=10)
     assert units(handed.text) <= MESSAGE_TEXT and "📝📝📝" in handed.text
+
+
+async def test_a_request_escalated_with_a_long_note_reaches_the_supervisors(bot: Harness) -> None:
+    """/escalate's note is the rest of a command of up to 4,096 units: the supervisors' card
+    cuts it (it was put in whole, the card was refused as too long, and nobody heard of it)."""
+    anna = await make_officer(bot, 501, "Anna", languages=["en"])
+    sam = await make_officer(bot, 601, "Sam", role=Role.SUPERVISOR, duty=False)
+    await open_request(bot, "Car please")
+    card = await wait_text(anna, "Request #1")
+    assert "You now hold Request #1" in await answered_text(bot, await anna.press(text="Claim", message=card))
+    await anna.send("/escalate 1 " + "x" * 4080)
+    assert "escalated to the supervisors" in (await wait_text(anna, "escalated")).text
+    escalated = await wait_text(sam, "Escalated", timeout=10)
+    assert units(escalated.text) <= MESSAGE_TEXT and "xxxxxxxxxx" in escalated.text
 
 
 async def test_queue_counts_every_unclaimed_request_not_the_first_30(bot: Harness) -> None:

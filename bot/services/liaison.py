@@ -421,7 +421,7 @@ class LiaisonService:
             pack = self.pack()
             for sup in await officers.supervisors(s, exclude=[me.id] if me else []):
                 t = translator(sup.language)
-                head = t._("⚠️ Escalated") + (f": {render.esc(t, note)}" if note else "")
+                head = t._("⚠️ Escalated") + (f": {render.own_words(t, note, 1000)}" if note else "")
                 card = render.request_card(t, pack, request, delegate, head)
                 await self._send(s, sup, request, f"e{event.id}", [Message(
                     text=card, buttons=render.officer_buttons(t, request.id, claim=request.status == RequestStatus.OPEN))],
