@@ -641,9 +641,9 @@ def parse_time(text: str, now: dt.datetime, tz: dt.tzinfo) -> dt.datetime | None
             when = dt.datetime(int(year), int(month), int(day), int(hour), int(minute), tzinfo=tz)
         else:
             when = local_now.replace(hour=int(hour), minute=int(minute), second=0, microsecond=0)
-    except ValueError:
+        return when.astimezone(dt.UTC)
+    except (ValueError, OverflowError):  # no such day, or a year the UTC clock cannot reach (0001)
         return None
-    return when.astimezone(dt.UTC)
 
 
 async def on_input(update: Update, context: BotContext) -> bool:

@@ -28,6 +28,7 @@ from bot.store.models import (
     Delegation,
     UnansweredQuestion,
 )
+from handlers.broadcast import parse_time
 from tests.processes import start_bot
 from tests.support import FAST, TOKEN, running_bot
 from tests.test_broadcast import got, people
@@ -427,3 +428,13 @@ async def test_the_most_recent_prompt_wins_between_a_broadcast_and_a_liaison_req
         await org.send("Another text")
         assert "Press a language" in (await org.reply(timeout=10)).text
         assert len(await bot.services.liaison.mine(org_person)) == 1
+
+
+def test_a_time_in_year_one_is_not_understood_rather_than_an_error() -> None:
+    """"0001-01-01 00:00" in a zone east of UTC is before the first instant Python can hold in
+    UTC: it was an OverflowError out of the handler (the organiser got no answer)."""
+    hanoi = dt.timezone(dt.timedelta(hours=7))
+    now = dt.datetime(2025, 10, 25, 3, 0, tzinfo=dt.UTC)
+    assert parse_time("0001-01-01 00:00", now, hanoi) is None
+    assert parse_time("2025-02-30 10:00", now, hanoi) is None
+    assert parse_time("2025-10-26 10:00", now, hanoi) == dt.datetime(2025, 10, 26, 3, 0, tzinfo=dt.UTC)
