@@ -268,6 +268,24 @@ async def test_approval_by_a_second_organiser_only(database_url: str) -> None:
         assert all(got(user) == ["big news"] for user, _ in crowd)
 
 
+async def test_a_receipt_is_refused_before_the_message_went_out(database_url: str) -> None:
+    """A forged "confirm receipt" for a broadcast still waiting for its time (or cancelled
+    before it went) is refused: it counted, and the report said more confirmed than received."""
+    async with running_bot(database_url) as bot:
+        org = await organiser(bot)
+        [(_, pa)] = await people(bot, [(5001, "en", "FRA")])
+        svc = service(bot)
+        bid = await draft(bot, org, {"en": "Tomorrow"}, audience={"kind": "role", "role": "delegate"}, ask_confirm=True)
+        await svc.submit(org, bid, send_at=bot.clock.now() + dt.timedelta(hours=2))
+        with pytest.raises(BroadcastError) as refused:
+            await svc.confirm(pa, bid)
+        assert refused.value.problem == Problem.NOT_A_RECIPIENT
+        await svc.cancel(org, bid)
+        with pytest.raises(BroadcastError):
+            await svc.confirm(pa, bid)
+        assert await svc.confirmed_count(bid) == 0
+
+
 async def test_receipts_are_counted_once_and_the_chase_goes_to_who_has_not(database_url: str) -> None:
     async with running_bot(database_url) as bot:
         org = await organiser(bot)

@@ -692,8 +692,11 @@ class BroadcastService:
     async def confirm(self, person: Person, broadcast_id: int) -> bool:
         """A recipient confirms receipt: True the first time, False after (pressed twice = once)."""
         async with self.db.session() as s:
-            got = await s.scalar(select(OutboxMessage.id).where(OutboxMessage.key == f"broadcast:{broadcast_id}:{person.id}"))
-            if got is None:
+            got = (await s.execute(select(OutboxMessage.state, OutboxMessage.attempts).where(
+                OutboxMessage.key == f"broadcast:{broadcast_id}:{person.id}"))).first()
+            # only once the message went out (or may have: a request that timed out is retried),
+            # not on a forged button while it waits for its time, or after it was cancelled
+            if got is None or not (got.state in (DeliveryState.SENDING, DeliveryState.SENT) or got.attempts > 0):
                 raise BroadcastError(Problem.NOT_A_RECIPIENT)
             if await s.scalar(select(BroadcastReceipt.id).where(
                     BroadcastReceipt.broadcast_id == broadcast_id, BroadcastReceipt.person_id == person.id)):
