@@ -48,6 +48,7 @@ PROBLEMS = {
     Problem.TOO_LARGE: N_("This file is too large to pass on. Please send a smaller one, or describe it in words."),
     Problem.NO_SUCH_OFFICER: N_("There is no liaison officer by that name or id."),
     Problem.BAD_RATING: N_("This button is no longer valid."),
+    Problem.UNREACHABLE: N_("The delegate has blocked the bot: your message could not be passed on."),
 }
 
 

@@ -338,3 +338,32 @@ def test_the_new_request_buttons_argument_is_read_strictly():
             new_request(forged, pack)
     with pytest.raises(Gone):
         new_request("quick-help", pack)  # a category named q…: a category, gone from the pack
+
+
+async def test_an_officer_learns_that_the_delegate_blocked_the_bot(bot: Harness):
+    """A delegate who blocks the bot while their request is answered: the holder is told (the
+    answer that met the 403, and any after it, were lost without a word to anyone), a further
+    answer is refused with the reason, and once the delegate writes again answers go."""
+    anna = await make_officer(bot, 501, "Anna", languages=["en"])
+    alice = bot.user(1, "Alice", "en")
+    await alice.send("/start")
+    await alice.reply()
+    await alice.press(text="Contact my liaison officer")
+    await alice.reply()
+    await alice.press(text="Transport")
+    await alice.reply()
+    await alice.send("Car please")
+    card = await wait_text(anna, "Request #1")
+    await anna.press(text="Claim", message=card)
+    await wait_text(alice, "now handled by")
+    alice.block()
+    await anna.send("The car is at gate 2", reply_to=card)
+    told = await wait_text(anna, "blocked the bot", timeout=10)
+    assert "Request #1" in told.text
+    await anna.send("Are you there?", reply_to=card)
+    assert "could not be passed on" in (await wait_text(anna, "could not be passed on")).text
+    alice.unblock()
+    await alice.send("/requests")
+    await alice.reply()
+    await anna.send("The car is at gate 3", reply_to=card)
+    await wait_text(alice, "gate 3")

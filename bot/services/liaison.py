@@ -85,6 +85,7 @@ class Problem(StrEnum):
     TOO_LARGE = "too_large"
     NO_SUCH_OFFICER = "no_such_officer"
     BAD_RATING = "bad_rating"
+    UNREACHABLE = "unreachable"  # the delegate blocked the bot: nothing can reach them
 
 
 class Refused(Exception):
@@ -326,6 +327,8 @@ class LiaisonService:
             me = await self._officer(s, officer.id)
             request = await self._held(s, me, request_id)
             delegate = await self._person(s, request.delegate_id)
+            if not delegate.active:  # blocked the bot: the outbox would drop it, unseen by anyone
+                raise Refused(Problem.UNREACHABLE, request)
             pack = self.pack()
             if quick is not None:
                 reply = pack.quick_reply(quick)
@@ -465,14 +468,32 @@ class LiaisonService:
         return await self.reroute(me, "off duty")
 
     async def officer_blocked(self, telegram_id: int) -> list[int]:
-        """The sender's 403 hook: an officer who blocked the bot goes off duty, re-routed."""
+        """The sender's 403 hook: an officer who blocked the bot goes off duty, re-routed; the
+        holders of a delegate's requests in progress are told their answers no longer reach them."""
         async with self.db.session() as s:
             person = await s.scalar(select(Person).where(Person.telegram_id == telegram_id))
-            if person is None or not person.is_officer:
+            if person is None:
+                return []
+            if not person.is_officer:
+                await self._delegate_blocked(s, person)
                 return []
             prof = await officers.profile(s, person, self.clock)
             prof.on_duty, prof.updated_at = False, self.clock.now()
         return await self.reroute(person, "blocked the bot")
+
+    async def _delegate_blocked(self, s: AsyncSession, delegate: Person) -> None:
+        held = list((await s.scalars(select(LiaisonRequest).where(
+            LiaisonRequest.delegate_id == delegate.id, LiaisonRequest.status == RequestStatus.CLAIMED,
+            LiaisonRequest.holder_id.is_not(None)))).unique())
+        stamp = int(self.clock.now().timestamp())
+        for request in held:
+            assert request.holder_id is not None
+            holder = await self._person(s, request.holder_id)
+            t = translator(holder.language)
+            # TRANSLATORS: to the officer; {request} is "Request #12"
+            text = t._("{request}: the delegate has blocked the bot. Your messages no longer reach them.").format(
+                request=render.number(t, request.id))
+            await self._send(s, holder, request, f"b{stamp}", [Message(text=text)])
 
     async def reroute(self, officer: Person, why: str) -> list[int]:
         moved: list[int] = []
