@@ -13,17 +13,27 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest
-from telegram.ext import Application, ContextTypes, MessageHandler, filters
+from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
+from telegram.ext import Application, ContextTypes, ExtBot, MessageHandler, filters
 
 from bot import callbacks
 from bot.callbacks import Gone, InvalidArgument, InvalidButton
 from bot.catalog.models import ContentPack
+from bot.delivery.botapi import NO_LIMITER_RETRIES, describe
 from bot.i18n import N_, Translator, translator
 from bot.services import liaison_render as render
-from bot.services.liaison import PROMPTS, LiaisonService, Problem, Refused, TopicMaker, question_tag
+from bot.services.liaison import (
+    PROMPTS,
+    LiaisonService,
+    Problem,
+    Refused,
+    TopicMaker,
+    TopicSwitch,
+    question_tag,
+)
 from bot.services.liaison_render import Sent
 from bot.store.models import LiaisonRequest, Person, RequestStatus
 from handlers import Action, ask, fallbacks, keyboards
@@ -566,17 +576,48 @@ def topic_maker(bot: Bot) -> TopicMaker:
     return make
 
 
+def topic_switch(bot: Bot) -> TopicSwitch:
+    """Closes or reopens a request's forum topic. True when that is done or never will be:
+    ``TOPIC_NOT_MODIFIED`` (it already is), any other refusal (the topic deleted, no rights, not
+    a forum, the bot no longer in the group: logged, not tried again); False after a 429, a 5xx
+    or a network error, for the next sweep to try again (the rate limiter does not retry it)."""
+    extra: dict[str, Any] = ({"api_kwargs": dict(NO_LIMITER_RETRIES)}
+                             if isinstance(bot, ExtBot) and bot.rate_limiter else {})
+
+    async def switch(chat_id: int, thread_id: int, closed: bool) -> bool:
+        try:
+            if closed:
+                await bot.close_forum_topic(chat_id, thread_id, **extra)
+            else:
+                await bot.reopen_forum_topic(chat_id, thread_id, **extra)
+        except (BadRequest, Forbidden, ChatMigrated) as exc:
+            if "topic_not_modified" not in exc.message.lower():
+                log.info("liaison: topic %s in %s left %s: %s", thread_id, chat_id,
+                         "open" if closed else "closed", describe(exc))
+            return True
+        except TelegramError as exc:
+            log.info("liaison: topic %s in %s not %s yet: %s", thread_id, chat_id,
+                     "closed" if closed else "reopened", describe(exc))
+            return False
+        return True
+
+    return switch
+
+
 async def sweep_job(context: ContextTypes.DEFAULT_TYPE) -> None:
     services = context.application.bot_data["services"]
     swept = await services.liaison.sweep()
-    if swept.escalated or swept.reminded:
-        log.info("liaison sweep: %d escalated, %d reminded", len(swept.escalated), len(swept.reminded))
+    if swept.escalated or swept.reminded or swept.topics:
+        log.info("liaison sweep: %d escalated, %d reminded, %d topic(s) closed or reopened",
+                 len(swept.escalated), len(swept.reminded), len(swept.topics))
 
 
 def start(application: Application) -> None:
-    """After start-up: forum topics through this bot, the sweep every 30 s (on the event clock)."""
+    """After start-up: forum topics through this bot (made, closed, reopened), the sweep every
+    30 s (on the event clock)."""
     services = application.bot_data["services"]
     services.liaison.topics = topic_maker(application.bot)
+    services.liaison.topic_switch = topic_switch(application.bot)
     if application.job_queue is not None:
         for job in application.job_queue.get_jobs_by_name("liaison-sweep"):
             job.schedule_removal()

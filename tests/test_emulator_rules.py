@@ -203,6 +203,114 @@ async def test_create_forum_topic_needs_the_right_and_one_of_six_colours(emu: Em
     assert (await bot.create_forum_topic(forum.id, "x" * 200)).name == "x" * 128  # cut, not refused
 
 
+
+async def test_closing_a_topic_needs_a_forum_and_a_thread_id(emu: Emulator, bot: Bot,
+                                                             http: aiohttp.ClientSession) -> None:
+    plain = emu.group(title="Officers A", supergroup=True)
+    status, body = await call(http, emu, "closeForumTopic", form={"chat_id": str(plain.id), "message_thread_id": "5"})
+    assert (status, body) == refused(400, "Bad Request: the chat is not a forum")
+    forum = emu.group(title="Officers B", forum=True)
+    for thread in ("", "0", "-3", "abc"):  # Client.cpp reads all of these as 0
+        status, body = await call(http, emu, "reopenForumTopic",
+                                  form={"chat_id": str(forum.id), "message_thread_id": thread})
+        assert (status, body) == refused(400, "Bad Request: invalid forum topic identifier specified"), thread
+    topic = await bot.create_forum_topic(forum.id, "Transport")
+    assert await bot.close_forum_topic(forum.id, topic.message_thread_id)
+    assert forum.topic_closed(topic.message_thread_id)
+    closed = forum.history()[-1]  # Telegram's service message in the topic
+    assert "forum_topic_closed" in closed.extra and closed.thread_id == topic.message_thread_id
+    assert await bot.reopen_forum_topic(forum.id, topic.message_thread_id)
+    assert not forum.topic_closed(topic.message_thread_id) and "forum_topic_reopened" in forum.history()[-1].extra
+
+
+async def test_only_the_topics_creator_or_a_topic_manager_closes_it(emu: Emulator, bot: Bot,
+                                                                   http: aiohttp.ClientSession) -> None:
+    forum = emu.group(title="Officers", forum=True)
+    chair = emu.user(1701, "Chair")
+    forum.add(chair)
+    own = await bot.create_forum_topic(forum.id, "Transport")  # the bot's own topic
+    theirs = forum.create_topic("Chair's corner", by=chair)
+    forum.add_bot(admin=True, rights={"can_manage_topics": False})  # the right is taken away
+    status, body = await call(http, emu, "closeForumTopic",
+                              form={"chat_id": str(forum.id), "message_thread_id": str(theirs)})
+    assert (status, body) == refused(400, "Bad Request: not enough rights to close or open the topic")
+    assert await bot.close_forum_topic(forum.id, own.message_thread_id)  # its creator may
+    assert await bot.reopen_forum_topic(forum.id, own.message_thread_id)
+    forum.add_bot(admin=True, rights={"can_manage_topics": True})
+    assert await bot.close_forum_topic(forum.id, theirs)  # an administrator who manages topics may
+    assert forum.topic_closed(theirs)
+
+
+async def test_an_unknown_or_deleted_topic_cannot_be_closed(emu: Emulator, bot: Bot,
+                                                            http: aiohttp.ClientSession) -> None:
+    forum = emu.group(title="Officers", forum=True)
+    status, body = await call(http, emu, "closeForumTopic", form={"chat_id": str(forum.id), "message_thread_id": "777"})
+    assert (status, body) == refused(400, "Bad Request: message thread not found")
+    topic = await bot.create_forum_topic(forum.id, "Transport")
+    await bot.send_message(forum.id, "inside", message_thread_id=topic.message_thread_id)
+    forum.delete_topic(topic.message_thread_id)  # an administrator deletes it, and all in it
+    assert forum.bot_messages(topic.message_thread_id) == []
+    with pytest.raises(BadRequest, match="(?i)message thread not found"):
+        await bot.reopen_forum_topic(forum.id, topic.message_thread_id)
+    with pytest.raises(BadRequest, match="(?i)message thread not found"):
+        await bot.send_message(forum.id, "x", message_thread_id=topic.message_thread_id)
+
+
+async def test_closing_a_closed_topic_or_reopening_an_open_one_is_not_modified(
+        emu: Emulator, bot: Bot, http: aiohttp.ClientSession) -> None:
+    forum = emu.group(title="Officers", forum=True)
+    topic = await bot.create_forum_topic(forum.id, "Transport")
+    form = {"chat_id": str(forum.id), "message_thread_id": str(topic.message_thread_id)}
+    status, body = await call(http, emu, "reopenForumTopic", form=form)
+    assert (status, body) == refused(400, "Bad Request: TOPIC_NOT_MODIFIED")
+    assert await bot.close_forum_topic(forum.id, topic.message_thread_id)
+    messages = len(forum.history())
+    with pytest.raises(BadRequest, match="(?i)TOPIC_NOT_MODIFIED"):
+        await bot.close_forum_topic(forum.id, topic.message_thread_id)
+    assert len(forum.history()) == messages  # no second service message
+
+
+async def test_thread_1_is_the_general_topic_for_close_forum_topic(emu: Emulator, bot: Bot,
+                                                                   http: aiohttp.ClientSession) -> None:
+    """Client.cpp hands ``message_thread_id`` to TDLib's toggleForumTopicIsClosed unchanged, and
+    closeGeneralForumTopic is that very call with 1: closeForumTopic(1) closes the General topic."""
+    no_right = emu.group(title="Desk", forum=True, bot_rights={"can_manage_topics": False})
+    status, body = await call(http, emu, "closeForumTopic", form={"chat_id": str(no_right.id), "message_thread_id": "1"})
+    assert (status, body) == refused(400, "Bad Request: not enough rights to close or open the topic")
+    forum = emu.group(title="Officers", forum=True)
+    member = emu.user(1702, "Member")
+    forum.add(member)
+    assert await bot.close_forum_topic(forum.id, 1)
+    assert forum.topic_closed(1)
+    with pytest.raises(BadRequest, match="(?i)TOPIC_NOT_MODIFIED"):
+        await bot.close_general_forum_topic(forum.id)  # the same topic
+    with pytest.raises(ValueError, match="closed"):
+        await member.post_in(forum, "hello?")  # General is closed to ordinary members
+    assert (await bot.send_message(forum.id, "the bot manages topics")).chat.id == forum.id
+    assert await bot.reopen_general_forum_topic(forum.id)
+    assert not forum.topic_closed(1)
+
+
+async def test_only_the_creator_and_topic_managers_write_in_a_closed_topic(
+        emu: Emulator, bot: Bot, http: aiohttp.ClientSession) -> None:
+    forum = emu.group(title="Officers", forum=True, bot_rights={"can_manage_topics": False})
+    chair, member = emu.user(1703, "Chair"), emu.user(1704, "Member")
+    forum.add(chair, admin=True)
+    forum.add(member)
+    theirs = forum.create_topic("Medical", by=member)
+    await bot.send_message(forum.id, "while open", message_thread_id=theirs)
+    forum.close_topic(theirs, by=chair)
+    status, body = await call(http, emu, "sendMessage",
+                              form={"chat_id": str(forum.id), "text": "x", "message_thread_id": str(theirs)})
+    assert (status, body) == refused(400, "Bad Request: TOPIC_CLOSED")  # the bot is an ordinary member here
+    with pytest.raises(ValueError, match="closed"):
+        await emu.user(1705, "Passer-by").post_in(forum, "hello?", theirs)
+    await member.post_in(forum, "my own topic", theirs)  # its creator may
+    await chair.post_in(forum, "an administrator may", theirs)
+    forum.reopen_topic(theirs, by=member)
+    assert (await bot.send_message(forum.id, "open again", message_thread_id=theirs)).is_topic_message
+
+
 # -- 4. paid broadcasts ----------------------------------------------------------------------------------------
 async def test_only_paid_broadcasts_get_the_1000_per_second_budget(bot: Bot) -> None:
     # an overall budget of one message (refilled every 100 s) makes the difference visible at once

@@ -66,6 +66,24 @@ def check_thread(chat: Chat, thread_id: int | None) -> int | None:
     return thread_id
 
 
+def manages_topic(chat: Chat, thread_id: int, user_id: int) -> bool:
+    """Whether ``user_id`` may close, reopen and write in a closed topic ``thread_id``: an
+    administrator with ``can_manage_topics``, or the topic's creator (TDLib ForumTopicManager.cpp:
+    ``can_edit_topics()`` or ``is_outgoing()``, in toggle_forum_topic_is_closed and
+    can_send_message_to_forum_topic)."""
+    return chat.has_right(user_id, "can_manage_topics") or chat.topic_creators.get(thread_id) == user_id
+
+
+def check_topic_open(chat: Chat, thread_id: int | None, user_id: int) -> None:
+    """A message to a closed topic (``thread_id`` None in a forum: the General topic) from
+    someone who does not manage it: 400 ``TOPIC_CLOSED``."""
+    if not chat.is_forum:
+        return
+    topic = thread_id or GENERAL_TOPIC
+    if topic in chat.closed_topics and not manages_topic(chat, topic, user_id):
+        raise ApiError(400, errors.TOPIC_CLOSED)
+
+
 def check_delete(chat: Chat, entry: Entry, bot_id: int, now: int) -> None:
     """Refuse deleting ``entry`` as TDLib ``delete_messages`` does for a bot: first
     ``can_delete_message`` ("message can't be deleted"), then ``can_revoke_message`` (private

@@ -1,6 +1,6 @@
 """Bot API methods about chats and the bot itself: pins, chat and member queries, leaving,
-forum topics, commands, the menu button and the bot's name and descriptions. A mixin of
-:class:`bot.sandbox.methods.BotApi`, which provides ``emu`` and ``chat``.
+forum topics (creating, closing, reopening), commands, the menu button and the bot's name and
+descriptions. A mixin of :class:`bot.sandbox.methods.BotApi`, which provides ``emu`` and ``chat``.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from bot.sandbox import errors
-from bot.sandbox.access import READ, SEND, WRITE
+from bot.sandbox.access import GENERAL_TOPIC, READ, SEND, WRITE, manages_topic
 from bot.sandbox.params import as_json_object, opt_int, req_int
 from bot.sandbox.state import LEFT, MEMBER, ApiError, Chat
 
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 _COMMAND = re.compile(r"^[a-z0-9_]{1,32}$")
 _LANGUAGE = re.compile(r"^[a-z]{2}$")
+_LEADING_INT = re.compile(r"^-?[0-9]+")
 #: the six icon colours the Bot API documents for createForumTopic (0: Telegram's default)
 TOPIC_COLORS = frozenset({0x6FB9F0, 0xFFD67E, 0xCB86DB, 0x8EEE98, 0xFF93B2, 0xFB6F5F})
 DEFAULT_TOPIC_COLOR = 0x6FB9F0
@@ -31,6 +32,14 @@ PROFILE_LIMITS = {
 }
 _SCOPES = ("default", "all_private_chats", "all_group_chats", "all_chat_administrators")
 _CHAT_SCOPES = ("chat", "chat_administrators", "chat_member")
+
+
+def forum_topic_id(params: dict[str, Any]) -> int:
+    """Client.cpp ``get_forum_topic_id``: ``message_thread_id`` as TDLib's ``to_integer`` reads it
+    (its leading digits; anything else is 0), and 0 for a negative one."""
+    found = _LEADING_INT.match(str(params.get("message_thread_id") or "").strip())
+    value = int(found.group()) if found else 0
+    return value if 0 < value < 1 << 31 else 0
 
 
 def language_code(params: dict[str, Any]) -> str:
@@ -123,6 +132,40 @@ class ChatMethods:
         if icon_color and icon_color not in TOPIC_COLORS:
             raise ApiError(400, errors.INVALID_ICON_COLOR)
         return self.emu.create_topic(chat, name, icon_color=icon_color or DEFAULT_TOPIC_COLOR, by_bot=True)
+
+    async def m_closeforumtopic(self, params: dict[str, Any]) -> bool:
+        return self._toggle_topic(params, closed=True)
+
+    async def m_reopenforumtopic(self, params: dict[str, Any]) -> bool:
+        return self._toggle_topic(params, closed=False)
+
+    async def m_closegeneralforumtopic(self, params: dict[str, Any]) -> bool:
+        return self._toggle_topic(params, closed=True, general=True)
+
+    async def m_reopengeneralforumtopic(self, params: dict[str, Any]) -> bool:
+        return self._toggle_topic(params, closed=False, general=True)
+
+    def _toggle_topic(self, params: dict[str, Any], *, closed: bool, general: bool = False) -> bool:
+        """Client.cpp: write access, then TDLib ``toggleForumTopicIsClosed``
+        (ForumTopicManager.cpp ``toggle_forum_topic_is_closed``): a forum, a positive thread id,
+        the right to do it (an administrator with can_manage_topics, or the topic's creator);
+        then Telegram's servers: the topic must exist (UNVERIFIED words) and change
+        (``TOPIC_NOT_MODIFIED``). Client.cpp passes ``message_thread_id`` on as it is, so 1 is
+        the General topic, exactly as closeGeneralForumTopic sends it."""
+        chat = self.chat(params, access=WRITE)
+        if not chat.is_forum:
+            raise ApiError(400, errors.NOT_A_FORUM)
+        thread_id = GENERAL_TOPIC if general else forum_topic_id(params)
+        if thread_id <= 0:
+            raise ApiError(400, errors.INVALID_TOPIC_ID)
+        if thread_id != GENERAL_TOPIC and thread_id not in chat.topics:
+            raise ApiError(400, errors.TOGGLE_UNKNOWN_TOPIC)
+        if not manages_topic(chat, thread_id, self.emu.bot_user["id"]):
+            raise ApiError(400, errors.NO_RIGHTS_TO_TOGGLE_TOPIC)
+        if (thread_id in chat.closed_topics) == closed:
+            raise ApiError(400, errors.TOPIC_NOT_MODIFIED)
+        self.emu.set_topic_closed(chat, thread_id, closed, by_bot=True)
+        return True
 
     async def m_getfile(self, params: dict[str, Any]) -> dict[str, Any]:
         file_id = str(params.get("file_id") or "")

@@ -42,6 +42,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.clock import Clock
+from bot.sandbox.access import GENERAL_TOPIC, manages_topic
 from bot.sandbox.entities import find_entities, utf16_len
 from bot.sandbox.limits import RateLimiter, RateLimits, TokenBucket
 from bot.sandbox.methods import BotApi
@@ -615,6 +616,10 @@ class Emulator:
             raise ValueError(f"no message {reply_id} in chat {chat.id}")
         if thread_id is not None and chat.is_forum and thread_id != 1 and thread_id not in chat.topics:
             raise ValueError(f"no topic {thread_id} in chat {chat.id}")
+        if chat.is_forum and (thread_id or GENERAL_TOPIC) in chat.closed_topics \
+                and not manages_topic(chat, thread_id or GENERAL_TOPIC, user.id):
+            raise ValueError(f"topic {thread_id or GENERAL_TOPIC} of chat {chat.id} is closed: only its creator "
+                             "and administrators who manage topics can write there")
         entry = chat.add(Entry(
             message_id=chat.new_id(), direction=IN, kind=kind, text=text,
             entities=find_entities(text) if text else [], date=self.now(), at=time.monotonic(),
@@ -674,8 +679,10 @@ class Emulator:
             if status == KICKED:
                 body["until_date"] = 0
             elif status == ADMINISTRATOR:
-                body.update(can_be_edited=False, is_anonymous=False, **_ADMIN_RIGHTS,
-                            **chat.rights.get(self.bot_user["id"], {}))
+                # the rights withheld or granted override the defaults (a dict, not keywords: the
+                # same name twice would be a TypeError)
+                body.update({"can_be_edited": False, "is_anonymous": False, **_ADMIN_RIGHTS,
+                             **chat.rights.get(self.bot_user["id"], {})})
             return body
 
         return self.updates.push({"my_chat_member": {
@@ -692,15 +699,47 @@ class Emulator:
         self.changed(chat)
         return self.updates.push({"message": self.message_dict(chat, entry)})
 
-    def create_topic(self, chat: Chat, name: str, *, icon_color: int = 7322096, by_bot: bool) -> dict[str, Any]:
+    def create_topic(self, chat: Chat, name: str, *, icon_color: int = 7322096, by_bot: bool,
+                     by: int | None = None) -> dict[str, Any]:
+        """A topic made by the bot (``by_bot``) or by the person ``by`` (None: someone unnamed)."""
         thread_id = chat.new_id()
         chat.topics[thread_id] = name
+        chat.topic_creators[thread_id] = self.bot_user["id"] if by_bot else (by or 0)
         chat.add(Entry(
             message_id=thread_id, direction=OUT if by_bot else IN, kind="service", text=name, date=self.now(),
-            thread_id=thread_id, extra={"forum_topic_created": {"name": name, "icon_color": icon_color}},
+            sender_id=None if by_bot else by, thread_id=thread_id,
+            extra={"forum_topic_created": {"name": name, "icon_color": icon_color}},
         ))
         self.changed(chat)
         return {"message_thread_id": thread_id, "name": name, "icon_color": icon_color}
+
+    def set_topic_closed(self, chat: Chat, thread_id: int, closed: bool, *, by_bot: bool,
+                         by: int | None = None) -> None:
+        """Close or reopen a topic (1: the General topic), with Telegram's service message in it
+        (``forum_topic_closed`` / ``forum_topic_reopened``). No checks: see closeForumTopic."""
+        if closed:
+            chat.closed_topics.add(thread_id)
+        else:
+            chat.closed_topics.discard(thread_id)
+        chat.add(Entry(
+            message_id=chat.new_id(), direction=OUT if by_bot else IN, kind="service", date=self.now(),
+            sender_id=None if by_bot else by, thread_id=None if thread_id == GENERAL_TOPIC else thread_id,
+            extra={"forum_topic_closed" if closed else "forum_topic_reopened": {}},
+        ))
+        self.changed(chat)
+
+    def delete_topic(self, chat: Chat, thread_id: int) -> None:
+        """A topic deleted with all its messages: its id is then unknown (``message thread not found``)."""
+        if thread_id not in chat.topics:
+            raise ValueError(f"no topic {thread_id} in chat {chat.id}")
+        del chat.topics[thread_id]
+        chat.closed_topics.discard(thread_id)
+        chat.topic_creators.pop(thread_id, None)
+        for entry in chat.history:
+            if entry.thread_id == thread_id and not entry.deleted:
+                entry.deleted = True
+                chat.touch(entry, content=False)
+        self.changed(chat)
 
     # -- HTTP ----------------------------------------------------------------------------------------
     def _fail(self, request: web.Request, method: str, status: int, description: str,

@@ -7,7 +7,7 @@ and pass through ``Client::fail_query_with_error``, which prefixes ``Bad Request
 server error name (``QUOTE_TEXT_INVALID``) as it is. Each constant below says which file it is
 read from, so the wording can be checked again when Telegram changes it.
 
-Three descriptions are not in any public source (Telegram's servers answer them and no
+Four descriptions are not in any public source (Telegram's servers answer them and no
 client library records them); they are marked UNVERIFIED and listed in the README.
 """
 
@@ -38,6 +38,23 @@ TOPIC_NAME_EMPTY = "Bad Request: name must be non-empty"
 #: TDLib checks 0..0xFFFFFF; the Bot API documents six colours. What Telegram's server answers
 #: for another colour in that range is not public: the emulator gives TDLib's sentence.
 INVALID_ICON_COLOR = "Bad Request: invalid icon color specified"
+#: closeForumTopic / reopenForumTopic (TDLib ForumTopicManager.cpp toggle_forum_topic_is_closed):
+#: a thread id that is missing, not a number or not positive (can_be_forum_topic_id; Client.cpp
+#: get_forum_topic_id reads those as 0)
+INVALID_TOPIC_ID = "Bad Request: invalid forum topic identifier specified"
+#: ... neither an administrator with can_manage_topics nor the topic's creator (is_outgoing)
+NO_RIGHTS_TO_TOGGLE_TOPIC = "Bad Request: not enough rights to close or open the topic"
+#: the server's error name for closing a closed topic or reopening an open one: TDLib's
+#: EditForumTopicQuery::on_error swallows it for users and passes it on to bots
+TOPIC_NOT_MODIFIED = "Bad Request: TOPIC_NOT_MODIFIED"
+#: the server's error name for a message to a closed topic from someone who may not write there
+#: (TDLib MessagesManager.cpp / ForumTopicManager::can_send_message_to_forum_topic: only the
+#: topic's creator and administrators with can_manage_topics; DraftMessageManager.cpp names it)
+TOPIC_CLOSED = "Bad Request: TOPIC_CLOSED"
+#: UNVERIFIED: closing or reopening a topic that does not exist (never made, or deleted) is
+#: answered by Telegram's servers (TDLib does not check it for bots); the emulator gives the
+#: words of the same refusal for sending (THREAD_NOT_FOUND), where clients also meet TOPIC_ID_INVALID
+TOGGLE_UNKNOWN_TOPIC = THREAD_NOT_FOUND
 
 # -- deleting: TDLib MessagesManager.cpp delete_messages (can_delete_message, can_revoke_message) ---------
 CANT_DELETE = "Bad Request: message can't be deleted"

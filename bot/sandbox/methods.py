@@ -23,7 +23,16 @@ from typing import TYPE_CHECKING, Any
 from aiohttp.web import FileField
 
 from bot.sandbox import errors
-from bot.sandbox.access import EDIT, READ, SEND, WRITE, check_access, check_delete, check_thread
+from bot.sandbox.access import (
+    EDIT,
+    READ,
+    SEND,
+    WRITE,
+    check_access,
+    check_delete,
+    check_thread,
+    check_topic_open,
+)
 from bot.sandbox.chatmethods import ChatMethods
 from bot.sandbox.entities import (
     EntityError,
@@ -274,6 +283,7 @@ class BotApi(ChatMethods):
         thread = check_thread(chat, opt_int(params, "message_thread_id"))
         reply = None if forwarded else self.reply_to(chat, params)
         options = self.options(params)
+        check_topic_open(chat, thread, self.emu.bot_user["id"])  # the server's answer, after TDLib's checks
         paid = bool(options.get("allow_paid_broadcast"))
         self.rate(chat, paid)
         emu = self.emu

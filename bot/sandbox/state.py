@@ -180,6 +180,9 @@ class Chat:
     by_id: dict[int, Entry] = field(default_factory=dict)
     next_id: int = 1
     topics: dict[int, str] = field(default_factory=dict)
+    #: the closed topics (1: the General topic) and who created each topic (the bot's own id for its own)
+    closed_topics: set[int] = field(default_factory=set)
+    topic_creators: dict[int, int] = field(default_factory=dict)
     username: str | None = None
     keyboard: dict[str, Any] | None = None  # the reply keyboard the user currently sees
     menu_button: dict[str, Any] | None = None
@@ -242,7 +245,8 @@ class Chat:
                 "deactivated": self.deactivated, "bot_status": self.bot_status,
                 "migrated_to": self.migrated_to, "members": sorted(self.members),
                 "admins": sorted(self.admins),
-                "topics": {str(k): v for k, v in self.topics.items()}, "messages": len(self.history),
+                "topics": {str(k): v for k, v in self.topics.items()}, "closed_topics": sorted(self.closed_topics),
+                "messages": len(self.history),
                 "last_message_id": last.message_id if last else None, "touched": self.touched,
                 "keyboard": self.keyboard}
 

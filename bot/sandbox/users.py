@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from bot.sandbox.access import GENERAL_TOPIC, manages_topic
 from bot.sandbox.state import IN, CallbackQuery, Chat, Entry, current_seq
 
 if TYPE_CHECKING:
@@ -310,11 +311,37 @@ class SimGroup:
             self.emulator.announce_members(self.chat, users)
         return self
 
-    def create_topic(self, name: str, icon_color: int = 7322096) -> int:
-        """A forum topic created by a person (the bot creates its own with createForumTopic)."""
+    def create_topic(self, name: str, icon_color: int = 7322096, *, by: SimUser | None = None) -> int:
+        """A forum topic created by a person (``by``; the bot creates its own with createForumTopic)."""
         if not self.chat.is_forum:
             raise ValueError("topics need a forum supergroup: emulator.group(..., forum=True)")
-        return int(self.emulator.create_topic(self.chat, name, icon_color=icon_color, by_bot=False)["message_thread_id"])
+        made = self.emulator.create_topic(self.chat, name, icon_color=icon_color, by_bot=False,
+                                          by=by.id if by is not None else None)
+        return int(made["message_thread_id"])
+
+    def close_topic(self, thread_id: int, *, by: SimUser | None = None) -> None:
+        """A person closes a topic (1: the General topic) in their app: ``by`` must be its creator
+        or an administrator with ``can_manage_topics`` (None: an administrator not simulated)."""
+        self._toggle_topic(thread_id, True, by)
+
+    def reopen_topic(self, thread_id: int, *, by: SimUser | None = None) -> None:
+        self._toggle_topic(thread_id, False, by)
+
+    def _toggle_topic(self, thread_id: int, closed: bool, by: SimUser | None) -> None:
+        if not self.chat.is_forum or (thread_id != GENERAL_TOPIC and thread_id not in self.chat.topics):
+            raise ValueError(f"no topic {thread_id} in chat {self.id}")
+        if by is not None and not manages_topic(self.chat, thread_id, by.id):
+            raise ValueError(f"{by.id} may not close or reopen topic {thread_id}")
+        if (thread_id in self.chat.closed_topics) == closed:
+            raise ValueError(f"topic {thread_id} is already {'closed' if closed else 'open'}")
+        self.emulator.set_topic_closed(self.chat, thread_id, closed, by_bot=False, by=by.id if by is not None else None)
+
+    def delete_topic(self, thread_id: int) -> None:
+        """An administrator deletes a topic and everything in it: its id is unknown from then on."""
+        self.emulator.delete_topic(self.chat, thread_id)
+
+    def topic_closed(self, thread_id: int) -> bool:
+        return thread_id in self.chat.closed_topics
 
     def topic_id(self, name: str) -> int:
         for thread_id, title in self.chat.topics.items():

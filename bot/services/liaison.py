@@ -13,6 +13,13 @@ Routing is :mod:`bot.services.liaison_officers`; texts are :mod:`bot.services.li
 A request routed to the officers' group gets its forum topic through ``topics`` (set by the
 wiring, which has the Bot API), after the request's own transaction: if that step is lost,
 the request is still open and the sweep escalates it after ``LIAISON_CLAIM_MINUTES``.
+
+The topic follows the request: a line in it (through the outbox) when the request is
+resolved, cancelled or reopened, and the topic closed while the request is resolved or
+cancelled, open otherwise. Closing is a Bot API call, not a message: ``topic_closed`` records
+what was done, and :meth:`LiaisonService.settle_topic` (right after the change, and again in
+every sweep for whatever disagrees) calls ``topic_switch`` (set by the wiring) until the two
+agree, so a call lost with the process is made after the restart.
 """
 
 from __future__ import annotations
@@ -21,12 +28,13 @@ import asyncio
 import datetime as dt
 import hashlib
 import logging
+import weakref
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.catalog.models import ContentPack
@@ -59,11 +67,18 @@ KIND = "liaison"
 SYSTEM = "system"
 MAX_TEXT = 4000  # a request's message, in characters (a Telegram message is at most 4096)
 LIVE = (RequestStatus.OPEN, RequestStatus.CLAIMED)
+#: a request's forum topic is closed while the request is one of these
+DONE = (RequestStatus.RESOLVED, RequestStatus.CANCELLED)
+#: how many topics one sweep closes or reopens at most
+TOPICS_PER_SWEEP = 50
 #: the drafts that say what the person's next message is for (a "handoff" draft only keeps the
 #: question an unsure answer could not answer, for the request that may follow)
 PROMPTS = frozenset({"new", "add", "reply"})
 #: makes a forum topic in the officers' group: (chat id, name) -> thread id, or None (not a forum)
 TopicMaker = Callable[[int, str], Awaitable[int | None]]
+#: closes (True) or reopens (False) a forum topic: (chat id, thread id, closed) -> True when it is
+#: done or never will be (the topic is gone, no rights: logged), False to try again at the next sweep
+TopicSwitch = Callable[[int, int, bool], Awaitable[bool]]
 
 
 def question_tag(question: str) -> str:
@@ -111,6 +126,8 @@ class Queue:
 class Swept:
     escalated: list[int]
     reminded: list[int]
+    #: the requests whose forum topic was closed or reopened
+    topics: list[int] = field(default_factory=list)
 
 
 class LiaisonService:
@@ -122,6 +139,9 @@ class LiaisonService:
         self.pack = pack
         self.settings = settings
         self.topics: TopicMaker | None = None
+        self.topic_switch: TopicSwitch | None = None
+        #: one request's topic is settled by one caller at a time (the hook, the sweep)
+        self._topic_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
 
     @property
     def group_id(self) -> int | None:
@@ -251,7 +271,14 @@ class LiaisonService:
                 # TRANSLATORS: to the officer; {request} is "Request #12"
                 text = t._("{request} was cancelled by the delegate.").format(request=render.number(t, request.id))
                 await self._send(s, officer, request, f"e{event.id}", [Message(text=text)])
-            return request
+            if self._has_topic(request):
+                t = translator(self.pack().default_language)
+                # TRANSLATORS: in the request's topic in the officers' group;
+                # {request} is "Request #12"
+                text = t._("✖️ {request} was cancelled by the delegate.").format(request=render.number(t, request.id))
+                await self._send_group(s, request, f"e{event.id}", [Message(text=text)])
+        await self._topic_follows(request)
+        return request
 
     async def rate(self, delegate: Person, request_id: int, stars: int) -> LiaisonRequest:
         if not 1 <= stars <= 5:
@@ -363,7 +390,15 @@ class LiaisonService:
             stars = tuple(render.Button("★" * n, render.data(render.RATE, f"{rid}.{n}")) for n in range(1, 6))
             buttons = (stars, (render.Button(t.pgettext("button", "🔄 Reopen"), render.data(render.REOPEN, rid)),))
             await self._send(s, delegate, request, f"e{event.id}", [Message(text=text, buttons=buttons)])
-            return request
+            if self._has_topic(request):
+                t = translator(self.pack().default_language)
+                # TRANSLATORS: in the request's topic in the officers' group;
+                # {request} is "Request #12", {who} the officer who resolved it
+                text = t._("✅ {request} was resolved by {who}.").format(
+                    request=render.number(t, request.id), who=render.name(t, me))
+                await self._send_group(s, request, f"e{event.id}", [Message(text=text)])
+        await self._topic_follows(request)
+        return request
 
     async def reopen(self, person: Person, request_id: int) -> LiaisonRequest:
         """The delegate (their own) or an officer reopens a resolved request: back to its holder."""
@@ -386,7 +421,20 @@ class LiaisonService:
                 text = t._("{request} was reopened.").format(request=render.number(t, request.id))
                 await self._send(s, holder, request, f"e{event.id}", [Message(
                     text=text, buttons=render.officer_buttons(t, request.id, claim=False))])
-            return request
+            if self._has_topic(request):
+                t = translator(self.pack().default_language)
+                if me.id == request.delegate_id:
+                    # TRANSLATORS: in the request's topic in the officers' group;
+                    # {request} is "Request #12"
+                    text = t._("🔄 {request} was reopened by the delegate.").format(request=render.number(t, request.id))
+                else:
+                    # TRANSLATORS: in the request's topic in the officers' group;
+                    # {request} is "Request #12", {who} the officer who reopened it
+                    text = t._("🔄 {request} was reopened by {who}.").format(
+                        request=render.number(t, request.id), who=render.name(t, me))
+                await self._send_group(s, request, f"e{event.id}", [Message(text=text)])
+        await self._topic_follows(request)
+        return request
 
     async def hand_over(self, officer: Person, request_id: int, to: Person, note: str) -> LiaisonRequest:
         note = storable(note)
@@ -551,7 +599,75 @@ class LiaisonService:
                 await self._send(s, holder, request, f"e{event.id}", [Message(
                     text=text, buttons=render.officer_buttons(t, request.id, claim=False))], priority=Priority.URGENT)
                 reminded.append(request.id)
-        return Swept(escalated, reminded)
+        return Swept(escalated, reminded, await self.settle_topics())
+
+    # -- forum topics: closed while the request is resolved or cancelled -------------------------
+    async def settle_topic(self, request_id: int) -> bool | None:
+        """Close or reopen the request's forum topic when ``topic_closed`` disagrees with its
+        status: True when that is done (or never will be), False when it must be tried again
+        (Telegram did not answer), None when there was nothing to do."""
+        switch, group = self.topic_switch, self.group_id
+        if switch is None or group is None:
+            return None
+        lock = self._topic_locks.get(request_id)
+        if lock is None:
+            lock = self._topic_locks[request_id] = asyncio.Lock()
+        async with lock:
+            async with self.db.session() as s:
+                request = await s.get(LiaisonRequest, request_id, populate_existing=True)
+                if request is None or request.thread_id is None:
+                    return None
+                closed, thread = request.status in DONE, request.thread_id
+                if request.topic_closed == closed:
+                    return None
+            try:
+                done = await switch(group, thread, closed)
+            except Exception as exc:  # the switch's own failure: the next sweep tries again
+                log.warning("liaison: the topic of request %s was not %s: %s", request_id,
+                            "closed" if closed else "reopened", type(exc).__name__)
+                return False
+            if not done:
+                return False
+            async with self.db.session() as s:
+                await s.execute(update(LiaisonRequest).where(LiaisonRequest.id == request_id)
+                                .values(topic_closed=closed).execution_options(synchronize_session=False))
+            return True
+
+    async def settle_topics(self, limit: int = TOPICS_PER_SWEEP) -> list[int]:
+        """:meth:`settle_topic` for the requests whose topic disagrees with their status (at most
+        ``limit``); they are all in the one group, so when Telegram does not answer for one, the
+        rest wait for the next sweep."""
+        if self.topic_switch is None or self.group_id is None:
+            return []
+        done = LiaisonRequest.status.in_(DONE)
+        async with self.db.session() as s:
+            pending = list(await s.scalars(select(LiaisonRequest.id).where(
+                LiaisonRequest.thread_id.is_not(None),
+                or_(and_(done, LiaisonRequest.topic_closed.is_(False)),
+                    and_(~done, LiaisonRequest.topic_closed.is_(True))),
+            ).order_by(LiaisonRequest.id).limit(limit)))
+        settled = []
+        for rid in pending:
+            result = await self.settle_topic(rid)
+            if result is False:
+                break
+            if result:
+                settled.append(rid)
+        return settled
+
+    def _has_topic(self, request: LiaisonRequest) -> bool:
+        return request.thread_id is not None and self.group_id is not None
+
+    async def _topic_follows(self, request: LiaisonRequest) -> None:
+        """After a resolve, cancel or reopen has been committed: its topic closed or reopened now
+        (when that fails, or the process stops first, the sweep does it). The change stands
+        whatever happens here: a failure is logged, never passed to the caller."""
+        if not self._has_topic(request):
+            return
+        try:
+            await self.settle_topic(request.id)
+        except Exception as exc:  # e.g. the database, after the call: the sweep settles it
+            log.warning("liaison: the topic of request %s is left to the sweep: %s", request.id, type(exc).__name__)
 
     # -- where an officer's message belongs --------------------------------------------------
     async def request_of_message(self, chat_id: int, message_id: int, *, wait: float = 3.0) -> int | None:

@@ -73,9 +73,14 @@ def officer_signature(t: Translator, officer: Person) -> str:
     return f"{esc(t, officer.first_name or '—')} · {role_name(t, officer.role)}"
 
 
+def name(t: Translator, person: Person) -> str:
+    """A person's name as officers see it (on a request's card, in its topic): the first name."""
+    return esc(t, person.first_name or "—")
+
+
 def delegate_line(t: Translator, delegate: Person) -> str:
     """What an officer sees of a delegate: name, delegation, language."""
-    parts = [esc(t, delegate.first_name or "—")]
+    parts = [name(t, delegate)]
     if delegate.delegation is not None:
         parts.append(esc(t, delegate.delegation.name))
     parts.append(t.language_name(delegate.language))

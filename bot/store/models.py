@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -495,6 +496,9 @@ class LiaisonRequest(Base):
     #: the question the bot could not answer, when the request came from that hand-off
     question: Mapped[str | None] = mapped_column(Text)
     thread_id: Mapped[int | None] = mapped_column(BigInteger)
+    #: whether the topic was closed, as far as the bot did it: the sweep closes or reopens the
+    #: topics for which this disagrees with ``status`` (closed when resolved or cancelled)
+    topic_closed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     rating: Mapped[int | None] = mapped_column(SmallInteger)
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
