@@ -93,7 +93,7 @@ async def test_follow_from_a_card_then_the_reminder_comes_once_at_the_lead_time(
     # pressing again changes nothing: one reminder row, with the agreed key
     await answered(bot, await user.press_raw(data("follow", SIDE, bot)))
     rows = await reminder_rows(bot, SIDE)
-    assert [r.key for r in rows] == [reminder_key(SIDE, pid, 30)]
+    assert [r.key for r in rows] == [reminder_key(SIDE, pid, 30, session.start)]
     # the agenda lists it under its day
     await user.command("agenda")
     agenda = await user.reply()
@@ -118,6 +118,32 @@ async def test_follow_from_a_card_then_the_reminder_comes_once_at_the_lead_time(
     await asyncio.sleep(0.3)
     assert len([e for e in user.inbox() if e.text.startswith("⏰")]) == 1
     assert [r.state for r in await reminder_rows(bot, SIDE)] == [DeliveryState.SENT]
+
+
+async def test_a_session_delayed_after_its_reminder_went_gets_one_before_its_new_time(bot: Harness) -> None:
+    """The reminder went at 12:30 for 13:00; at 12:40 the session moves to 14:00: a second
+    reminder comes at 13:30, once (the key names the start, not only the session and lead)."""
+    pack = bot.services.content.current.pack
+    session = pack.session(SIDE)
+    assert session is not None
+    user = await started(bot, 9210)
+    organiser = await started(bot, 900)
+    await answered(bot, await user.press_raw(data("follow", SIDE, bot)))
+    bot.clock.set(session.start - dt.timedelta(minutes=30))
+    await bot.emulator.wait_for(user.id, lambda e: e.text.startswith("⏰"), timeout=10)
+    bot.clock.set(session.start - dt.timedelta(minutes=20))
+    await organiser.command("delay", SIDE, "60")
+    await organiser.reply()
+    await bot.emulator.wait_for(user.id, lambda e: e.text.startswith("📣"), timeout=10)
+    bot.clock.set(session.start + dt.timedelta(minutes=29))
+    await bot.services.sender.idle()  # type: ignore[union-attr]
+    assert len([e for e in user.inbox() if e.text.startswith("⏰")]) == 1
+    bot.clock.set(session.start + dt.timedelta(minutes=30))
+    await bot.emulator.wait_for(user.id, 2, predicate=lambda e: e.text.startswith("⏰"), timeout=10)
+    bot.clock.set(session.start + dt.timedelta(minutes=55))
+    await bot.services.sender.idle()  # type: ignore[union-attr]
+    await asyncio.sleep(0.3)
+    assert len([e for e in user.inbox() if e.text.startswith("⏰")]) == 2
 
 
 async def test_unfollow_cancels_the_reminder_and_forged_buttons_are_refused(bot: Harness) -> None:
@@ -166,7 +192,8 @@ async def test_lead_time_settings_replan_and_bad_choices_are_refused(bot: Harnes
     rows = await reminder_rows(bot, PLENARY)
     pid = await person_id(bot, user)
     assert {(r.key, r.state) for r in rows} == {
-        (reminder_key(PLENARY, pid, 30), DeliveryState.CANCELLED), (reminder_key(PLENARY, pid, 15), DeliveryState.PENDING)}
+        (reminder_key(PLENARY, pid, 30, session.start), DeliveryState.CANCELLED),
+        (reminder_key(PLENARY, pid, 15, session.start), DeliveryState.PENDING)}
     # the settings screen, and its buttons
     await user.command("reminders")
     screen = await user.reply()
@@ -256,8 +283,12 @@ async def test_delay_by_an_organiser_notifies_followers_once_and_replans(bot: Ha
     assert translator("ru").time(session.start + dt.timedelta(minutes=20), pack.tz) in notice.text
     # the reminder moved with the session; the other person heard nothing
     pid = await person_id(bot, follower)
-    (row,) = await reminder_rows(bot, PLENARY)
-    assert row.key == reminder_key(PLENARY, pid, 30) and row.state == DeliveryState.PENDING
+    moved = session.start + dt.timedelta(minutes=20)
+    rows = await reminder_rows(bot, PLENARY)
+    assert {(r.key, r.state) for r in rows} == {
+        (reminder_key(PLENARY, pid, 30, session.start), DeliveryState.CANCELLED),
+        (reminder_key(PLENARY, pid, 30, moved), DeliveryState.PENDING)}
+    row = rows[-1]
     assert row.due_at <= session.start + dt.timedelta(minutes=20 - 30)
     assert row.due_at >= session.start + dt.timedelta(minutes=20 - 31)
     assert not [e for e in other.inbox() if e.text.startswith("📣")]
@@ -326,10 +357,11 @@ async def test_a_reloaded_pack_tells_followers_once_and_nobody_else(database_url
         assert not [e for e in bystander.inbox() if e.text.startswith("📣")]
         # the reminders followed: the moved one an hour later, the removed one cancelled
         rows = {r.key: r for r in await reminder_rows(bot)}
-        plenary = rows[reminder_key(PLENARY, pid, 30)]
+        plenary = rows[reminder_key(PLENARY, pid, 30, moved.start)]
         assert plenary.state == DeliveryState.PENDING
         assert moved.start - dt.timedelta(minutes=31) <= plenary.due_at <= moved.start - dt.timedelta(minutes=30)
-        assert rows[reminder_key("side-event-interpol", pid, 30)].state == DeliveryState.CANCELLED
+        gone = [r for key, r in rows.items() if key.startswith(f"reminder:side-event-interpol:{pid}:30:")]
+        assert [r.state for r in gone] == [DeliveryState.CANCELLED]
         # reloading again: nothing new
         await organiser.command("reload")
         await organiser.reply(timeout=60)

@@ -9,7 +9,7 @@ all::
         await services.outbox.enqueue(
             s, "reminder", to=Recipient.of(person),
             spec={"session": session_id, "lead": 30},                # rendered at send time
-            key=f"reminder:{session_id}:{person.id}:30", due_at=starts - lead,
+            key=f"reminder:{session_id}:{person.id}:30:{starts:%Y%m%dT%H%MZ}", due_at=starts - lead,
         )
 
 A second enqueue with the same ``key`` is a no-op (a unique index and ``ON CONFLICT DO

@@ -2,7 +2,7 @@
 
 - A *follow* is a row per person and session (:class:`~bot.store.models.Follow`): followed, or
   explicitly opted out (which also turns off an automatic follow of the pack).
-- *Reminders* are outbox rows (kind ``reminder``, key ``reminder:{session}:{person}:{lead}``),
+- *Reminders* are outbox rows (kind ``reminder``, key ``reminder:{session}:{person}:{lead}:{start}``),
   rendered at send time (:mod:`handlers.agenda` renders them): planning twice never sends
   twice, an unfollow or a change of lead cancels the row, a session that has started or was
   cancelled by then is skipped by the renderer. A batch of ``n`` reminders that must be out by
@@ -100,8 +100,11 @@ class LiveSession:
         return self.session.id
 
 
-def reminder_key(session_id: str, person_id: int, lead: int) -> str:
-    return f"{REMINDER}:{session_id}:{person_id}:{lead}"
+def reminder_key(session_id: str, person_id: int, lead: int, start: dt.datetime) -> str:
+    """One reminder per person, session, lead and start time: planning again never sends
+    twice, and a session that moves (a delay, a new version of the pack) gets a reminder
+    before its new time even when the one before its old time went out already."""
+    return f"{REMINDER}:{session_id}:{person_id}:{lead}:{start.astimezone(dt.UTC):%Y%m%dT%H%MZ}"
 
 
 def reminder_prefix(session_id: str, person_id: int | None = None) -> str:
@@ -463,7 +466,7 @@ class AgendaService:
                 continue  # planned later, by the planning tick
             due = await self._batch_due(s, target, len(pids))
             recipients = [
-                Recipient(person_id=pid, key=reminder_key(live.id, pid, lead),
+                Recipient(person_id=pid, key=reminder_key(live.id, pid, lead, live.start),
                           spec={"session": live.id, "lead": lead, "start": live.start.isoformat()})
                 for pid in pids
             ]
