@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import re
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
@@ -141,6 +142,15 @@ async def follow_pressed(update: Update, context: BotContext, pressed: Pressed[S
         lead = await agenda.lead_of(s, context.person.id)
     if lead == OFF:
         return t._("Added to your agenda. Reminders are off (/reminders).")
+    live = agenda.live(session.id)
+    if live is not None and agenda.too_soon(live, lead):
+        left = math.ceil((live.start - context.services.clock.now()).total_seconds() / 60)
+        if left <= 0:
+            return t._("Added to your agenda. It has already started.")
+        # TRANSLATORS: {n} is a number of minutes; the person's reminders come earlier than that
+        return t.ngettext("Added to your agenda. It starts in {n} minute: too soon for a reminder.",
+                          "Added to your agenda. It starts in {n} minutes: too soon for a reminder.",
+                          left).format(n=t.number(left))
     # TRANSLATORS: {n} is a number of minutes
     return t.ngettext("Added to your agenda. I will remind you {n} minute before.",
                       "Added to your agenda. I will remind you {n} minutes before.", lead).format(n=t.number(lead))

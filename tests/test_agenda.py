@@ -146,6 +146,27 @@ async def test_a_session_delayed_after_its_reminder_went_gets_one_before_its_new
     assert len([e for e in user.inbox() if e.text.startswith("⏰")]) == 2
 
 
+async def test_following_within_the_lead_says_that_no_reminder_will_come(bot: Harness) -> None:
+    """20 minutes before a session, with a 30-minute lead: no reminder is planned, and the
+    answer to the press says so instead of promising one."""
+    pack = bot.services.content.current.pack
+    session = pack.session(SIDE)
+    assert session is not None
+    user = await started(bot, 9211, "ru")
+    ru = translator("ru")
+    bot.clock.set(session.start - dt.timedelta(minutes=20))
+    query = await answered(bot, await user.press_raw(data("follow", SIDE, bot)))
+    assert query["text"] == ru.ngettext("Added to your agenda. It starts in {n} minute: too soon for a reminder.",
+                                        "Added to your agenda. It starts in {n} minutes: too soon for a reminder.",
+                                        20).format(n="20")
+    assert "20 минут " in query["text"]
+    assert await reminder_rows(bot, SIDE) == []
+    bot.clock.set(session.start + dt.timedelta(minutes=5))
+    other = await started(bot, 9212)
+    query = await answered(bot, await other.press_raw(data("follow", SIDE, bot)))
+    assert query["text"] == translator("en")._("Added to your agenda. It has already started.")
+
+
 async def test_unfollow_cancels_the_reminder_and_forged_buttons_are_refused(bot: Harness) -> None:
     user = await started(bot, 9202)
     en = translator("en")

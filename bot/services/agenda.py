@@ -460,7 +460,7 @@ class AgendaService:
         written = 0
         for lead, pids in sorted(by_lead.items()):
             target = live.start - dt.timedelta(minutes=lead)
-            if target < now - GRACE:
+            if self.too_soon(live, lead):
                 continue  # well inside the lead already (a follow at the last minute, a clock jump)
             if horizon is not None and target > horizon:
                 continue  # planned later, by the planning tick
@@ -474,6 +474,11 @@ class AgendaService:
                 s, REMINDER, recipients, priority=Priority.NORMAL, due_at=max(due, now), revive_cancelled=True
             )
         return written
+
+    def too_soon(self, live: LiveSession, lead: int) -> bool:
+        """Whether a reminder ``lead`` minutes before ``live`` is too late to plan now (the
+        session starts within the lead, or has started): none is sent then."""
+        return live.start - dt.timedelta(minutes=lead) < self.clock.now() - GRACE
 
     async def _leads(self, s: AsyncSession, person_ids: list[int]) -> dict[int, int]:
         found: dict[int, int] = {}
