@@ -13,6 +13,7 @@ from sqlalchemy import select
 from bot.callbacks import Gone, InvalidArgument
 from bot.catalog.loader import load_pack
 from bot.sandbox.state import Entry
+from bot.sandbox.users import SimUser
 from bot.services import liaison_officers as officers
 from bot.services.liaison_render import Sent
 from bot.store.models import Person, Role
@@ -52,6 +53,20 @@ async def make_officer(bot: Harness, tid: int, name: str, *, role: Role = Role.O
 async def wait_text(user: Any, words: str, timeout: float = 8.0) -> Entry:
     found = await user.replies(1, timeout=timeout, predicate=lambda e: words in (e.text or ""))
     return found[-1]
+
+
+async def open_request(bot: Harness, text: str) -> SimUser:
+    """Alice (user 1, English) asks for a car through the menu: 🤝, Transport, ``text``."""
+    alice = bot.user(1, "Alice", "en")
+    await alice.send("/start")
+    await alice.reply()
+    await alice.press(text="Contact my liaison officer")
+    await alice.reply()
+    await alice.press(text="Transport")
+    await alice.reply()
+    await alice.send(text)
+    await wait_text(alice, "Request #1 is registered")
+    return alice
 
 
 async def test_menu_request_claim_and_relay_both_ways(bot: Harness):
@@ -278,14 +293,7 @@ async def test_bad_input_in_the_chat(bot: Harness):
 
 async def test_an_officer_who_blocks_the_bot_has_their_requests_rerouted(bot: Harness):
     anna = await make_officer(bot, 501, "Anna", languages=["en"])
-    alice = bot.user(1, "Alice", "en")
-    await alice.send("/start")
-    await alice.reply()
-    await alice.press(text="Contact my liaison officer")
-    await alice.reply()
-    await alice.press(text="Transport")
-    await alice.reply()
-    await alice.send("A car please")
+    alice = await open_request(bot, "A car please")
     card = await wait_text(anna, "Request #1")
     await anna.press(text="Claim", message=card)
     await wait_text(alice, "now handled by")
@@ -345,14 +353,7 @@ async def test_an_officer_learns_that_the_delegate_blocked_the_bot(bot: Harness)
     answer that met the 403, and any after it, were lost without a word to anyone), a further
     answer is refused with the reason, and once the delegate writes again answers go."""
     anna = await make_officer(bot, 501, "Anna", languages=["en"])
-    alice = bot.user(1, "Alice", "en")
-    await alice.send("/start")
-    await alice.reply()
-    await alice.press(text="Contact my liaison officer")
-    await alice.reply()
-    await alice.press(text="Transport")
-    await alice.reply()
-    await alice.send("Car please")
+    alice = await open_request(bot, "Car please")
     card = await wait_text(anna, "Request #1")
     await anna.press(text="Claim", message=card)
     await wait_text(alice, "now handled by")

@@ -17,7 +17,7 @@ from bot.sandbox.harness import EVENT_MORNING, FAST, TOKEN
 from bot.sandbox.users import SimGroup, SimUser
 from bot.store.models import LiaisonRequest
 from tests.support import Harness, running_bot
-from tests.test_liaison_chat import GROUP, answered_text, make_officer, wait_text
+from tests.test_liaison_chat import GROUP, answered_text, make_officer, open_request, wait_text
 from tests.test_liaison_service import TEXT, make_services, officer, person, rows
 
 SETTINGS: dict[str, object] = {"liaison_group_chat_id": GROUP}
@@ -36,15 +36,7 @@ async def group_request(bot: Harness) -> tuple[SimGroup, SimUser, SimUser, int]:
     group = bot.emulator.group(chat_id=GROUP, title="Officers", forum=True)
     anna = await make_officer(bot, 501, "Anna", duty=False)
     group.add(anna)
-    alice = bot.user(1, "Alice", "en")
-    await alice.send("/start")
-    await alice.reply()
-    await alice.press(text="Contact my liaison officer")
-    await alice.reply()
-    await alice.press(text="Transport")
-    await alice.reply()
-    await alice.send("A car to the Melia hotel, please")
-    await wait_text(alice, "Request #1 is registered")
+    alice = await open_request(bot, "A car to the Melia hotel, please")
     [card] = await group.wait_for(1, timeout=8.0, predicate=lambda e: "Request #1" in (e.text or ""))
     assert card.thread_id is not None and card.thread_id in group.topics
     return group, anna, alice, card.thread_id

@@ -11,21 +11,9 @@ from sqlalchemy import update
 from bot.store.models import Person, Role
 from bot.telegram_text import MESSAGE_TEXT, units
 from tests.support import Harness
-from tests.test_liaison_chat import answered_text, make_officer, wait_text
+from tests.test_liaison_chat import answered_text, make_officer, open_request, wait_text
 
 MIXED = "a ب " * 1000  # 4,000 characters: 1,000 Latin runs among Arabic words
-
-
-async def open_request(bot: Harness, text: str) -> None:
-    alice = bot.user(1, "Alice", "en")
-    await alice.send("/start")
-    await alice.reply()
-    await alice.press(text="Contact my liaison officer")
-    await alice.reply()
-    await alice.press(text="Transport")
-    await alice.reply()
-    await alice.send(text)
-    await wait_text(alice, "Request #1 is registered")
 
 
 async def test_an_arabic_reading_officer_gets_a_long_mixed_request(bot: Harness) -> None:
