@@ -653,6 +653,8 @@ async def on_input(update: Update, context: BotContext) -> bool:
     if message is None:
         return False
     person = context.person
+    if person.role != Role.ORGANISER:  # only organisers compose: no query on a delegate's question
+        return False
     step = await service(context).step(person)
     if step is None:
         return False
