@@ -217,10 +217,10 @@ _background: set[asyncio.Task[object]] = set()
 
 
 def blocked(services: Services, chat_id: int) -> None:
-    """The sender's 403 hook: the person's next message must reach the database, and an officer's
-    open requests go to other officers."""
+    """The sender's 403 hook: the person's next message must reach the database, an officer's
+    open requests go to other officers, and the holders of a delegate's requests are told."""
     services.people.recent.invalidate(chat_id)
-    task: asyncio.Task[object] = asyncio.get_running_loop().create_task(services.liaison.officer_blocked(chat_id))
+    task: asyncio.Task[object] = asyncio.get_running_loop().create_task(services.liaison.person_blocked(chat_id))
     _background.add(task)
     task.add_done_callback(_background.discard)
 async def refresh_phrasings(services: Services) -> bool:

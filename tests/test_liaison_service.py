@@ -254,7 +254,7 @@ async def test_off_duty_and_blocked_officers_have_their_requests_rerouted(servic
         new = b if req.offered_to_id == b.id else c
     assert "Re-routed: Anna: off duty" in (await rows(s, new.telegram_id))[-1].payload["text"]
     await s.liaison.claim(new, r1.id)
-    moved = await s.liaison.officer_blocked(new.telegram_id)
+    moved = await s.liaison.person_blocked(new.telegram_id)
     assert moved == [r1.id]
     assert RequestAction.REROUTED in await events(s, r1.id)
 

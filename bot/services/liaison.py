@@ -515,7 +515,7 @@ class LiaisonService:
             return []
         return await self.reroute(me, "off duty")
 
-    async def officer_blocked(self, telegram_id: int) -> list[int]:
+    async def person_blocked(self, telegram_id: int) -> list[int]:
         """The sender's 403 hook: an officer who blocked the bot goes off duty, re-routed; the
         holders of a delegate's requests in progress are told their answers no longer reach them."""
         async with self.db.session() as s:
