@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.i18n import compile_catalogs
@@ -20,22 +20,47 @@ from tests.support import running_bot
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 REQUIRE_PG = os.environ.get("REQUIRE_POSTGRES", "") == "1"
+# pytest-xdist runs the suite in several processes (``make test`` does): each worker gets a
+# database of its own, ``<name>_gw0``, ``<name>_gw1``..., created beside TEST_DATABASE_URL's
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+_created: set[str] = set()
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    compile_catalogs()
+    if not WORKER:  # the controller compiles once, before its workers start
+        compile_catalogs()
     if REQUIRE_PG and not PG_URL:
         raise pytest.UsageError("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
 
 
 def _pg_url() -> str:
-    url = PG_URL
-    if url.startswith("postgresql://"):
-        url = "postgresql+asyncpg://" + url[len("postgresql://") :]
-    return url
+    url = make_url(PG_URL)
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+asyncpg")
+    if WORKER:
+        url = url.set(database=f"{url.database}_{WORKER}")
+    return url.render_as_string(hide_password=False)
+
+
+async def _create_worker_database(url: str) -> None:
+    """Create this worker's database (once per process; it is kept between runs)."""
+    if not WORKER or url in _created:
+        return
+    target = make_url(url)
+    engine = create_async_engine(target.set(database=make_url(PG_URL).database), isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            exists = await conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                       {"name": target.database})
+            if not exists:
+                await conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+    finally:
+        await engine.dispose()
+    _created.add(url)
 
 
 async def _reset_postgres(url: str) -> None:
+    await _create_worker_database(url)
     engine = create_async_engine(url)
     try:
         async with engine.begin() as conn:
