@@ -361,6 +361,37 @@ async def test_correct_edits_and_recall_deletes_the_delivered_messages(database_
         assert again.value.problem == Problem.RECALLED
 
 
+async def test_a_correction_follows_the_language_delivered_not_the_one_chosen_since(database_url: str) -> None:
+    """A French reader who switched to English after delivery still shows French: correcting
+    the French text edits their message (in French); correcting the English one does not touch
+    it. A language added after sending replaces the default's text for its readers."""
+    async with running_bot(database_url) as bot:
+        org = await organiser(bot)
+        (a, _), (b, pb), (c, _) = await people(bot, [(5001, "en", None), (5002, "fr", None), (5003, "es", None)])
+        svc = service(bot)
+        bid = await draft(bot, org, {"en": "Hall B", "fr": "Salle B"}, audience={"kind": "role", "role": "delegate"})
+        await svc.submit(org, bid)
+        await drain(bot)
+        assert (got(a), got(b), got(c)) == (["Hall B"], ["Salle B"], ["Hall B"])  # no Spanish: the default's
+        async with bot.services.db.session() as s:
+            shown = dict((await s.execute(select(OutboxMessage.person_id, OutboxMessage.language)
+                                          .where(OutboxMessage.group_id == f"bc{bid}"))).all())
+        assert sorted(shown.values()) == ["en", "en", "fr"]
+        assert (await bot.services.people.set_language(5002, "en")).id == pb.id  # French reader switches
+        assert await svc.correct(org, bid, "en", "Hall C") == 2  # the English and Spanish readers
+        await drain(bot)
+        assert (got(a), got(b), got(c)) == (["Hall C"], ["Salle B"], ["Hall C"])
+        assert await svc.correct(org, bid, "fr", "Salle D") == 1
+        await drain(bot)
+        assert got(b) == ["Salle D"]  # in French, the language it went out in
+        assert await svc.correct(org, bid, "es", "Sala C") == 1  # Spanish added: its reader gets it
+        await drain(bot)
+        assert (got(a), got(b), got(c)) == (["Hall C"], ["Salle D"], ["Sala C"])
+        assert await svc.correct(org, bid, "en", "Hall E") == 1  # the Spanish reader now shows Spanish
+        await drain(bot)
+        assert (got(a), got(b), got(c)) == (["Hall E"], ["Salle D"], ["Sala C"])
+
+
 async def test_recall_while_sending_stops_the_rest_and_deletes_what_arrived(database_url: str) -> None:
     slow = Limits(overall_per_s=5, private_per_s=0, group_per_min=0)
     async with running_bot(database_url, bot_limits=slow) as bot:

@@ -71,6 +71,7 @@ class Sent:
     id: int
     message_id: int | None
     attempts: int
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -266,8 +267,8 @@ class Claims:
                 await s.execute(
                     update(OUTBOX).where(mine).values(
                         state=DeliveryState.SENT, telegram_message_id=bindparam("mid"), sent_at=now,
-                        last_error=None, **done),
-                    [{"oid": o.id, "mid": o.message_id, "att": o.attempts} for o in sent],
+                        language=bindparam("lang"), last_error=None, **done),
+                    [{"oid": o.id, "mid": o.message_id, "att": o.attempts, "lang": o.language} for o in sent],
                 )
             if retry := by_kind.get(Retry):
                 await s.execute(

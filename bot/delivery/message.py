@@ -47,6 +47,9 @@ class Message:
     edit_message_id: int | None = None
     delete_message_id: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # reserved for kinds to come; not sent
+    #: the language the text is in, recorded on the outbox row once sent (not sent itself): a
+    #: broadcast's correction edits what went out in the corrected language
+    language: str | None = None
 
     def __post_init__(self) -> None:
         shapes = [self.photo, self.document, self.location, self.edit_message_id, self.delete_message_id]
@@ -77,6 +80,8 @@ class Message:
                 out[name] = True
         if self.extra:
             out["extra"] = self.extra
+        if self.language is not None:
+            out["language"] = self.language
         return out
 
     @classmethod
@@ -95,6 +100,7 @@ class Message:
             edit_message_id=data.get("edit_message_id"),
             delete_message_id=data.get("delete_message_id"),
             extra=data.get("extra") or {},
+            language=data.get("language"),
         )
 
 

@@ -405,7 +405,7 @@ class Sender:
         outcome: Outcome | None = None
         try:
             message_id = await deliver(self.bot, row, ready.message, self.config.read_timeout)
-            outcome = Sent(row.id, message_id, attempts)
+            outcome = Sent(row.id, message_id, attempts, ready.message.language)
             self.stats["sent"] += 1
         except RetryAfter as exc:
             pause = seconds(exc._retry_after)  # noqa: SLF001 - the public one warns about its type
@@ -423,7 +423,7 @@ class Sender:
             self.stats["failed"] += 1
         except BadRequest as exc:
             if ready.message.edit_message_id is not None and "not modified" in exc.message.lower():
-                outcome = Sent(row.id, ready.message.edit_message_id, attempts)  # already so
+                outcome = Sent(row.id, ready.message.edit_message_id, attempts, ready.message.language)  # already so
                 return
             outcome = Failed(row.id, exc.message, attempts)
             self.stats["failed"] += 1

@@ -30,7 +30,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -490,13 +490,14 @@ class BroadcastService:
         if snap.ask_confirm:
             rows.append((Button(t._("Confirm receipt"), callback_data=callbacks.encode(CONFIRM_CODE, str(snap.id))),))
         if edit_message_id is not None:
-            return Message(text, buttons=tuple(rows), edit_message_id=edit_message_id)
+            return Message(text, buttons=tuple(rows), edit_message_id=edit_message_id, language=lang)
         paid = snap.paid and self.paid_allowed
         if snap.attachment_kind == "photo":
-            return Message(text, buttons=tuple(rows), photo=snap.attachment, allow_paid_broadcast=paid)
+            return Message(text, buttons=tuple(rows), photo=snap.attachment, allow_paid_broadcast=paid, language=lang)
         if snap.attachment_kind == "document":
-            return Message(text, buttons=tuple(rows), document=snap.attachment, allow_paid_broadcast=paid)
-        return Message(text or "-", buttons=tuple(rows), allow_paid_broadcast=paid)
+            return Message(text, buttons=tuple(rows), document=snap.attachment, allow_paid_broadcast=paid,
+                           language=lang)
+        return Message(text or "-", buttons=tuple(rows), allow_paid_broadcast=paid, language=lang)
 
     def preview(self, b: Broadcast) -> Preview:
         pack = self.content.current.pack
@@ -742,24 +743,48 @@ class BroadcastService:
                 raise BroadcastError(Problem.TOO_LONG, language, limit=limit, length=visible_units(text))
             if b.attachment_kind:
                 raise BroadcastError(Problem.NOT_EDITABLE, "attachment")
-            texts = dict(b.texts)
-            texts[language] = text
-            b.texts = texts
+            before = dict(b.texts)
+            b.texts = {**before, language: text}
             b.revision += 1
             b.updated_at = self.clock.now()
             self._cache.pop(b.id, None)
-            sent = await self._sent(s, b.group_id)
             default = self.content.current.pack.default_language
-            targets = [(pid, mid) for pid, mid, lang in sent
-                       if lang == language or (language == default and lang not in b.texts)]
+            targets = [(pid, mid) for pid, mid, shown, reader in await self._showing(s, b, before, default)
+                       # what went out in this language; or, for a language that had no text, the
+                       # default's text its readers got instead
+                       if shown == language or (shown == default and language not in before and reader == language)]
             if not targets:
                 return 0
             await self.outbox.enqueue_many(
                 s, KIND, [Recipient(person_id=p, key=f"broadcast:{b.id}:r{b.revision}:{p}",
-                                    spec={"broadcast": b.id, "edit": m}) for p, m in targets],
+                                    spec={"broadcast": b.id, "edit": m, "lang": language}) for p, m in targets],
                 priority=Priority.NORMAL, group_id=f"bc{b.id}e{b.revision}",
             )
             return len(targets)
+
+    @staticmethod
+    async def _showing(s: AsyncSession, b: Broadcast, texts: dict[str, str],
+                       default: str) -> list[tuple[int, int, str, str]]:
+        """(person, message id, the language of the text it shows now, the reader's language) of
+        each delivered message: the language it was sent in, or of its last correction. Messages
+        sent before the outbox recorded languages count as in their reader's language's text
+        (or the default's when it has none)."""
+        rows = await s.execute(
+            select(OutboxMessage.person_id, OutboxMessage.telegram_message_id, OutboxMessage.language,
+                   Person.language)
+            .join(Person, Person.id == OutboxMessage.person_id)
+            .where(or_(OutboxMessage.group_id == b.group_id, OutboxMessage.group_id.like(f"bc{b.id}e%")),
+                   OutboxMessage.state == DeliveryState.SENT)
+            .order_by(OutboxMessage.id))  # the original first, then its corrections in order
+        showing: dict[tuple[int, int], tuple[str, str]] = {}  # message ids are per chat
+        for person_id, message_id, shown, reader in rows.all():
+            if person_id is None or message_id is None:
+                continue
+            key = (int(person_id), int(message_id))
+            if shown is None:  # not recorded: the reader's language, as it was chosen at sending
+                shown = showing.get(key, ("", ""))[0] or (reader if reader in texts else default)
+            showing[key] = (str(shown), str(reader))
+        return [(p, m, shown, reader) for (p, m), (shown, reader) in showing.items()]
 
     @staticmethod
     async def _sent(s: AsyncSession, group_id: str) -> list[tuple[int, int, str]]:
@@ -843,7 +868,8 @@ class BroadcastService:
         if "edit" in spec:
             if snap.recalled:
                 return Skip("recalled")
-            return self.message(snap, language, edit_message_id=int(spec["edit"]))
+            # the corrected language, not the reader's: they may have changed theirs since
+            return self.message(snap, str(spec.get("lang") or language), edit_message_id=int(spec["edit"]))
         if spec.get("approve"):
             return await self._approval_request(req.session, snap, language)
         if snap.recalled or snap.state == BroadcastState.CANCELLED:

@@ -289,6 +289,8 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    #: the language the sent message was rendered in (``Message.language``), when it says
+    language: Mapped[str | None] = mapped_column(String(8))
     #: the sender holding the row while claimed or sending
     claimed_by: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime]
