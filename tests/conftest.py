@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bot.i18n import compile_catalogs
 from bot.sandbox.harness import Harness
 from bot.store.db import Database
-from tests.support import running_bot
+from tests.support import DEMO_PACK, running_bot
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 REQUIRE_PG = os.environ.get("REQUIRE_POSTGRES", "") == "1"
@@ -27,10 +27,23 @@ _created: set[str] = set()
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    if not WORKER:  # the controller compiles once, before its workers start
+    if not WORKER:  # the controller, once, before its workers start
         compile_catalogs()
+        _embed_the_demo_pack()
     if REQUIRE_PG and not PG_URL:
         raise pytest.UsageError("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
+
+
+def _embed_the_demo_pack() -> None:
+    """Fill the model's vector cache (var/cache/embeddings) with the demo pack's texts. Every
+    running bot embeds them at start; on a fresh checkout each worker would compute the same
+    vectors at once (minutes on two cores), then read them from the cache like everyone else."""
+    from bot.answers.engine import AnswerEngine
+    from bot.catalog.loader import load_pack
+
+    semantic = AnswerEngine(load_pack(DEMO_PACK)).semantic
+    if semantic is not None and semantic.available:
+        semantic.warm()
 
 
 def _pg_url() -> str:
