@@ -101,6 +101,7 @@ def register(application: Application[Any, BotContext, Any, Any, Any, Any]) -> N
     application.add_handler(CommandHandler("invites", invites.invites_command, filters=private))
     application.add_handler(CommandHandler("revoke", invites.revoke_command, filters=private))
     application.add_handler(CommandHandler("role", roles.role_command, filters=private))
+    application.add_handler(CommandHandler("assign", roles.assign_command, filters=private))
     # agenda and reminders
     application.add_handler(CommandHandler("agenda", agenda.agenda_command, filters=private))
     application.add_handler(CommandHandler("reminders", agenda.reminders_command, filters=private))

@@ -146,6 +146,7 @@ def help_text(t: Translator, person: Person) -> str:
             t._("/invites – the recent invites, with their numbers"),
             t._("/revoke NUMBER – withdraw an invite"),
             t._("/role TELEGRAM_ID ROLE – see or change someone's role"),
+            t._("/assign OFFICER [LANGUAGES CATEGORIES DELEGATIONS] – what a liaison officer covers"),
             t._("/unanswered – questions the assistant could not answer"),
             t._("/reload – reload the content pack"),
             t._("/delay SESSION MINUTES – announce a delay (0 undoes it; cancel: cancelled)"),

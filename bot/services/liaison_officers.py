@@ -105,6 +105,30 @@ async def assign(session: AsyncSession, person: Person, a: Assignment, clock: Cl
     await session.flush()
 
 
+def read_words(who: str, words: Iterable[str], *, categories: Iterable[str],
+               delegations: Iterable[str]) -> tuple[Assignment, list[str]]:
+    """An assignment typed in a chat (``/assign WHO fr FRA transport``): each word, or each part
+    of a comma-separated word, is a language code, a liaison category id of the pack, or the code
+    of a delegation the bot knows (any case, in that order of preference). Returns the assignment
+    and the words that are none of these."""
+    category_ids = {c.lower(): c for c in categories}
+    delegation_codes = {d.lower(): d for d in delegations}
+    a, unknown = Assignment(who), []
+    for word in (part.strip() for w in words for part in w.split(",")):
+        low = word.lower()
+        if not word:
+            continue
+        if low in SUPPORTED_LANGUAGES:
+            a.languages.append(low)
+        elif low in category_ids:
+            a.categories.append(category_ids[low])
+        elif low in delegation_codes:
+            a.delegations.append(delegation_codes[low])
+        else:
+            unknown.append(word)
+    return a, unknown
+
+
 def parse_csv(text: str) -> list[Assignment]:
     """``officer,delegations,languages,categories`` (a header line; lists separated by ``;``).
     ``officer`` is a Telegram id or @username."""
