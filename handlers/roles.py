@@ -152,7 +152,7 @@ def assignment_text(t: Translator, person: Person, covers: dict[CoverKind, set[s
         lines.append(t._("Delegations: {items}").format(items=t.join([t.isolate(html.escape(v)) for v in values])))
     if values := sorted(covers.get(CoverKind.LANGUAGE, ())):
         # TRANSLATORS: a line of an officer's assignment; {items} lists language names
-        lines.append(t._("Languages: {items}").format(items=t.join([t.language_name(v) for v in values])))
+        lines.append(t._("Languages: {items}").format(items=t.join(sorted(t.language_name(v) for v in values))))
     if values := sorted(covers.get(CoverKind.CATEGORY, ())):
         names = [(c.name.get(t.lang, pack.default_language) if (c := pack.liaison_category(v)) else v) for v in values]
         # TRANSLATORS: a line of an officer's assignment; {items} lists request categories

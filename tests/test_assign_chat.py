@@ -50,7 +50,7 @@ async def test_an_organiser_assigns_an_officer_from_the_chat(bot: Harness) -> No
     answer = (await organiser.reply()).text
     assert en._("Assignment of {person}:").format(person="Anna (7501)") in answer
     assert en._("Delegations: {items}").format(items="FRA") in answer
-    assert en._("Languages: {items}").format(items=en.join([en.language_name("ar"), en.language_name("fr")])) in answer
+    assert en._("Languages: {items}").format(items=en.join(sorted([en.language_name("ar"), en.language_name("fr")]))) in answer
     assert "Request categories: " in answer
     assert await covers(bot, 7501) == {CoverKind.DELEGATION: {"FRA"}, CoverKind.LANGUAGE: {"fr", "ar"},
                                        CoverKind.CATEGORY: {"transport"}}
