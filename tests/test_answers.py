@@ -233,6 +233,27 @@ def test_a_refusal_offers_its_near_miss_as_a_button(engine, clock, pack, questio
     assert label and label in plain(reply.text)
 
 
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("what's the dollar to shilling rate today", "en"),
+        ("какой курс доллара сегодня", "ru"),
+        ("今天美元汇率多少", "zh"),
+        ("tỷ giá đô la hôm nay", "vi"),
+        ("كم سعر صرف الدولار اليوم", "ar"),
+    ],
+)
+def test_todays_exchange_rate_is_not_the_money_faq(engine, clock, question, lang):
+    """An entry that does not name what the question needs named (the lexicon's ``needs``:
+    today's exchange rate) is never the answer, nor is today's programme; it may be offered."""
+    answer = engine.ask(question, lang, clock.now())
+    assert answer.match is None and answer.kind == "unknown"
+
+
+def test_the_money_faq_still_answers_money_questions(engine, clock):
+    assert _hit(engine.ask("where can I change money?", "en", clock.now())) == ("faq", "money")
+
+
 def test_an_unrelated_question_offers_no_buttons(engine, clock):
     for question in ("who won the football last night", "quel est le meilleur restaurant de sushi à Paris ?"):
         assert engine.ask(question, "en", clock.now()).alternatives == []

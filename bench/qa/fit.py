@@ -70,6 +70,7 @@ class Asked:
     answerable: np.ndarray | None  # an FAQ entry, or supported by the words
     fixed_right: bool  # the outcome of a question the decision model does not decide
     faq: np.ndarray | None = None  # the candidate is an FAQ entry
+    fits: np.ndarray | None = None  # it names what the question needs named (Candidate.fits)
 
 
 def collect() -> list[Asked]:
@@ -99,6 +100,7 @@ def collect() -> list[Asked]:
                 np.array([e.type == "faq" or c.lexical_conf >= THRESHOLD for e, c in zip(entries, answer.evidence, strict=True)]),
                 False,
                 np.array([e.type == "faq" for e in entries]),
+                np.array([c.fits for c in answer.evidence]),
             ))
         print(f"  {name}: {len(questions)} questions", flush=True)
     return asked
@@ -233,6 +235,8 @@ def decide(a: Asked, p: np.ndarray, answer_at: float, offer_at: float, keep_at: 
         chosen = next((k for k in order if a.answerable[k]), None)
         if chosen is not None and p[chosen] < answer_at:
             chosen = None
+    if chosen is not None and a.fits is not None and not a.fits[chosen]:
+        chosen = None  # never the answer (bot.answers.engine._choose)
     offered = [k for k in order if k != chosen and p[k] >= offer_at
                and (a.features[k, LEX_PRESENT] == 0.0 or a.features[k, LEX_CONF] >= ALTERNATIVE_FLOOR)][:3]
     return (chosen is not None, chosen is not None and bool(a.labels[chosen]), any(a.labels[k] for k in offered),

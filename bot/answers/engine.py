@@ -213,6 +213,8 @@ class _Query:
     intents: set[str]
     schedule_words: int
     timed: bool = False  # the question has a time expression
+    #: concepts only an entry naming them can answer (lexicon ``needs``: today's exchange rate)
+    needs: frozenset[str] = frozenset()
 
 
 class AnswerEngine:
@@ -456,7 +458,8 @@ class AnswerEngine:
                 add_concept(c)
                 weight = self._weight([c], True) * (WEAK_CONCEPT_FACTOR if c[1:] in self.lexicon.weak else 1.0)
                 units.append(_Unit([c], weight, True, c not in self.index.df, 0))
-        return _Query(lang, tokens, units, terms, intents, schedule_words, tq is not None)
+        needs = frozenset(t for t in terms if t.startswith("@") and t[1:] in self.lexicon.needs)
+        return _Query(lang, tokens, units, terms, intents, schedule_words, tq is not None, needs)
 
     def _weight(self, unit_terms: list[str], concept: bool) -> float:
         """How much a word of the question matters: rarer in the pack, more telling
@@ -648,13 +651,17 @@ class AnswerEngine:
             ranked = self._rescue(q, ranked)
         best = ranked[0] if ranked else None
         confident = best is not None and best[2] >= THRESHOLD
-        if tq is not None or (q.schedule_words and not confident):
+        # "the dollar rate today" is not a question about today's programme
+        unmet = bool(q.needs) and not (best is not None and self._fits(q, best[0]))
+        if not unmet and (tq is not None or (q.schedule_words and not confident)):
             return self._time_answer(question, lang, q, tq, now, ranked, confident)
         if confident:
             ranked = self._prefer_shape(q, ranked)
         evidence = self._candidates(q, ranked, model)
         if evidence and self.calibration is not None:
             return self._fused_answer(question, lang, q, ranked, evidence, self.calibration)
+        if confident and not self._fits(q, ranked[0][0]):
+            confident = False  # "today's dollar rate" is not the currency FAQ that gives none
         if not confident:
             answer = Answer(question, lang, AnswerKind.UNKNOWN, alternatives=self._alternatives(ranked, 0, loose=True),
                             confidence=best[2] if best else 0.0)
@@ -672,7 +679,15 @@ class AnswerEngine:
         total = sum(u.weight for u in q.units) or 1.0
         foreign = sum(u.weight for u in q.units if u.foreign) / total
         entity = set(self._entity_bonus(set(q.terms)))
-        return fusion.candidates(ranked, sims[0], sims[1], self._types, entity, foreign)
+        found = fusion.candidates(ranked, sims[0], sims[1], self._types, entity, foreign)
+        if q.needs:
+            for c in found:
+                c.fits = self._fits(q, c.entry)
+        return found
+
+    def _fits(self, q: _Query, i: int) -> bool:
+        """Whether entry ``i`` names what the question needs named (lexicon ``needs``)."""
+        return q.needs <= self.index.terms_of[i]
 
     def _fused_answer(self, question: str, lang: str, q: _Query, ranked: list[tuple[int, float, float]], evidence: list[Candidate],
                       calibration: Calibration) -> Answer:
@@ -1012,7 +1027,13 @@ def _choose(ordered: list[Candidate], types: list[str], calibration: Calibration
     ``keep_at``) or prefers another the words accept too (:func:`fusion.preferred`): on a
     pack's own names and phrasings the words are exact. Otherwise the
     likeliest candidate answers when it is likely enough, if it is an FAQ entry or one the
-    words support (never a time or a place on the model's word alone)."""
+    words support (never a time or a place on the model's word alone). A candidate that
+    does not name what the question needs named (:attr:`Candidate.fits`) is never the answer."""
+    chosen = _choose_any(ordered, types, calibration)
+    return chosen if chosen is None or chosen.fits else None
+
+
+def _choose_any(ordered: list[Candidate], types: list[str], calibration: Calibration) -> Candidate | None:
     lexical = next((c for c in ordered if c.lexical_rank == 0), None)
     if lexical is not None and lexical.lexical_conf >= THRESHOLD:
         model = next((c for c in ordered if c.features[fusion.FEATURES.index("sem_top")] == 1.0), None)

@@ -93,6 +93,9 @@ class Candidate:
     lexical_conf: float
     lexical_rank: int | None
     probability: float = 0.0
+    #: it names what the question needs named (the lexicon's ``needs`` concepts): else it
+    #: may be offered but is never the answer
+    fits: bool = True
 
 
 @dataclass(frozen=True)

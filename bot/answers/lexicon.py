@@ -45,6 +45,9 @@ class Lexicon:
         #: what went wrong ("lost", "sick"): the head of a question, whatever its setting
         #: ("left my badge in a taxi" is about the badge, not the taxi)
         self.head: set[str] = set()
+        #: what only an entry naming it can answer (today's exchange rate): a question that
+        #: names one is not answered by an entry that does not (it may still be offered)
+        self.needs: set[str] = set()
         self.known_keys: set[str] = set()  # every word key a phrase uses (not to be "corrected")
         self._prefix_cache: dict[tuple[str, str], tuple[str, ...]] = {}
         self.vocabulary: dict[str, set[str]] = {}  # language -> surface words (typo correction)
@@ -59,6 +62,8 @@ class Lexicon:
                         self.weak.add(cid)
                     if spec.get("head"):
                         self.head.add(cid)
+                    if spec.get("needs"):
+                        self.needs.add(cid)
                 for lang in LANGS:
                     for phrase in spec.get(lang) or []:
                         self._add(staging, str(phrase), lang, cid, intent)

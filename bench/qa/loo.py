@@ -1,0 +1,95 @@
+"""``python -m bench.qa.loo [--l2 X] [--cache FILE]``: the decision model, checked leave one
+pack out.
+
+Collects the candidates of the dev sets as :mod:`bench.qa.fit` does (the dev questions and
+the dev packs' held-out phrasings; ``--cache`` keeps them in a pickle for the next run), then
+for each dev pack fits the model (weights, Platt scaling, thresholds) on the other packs
+only and scores that pack with the fit's own decision rule (:func:`bench.qa.fit.decide`):
+top-1 on in-scope questions, correct refusals, helpful. Beside it, the same pack scored by
+the model fitted on all packs (in sample) and by the committed bot/answers/calibration.json.
+A large gap between "loo" and "insample" means the fit learns the packs, not the questions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import pickle
+import sys
+from pathlib import Path
+
+import bench.qa.fit as fitting
+from bot.answers.fusion import FEATURES, Calibration, load_calibration
+
+Scores = tuple[float, float, float, int, int]
+
+
+def fitted(train: list[fitting.Asked], l2: float) -> Calibration:
+    mean, scale, w, b = fitting.fit(train, l2)
+    dev = [a for a in train if not a.pack.endswith(".held-out")]
+    platt = fitting.fit_platt(dev, Calibration(FEATURES, mean, scale, w, b, 0.5, 0.3))
+    cal = Calibration(FEATURES, mean, scale, w, b, 0.5, 0.3, 0.5, platt)
+    answer_at, offer_at, keep_at = fitting.choose_thresholds(train, cal)
+    return Calibration(FEATURES, mean, scale, w, b, answer_at, offer_at, keep_at, platt)
+
+
+def score(questions: list[fitting.Asked], cal: Calibration) -> Scores:
+    """(top-1, refusals, helpful, in-scope count, out-of-scope count) by the fit's rule."""
+    n_in = n_out = right_in = right_out = helpful = 0
+    for a in questions:
+        if a.features is None:
+            answered, right, offered = not (a.fixed_right and not a.in_scope), a.fixed_right, False
+        else:
+            p = cal.probabilities(a.features)
+            answered, right, offered, _ = fitting.decide(a, p, cal.answer_at, cal.offer_at, cal.keep_at)
+        if a.in_scope:
+            n_in += 1
+            right_in += right
+            helpful += right or (not answered and offered)
+        else:
+            n_out += 1
+            right_out += a.fixed_right if a.features is None else not answered
+    return right_in / max(n_in, 1), right_out / max(n_out, 1), helpful / max(n_in, 1), n_in, n_out
+
+
+def pooled(rows: list[Scores]) -> str:
+    n_in, n_out = sum(r[3] for r in rows) or 1, sum(r[4] for r in rows) or 1
+    return (f"top1 {sum(r[0] * r[3] for r in rows) / n_in:.3f} ref {sum(r[1] * r[4] for r in rows) / n_out:.3f} "
+            f"help {sum(r[2] * r[3] for r in rows) / n_in:.3f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.qa.loo", description=__doc__.splitlines()[0])
+    parser.add_argument("--l2", type=float, default=10.0, help="the regularisation (the committed fit's: 10)")
+    parser.add_argument("--cache", help="keep the collected candidates in this pickle (reused when present)")
+    args = parser.parse_args(argv)
+    cache = Path(args.cache) if args.cache else None
+    if cache is not None and cache.exists():
+        asked = pickle.loads(cache.read_bytes())
+    else:
+        fitting.warm_process()
+        asked = [fitting._unsure_only(a) for a in fitting.collect() + fitting.collect_held_out()]
+        if cache is not None:
+            cache.write_bytes(pickle.dumps(asked))
+    packs = sorted({a.pack.split(".")[0] for a in asked})
+    dev = [a for a in asked if not a.pack.endswith(".held-out")]
+    everything = fitted(asked, args.l2)
+    committed = load_calibration()
+    table: dict[str, list[Scores]] = {"loo": [], "insample": [], "committed": []}
+    for pack in packs:
+        test = [a for a in dev if a.pack == pack]
+        loo = fitted([a for a in asked if a.pack.split(".")[0] != pack], args.l2)
+        row = {"loo": score(test, loo), "insample": score(test, everything)}
+        if committed is not None:
+            row["committed"] = score(test, committed)
+        for k, v in row.items():
+            table[k].append(v)
+        print(f"{pack:26s} " + "  ".join(f"{k} top1 {v[0]:.3f} ref {v[1]:.3f} help {v[2]:.3f}" for k, v in row.items())
+              + f"  (n {row['loo'][3]}/{row['loo'][4]}; loo thresholds {loo.answer_at:.2f}/{loo.offer_at:.2f})", flush=True)
+    for k, rows in table.items():
+        if rows:
+            print(f"pooled {k:10s} {pooled(rows)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
