@@ -392,6 +392,26 @@ async def test_a_correction_follows_the_language_delivered_not_the_one_chosen_si
         assert (got(a), got(b), got(c)) == (["Hall E"], ["Salle D"], ["Sala C"])
 
 
+async def test_a_second_correction_before_the_first_is_delivered_keeps_the_added_language(database_url: str) -> None:
+    """Spanish added by a correction, then the English text corrected while the Spanish edit
+    is still on its way: the Spanish reader's message will show Spanish, so the English
+    correction leaves it alone (it edited it back to English)."""
+    async with running_bot(database_url) as bot:
+        org = await organiser(bot)
+        (a, _), (c, _) = await people(bot, [(5001, "en", None), (5003, "es", None)])
+        svc = service(bot)
+        bid = await draft(bot, org, {"en": "Hall B"}, audience={"kind": "role", "role": "delegate"})
+        await svc.submit(org, bid)
+        await drain(bot)
+        assert (got(a), got(c)) == (["Hall B"], ["Hall B"])
+        bot.emulator.delay_next("editMessageText", 1.0)  # the Spanish edit stays on its way a while
+        assert await svc.correct(org, bid, "es", "Sala C") == 1
+        await asyncio.sleep(0.3)
+        assert await svc.correct(org, bid, "en", "Hall E") == 1  # the English reader only
+        await drain(bot)
+        assert (got(a), got(c)) == (["Hall E"], ["Sala C"])
+
+
 async def test_recall_while_sending_stops_the_rest_and_deletes_what_arrived(database_url: str) -> None:
     slow = Limits(overall_per_s=5, private_per_s=0, group_per_min=0)
     async with running_bot(database_url, bot_limits=slow) as bot:

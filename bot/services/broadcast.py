@@ -768,16 +768,20 @@ class BroadcastService:
         """(person, message id, the language of the text it shows now, the reader's language) of
         each delivered message: the language it was sent in, or of its last correction. Messages
         sent before the outbox recorded languages count as in their reader's language's text
-        (or the default's when it has none)."""
+        (or the default's when it has none). A correction not delivered yet counts as done: it
+        goes out before the one being made, in its own language."""
+        coming = (DeliveryState.PENDING, DeliveryState.CLAIMED, DeliveryState.SENDING)
         rows = await s.execute(
             select(OutboxMessage.person_id, OutboxMessage.telegram_message_id, OutboxMessage.language,
-                   Person.language)
+                   Person.language, OutboxMessage.state, OutboxMessage.payload)
             .join(Person, Person.id == OutboxMessage.person_id)
             .where(or_(OutboxMessage.group_id == b.group_id, OutboxMessage.group_id.like(f"bc{b.id}e%")),
-                   OutboxMessage.state == DeliveryState.SENT)
+                   OutboxMessage.state.in_((DeliveryState.SENT, *coming)))
             .order_by(OutboxMessage.id))  # the original first, then its corrections in order
         showing: dict[tuple[int, int], tuple[str, str]] = {}  # message ids are per chat
-        for person_id, message_id, shown, reader in rows.all():
+        for person_id, message_id, shown, reader, state, payload in rows.all():
+            if state != DeliveryState.SENT:  # a correction on its way: its message, its language
+                message_id, shown = (payload or {}).get("edit"), (payload or {}).get("lang")
             if person_id is None or message_id is None:
                 continue
             key = (int(person_id), int(message_id))
