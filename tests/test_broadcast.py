@@ -412,6 +412,24 @@ async def test_a_second_correction_before_the_first_is_delivered_keeps_the_added
         assert (got(a), got(c)) == (["Hall E"], ["Sala C"])
 
 
+async def test_two_corrections_in_a_row_end_with_the_last_text(database_url: str) -> None:
+    """The second correction is made while the sender renders the first one's edits: those
+    must not leave the previous text in the renderer's snapshot cache, or the second edit goes
+    out with it ("not modified") and the readers keep the first correction."""
+    async with running_bot(database_url) as bot:
+        org = await organiser(bot)
+        crowd = await people(bot, [(5001 + i, "en", None) for i in range(3)])
+        svc = service(bot)
+        bid = await draft(bot, org, {"en": "Hall B"}, audience={"kind": "role", "role": "delegate"})
+        await svc.submit(org, bid)
+        await drain(bot)
+        for attempt in range(5):
+            assert await svc.correct(org, bid, "en", f"Hall C{attempt}") == 3
+            assert await svc.correct(org, bid, "en", f"Hall D{attempt}") == 3
+            await drain(bot)
+            assert [got(user) for user, _ in crowd] == [[f"Hall D{attempt}"]] * 3
+
+
 async def test_recall_while_sending_stops_the_rest_and_deletes_what_arrived(database_url: str) -> None:
     slow = Limits(overall_per_s=5, private_per_s=0, group_per_min=0)
     async with running_bot(database_url, bot_limits=slow) as bot:

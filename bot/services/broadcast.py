@@ -753,14 +753,15 @@ class BroadcastService:
                        # what went out in this language; or, for a language that had no text, the
                        # default's text its readers got instead
                        if shown == language or (shown == default and language not in before and reader == language)]
-            if not targets:
-                return 0
-            await self.outbox.enqueue_many(
-                s, KIND, [Recipient(person_id=p, key=f"broadcast:{b.id}:r{b.revision}:{p}",
-                                    spec={"broadcast": b.id, "edit": m, "lang": language}) for p, m in targets],
-                priority=Priority.NORMAL, group_id=f"bc{b.id}e{b.revision}",
-            )
-            return len(targets)
+            if targets:
+                await self.outbox.enqueue_many(
+                    s, KIND, [Recipient(person_id=p, key=f"broadcast:{b.id}:r{b.revision}:{p}",
+                                        spec={"broadcast": b.id, "edit": m, "lang": language}) for p, m in targets],
+                    priority=Priority.NORMAL, group_id=f"bc{b.id}e{b.revision}",
+                )
+        # again once committed: a render in between cached the text before this correction
+        self._cache.pop(broadcast_id, None)
+        return len(targets)
 
     @staticmethod
     async def _showing(s: AsyncSession, b: Broadcast, texts: dict[str, str],
