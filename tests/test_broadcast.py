@@ -430,6 +430,26 @@ async def test_two_corrections_in_a_row_end_with_the_last_text(database_url: str
             assert [got(user) for user, _ in crowd] == [[f"Hall D{attempt}"]] * 3
 
 
+@pytest.mark.xfail(strict=True, reason="open: a message on its way when corrected keeps the old text")
+async def test_a_correction_reaches_the_message_that_was_on_its_way(database_url: str) -> None:
+    """Corrected while the broadcast is still going out: a message already rendered and on its
+    way (not yet recorded as sent) arrives with the old text and no edit ever follows (recall
+    has follow_recall for these; correction has nothing)."""
+    async with running_bot(database_url) as bot:
+        org = await organiser(bot)
+        (a, _), = await people(bot, [(5001, "en", None)])
+        svc = service(bot)
+        bid = await draft(bot, org, {"en": "Hall B"}, audience={"kind": "role", "role": "delegate"})
+        bot.emulator.delay_next("sendMessage", 1.0)
+        await svc.submit(org, bid)
+        await asyncio.sleep(0.3)  # rendered, on its way
+        assert await svc.correct(org, bid, "en", "Hall C") == 0  # nothing delivered yet to edit
+        await drain(bot)
+        await asyncio.sleep(0.2)
+        await drain(bot)
+        assert got(a) == ["Hall C"]
+
+
 async def test_recall_while_sending_stops_the_rest_and_deletes_what_arrived(database_url: str) -> None:
     slow = Limits(overall_per_s=5, private_per_s=0, group_per_min=0)
     async with running_bot(database_url, bot_limits=slow) as bot:
