@@ -73,3 +73,20 @@ async def test_only_organisers_assign(bot: Harness) -> None:
     await anna.command("assign", "7501", "fr")
     assert ar._("Sorry, this command is for organisers only.") in (await anna.reply()).text
     assert await covers(bot, 7501) == {}
+
+
+async def test_a_delegation_whose_code_is_also_a_language_code(bot: Harness) -> None:
+    """Delegations with two-letter codes (AR Argentina, ES Spain, RU Russia) can be assigned:
+    typed as their code is written they are the delegation, in lower case the language."""
+    organiser = bot.user(ORGANISER, "Org", language_code="en")
+    await organiser.command("start")
+    await organiser.reply(timeout=30)
+    anna = bot.user(7501, "Anna", language_code="en")
+    await anna.send("/start")
+    await anna.reply(timeout=30)
+    await bot.services.people.grant(7501, Role.OFFICER)
+    await bot.services.people.ensure_delegation("AR", "Argentina")
+    await organiser.command("assign", "7501", "AR", "es")
+    answer = (await organiser.reply()).text
+    assert en._("Delegations: {items}").format(items="AR") in answer
+    assert await covers(bot, 7501) == {CoverKind.DELEGATION: {"AR"}, CoverKind.LANGUAGE: {"es"}}

@@ -753,14 +753,15 @@ class BroadcastService:
                        # what went out in this language; or, for a language that had no text, the
                        # default's text its readers got instead
                        if shown == language or (shown == default and language not in before and reader == language)]
-            if not targets:
-                return 0
-            await self.outbox.enqueue_many(
-                s, KIND, [Recipient(person_id=p, key=f"broadcast:{b.id}:r{b.revision}:{p}",
-                                    spec={"broadcast": b.id, "edit": m, "lang": language}) for p, m in targets],
-                priority=Priority.NORMAL, group_id=f"bc{b.id}e{b.revision}",
-            )
-            return len(targets)
+            if targets:
+                await self.outbox.enqueue_many(
+                    s, KIND, [Recipient(person_id=p, key=f"broadcast:{b.id}:r{b.revision}:{p}",
+                                        spec={"broadcast": b.id, "edit": m, "lang": language}) for p, m in targets],
+                    priority=Priority.NORMAL, group_id=f"bc{b.id}e{b.revision}",
+                )
+        # again once committed: a render in between cached the text before this correction
+        self._cache.pop(broadcast_id, None)
+        return len(targets)
 
     @staticmethod
     async def _showing(s: AsyncSession, b: Broadcast, texts: dict[str, str],
@@ -768,16 +769,20 @@ class BroadcastService:
         """(person, message id, the language of the text it shows now, the reader's language) of
         each delivered message: the language it was sent in, or of its last correction. Messages
         sent before the outbox recorded languages count as in their reader's language's text
-        (or the default's when it has none)."""
+        (or the default's when it has none). A correction not delivered yet counts as done: it
+        goes out before the one being made, in its own language."""
+        coming = (DeliveryState.PENDING, DeliveryState.CLAIMED, DeliveryState.SENDING)
         rows = await s.execute(
             select(OutboxMessage.person_id, OutboxMessage.telegram_message_id, OutboxMessage.language,
-                   Person.language)
+                   Person.language, OutboxMessage.state, OutboxMessage.payload)
             .join(Person, Person.id == OutboxMessage.person_id)
             .where(or_(OutboxMessage.group_id == b.group_id, OutboxMessage.group_id.like(f"bc{b.id}e%")),
-                   OutboxMessage.state == DeliveryState.SENT)
+                   OutboxMessage.state.in_((DeliveryState.SENT, *coming)))
             .order_by(OutboxMessage.id))  # the original first, then its corrections in order
         showing: dict[tuple[int, int], tuple[str, str]] = {}  # message ids are per chat
-        for person_id, message_id, shown, reader in rows.all():
+        for person_id, message_id, shown, reader, state, payload in rows.all():
+            if state != DeliveryState.SENT:  # a correction on its way: its message, its language
+                message_id, shown = (payload or {}).get("edit"), (payload or {}).get("lang")
             if person_id is None or message_id is None:
                 continue
             key = (int(person_id), int(message_id))

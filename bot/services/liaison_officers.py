@@ -109,16 +109,20 @@ def read_words(who: str, words: Iterable[str], *, categories: Iterable[str],
                delegations: Iterable[str]) -> tuple[Assignment, list[str]]:
     """An assignment typed in a chat (``/assign WHO fr FRA transport``): each word, or each part
     of a comma-separated word, is a language code, a liaison category id of the pack, or the code
-    of a delegation the bot knows (any case, in that order of preference). Returns the assignment
-    and the words that are none of these."""
+    of a delegation the bot knows (any case, in that order of preference; but a delegation's code
+    as it is written, "AR", is that delegation unless it is exactly a language code or category).
+    Returns the assignment and the words that are none of these."""
     category_ids = {c.lower(): c for c in categories}
-    delegation_codes = {d.lower(): d for d in delegations}
+    exact = set(delegations)
+    delegation_codes = {d.lower(): d for d in exact}
     a, unknown = Assignment(who), []
     for word in (part.strip() for w in words for part in w.split(",")):
         low = word.lower()
         if not word:
             continue
-        if low in SUPPORTED_LANGUAGES:
+        if word in exact and word not in SUPPORTED_LANGUAGES and word not in category_ids.values():
+            a.delegations.append(word)
+        elif low in SUPPORTED_LANGUAGES:
             a.languages.append(low)
         elif low in category_ids:
             a.categories.append(category_ids[low])
