@@ -430,24 +430,36 @@ async def test_two_corrections_in_a_row_end_with_the_last_text(database_url: str
             assert [got(user) for user, _ in crowd] == [[f"Hall D{attempt}"]] * 3
 
 
-@pytest.mark.xfail(strict=True, reason="open: a message on its way when corrected keeps the old text")
 async def test_a_correction_reaches_the_message_that_was_on_its_way(database_url: str) -> None:
-    """Corrected while the broadcast is still going out: a message already rendered and on its
-    way (not yet recorded as sent) arrives with the old text and no edit ever follows (recall
-    has follow_recall for these; correction has nothing)."""
+    """Corrected while a message is on its way (rendered with the old text, not yet recorded as
+    sent): once it is delivered, an edit follows with the corrected text. A message on its way
+    in another language is left alone."""
     async with running_bot(database_url) as bot:
         org = await organiser(bot)
-        (a, _), = await people(bot, [(5001, "en", None)])
+        (a, _), (b, _) = await people(bot, [(5001, "en", None), (5002, "fr", None)])
         svc = service(bot)
-        bid = await draft(bot, org, {"en": "Hall B"}, audience={"kind": "role", "role": "delegate"})
-        bot.emulator.delay_next("sendMessage", 1.0)
+        bid = await draft(bot, org, {"en": "Hall B", "fr": "Salle B"}, audience={"kind": "role", "role": "delegate"})
+        bot.emulator.delay_next("sendMessage", 1.5, count=2)
         await svc.submit(org, bid)
-        await asyncio.sleep(0.3)  # rendered, on its way
-        assert await svc.correct(org, bid, "en", "Hall C") == 0  # nothing delivered yet to edit
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 20
+        while True:  # both rendered and on their way
+            async with bot.services.db.session() as s:
+                states = (await s.scalars(select(OutboxMessage.state).where(OutboxMessage.group_id == f"bc{bid}"))).all()
+            if list(states) == [DeliveryState.SENDING] * 2:
+                break
+            assert loop.time() < deadline, states
+            await asyncio.sleep(0.02)
+        assert await svc.correct(org, bid, "en", "Hall C") == 2  # both are followed, once delivered
         await drain(bot)
-        await asyncio.sleep(0.2)
+        assert (got(a), got(b)) == (["Hall B"], ["Salle B"])  # delivered as rendered
+        bot.clock.advance(dt.timedelta(seconds=61))
         await drain(bot)
-        assert got(a) == ["Hall C"]
+        assert (got(a), got(b)) == (["Hall C"], ["Salle B"])
+        async with bot.services.db.session() as s:
+            follow = dict((await s.execute(select(OutboxMessage.person_id, OutboxMessage.state)
+                                           .where(OutboxMessage.group_id == f"bc{bid}e1"))).all())
+        assert sorted(follow.values()) == [DeliveryState.SENT, DeliveryState.SKIPPED]  # French: another language
 
 
 async def test_recall_while_sending_stops_the_rest_and_deletes_what_arrived(database_url: str) -> None:

@@ -74,6 +74,10 @@ LIVE = (DeliveryState.PENDING, DeliveryState.CLAIMED, DeliveryState.SENDING)
 STEPS = frozenset({"text", "fix", "deleg", "ids", "follow", "time", "sess", "chase", "any"})
 #: a step asked longer ago than this no longer stands: the message goes to the questions
 STEP_TTL = dt.timedelta(hours=4)
+#: a message on its way when its broadcast is corrected may carry the old text: its edit is
+#: rendered this long after, once the message's outcome is recorded (a send ends within its
+#: timeouts), and skipped if it went out with the new text in the first place
+IN_FLIGHT_SETTLE = dt.timedelta(seconds=60)
 
 
 class Problem(enum.StrEnum):
@@ -759,9 +763,22 @@ class BroadcastService:
                                         spec={"broadcast": b.id, "edit": m, "lang": language}) for p, m in targets],
                     priority=Priority.NORMAL, group_id=f"bc{b.id}e{b.revision}",
                 )
+            on_its_way = (await s.execute(
+                select(OutboxMessage.id, OutboxMessage.person_id, Person.language)
+                .join(Person, Person.id == OutboxMessage.person_id)
+                .where(OutboxMessage.group_id == b.group_id,
+                       OutboxMessage.state.in_((DeliveryState.CLAIMED, DeliveryState.SENDING))))).all()
+            if on_its_way:  # rendered, perhaps with the old text: edited once delivered (see render)
+                await self.outbox.enqueue_many(
+                    s, KIND, [Recipient(person_id=p, key=f"broadcast:{b.id}:r{b.revision}:{p}", spec={
+                        "broadcast": b.id, "edit_row": row, "lang": language,
+                        "fallback": language not in before and reader == language}) for row, p, reader in on_its_way],
+                    priority=Priority.NORMAL, group_id=f"bc{b.id}e{b.revision}",
+                    due_at=self.clock.now() + IN_FLIGHT_SETTLE,
+                )
         # again once committed: a render in between cached the text before this correction
         self._cache.pop(broadcast_id, None)
-        return len(targets)
+        return len(targets) + len(on_its_way)
 
     @staticmethod
     async def _showing(s: AsyncSession, b: Broadcast, texts: dict[str, str],
@@ -870,6 +887,10 @@ class BroadcastService:
         language = person.language if person is not None else self.content.current.pack.default_language
         if "delete" in spec:
             return Message(delete_message_id=int(spec["delete"]))
+        if "edit_row" in spec:  # a message that was on its way when corrected
+            if snap.recalled:
+                return Skip("recalled")
+            return await self._edit_once_delivered(req.session, snap, spec)
         if "edit" in spec:
             if snap.recalled:
                 return Skip("recalled")
@@ -884,6 +905,16 @@ class BroadcastService:
         if spec.get("chase_officer"):
             return await self._chase_officer(req, snap, language)
         return self.message(snap, language)
+
+    async def _edit_once_delivered(self, s: AsyncSession, snap: Snapshot, spec: dict[str, Any]) -> Message | Skip:
+        original = await s.get(OutboxMessage, int(spec["edit_row"]))
+        if original is None or original.state != DeliveryState.SENT or original.telegram_message_id is None:
+            return Skip("the message did not go out")
+        language, shown = str(spec.get("lang")), original.language
+        default = self.content.current.pack.default_language
+        if shown is not None and shown != language and not (spec.get("fallback") and shown == default):
+            return Skip("the message went out in another language")
+        return self.message(snap, language, edit_message_id=original.telegram_message_id)
 
     async def _chase(self, req: RenderRequest, snap: Snapshot, language: str) -> Message | Skip:
         person = req.person
