@@ -925,6 +925,14 @@ class AnswerEngine:
             starting = [s for s in self.sessions if tq.start < s.start < tq.end and s not in running]
             return running + starting, None
         listed = [s for s in self.sessions if tq.start <= s.start < tq.end]
+        if tq.after:
+            # "after lunch": from the end of the window's lunch (when the programme has one)
+            marker = "@" + tq.after
+            at = [self._position.get((EntryType.SESSION, s.id)) for s in listed]
+            ends = [s.end for s, i in zip(listed, at, strict=True)
+                    if i is not None and _rank(s) == 0 and marker in self.index.terms_of[i]]
+            later = [s for s in listed if ends and s.start >= max(ends)]
+            listed = later or listed
         if tq.day == now.astimezone(self.tz).date() and tq.part is None:
             # today: what is still to come first, what is over after it
             listed = [s for s in listed if s.end > now] + [s for s in listed if s.end <= now]
