@@ -932,6 +932,8 @@ class AnswerEngine:
             ends = [s.end for s, i in zip(listed, at, strict=True)
                     if i is not None and _rank(s) == 0 and marker in self.index.terms_of[i]]
             later = [s for s in listed if ends and s.start >= max(ends)]
+            if not later and tq.day == now.astimezone(self.tz).date():
+                later = [s for s in listed if s.start >= now]  # no lunch on the programme: what is still to come
             listed = later or listed
         if tq.day == now.astimezone(self.tz).date() and tq.part is None:
             # today: what is still to come first, what is over after it
