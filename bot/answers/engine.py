@@ -889,6 +889,8 @@ class AnswerEngine:
         # not well enough ("a place to store my luggage on the last day")
         topical = [u for u in q.units if not u.weak]
         best_is_session = bool(ranked) and self.entries[ranked[0][0]].type == "session"
+        if best_is_session and topical and self.entries[ranked[0][0]].obj not in listed:
+            best_is_session = False  # the topic's session is not in the window: the window does not answer it
         if any(u.foreign for u in q.units) or (topical and not best_is_session):
             best = ranked[0] if ranked else None
             return Answer(question, lang, AnswerKind.UNKNOWN,
