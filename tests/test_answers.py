@@ -532,6 +532,20 @@ def test_everyday_words_for_now_ask_what_is_on_now(pack, question):
     assert tq is not None and tq.mode == "now"
 
 
+@pytest.mark.parametrize("question", ["what's on after lunch?", "et apres le dejeuner ?", "que sigue despues del almuerzo", "午饭后有什么"])
+def test_after_lunch_is_the_afternoon_after_the_lunch(pack, question):
+    now = dt.datetime(2026, 3, 11, 5, 0, tzinfo=dt.UTC)
+    tq = parse_time(question, now, pack.tz, pack.event_days())
+    assert tq is not None and tq.part == "afternoon" and tq.after == "lunch"
+
+
+def test_after_lunch_without_a_lunch_lists_the_afternoon(engine, clock):
+    """A programme without a lunch session: "after lunch" is the afternoon."""
+    plain = engine.ask("what's on this afternoon?", "en", clock.now())
+    after = engine.ask("what's on after lunch?", "en", clock.now())
+    assert [s.id for s in after.sessions] == [s.id for s in plain.sessions]
+
+
 def test_a_cash_machine_is_not_a_time():
     now = dt.datetime(2026, 3, 11, 8, 0, tzinfo=dt.UTC)
     assert parse_time("where is the atm", now, dt.UTC, [now.date()]) is None

@@ -362,6 +362,10 @@ class AnswerEngine:
         if len(cased) != len(text):
             cased = ""  # casefolding changed lengths (ß): no capitalisation evidence
         spans = tq.spans if tq else []
+        # a concept whose phrase holds a time word ("the dollar today", "euro hoy") is read
+        # before the time expression takes its words
+        timed_needs = {"@" + h.concept for h in self.lexicon.match(tokens, lang)
+                       if spans and not h.intent and h.concept in self.lexicon.needs}
         for tok in tokens:
             if any(tok.start < b and tok.end > a for a, b in spans):
                 tok.stop = True
@@ -458,7 +462,7 @@ class AnswerEngine:
                 add_concept(c)
                 weight = self._weight([c], True) * (WEAK_CONCEPT_FACTOR if c[1:] in self.lexicon.weak else 1.0)
                 units.append(_Unit([c], weight, True, c not in self.index.df, 0))
-        needs = frozenset(t for t in terms if t.startswith("@") and t[1:] in self.lexicon.needs)
+        needs = frozenset({t for t in terms if t.startswith("@") and t[1:] in self.lexicon.needs} | timed_needs)
         return _Query(lang, tokens, units, terms, intents, schedule_words, tq is not None, needs)
 
     def _weight(self, unit_terms: list[str], concept: bool) -> float:
@@ -654,7 +658,8 @@ class AnswerEngine:
         # "the dollar rate today" is not a question about today's programme
         unmet = bool(q.needs) and not (best is not None and self._fits(q, best[0]))
         if not unmet and (tq is not None or (q.schedule_words and not confident)):
-            return self._time_answer(question, lang, q, tq, now, ranked, confident)
+            answer = self._time_answer(question, lang, q, tq, now, ranked, confident)
+            return self._situation(question, lang, q, ranked, model, answer)
         if confident:
             ranked = self._prefer_shape(q, ranked)
         evidence = self._candidates(q, ranked, model)
@@ -670,6 +675,28 @@ class AnswerEngine:
             answer = _moved_answer(question, lang, moved) if moved else self._entry_answer(question, lang, ranked, 0)
         answer.evidence = evidence
         return answer
+
+    def _situation(self, question: str, lang: str, q: _Query, ranked: list[tuple[int, float, float]],
+                   model: _ModelView, timed: Answer) -> Answer:
+        """A question with a time in it that is not about the programme ("I lost my badge
+        yesterday", "a ride back after the reception tonight"): when the time path lists a
+        window's sessions or refuses, the decision model weighs the question's own words (the
+        time expression is not among them: a time alone is no evidence for a session) and
+        answers the non-session entry it chooses when it is likelier than every session."""
+        if timed.kind in (AnswerKind.FAQ, AnswerKind.CONTACT) or self.calibration is None or not ranked:
+            return timed
+        if not any(not u.weak for u in q.units):
+            return timed  # "what's on tomorrow?": only the programme answers it
+        evidence = self._candidates(q, ranked, model)
+        if not evidence:
+            return timed
+        fused = self._fused_answer(question, lang, q, ranked, evidence, self.calibration)
+        if fused.kind not in (AnswerKind.FAQ, AnswerKind.CONTACT):
+            return timed  # a session, a room or a venue named with a time: the window's sessions there
+        sessions = [c.probability for c in evidence if self.entries[c.entry].type == EntryType.SESSION]
+        if sessions and max(sessions) >= fused.confidence:
+            return timed
+        return fused
 
     def _candidates(self, q: _Query, ranked: list[tuple[int, float, float]], model: _ModelView) -> list[Candidate]:
         """The candidates of both rankings with their features, or [] without the model."""
@@ -862,6 +889,8 @@ class AnswerEngine:
         # not well enough ("a place to store my luggage on the last day")
         topical = [u for u in q.units if not u.weak]
         best_is_session = bool(ranked) and self.entries[ranked[0][0]].type == "session"
+        if best_is_session and topical and self.entries[ranked[0][0]].obj not in listed:
+            best_is_session = False  # the topic's session is not in the window: the window does not answer it
         if any(u.foreign for u in q.units) or (topical and not best_is_session):
             best = ranked[0] if ranked else None
             return Answer(question, lang, AnswerKind.UNKNOWN,
@@ -898,6 +927,16 @@ class AnswerEngine:
             starting = [s for s in self.sessions if tq.start < s.start < tq.end and s not in running]
             return running + starting, None
         listed = [s for s in self.sessions if tq.start <= s.start < tq.end]
+        if tq.after:
+            # "after lunch": from the end of the window's lunch (when the programme has one)
+            marker = "@" + tq.after
+            at = [self._position.get((EntryType.SESSION, s.id)) for s in listed]
+            ends = [s.end for s, i in zip(listed, at, strict=True)
+                    if i is not None and _rank(s) == 0 and marker in self.index.terms_of[i]]
+            later = [s for s in listed if ends and s.start >= max(ends)]
+            if not later and tq.day == now.astimezone(self.tz).date():
+                later = [s for s in listed if s.start >= now]  # no lunch on the programme: what is still to come
+            listed = later or listed
         if tq.day == now.astimezone(self.tz).date() and tq.part is None:
             # today: what is still to come first, what is over after it
             listed = [s for s in listed if s.end > now] + [s for s in listed if s.end <= now]

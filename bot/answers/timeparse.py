@@ -76,12 +76,15 @@ _SPECS: list[tuple[str, str]] = [
     ("今天|今日", "day:0"),
     # -- parts of a day ---------------------------------------------------------------------
     (_w("morning", "mornings", "matin", "matinee", "por la manana", "en la manana", "de la manana", "утром", "утро", "утренн\\w*", "صباحا", "الصباح", "صباح", "buoi sang"), "part:morning"),
-    (_w("afternoon", "afternoons", "after lunch", "apres-midi", "apres midi", "apres le dejeuner", "despues del almuerzo", "despues de comer", "بعد الغداء", "sau bua trua", "por la tarde", "en la tarde", "de la tarde", "днем", "после обеда", "дневн\\w*", "بعد الظهر", "بعد الظهيره", "العصر", "buoi chieu"), "part:afternoon"),
+    # "after lunch": the afternoon from the end of the day's lunch (``TimeQuery.after``)
+    (_w("after lunch", "after the lunch", "after the lunch break", "apres le dejeuner", "apres dejeuner", "despues del almuerzo", "despues de comer", "بعد الغداء", "بعد الغدا", "sau bua trua", "sau an trua"), "part:afternoon|after:lunch"),
+    ("午饭后|午餐后", "part:afternoon|after:lunch"),
+    (_w("afternoon", "afternoons", "apres-midi", "apres midi", "por la tarde", "en la tarde", "de la tarde", "днем", "после обеда", "дневн\\w*", "بعد الظهر", "بعد الظهيره", "العصر", "buoi chieu"), "part:afternoon"),
     (_w("evening", "evenings", "night", "soir", "soiree", "por la noche", "en la noche", "de la noche", "noche", "вечером", "вечер", "вечерн\\w*", "مساء", "المساء", "مساءا", "ليلا", "buoi toi"), "part:evening"),
     (_w("noon", "midday", "lunchtime", "lunch time", "midi", "mediodia", "полдень", "в обед", "الظهر", "الظهيره", "buoi trua"), "part:noon"),
     ("上午|早上|早晨|早间", "part:morning"),
     ("中午", "part:noon"),
-    ("下午|午饭后|午餐后", "part:afternoon"),
+    ("下午", "part:afternoon"),
     ("晚上|傍晚|晚间", "part:evening"),
     # -- now / next -------------------------------------------------------------------------
     (_w("right now", "rn", "now", "currently", "at the moment", "at present", "ongoing", "in progress", "maintenant", "en ce moment", "actuellement", "en cours", "a present", "ahora mismo", "ahorita", "ahora", "en este momento", "actualmente", "en curso", "прямо сейчас", "сейчас", "в данный момент", "в настоящее время", "идет сейчас", "الان", "حاليا", "في هذه اللحظه", "الحين", "دلوقتي", "دلوقت", "هلق", "دابا", "bay gio", "hien tai", "hien gio", "luc nay", "dang dien ra", "ngay luc nay"), "now"),
@@ -202,6 +205,8 @@ class TimeQuery:
     day: dt.date | None = None
     part: str | None = None
     spans: list[tuple[int, int]] = field(default_factory=list)  # in the prepared text
+    #: a lexicon concept the window starts after ("after lunch": the end of the lunch session)
+    after: str | None = None
 
 
 def parse_time(
@@ -307,7 +312,8 @@ def parse_time(
         end = start + dt.timedelta(days=1)
     if "next" in meanings and day == today:
         start = max(start, local_now)
-    return TimeQuery("window", start=start, end=end, day=day, part=part, spans=spans)
+    after = next((m.split(":", 1)[1] for m in meanings if m.startswith("after:")), None)
+    return TimeQuery("window", start=start, end=end, day=day, part=part, spans=spans, after=after)
 
 
 def _free_prepared(a: int, b: int, taken: list[tuple[int, int]], index: list[int]) -> bool:
