@@ -22,6 +22,7 @@ from bot.store.models import CoverKind, Delegation, Person, Role
 from bot.telegram_text import cut
 from handlers.context import BotContext
 from handlers.organiser import INVITE_PROBLEMS, organiser_or_refuse
+from handlers.replies import reply_in_parts
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +137,7 @@ async def assign_command(update: Update, context: BotContext) -> None:
             await officers.assign(s, officer, assignment, services.clock)
             log.info("assignment of %s set by %s", person.telegram_id, context.person.telegram_id)
         covers = (await officers.covers_of(s, [person.id])).get(person.id, {})
-    await message.reply_text(t.paragraph(assignment_text(t, person, covers, pack)))
+    await reply_in_parts(message, t.paragraph(assignment_text(t, person, covers, pack)))  # many delegations
 
 
 def assignment_text(t: Translator, person: Person, covers: dict[CoverKind, set[str]], pack: ContentPack) -> str:

@@ -90,3 +90,25 @@ async def test_a_delegation_whose_code_is_also_a_language_code(bot: Harness) -> 
     answer = (await organiser.reply()).text
     assert en._("Delegations: {items}").format(items="AR") in answer
     assert await covers(bot, 7501) == {CoverKind.DELEGATION: {"AR"}, CoverKind.LANGUAGE: {"es"}}
+
+
+async def test_an_assignment_longer_than_a_message_arrives_in_parts(bot: Harness) -> None:
+    """Eighty delegations with long codes (imported from a CSV, say): the answer is split,
+    nothing is lost."""
+    organiser = bot.user(ORGANISER, "Org", language_code="ar")
+    anna = bot.user(7501, "Anna", language_code="en")
+    await anna.send("/start")
+    await anna.reply(timeout=30)
+    await bot.services.people.grant(7501, Role.OFFICER)
+    codes = [f"delegation-{i:02d}-" + "x" * 50 for i in range(80)]
+    for code in codes:
+        await bot.services.people.ensure_delegation(code, code)
+    officer = await bot.services.people.get(7501)
+    assert officer is not None
+    async with bot.services.db.session() as s:  # as `officers import` does: no chat message holds them all
+        await officers.assign(s, officer, officers.Assignment("7501", delegations=codes), bot.clock)
+    await organiser.command("assign", "7501")
+    parts = await organiser.replies(2, timeout=30)
+    text = "".join(p.text for p in parts)
+    assert all(code in text for code in codes)
+    assert await covers(bot, 7501) == {CoverKind.DELEGATION: set(codes)}
