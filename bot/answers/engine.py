@@ -365,7 +365,7 @@ class AnswerEngine:
         # a concept whose phrase holds a time word ("the dollar today", "euro hoy") is read
         # before the time expression takes its words
         timed_needs = {"@" + h.concept for h in self.lexicon.match(tokens, lang)
-                       if spans and not h.intent and h.concept in self.lexicon.needs}
+                       if not h.intent and h.concept in self.lexicon.needs} if spans and self.lexicon.needs else set()
         for tok in tokens:
             if any(tok.start < b and tok.end > a for a, b in spans):
                 tok.stop = True
