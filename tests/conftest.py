@@ -29,7 +29,8 @@ _created: set[str] = set()
 def pytest_configure(config: pytest.Config) -> None:
     if not WORKER:  # the controller, once, before its workers start
         compile_catalogs()
-        _embed_the_demo_pack()
+        if getattr(config.option, "numprocesses", None):  # one process embeds as it goes
+            _embed_the_demo_pack()
     if REQUIRE_PG and not PG_URL:
         raise pytest.UsageError("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
 
