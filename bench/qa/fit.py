@@ -13,8 +13,10 @@ right answer. This script
    phrasings they do not know, as on a new pack; and some entries left out whole, their
    questions asked as out of scope (a topic the pack does not have, near ones it has);
 2. chooses the regularisation by fitting on one dev pack and scoring on the others (log
-   loss), then fits on all of them;
-3. chooses the two thresholds (answer / offer as "did you mean") that do best on the dev
+   loss), then fits on all of them; then the answer gate (bot.answers.fusion.GATE_FEATURES)
+   on each dev question's best candidate: whether it is right, from its logit, the share of
+   the question's topical words it leaves out and the question's words the pack never uses;
+3. chooses the two thresholds (answer: on the gate's probability / offer as "did you mean") that do best on the dev
    questions (not the held-out phrasings: they have no out-of-scope questions): a right answer or a correct refusal counts 1, a refusal that offers the right
    entry 0.5, a wrong answer -0.25 (a refusal is the safe outcome), buttons offered on an
    out-of-scope question -0.5;
@@ -29,9 +31,10 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import pickle
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -43,10 +46,12 @@ from bot.answers.engine import ALTERNATIVE_FLOOR, THRESHOLD
 from bot.answers.fusion import (
     CALIBRATION_PATH,
     FEATURES,
+    GATE_FEATURES,
     Calibration,
     agreed,
     calibration_error,
     fit_logistic,
+    gate_inputs,
     preferred,
     reliability,
     standardise,
@@ -71,6 +76,9 @@ class Asked:
     fixed_right: bool  # the outcome of a question the decision model does not decide
     faq: np.ndarray | None = None  # the candidate is an FAQ entry
     fits: np.ndarray | None = None  # it names what the question needs named (Candidate.fits)
+    uncovered: np.ndarray | None = None  # Candidate.uncovered (the answer gate's input)
+    text: str = ""  # the question (diagnostics)
+    lang: str = ""
 
 
 def collect() -> list[Asked]:
@@ -89,7 +97,7 @@ def collect() -> list[Asked]:
             in_scope = q.expect is not None
             if not answer.evidence:
                 right = (got in q.expect) if in_scope else got is None
-                asked.append(Asked(name.split(".")[0], in_scope, None, None, None, bool(right)))
+                asked.append(Asked(name.split(".")[0], in_scope, None, None, None, bool(right), text=q.q, lang=q.lang))
                 continue
             expected = set(q.expect or [])
             entries = [engine.entries[c.entry] for c in answer.evidence]
@@ -101,6 +109,8 @@ def collect() -> list[Asked]:
                 False,
                 np.array([e.type == "faq" for e in entries]),
                 np.array([c.fits for c in answer.evidence]),
+                np.array([c.uncovered for c in answer.evidence]),
+                text=q.q, lang=q.lang,
             ))
         print(f"  {name}: {len(questions)} questions", flush=True)
     return asked
@@ -151,6 +161,7 @@ def collect_held_out(folds: int = 3) -> list[Asked]:
                               for e, c in zip(entries, answer.evidence, strict=True)]),
                     False,
                     np.array([e.type == "faq" for e in entries]),
+                    uncovered=np.array([c.uncovered for c in answer.evidence]), text=question, lang=lang,
                 ))
             for lang, question in absent:
                 answer = engine.ask(question, lang, now)
@@ -162,6 +173,7 @@ def collect_held_out(folds: int = 3) -> list[Asked]:
                                   for c in answer.evidence]),
                         False,
                         np.array([engine.entries[c.entry].type == "faq" for c in answer.evidence]),
+                        uncovered=np.array([c.uncovered for c in answer.evidence]), text=question, lang=lang,
                     ))
             print(f"  {name}, held-out phrasings, fold {fold + 1}/{folds}: {len(held)} questions, "
                   f"{len(absent)} of entries left out", flush=True)
@@ -175,7 +187,7 @@ def _unsure_only(a: Asked) -> Asked:
     top = np.flatnonzero(a.features[:, LEX_TOP] == 1.0)
     if len(top) and a.features[top[0], LEX_CONF] >= THRESHOLD:
         right = bool(a.labels[top[0]]) if a.in_scope else False
-        return Asked(a.pack, a.in_scope, None, None, None, right)
+        return Asked(a.pack, a.in_scope, None, None, None, right, text=a.text, lang=a.lang)
     return a
 
 
@@ -215,14 +227,19 @@ def choose_l2(asked: list[Asked]) -> float:
     return best[1]
 
 
-LEX_CONF, LEX_TOP, LEX_PRESENT, SEM_TOP = (FEATURES.index(n) for n in ("lex_conf", "lex_top", "lex_present", "sem_top"))
+LEX_CONF, LEX_TOP, LEX_PRESENT, SEM_TOP, Q_FOREIGN = (
+    FEATURES.index(n) for n in ("lex_conf", "lex_top", "lex_present", "sem_top", "q_foreign"))
+#: the answer gate's regularisation (three inputs, fitted on a few thousand questions)
+GATE_L2 = 1.0
 
 
-def decide(a: Asked, p: np.ndarray, answer_at: float, offer_at: float, keep_at: float) -> tuple[bool, bool, bool]:
-    """(answered, answered right, a right entry among the offered buttons, any button): the
-    engine's rule (bot.answers.engine._choose and _offered)."""
+def _chosen(a: Asked, p: np.ndarray, keep_at: float) -> tuple[int | None, bool]:
+    """The candidate the engine's rule (bot.answers.engine._choose) picks before the answer
+    threshold, and whether that threshold applies to it (the words' confident choice and the
+    agreement rule stand without it)."""
     order = np.argsort(-p, kind="stable")
     lexical = next((k for k in order if a.features[k, LEX_TOP] == 1.0), None)
+    gated = False
     if lexical is not None and a.features[lexical, LEX_CONF] >= THRESHOLD:
         model = next((k for k in order if a.features[k, SEM_TOP] == 1.0), None)
         if model is not None and model != lexical and preferred(a.features[model], p[model], a.features[lexical], p[lexical]):
@@ -232,48 +249,112 @@ def decide(a: Asked, p: np.ndarray, answer_at: float, offer_at: float, keep_at: 
     elif lexical is not None and agreed(a.features[lexical], bool(a.faq[lexical])):
         chosen = lexical
     else:
-        chosen = next((k for k in order if a.answerable[k]), None)
-        if chosen is not None and p[chosen] < answer_at:
-            chosen = None
+        chosen, gated = next((k for k in order if a.answerable[k]), None), True
     if chosen is not None and a.fits is not None and not a.fits[chosen]:
         chosen = None  # never the answer (bot.answers.engine._choose)
-    offered = [k for k in order if k != chosen and p[k] >= offer_at
-               and (a.features[k, LEX_PRESENT] == 0.0 or a.features[k, LEX_CONF] >= ALTERNATIVE_FLOOR)][:3]
-    return (chosen is not None, chosen is not None and bool(a.labels[chosen]), any(a.labels[k] for k in offered),
-            bool(offered))
+    return (None if chosen is None else int(chosen)), gated
 
 
-def utility(asked: list[Asked], probs: list[np.ndarray | None], answer_at: float, offer_at: float,
-            keep_at: float) -> float:
-    total = 0.0
-    for a, p in zip(asked, probs, strict=True):
+def _offers(a: Asked, p: np.ndarray, chosen: int | None) -> tuple[float, float]:
+    """The "did you mean" buttons (bot.answers.engine._offered) as two numbers: the highest
+    probability of a right entry among the first three eligible candidates, and the first
+    one's (-1 when none): offered right / any at ``offer_at`` when that is at least it."""
+    order = np.argsort(-p, kind="stable")
+    eligible = [k for k in order if k != chosen and
+                (a.features[k, LEX_PRESENT] == 0.0 or a.features[k, LEX_CONF] >= ALTERNATIVE_FLOOR)][:3]
+    right = max((float(p[k]) for k in eligible if a.labels[k]), default=-1.0)
+    return right, float(p[eligible[0]]) if eligible else -1.0
+
+
+def gate_probabilities(a: Asked, p: np.ndarray, cal: Calibration) -> np.ndarray:
+    return cal.answer_probabilities(p, a.uncovered if a.uncovered is not None else np.zeros(len(p)),
+                                    a.features[:, Q_FOREIGN])
+
+
+def decide(a: Asked, p: np.ndarray, answer_at: float, offer_at: float, keep_at: float,
+           gate: np.ndarray | None = None) -> tuple[bool, bool, bool, bool]:
+    """(answered, answered right, a right entry among the offered buttons, any button): the
+    engine's rule (bot.answers.engine._choose and _offered); ``gate``: the answer gate's
+    probabilities (compared with ``answer_at``; ``p`` itself without one)."""
+    chosen, gated = _chosen(a, p, keep_at)
+    if chosen is not None and gated and (gate if gate is not None else p)[chosen] < answer_at:
+        chosen = None
+    right, first = _offers(a, p, chosen)
+    return (chosen is not None, chosen is not None and bool(a.labels[chosen]), right >= offer_at, first >= offer_at)
+
+
+def _outcomes(asked: list[Asked], cal: Calibration, keep_at: float) -> np.ndarray:
+    """Per question, what the thresholds act on (see :func:`_utility`)."""
+    rows = []
+    for a in asked:
         weight = HELD_OUT_WEIGHT if a.pack.endswith(".held-out") else 1.0
         if a.features is None:
-            total += weight * (RIGHT if a.fixed_right else 0.0)
+            rows.append((weight, a.in_scope, 1, float(a.fixed_right), 0, 0, 0.0, 0.0, -1, -1, -1, -1))
             continue
-        answered, right, offered_right, offered_any = decide(a, p, answer_at, offer_at, keep_at)
-        if a.in_scope:
-            total += weight * (RIGHT if right else (WRONG if answered else HELPFUL_REFUSAL * offered_right))
+        p = cal.probabilities(a.features)
+        chosen, gated = _chosen(a, p, keep_at)
+        refused = _offers(a, p, None)
+        if chosen is None:
+            rows.append((weight, a.in_scope, 0, 0.0, 0, 0, 0.0, 0.0, *refused, *refused))
         else:
-            total += weight * (WRONG if answered else REFUSED_RIGHT + NOISE * offered_any)
-    return total
+            g = gate_probabilities(a, p, cal)[chosen]
+            rows.append((weight, a.in_scope, 0, 0.0, 1, gated, float(g), float(a.labels[chosen]),
+                         *_offers(a, p, chosen), *refused))
+    return np.array(rows, dtype=float).reshape(-1, 12)
+
+
+def _utility(rows: np.ndarray, answer_at: float, offer_at: float) -> float:
+    """The dev outcome of a pair of thresholds: a right answer or a correct refusal counts
+    RIGHT, a refusal offering the right entry HELPFUL_REFUSAL, a wrong answer WRONG, buttons
+    on an out-of-scope question NOISE (:func:`decide`'s rule, on all questions at once)."""
+    weight, in_scope, fixed, fixed_right, has, gated, g, label = (rows[:, k] for k in range(8))
+    answered = (has == 1) & ((gated == 0) | (g >= answer_at))
+    offered_right = np.where(answered, rows[:, 8], rows[:, 10]) >= offer_at
+    offered_any = np.where(answered, rows[:, 9], rows[:, 11]) >= offer_at
+    right = answered & (label == 1)
+    u_in = np.where(right, RIGHT, np.where(answered, WRONG, HELPFUL_REFUSAL * offered_right))
+    u_out = np.where(answered, WRONG, REFUSED_RIGHT + NOISE * offered_any)
+    return float((weight * np.where(fixed == 1, RIGHT * fixed_right, np.where(in_scope == 1, u_in, u_out))).sum())
+
+
+def utility(asked: list[Asked], cal: Calibration, answer_at: float, offer_at: float, keep_at: float) -> float:
+    return _utility(_outcomes(asked, cal, keep_at), answer_at, offer_at)
 
 
 def choose_thresholds(asked: list[Asked], cal: Calibration) -> tuple[float, float, float]:
     """(answer_at, offer_at, keep_at) by coordinate search from a coarse start."""
-    probs = [cal.probabilities(a.features) if a.features is not None else None for a in asked]
+    keep_at = 0.0  # the words' confident choice stands (a rule, not fitted)
+    rows = _outcomes(asked, cal, keep_at)
     grid = [round(v, 2) for v in np.arange(0.0, 0.96, 0.01)]
-    best = [0.5, 0.3, 0.0]
-    score = utility(asked, probs, *best)
+    best = [0.5, 0.3]
+    score = _utility(rows, *best)
     for _ in range(3):
-        for k in range(2):  # keep_at stays 0: the words' confident choice stands (a rule, not fitted)
+        for k in range(2):
             for v in grid:
                 trial = list(best)
                 trial[k] = v
-                u = utility(asked, probs, *trial)
+                u = _utility(rows, *trial)
                 if u > score + 1e-9:
                     best, score = trial, u
-    return best[0], best[1], best[2]
+    return best[0], best[1], keep_at
+
+
+def fit_gate(asked: list[Asked], cal: Calibration, l2: float = GATE_L2) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """The answer gate (bot.answers.fusion.GATE_FEATURES): a logistic regression on each
+    question's best candidate, whether it is right (an out-of-scope question's never is)."""
+    g, right = [], []
+    for a in asked:
+        if a.features is None:
+            continue
+        p = cal.probabilities(a.features)
+        k = int(np.argmax(p))
+        unc = a.uncovered if a.uncovered is not None else np.zeros(len(p))
+        g.append(gate_inputs(p[k : k + 1], unc[k : k + 1], a.features[k : k + 1, Q_FOREIGN])[0])
+        right.append(float(a.labels[k]))
+    x, y = np.array(g), np.array(right)
+    mean, scale = standardise(x)
+    w, b = fit_logistic((x - mean) / scale, y, l2)
+    return mean, scale, w, b
 
 
 def fit_platt(asked: list[Asked], cal: Calibration) -> tuple[float, float]:
@@ -289,6 +370,19 @@ def fit_platt(asked: list[Asked], cal: Calibration) -> tuple[float, float]:
         right.append(float(a.labels[k]))
     w, b = fit_logistic(np.array(z)[:, None], np.array(right), l2=1e-3)
     return round(float(w[0]), 6), round(b, 6)
+
+
+def fitted(asked: list[Asked], l2: float) -> Calibration:
+    """The decision model fitted on ``asked``: the regression, its Platt scaling and the
+    answer gate (on the dev questions as delegates ask them, not the held-out phrasings,
+    which the model finds easier), then the thresholds."""
+    mean, scale, w, b = fit(asked, l2)
+    dev = [a for a in asked if not a.pack.endswith(".held-out")]
+    platt = fit_platt(dev, Calibration(FEATURES, mean, scale, w, b, 0.5, 0.3))
+    cal = Calibration(FEATURES, mean, scale, w, b, 0.5, 0.3, 0.0, platt)
+    cal = replace(cal, gate=fit_gate(dev, cal))
+    answer_at, offer_at, keep_at = choose_thresholds(asked, cal)
+    return replace(cal, answer_at=answer_at, offer_at=offer_at, keep_at=keep_at)
 
 
 def top_reliability(asked: list[Asked], cal: Calibration) -> list[dict[str, float]]:
@@ -307,11 +401,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.qa.fit", description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(CALIBRATION_PATH), help="where to write the fitted model")
     parser.add_argument("--l2", type=float, default=None, help="this regularisation instead of choosing one")
+    parser.add_argument("--cache", help="the candidates collected by python -m bench.qa.loo --cache (same code only)")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
-    warm_process()
-    print("collecting candidates on the dev sets (bench/qa/dev/)", flush=True)
-    asked = collect() + collect_held_out()
+    if args.cache:
+        asked = pickle.loads(Path(args.cache).read_bytes())
+    else:
+        warm_process()
+        print("collecting candidates on the dev sets (bench/qa/dev/)", flush=True)
+        asked = collect() + collect_held_out()
     # the regression decides only where the words are not sure (their confident choice
     # stands): it learns from those questions; the others count as they are
     asked = [_unsure_only(a) for a in asked]
@@ -319,19 +417,17 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(asked)} questions, {len(fused)} decided by the model (the words not sure), "
           f"{sum(len(a.labels) for a in fused)} candidates", flush=True)
     l2 = args.l2 if args.l2 is not None else choose_l2(asked)
-    mean, scale, w, b = fit(asked, l2)
-    # the probabilities are made to mean what they say on questions as delegates ask them
-    # (the dev questions, not the held-out phrasings, which the model finds easier)
-    platt = fit_platt([a for a in asked if not a.pack.endswith(".held-out")], Calibration(FEATURES, mean, scale, w, b, 0.5, 0.3))
-    cal = Calibration(FEATURES, mean, scale, w, b, 0.5, 0.3, 0.5, platt)
-    answer_at, offer_at, keep_at = choose_thresholds(asked, cal)
-    cal = Calibration(FEATURES, mean, scale, w, b, answer_at, offer_at, keep_at, platt)
+    cal = fitted(asked, l2)
+    answer_at, offer_at, keep_at, platt = cal.answer_at, cal.offer_at, cal.keep_at, cal.platt
     table = top_reliability([a for a in asked if not a.pack.endswith(".held-out")], cal)
-    print(f"l2 {l2}; Platt {platt}; answer at p >= {answer_at} (the words' confident choice: {keep_at}), "
-          f"offer buttons at p >= {offer_at}")
+    print(f"l2 {l2}; Platt {platt}; answer at p >= {answer_at} (the answer gate's probability; "
+          f"the words' confident choice: {keep_at}), offer buttons at p >= {offer_at}")
     print("weights (standardised features):")
-    for name, weight in sorted(zip(FEATURES, w, strict=True), key=lambda kv: -abs(kv[1])):
+    for name, weight in sorted(zip(FEATURES, cal.weights, strict=True), key=lambda kv: -abs(kv[1])):
         print(f"  {name:14} {weight:+.3f}")
+    assert cal.gate is not None
+    print("answer gate (standardised inputs): " + ", ".join(
+        f"{name} {weight:+.3f}" for name, weight in zip(GATE_FEATURES, cal.gate[2], strict=True)) + f", bias {cal.gate[3]:+.3f}")
     print("reliability of the best candidate on the dev questions it decides (p -> how often right):")
     for row in table:
         print(f"  {row['from']:.1f}-{row['to']:.1f}  n {row['n']:4d}  mean p {row['mean_p']:.3f}  right {row['right']:.3f}")

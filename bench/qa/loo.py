@@ -18,18 +18,13 @@ import sys
 from pathlib import Path
 
 import bench.qa.fit as fitting
-from bot.answers.fusion import FEATURES, Calibration, load_calibration
+from bot.answers.fusion import Calibration, load_calibration
 
 Scores = tuple[float, float, float, int, int]
 
 
 def fitted(train: list[fitting.Asked], l2: float) -> Calibration:
-    mean, scale, w, b = fitting.fit(train, l2)
-    dev = [a for a in train if not a.pack.endswith(".held-out")]
-    platt = fitting.fit_platt(dev, Calibration(FEATURES, mean, scale, w, b, 0.5, 0.3))
-    cal = Calibration(FEATURES, mean, scale, w, b, 0.5, 0.3, 0.5, platt)
-    answer_at, offer_at, keep_at = fitting.choose_thresholds(train, cal)
-    return Calibration(FEATURES, mean, scale, w, b, answer_at, offer_at, keep_at, platt)
+    return fitting.fitted(train, l2)
 
 
 def score(questions: list[fitting.Asked], cal: Calibration) -> Scores:
@@ -40,7 +35,8 @@ def score(questions: list[fitting.Asked], cal: Calibration) -> Scores:
             answered, right, offered = not (a.fixed_right and not a.in_scope), a.fixed_right, False
         else:
             p = cal.probabilities(a.features)
-            answered, right, offered, _ = fitting.decide(a, p, cal.answer_at, cal.offer_at, cal.keep_at)
+            answered, right, offered, _ = fitting.decide(a, p, cal.answer_at, cal.offer_at, cal.keep_at,
+                                                         fitting.gate_probabilities(a, p, cal))
         if a.in_scope:
             n_in += 1
             right_in += right
