@@ -250,6 +250,26 @@ def test_todays_exchange_rate_is_not_the_money_faq(engine, clock, question, lang
     assert answer.match is None and answer.kind == "unknown"
 
 
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [("how much is the airport transfer?", "en"), ("combien coûte la navette de l'aéroport ?", "fr"),
+     ("机场接送多少钱", "zh")],
+)
+def test_a_price_question_is_answered_by_an_entry_that_speaks_of_price(engine, clock, question, lang):
+    """"How much is it?" needs an entry that names a price, a fee or says it is free (the
+    lexicon's ``needs: cost``): the airport FAQ's "free transfers" answers it."""
+    assert _hit(engine.ask(question, lang, clock.now())) == ("faq", "airport-transfer")
+
+
+@pytest.mark.parametrize(("question", "lang"), [("how much does the wifi cost?", "en"), ("сколько стоит вай-фай?", "ru")])
+def test_a_price_question_is_not_answered_by_an_entry_without_one(engine, clock, question, lang):
+    """The wifi FAQ gives a network and a password, no price: it is offered, not given as
+    the answer to "how much does the wifi cost?"."""
+    answer = engine.ask(question, lang, clock.now())
+    assert answer.match is None
+    assert [(a.type, a.id) for a in answer.alternatives][:1] == [("faq", "wifi")]
+
+
 def test_the_money_faq_still_answers_money_questions(engine, clock):
     assert _hit(engine.ask("where can I change money?", "en", clock.now())) == ("faq", "money")
 

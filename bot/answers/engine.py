@@ -364,7 +364,7 @@ class AnswerEngine:
         spans = tq.spans if tq else []
         # a concept whose phrase holds a time word ("the dollar today", "euro hoy") is read
         # before the time expression takes its words
-        timed_needs = {"@" + h.concept for h in self.lexicon.match(tokens, lang)
+        timed_needs = {"@" + self.lexicon.required[h.concept] for h in self.lexicon.match(tokens, lang)
                        if not h.intent and h.concept in self.lexicon.needs} if spans and self.lexicon.needs else set()
         for tok in tokens:
             if any(tok.start < b and tok.end > a for a, b in spans):
@@ -462,7 +462,8 @@ class AnswerEngine:
                 add_concept(c)
                 weight = self._weight([c], True) * (WEAK_CONCEPT_FACTOR if c[1:] in self.lexicon.weak else 1.0)
                 units.append(_Unit([c], weight, True, c not in self.index.df, 0))
-        needs = frozenset({t for t in terms if t.startswith("@") and t[1:] in self.lexicon.needs} | timed_needs)
+        needs = frozenset({"@" + self.lexicon.required[t[1:]] for t in terms
+                           if t.startswith("@") and t[1:] in self.lexicon.needs} | timed_needs)
         return _Query(lang, tokens, units, terms, intents, schedule_words, tq is not None, needs)
 
     def _weight(self, unit_terms: list[str], concept: bool) -> float:

@@ -48,6 +48,9 @@ class Lexicon:
         #: what only an entry naming it can answer (today's exchange rate): a question that
         #: names one is not answered by an entry that does not (it may still be offered)
         self.needs: set[str] = set()
+        #: what each of those requires the entry to name: itself ("exchange rate"), or
+        #: another concept ("how much is it?" needs a price, free of charge included)
+        self.required: dict[str, str] = {}
         self.known_keys: set[str] = set()  # every word key a phrase uses (not to be "corrected")
         self._prefix_cache: dict[tuple[str, str], tuple[str, ...]] = {}
         self.vocabulary: dict[str, set[str]] = {}  # language -> surface words (typo correction)
@@ -64,6 +67,8 @@ class Lexicon:
                         self.head.add(cid)
                     if spec.get("needs"):
                         self.needs.add(cid)
+                        need = spec["needs"]
+                        self.required[cid] = cid if need is True else str(need)
                 for lang in LANGS:
                     for phrase in spec.get(lang) or []:
                         self._add(staging, str(phrase), lang, cid, intent)
