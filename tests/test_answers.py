@@ -542,7 +542,8 @@ def test_toneless_vietnamese_conference_is_not_the_lounge(demo, demo_words_alone
 
 @pytest.mark.parametrize(
     "question",
-    ["que hay ahorita", "这会儿在开什么会", "whats on rn", "فيه ايه دلوقتي", "شو في هلق", "شنو كاين دابا"],
+    ["que hay ahorita", "这会儿在开什么会", "whats on rn", "فيه ايه دلوقتي", "شو في هلق", "شنو كاين دابا",
+     "ايش فيه ذلحين", "شو في هلّق"],
 )
 def test_everyday_words_for_now_ask_what_is_on_now(pack, question):
     """Colloquial "now" (Latin-American Spanish, spoken Chinese, chat English, Egyptian,
@@ -550,6 +551,18 @@ def test_everyday_words_for_now_ask_what_is_on_now(pack, question):
     now = dt.datetime(2026, 3, 11, 8, 0, tzinfo=dt.UTC)
     tq = parse_time(question, now, pack.tz, pack.event_days())
     assert tq is not None and tq.mode == "now"
+
+
+def test_french_chat_what_comes_next_asks_for_the_next_session(pack):
+    now = dt.datetime(2026, 3, 11, 8, 0, tzinfo=dt.UTC)
+    tq = parse_time("c koi la suite là ?", now, pack.tz, pack.event_days())
+    assert tq is not None and tq.mode == "next"
+
+
+def test_maghrebi_function_words_do_not_make_a_now_question_topical(engine, pack):
+    """"دابا شنو كاين؟" (Moroccan: what is on now?): كاين and شنو are not topics to look for."""
+    answer = engine.ask("دابا شنو كاين؟", "ar", dt.datetime(2026, 3, 10, 11, 0, tzinfo=pack.tz))
+    assert answer.match is not None and answer.match.type == "session"
 
 
 @pytest.mark.parametrize("question", ["what's on after lunch?", "et apres le dejeuner ?", "que sigue despues del almuerzo", "午饭后有什么"])
