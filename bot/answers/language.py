@@ -95,7 +95,9 @@ def _words(text: str) -> list[str]:
 def _latin_evidence(text: str, words: list[str]) -> dict[str, float]:
     evidence = dict.fromkeys(LATIN_LANGS, 0.0)
     vi_exact = stopwords("vi")
-    for word in words:
+    # each word counts once: "so cap cuu o senegal la so may" (toneless Vietnamese: which
+    # number is the emergency in Senegal) is not English for saying "so" twice
+    for word in dict.fromkeys(words):
         elided = _ELIDED.match(word)
         if elided:  # l'aéroport, qu'il: French
             evidence["fr"] += 1.0
