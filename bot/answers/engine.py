@@ -44,6 +44,8 @@ import math
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Collection
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -584,17 +586,7 @@ class AnswerEngine:
             have, key = terms_of[i], key_terms_of[i]
             covered = 0.0
             for words, concepts, weight in unit_sets:
-                if not key.isdisjoint(words):
-                    credit = 1.0
-                elif not key.isdisjoint(concepts):
-                    credit = CONCEPT_CREDIT
-                elif not have.isdisjoint(words):
-                    credit = BODY_CREDIT
-                elif not have.isdisjoint(concepts):
-                    credit = BODY_CONCEPT_CREDIT
-                else:
-                    continue
-                covered += credit * weight
+                covered += _credit(have, key, words, concepts) * weight
             coverage = covered / total if q.units else 0.0
             e = self.entries[i]
             boost = 1.0
@@ -723,17 +715,7 @@ class AnswerEngine:
         for u in q.units:
             if u.weak:
                 continue
-            words, concepts = u.terms[: u.n_words], u.terms[u.n_words :]
-            if not key.isdisjoint(words):
-                credit = 1.0
-            elif not key.isdisjoint(concepts):
-                credit = CONCEPT_CREDIT
-            elif not have.isdisjoint(words):
-                credit = BODY_CREDIT
-            elif not have.isdisjoint(concepts):
-                credit = BODY_CONCEPT_CREDIT
-            else:
-                credit = 0.0
+            credit = _credit(have, key, u.terms[: u.n_words], u.terms[u.n_words :])
             topical += u.weight
             missed += (1.0 - credit) * u.weight
         return missed / topical if topical else 0.0
@@ -1087,6 +1069,21 @@ class _ModelView:
                 self._vector = self._semantic.embed(self._question)
             self._scores[lang] = None if self._vector is None else self._semantic.scores(self._vector, lang, self._n)
         return self._scores[lang]
+
+
+def _credit(have: AbstractSet[str], key: AbstractSet[str], words: Collection[str], concepts: Collection[str]) -> float:
+    """How much of a question's word an entry accounts for: the word itself among its key
+    terms (title, phrasings) counts fully, one of the word's concepts there a little less,
+    the word or a concept in its body less again, nothing else nothing."""
+    if not key.isdisjoint(words):
+        return 1.0
+    if not key.isdisjoint(concepts):
+        return CONCEPT_CREDIT
+    if not have.isdisjoint(words):
+        return BODY_CREDIT
+    if not have.isdisjoint(concepts):
+        return BODY_CONCEPT_CREDIT
+    return 0.0
 
 
 def _choose(ordered: list[Candidate], types: list[str], calibration: Calibration) -> Candidate | None:
