@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import random
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -33,10 +34,41 @@ NO_LIMITS = Limits(overall_per_s=0, private_per_s=0, group_per_min=0)
 EVENT_MORNING = dt.datetime(2025, 10, 25, 1, 30, tzinfo=dt.UTC)  # 08:30 in Hanoi
 
 
+def _ephemeral_ports() -> tuple[int, int]:
+    """The range the kernel takes local ports of outgoing connections from."""
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999  # Linux's default; IANA's 49152-65535 lies inside it too
+
+
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
+    """A port nothing listens on, for a server that binds it a moment later. Chosen outside
+    the ephemeral range: a port the kernel picked with bind(("127.0.0.1", 0)) and that was
+    then closed can be taken meanwhile as the local port of any outgoing connection (the
+    test workers make thousands), and the server's bind then fails with "address already in
+    use". Random, so that parallel test processes rarely try the same one, and never the
+    same one twice in a process."""
+    low, _ = _ephemeral_ports()
+    floor = 10000 if low > 12000 else 1024
+    for _ in range(200):
+        port = random.randrange(floor, low if low > floor + 1000 else 65535)
+        if port in _handed_out:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    with socket.socket() as s:  # no luck: the kernel's choice, as before
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        return int(s.getsockname()[1])
 
 
 @dataclass
