@@ -582,3 +582,46 @@ def test_after_lunch_without_a_lunch_lists_the_afternoon(engine, clock):
 def test_a_cash_machine_is_not_a_time():
     now = dt.datetime(2026, 3, 11, 8, 0, tzinfo=dt.UTC)
     assert parse_time("where is the atm", now, dt.UTC, [now.date()]) is None
+
+
+def test_arabic_verbs_in_other_persons_meet_their_concept():
+    """The lexicon writes a verb in the first person (أصلي "I pray", أحجز "I book"); a
+    delegate writes نصلي "we pray", يحجز, تشحن: the same concept, on the whole word."""
+    from bot.answers.lexicon import load_lexicon
+
+    lexicon = load_lexicon()
+    for text, concept in (("فين نقدر نصلي", "prayer"), ("نحجز", "booking"), ("تشحن", "charging")):
+        assert concept in {h.concept for h in lexicon.match(tokenize(text, "ar"), "ar")}
+    # يصل "(the bus) arrives" is not يصلي "he prays", which the stemmer reads as يصل
+    assert "prayer" not in {h.concept for h in lexicon.match(tokenize("متى يصل الباص", "ar"), "ar")}
+
+
+def test_every_clock_time_leaves_the_question_words(pack):
+    """'my flight is at 6pm and the closing starts at 2': both are times; the first is asked about."""
+    now = dt.datetime(2026, 3, 11, 8, 0, tzinfo=dt.UTC)
+    text = "my flight is at 6pm and the closing starts at 2"
+    tq = parse_time(text, now, pack.tz, pack.event_days())
+    assert tq is not None and tq.mode == "at" and tq.start is not None and tq.start.hour == 18
+    taken = "".join(text[a:b] for a, b in tq.spans)
+    assert "6pm" in taken and "2" in taken
+
+
+@pytest.mark.parametrize(
+    ("question", "lang", "other"),
+    [
+        ("I lost my badge", "en", False),
+        ("j'ai perdu mon badge", "fr", False),
+        ("I lost my passport", "en", True),  # the same mishap, another object
+        ("护照丢了怎么办", "zh", True),
+        ("where do I pick up my badge", "en", True),  # the object without the mishap
+    ],
+)
+def test_an_entry_about_a_lost_badge_is_not_about_another_lost_object(engine, question, lang, other):
+    from bot.answers.normalize import prepare
+
+    i = engine._position[("faq", "lost-badge")]
+    q = engine._query(prepare(question), lang, None, question)
+    topical = [(frozenset(u.terms[: u.n_words]), frozenset(u.terms[u.n_words :]), u.weight)
+               for u in q.units if not u.weak]
+    mishaps = {t for t in q.terms if t.startswith("@") and t[1:] in engine.lexicon.head}
+    assert engine._other_subject(i, set(q.terms), mishaps, topical) is other

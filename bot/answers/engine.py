@@ -130,6 +130,14 @@ BODY_CONCEPT_CREDIT = 0.5
 CONCEPT_CREDIT = 0.9
 #: a word naming what went wrong (a "head" concept: lost, sick) weighs this much more
 HEAD_FACTOR = 1.5
+#: an entry about a mishap (its key texts name a "head" concept: lost) and an object (badge),
+#: asked about the same mishap with another object (a lost phone), or about its object
+#: without the mishap ("where do I pick up my badge"): its score is worth this much
+OTHER_SUBJECT = 0.7
+#: a concept in more than this share of an entry's key texts is what the entry is about
+SUBJECT_SHARE = 0.6
+#: a mishap in at least this share of them is one the entry is about
+MISHAP_SHARE = 0.5
 #: a word whose only concepts are generic ones ("enter": access) weighs this much
 WEAK_CONCEPT_FACTOR = 0.5
 #: an unknown word shaped like a verb or an adverb ("borrow", "usually") weighs less still
@@ -244,6 +252,7 @@ class AnswerEngine:
         self._position = {(e.type, e.id): i for i, e in enumerate(self.entries)}
         self._types = [str(e.type) for e in self.entries]
         self._correctors: dict[str, Corrector] = {}  # built on first use, per language
+        self._subjects = [self._subject(i) for i in range(len(self.entries))]
         #: learnt phrasings by their key: an organiser said this very wording is that entry's
         self._learnt: dict[str, int] = {}
         for (type_, id_), texts in (extra_phrasings or {}).items():
@@ -575,6 +584,7 @@ class AnswerEngine:
         total = sum(u.weight for u in q.units) or 1.0
         qterms = set(q.terms)
         bonus = self._entity_bonus(qterms)
+        qmishaps = {t for t in qterms if t[1:] in self.lexicon.head and t.startswith("@")}
         out = []
         terms_of = self.index.terms_of
         key_terms_of = self.index.key_terms_of
@@ -582,6 +592,7 @@ class AnswerEngine:
         # cannot lift an entry from beyond them to the top
         candidates = sorted(raw.items(), key=lambda kv: -kv[1])[:MAX_CANDIDATES]
         unit_sets = [(frozenset(u.terms[: u.n_words]), frozenset(u.terms[u.n_words :]), u.weight) for u in q.units]
+        topical = [unit for unit, u in zip(unit_sets, q.units, strict=True) if not u.weak]
         for i, s in candidates:
             have, key = terms_of[i], key_terms_of[i]
             covered = 0.0
@@ -598,6 +609,9 @@ class AnswerEngine:
                 boost *= CONTACT_UNASKED  # a contact card answers "whom to call", not "how"
             elif e.type == "session" and e.obj.kind == "logistics" and not q.timed:
                 boost *= LOGISTICS_UNTIMED
+            if self._other_subject(i, qterms, qmishaps, topical):
+                boost *= OTHER_SUBJECT
+                coverage *= OTHER_SUBJECT
             score = (s + bonus.get(i, 0.0)) * (0.3 + 0.7 * coverage) * boost
             out.append((i, score, coverage))
         out.sort(key=lambda x: -x[1])
@@ -617,6 +631,35 @@ class AnswerEngine:
                 blend = max(blend, coverage)
             ranked.append((i, score, blend))
         return ranked
+
+    def _subject(self, i: int) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+        """What entry ``i`` is about, from its key texts: the mishaps it names anywhere, the
+        mishaps most of them name, and the objects ("@badge") most of them name."""
+        texts = self.index.key_texts_of[i]
+        head, weak, broader = self.lexicon.head, self.lexicon.weak, self.lexicon.broader
+        count: dict[str, int] = defaultdict(int)
+        for terms in texts:
+            for t in terms:
+                if t.startswith("@"):
+                    count[t] += 1
+        n = len(texts) or 1
+        mishaps = frozenset(t for t in count if t[1:] in head)
+        major = frozenset(t for t in mishaps if count[t] / n >= MISHAP_SHARE)
+        objects = frozenset(t for t, k in count.items() if k / n > SUBJECT_SHARE and t[1:] not in head
+                            and t[1:] not in weak and not head.intersection(broader.get(t[1:], ())))
+        return mishaps, major, objects
+
+    def _other_subject(self, i: int, qterms: AbstractSet[str], qmishaps: AbstractSet[str],
+                       units: list[tuple[frozenset[str], frozenset[str], float]]) -> bool:
+        """Entry ``i`` is about a mishap and its object, and the question is not: the same
+        mishap with another object, or the object without the mishap."""
+        mishaps, major, objects = self._subjects[i]
+        key = self.index.key_terms_of[i]
+        if qmishaps:
+            # another object: one the entry's key texts do not name, in the question
+            return (bool(qmishaps & mishaps) and not objects <= qterms
+                    and any(key.isdisjoint(words) and key.isdisjoint(concepts) for words, concepts, _ in units))
+        return bool(major) and bool(objects & qterms)
 
     def _key_recall(self, i: int, qset: set[str]) -> float:
         """The largest share of one of entry ``i``'s key texts that the question contains."""

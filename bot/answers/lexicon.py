@@ -55,6 +55,7 @@ class Lexicon:
         self._prefix_cache: dict[tuple[str, str], tuple[str, ...]] = {}
         self.vocabulary: dict[str, set[str]] = {}  # language -> surface words (typo correction)
         staging: dict[str, dict[tuple, set[tuple[str, bool]]]] = {}
+        verbs: list[tuple[str, str]] = []
         for section, intent in (("intents", True), ("concepts", False)):
             for cid, spec in (data.get(section) or {}).items():
                 cid = str(cid)
@@ -72,6 +73,22 @@ class Lexicon:
                 for lang in LANGS:
                     for phrase in spec.get(lang) or []:
                         self._add(staging, str(phrase), lang, cid, intent)
+                        if lang == "ar" and not intent:
+                            verbs.extend((form, cid) for form in _arabic_persons(str(phrase)))
+        # a first-person verb ("أصلي" I pray) also in the other persons a delegate writes
+        # (نصلي we pray, يصلي, تصلي), matched on the whole word (the stemmer reads يصلي as
+        # يصل "he arrives"), unless that word is already another concept's
+        words: set[str] = set()
+        for (keys, _, _), _ in staging.get("ar", {}).items():
+            words.update(keys)
+        #: folded Arabic word -> concepts, for those other persons
+        self._ar_persons: dict[str, tuple[str, ...]] = {}
+        for form, cid in verbs:
+            tokens = tokenize(form, "ar")
+            if len(tokens) == 1 and not tokens[0].stop and tokens[0].surface not in words:
+                found = self._ar_persons.get(tokens[0].surface, ())
+                if cid not in found:
+                    self._ar_persons[tokens[0].surface] = (*found, cid)
         for lang, table in staging.items():
             index: dict[str, list[tuple]] = {}
             for (keys, toned, stops), ids in table.items():
@@ -157,6 +174,11 @@ class Lexicon:
         )
         if any(t.script == "han" for t in tokens):
             hits.extend(self._match_han(tokens))
+        if self._ar_persons and any(t.script == "arabic" for t in tokens):
+            found = {h.first for h in hits if not h.intent}
+            for i, t in enumerate(tokens):
+                if t.script == "arabic" and not t.stop and i not in found:
+                    hits.extend(Hit(cid, i, i) for cid in self._ar_persons.get(t.surface, ()))
         return hits
 
     def match_seq(self, keys: list[str], stops: list[bool], scripts: list[str], toned: list[str],
@@ -298,3 +320,13 @@ def load_lexicon(path: str = str(LEXICON_PATH)) -> Lexicon:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=loader) or {}  # noqa: S506
     return Lexicon(data)
+
+
+def _arabic_persons(phrase: str) -> list[str]:
+    """The other persons of a one-word Arabic verb written in the first person singular
+    (أحجز "I book": نحجز, يحجز, تحجز); nothing for other phrases."""
+    word = phrase.strip()
+    if " " in word or len(word) < 4 or word[0] not in "أا" or word.startswith("ال"):
+        return []
+    return [prefix + word[1:] for prefix in "نيت"]
+

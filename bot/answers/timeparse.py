@@ -241,9 +241,12 @@ def parse_time(
                 taken.append((m.start(), m.end()))
     for rx in _CLOCK_RES:
         for m in rx.finditer(folded):
-            if clock is None and free(m.start(), m.end()):
-                clock = _clock_from_match(m)
-                if clock is not None:
+            if free(m.start(), m.end()):
+                # the first clock time is the one asked about; any other ("my flight is at
+                # 6, the closing ends at 4:45") is a time too, not a topic word
+                found_clock = _clock_from_match(m)
+                if found_clock is not None:
+                    clock = clock or found_clock
                     taken.append((m.start(), m.end()))
     for rx, meaning in _COMPILED:
         for m in rx.finditer(folded):
