@@ -607,6 +607,44 @@ def test_every_clock_time_leaves_the_question_words(pack):
 
 
 @pytest.mark.parametrize(
+    ("question", "hour", "minute"),
+    [
+        ("what's on at 4?", 16, 0),  # a bare hour at a conference is in the afternoon
+        ("a las 3 y media", 15, 30),
+        ("ça finit à 16h et demie ?", 16, 30),
+        ("anything at half past 2", 14, 30),
+        ("4 gio ruoi co gi", 16, 30),
+        ("فيه شي الساعة 4 ونص؟", 16, 30),
+        ("what's on at 4 in the morning", 4, 0),  # said so
+        ("at 04:30", 4, 30),  # written so
+        ("at 4am", 4, 0),
+        ("at 9:15", 9, 15),
+        ("a las 12", 12, 0),
+        ("la clausura termina 4 y media y mi vuelo sale a las 8", 16, 30),  # the first time, by position
+    ],
+)
+def test_clock_times_as_delegates_write_them(pack, question, hour, minute):
+    now = dt.datetime(2026, 3, 11, 2, 0, tzinfo=dt.UTC)
+    tq = parse_time(question, now, pack.tz, pack.event_days())
+    assert tq is not None and tq.mode == "at" and tq.start is not None
+    assert (tq.start.hour, tq.start.minute) == (hour, minute)
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [("me da tiempo de llegar al aeropuerto después de la clausura?", "es"),
+     ("est-ce que j'ai le temps de passer à l'hôtel ?", "fr"),
+     ("успею в аэропорт после закрытия?", "ru")],
+)
+def test_having_time_is_not_the_weather(pack, question, lang):
+    """Spanish "tiempo" and French "temps" are the weather and time: "do I have time" is time."""
+    from bot.answers.lexicon import load_lexicon
+
+    concepts = {h.concept for h in load_lexicon().match(tokenize(question, lang), lang)}
+    assert "weather" not in concepts and "when" in concepts
+
+
+@pytest.mark.parametrize(
     ("question", "lang", "other"),
     [
         ("I lost my badge", "en", False),

@@ -208,6 +208,8 @@ class Lexicon:
                     last = i + n - 1
                     if intent:
                         hits.extend(Hit(cid, i, last, True) for cid in ids)
+                        if n > 1:  # "cuánto tiempo", "me da tiempo": how long, not the weather
+                            covered_until = max(covered_until, last)
                         continue
                     if last <= covered_until or any(
                         stops[i + j] and not phrase_stops[j] for j in range(n)

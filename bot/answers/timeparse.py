@@ -185,12 +185,15 @@ _BARE_DAY_RES = [
     re.compile(_L + r"(?P<d>[0-3]?\d)-?(?:го|е)" + _R),
 ]
 _CLOCK_RES = [
+    # half past: "4 y media", "4h et demie", "16 heures et demie", "4 giờ rưỡi", "half past 4"
+    re.compile(r"(?<![\d/.\-:])(?P<h>[01]?\d|2[0-3])\s*(?:h|heures?|gio)?\s*(?:y|et|e)?\s*(?P<half>media|demie|demi|ruoi)" + _R),
+    re.compile(_L + r"(?P<half>half)\s+(?:past\s+)?(?P<h>1[0-2]|0?[1-9])(?:\s*(?P<ap>am|pm|a\.m\.|p\.m\.))?" + _R),
     re.compile(r"(?<![\d/.\-])(?P<h>[01]?\d|2[0-3])[:h](?P<m>[0-5]\d)(?!\d)\s*(?P<ap>am|pm|a\.m\.|p\.m\.)?"),
     re.compile(_L + r"(?P<h>1[0-2]|0?[1-9])\s*(?P<ap>am|pm|a\.m\.|p\.m\.)"),
     re.compile(r"(?<![\d/.\-])(?P<h>[01]?\d|2[0-3])\s*h(?:eures?)?" + _R),
     re.compile(r"(?<![\d/.\-])(?P<h>[01]?\d|2[0-3])\s*(?:gio|giờ)" + _R),
     re.compile(r"(?P<pm>下午|晚上)?(?P<h>[01]?\d|2[0-3])\s*(?:点|點|时)(?:(?P<m>[0-5]?\d)分?|半(?P<half>))?"),
-    re.compile(r"الساعه\s*(?P<h>[01]?\d|2[0-3])(?::(?P<m>[0-5]\d))?"),
+    re.compile(r"الساعه\s*(?P<h>[01]?\d|2[0-3])(?::(?P<m>[0-5]\d)|\s*و\s*(?P<half>نصف?))?"),
     re.compile(_L + r"(?:at|a las|a la)\s+(?P<h>[01]?\d|2[0-3])(?:[:.](?P<m>[0-5]\d))?" + _R),
 ]
 
@@ -239,15 +242,18 @@ def parse_time(
             if found is not None:
                 day = day or found
                 taken.append((m.start(), m.end()))
+    clocks: list[tuple[int, dt.time, bool]] = []
     for rx in _CLOCK_RES:
         for m in rx.finditer(folded):
             if free(m.start(), m.end()):
-                # the first clock time is the one asked about; any other ("my flight is at
-                # 6, the closing ends at 4:45") is a time too, not a topic word
                 found_clock = _clock_from_match(m)
                 if found_clock is not None:
-                    clock = clock or found_clock
+                    clocks.append((m.start(), found_clock, _bare_hour(m)))
                     taken.append((m.start(), m.end()))
+    # the first clock time in the question is the one asked about; any other ("my flight
+    # is at 6, the closing ends at 4:45") is a time too, not a topic word
+    first = min(clocks, key=lambda c: c[0]) if clocks else None
+    clock = first[1] if first else None
     for rx, meaning in _COMPILED:
         for m in rx.finditer(folded):
             if free(m.start(), m.end()):
@@ -304,6 +310,8 @@ def parse_time(
     if clock is not None:
         if part in ("afternoon", "evening") and clock.hour < 12:
             clock = clock.replace(hour=clock.hour + 12)
+        elif first is not None and first[2] and part is None and AFTERNOON_HOURS[0] <= clock.hour <= AFTERNOON_HOURS[1]:
+            clock = clock.replace(hour=clock.hour + 12)  # "what's on at 4?" at a conference: 16:00
         at = dt.datetime.combine(day, clock, tzinfo=tz)
         return TimeQuery("at", start=at, end=at + dt.timedelta(hours=1), day=day, spans=spans)
     if part is not None:
@@ -397,6 +405,18 @@ def _bare_day(d: int, today: dt.date, days: list[dt.date]) -> dt.date | None:
         if candidate.day == d:
             return candidate
     return None
+
+
+#: a bare hour in this range, without am/pm, a part of the day or a leading zero, is in the
+#: afternoon: nobody meets at 4 in the morning ("on se retrouve à 4h", "a las 3 y media")
+AFTERNOON_HOURS = (1, 7)
+
+
+def _bare_hour(m: re.Match[str]) -> bool:
+    """Whether a clock time says nothing of the half of the day: no am/pm, no 下午/晚上,
+    no leading zero ("04:30" is meant as written)."""
+    groups = m.groupdict()
+    return not groups.get("ap") and not groups.get("pm") and not m.group("h").startswith("0")
 
 
 def _clock_from_match(m: re.Match[str]) -> dt.time | None:
