@@ -15,7 +15,13 @@ import pytest
 from bot.answers import Answer, AnswerEngine, Match
 from bot.answers.cli import ask_command
 from bot.answers.compose import compose, plain
-from bot.answers.normalize import arabic_alternatives, detect_language, fold_arabic, tokenize
+from bot.answers.normalize import (
+    arabic_alternatives,
+    detect_language,
+    fold_arabic,
+    has_vietnamese_marks,
+    tokenize,
+)
 from bot.answers.timeparse import parse_time
 from bot.catalog.loader import load_pack
 from bot.clock import SimulatedClock
@@ -663,3 +669,25 @@ def test_an_entry_about_a_lost_badge_is_not_about_another_lost_object(engine, qu
                for u in q.units if not u.weak]
     mishaps = {t for t in q.terms if t.startswith("@") and t[1:] in engine.lexicon.head}
     assert engine._other_subject(i, set(q.terms), mishaps, topical) is other
+
+
+def test_the_retoner_gives_a_toneless_question_the_packs_own_tones():
+    from bot.answers.retone import Retoner
+
+    retoner = Retoner(["Có phiên dịch không?", "Tài liệu hội nghị ở đâu?", "Làng chài Kayar"], common=False)
+    assert retoner.retone("co phien dich tieng anh ko") == "có phiên dịch tieng anh ko"  # unknown words stay
+    assert retoner.retone("tai lieu hoi nghi, o dau?") == "tài liệu hội nghị, ở đâu?"
+    assert retoner.retone("lang chai kayar") == "làng chài kayar"
+    assert retoner.retone("Có phien dich") == "Có phiên dịch"  # a toned word is kept as typed
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [("thoi tiet ha noi tuan nay the nao", "weather"), ("co phien dich tieng viet khong", "interpretation-languages")],
+)
+def test_a_vietnamese_question_typed_without_tones_reaches_the_model_with_them(demo, question, expected):
+    """The model reads "thoi tiet" as other tokens than "thời tiết": it is given the question
+    with the tones the pack's own Vietnamese suggests (the words' engine keeps the original)."""
+    assert has_vietnamese_marks(demo.retoner.retone(question))
+    answer = demo.ask(question, "vi", dt.datetime(2025, 10, 25, 9, 0, tzinfo=demo.tz))
+    assert answer.match is not None and answer.match.id == expected

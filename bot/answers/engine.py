@@ -40,11 +40,12 @@ A refusal is the safe outcome: a wrong room or time is worse than "I'm not sure"
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -80,6 +81,7 @@ from bot.answers.normalize import (
     tokenize,
     vocab_key,
 )
+from bot.answers.retone import Retoner
 from bot.answers.semantic import DEFAULT_CACHE_DIR, SemanticIndex, text_key
 from bot.answers.shape import is_name, looks_generic
 from bot.answers.timeparse import TimeQuery, parse_time
@@ -261,6 +263,12 @@ class AnswerEngine:
                 if key := phrase_key(text):
                     self._learnt.setdefault(key, position)
 
+    @functools.cached_property
+    def retoner(self) -> Retoner:
+        """The pack's Vietnamese, to give tones back to a question typed without them
+        (built on the first such question)."""
+        return Retoner(text for e in self.entries for text, lang in (*e.key_texts, *e.told) if lang == "vi")
+
     # ------------------------------------------------------------------ public API
     def ask(self, question: str, lang: str, now: dt.datetime) -> Answer:
         """Answer ``question`` asked by someone whose interface is in ``lang`` at ``now``
@@ -274,7 +282,7 @@ class AnswerEngine:
         if learnt is not None:  # an organiser attached this very wording to an entry
             return self._learnt_answer(question, lang, text, learnt)
         tq = parse_time(text, now, self.tz, self.days)
-        model = _ModelView(self.semantic, question[:MAX_CHARS], len(self.entries))
+        model = _ModelView(self.semantic, question[:MAX_CHARS], len(self.entries), lambda: self.retoner)
         readings = self._languages(text, lang)
         best: Answer | None = None
         for candidate in readings:
@@ -1092,14 +1100,23 @@ def _head(text: str) -> str:
 
 
 class _ModelView:
-    """The model's view of one question: embedded once (on first need), scored per language."""
+    """The model's view of one question: embedded once (on first need), scored per language.
+    Read as Vietnamese typed without tones, the model is given the question with the tones
+    the pack's own words suggest (:class:`~bot.answers.retone.Retoner`)."""
 
-    def __init__(self, semantic: SemanticIndex | None, question: str, n_entries: int) -> None:
+    def __init__(self, semantic: SemanticIndex | None, question: str, n_entries: int,
+                 retoner: Callable[[], Retoner] | None = None) -> None:
         self._semantic = semantic
         self._question = question
         self._n = n_entries
-        self._vector: np.ndarray | None = None
+        self._retoner = retoner
+        self._vectors: dict[str, np.ndarray | None] = {}
         self._scores: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}
+
+    def _text_for(self, lang: str) -> str:
+        if lang == "vi" and self._retoner is not None and not has_vietnamese_marks(self._question):
+            return self._retoner().retone(self._question)
+        return self._question
 
     def scores(self, lang: str) -> tuple[np.ndarray, np.ndarray] | None:
         if self._semantic is None or not self._semantic.available:
@@ -1108,9 +1125,11 @@ class _ModelView:
             if not self._semantic.can_score(lang):
                 self._scores[lang] = None  # not embedded yet: the words alone answer
                 return None
-            if self._vector is None:
-                self._vector = self._semantic.embed(self._question)
-            self._scores[lang] = None if self._vector is None else self._semantic.scores(self._vector, lang, self._n)
+            text = self._text_for(lang)
+            if text not in self._vectors:
+                self._vectors[text] = self._semantic.embed(text)
+            vector = self._vectors[text]
+            self._scores[lang] = None if vector is None else self._semantic.scores(vector, lang, self._n)
         return self._scores[lang]
 
 
