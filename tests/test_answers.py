@@ -691,3 +691,28 @@ def test_a_vietnamese_question_typed_without_tones_reaches_the_model_with_them(d
     assert has_vietnamese_marks(demo.retoner.retone(question))
     answer = demo.ask(question, "vi", dt.datetime(2025, 10, 25, 9, 0, tzinfo=demo.tz))
     assert answer.match is not None and answer.match.id == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("au secours qqn a fait un malaise", "fr", "au secours quelqu'un a fait un malaise"),
+        ("c'est quoi c ou", "fr", "c'est quoi c'est ou"),  # the c of c'est is no shorthand
+        ("xq no hay wifi, q hago", "es", "porque no hay wifi, que hago"),
+        ("wher r u guys rn", "en", "where are you guys right now"),
+        ("ks co xe dua don ko", "vi", "khách sạn co xe dua don không"),
+        ("щас есть что-то?", "ru", "сейчас есть что-то?"),
+        ("ks co xe dua don ko", "en", "ks co xe dua don ko"),  # another language's shorthand stays
+    ],
+)
+def test_chat_shorthand_is_written_out_for_the_model(text, lang, expected):
+    from bot.answers.chat import expand_shorthand
+
+    assert expand_shorthand(text, lang) == expected
+
+
+def test_the_model_reads_a_toneless_question_in_shorthand_written_out_and_toned(demo):
+    from bot.answers.engine import _ModelView
+
+    view = _ModelView(demo.semantic, "ks co xe dua don ko", len(demo.entries), lambda: demo.retoner)
+    assert view._text_for("vi") == "khách sạn có xe đưa đón không"

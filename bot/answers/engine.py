@@ -54,6 +54,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.answers import fusion
+from bot.answers.chat import expand_shorthand
 from bot.answers.fusion import Calibration, Candidate, load_calibration
 from bot.answers.index import (
     BROADER_WEIGHT,
@@ -1114,9 +1115,10 @@ class _ModelView:
         self._scores: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}
 
     def _text_for(self, lang: str) -> str:
+        text = expand_shorthand(self._question, lang)
         if lang == "vi" and self._retoner is not None and not has_vietnamese_marks(self._question):
-            return self._retoner().retone(self._question)
-        return self._question
+            return self._retoner().retone(text)
+        return text
 
     def scores(self, lang: str) -> tuple[np.ndarray, np.ndarray] | None:
         if self._semantic is None or not self._semantic.available:
