@@ -562,11 +562,14 @@ class AnswerEngine:
         return None
 
     def warm_up(self) -> None:
-        """Build the typo tables now rather than on the first question that needs one (a
-        few tens of milliseconds per language): call it after a (re)load, off the request path."""
+        """Build the typo tables (and, with the model, the Vietnamese tones' table) now rather
+        than on the first question that needs one (a few tens of milliseconds each): call it
+        after a (re)load, off the request path."""
         for key in self.index.vocabulary:
             if key != "vi":
                 self._corrector(key)
+        if self.semantic is not None:
+            _ = self.retoner
 
     def _corrector(self, key: str) -> Corrector:
         found = self._correctors.get(key)
