@@ -297,12 +297,31 @@ async def test_hand_over_and_escalate_by_the_holder(services: Services):
         await s.liaison.hand_over(a, r.id, d, "to a delegate?")
     assert e.value.problem == Problem.NO_SUCH_OFFICER
     await s.liaison.hand_over(a, r.id, b, "Bob knows the drivers")
-    assert "Bob knows the drivers" in (await rows(s, b.telegram_id))[-1].payload["text"]
+    assert any("Bob knows the drivers" in row.payload["text"] for row in await rows(s, b.telegram_id))
     with pytest.raises(Refused):
         await s.liaison.resolve(a, r.id)  # Anna no longer holds it
     await s.liaison.escalate(b, r.id, "VIP")
     assert "VIP" in (await rows(s, sup.telegram_id))[-1].payload["text"]
     await s.liaison.resolve(sup, r.id)  # a supervisor may resolve what another holds
+
+
+async def test_the_officer_a_request_is_handed_over_to_gets_everything_said_so_far(services: Services):
+    """Bob never saw the request: the hand-over card alone ("Handed over to you by Anna: ...")
+    would leave him without the delegate's words or what Anna already answered."""
+    s = services
+    a = await officer(s, 101, "Anna", languages=["en"])
+    b = await officer(s, 102, "Bob", duty=False)
+    d = await person(s, 1, "Alice")
+    r = await s.liaison.open(d, "transport", TEXT)
+    await s.liaison.claim(a, r.id)
+    await s.liaison.reply(a, r.id, Sent("text", "Which terminal, please?"))
+    await s.liaison.add(d, r.id, Sent("text", "Terminal 2, flight VN 123"))
+    await s.liaison.hand_over(a, r.id, b, "Bob knows the drivers")
+    texts = [row.payload["text"] for row in await rows(s, b.telegram_id)]
+    assert "Bob knows the drivers" in texts[0]  # the card first, then the conversation in order
+    said = [next(i for i, text in enumerate(texts) if words in text)
+            for words in (TEXT.text, "Which terminal, please?", "Terminal 2, flight VN 123")]
+    assert said == sorted(said) and said[0] > 0
 
 
 async def test_csv_import_parses_lists():

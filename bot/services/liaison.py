@@ -325,19 +325,12 @@ class LiaisonService:
             seen_all = on_card and request.offered_to_id == me.id and not await s.scalar(
                 select(LiaisonEvent.id).where(LiaisonEvent.request_id == request.id,
                                               LiaisonEvent.action == RequestAction.REROUTED).limit(1))
-            earlier = [] if seen_all else list(await s.scalars(
-                select(LiaisonMessage).where(LiaisonMessage.request_id == request.id).order_by(LiaisonMessage.id)))
             t = translator(me.language)
             if not seen_all:
                 card = render.request_card(t, pack, request, delegate, "")
                 await self._send(s, me, request, f"e{event.id}", [Message(text=card, buttons=render.officer_buttons(
                     t, request.id, claim=False))], priority=self._priority(request))
-            for m in earlier:  # everything said before the claim: nothing is lost
-                sent = _sent_of(m)
-                author = delegate if m.author_id == delegate.id else await self._person(s, m.author_id)
-                parts = (render.to_officer(me, pack, request, delegate, sent) if not m.from_officer
-                         else render.to_delegate(me, request, author, sent))
-                await self._send(s, me, request, f"e{event.id}m{m.id}", parts)
+                await self._send_history(s, me, request, delegate, event)  # nothing said before is lost
             td = translator(delegate.language)
             # TRANSLATORS: to the delegate; {who} is the officer's name and role, {request} "Request #12"
             text = td._("{request} is now handled by {who}.").format(
@@ -765,6 +758,19 @@ class LiaisonService:
                 priority=priority if priority is not None else self._priority(request),
             )
 
+    async def _send_history(self, s: AsyncSession, to: Person, request: LiaisonRequest, delegate: Person,
+                            event: LiaisonEvent) -> None:
+        """Everything said on a request so far, passed on to an officer who now holds it."""
+        pack = self.pack()
+        earlier = await s.scalars(
+            select(LiaisonMessage).where(LiaisonMessage.request_id == request.id).order_by(LiaisonMessage.id))
+        for m in list(earlier):
+            sent = _sent_of(m)
+            author = delegate if m.author_id == delegate.id else await self._person(s, m.author_id)
+            parts = (render.to_officer(to, pack, request, delegate, sent) if not m.from_officer
+                     else render.to_delegate(to, request, author, sent))
+            await self._send(s, to, request, f"e{event.id}m{m.id}", parts)
+
     async def _send_group(self, s: AsyncSession, request: LiaisonRequest, tag: str, parts: Sequence[Message]) -> None:
         assert self.group_id is not None
         for index, part in enumerate(parts):
@@ -857,6 +863,8 @@ class LiaisonService:
         card = render.request_card(t, self.pack(), request, delegate, head)
         await self._send(s, target, request, f"e{event.id}", [Message(
             text=card, buttons=render.officer_buttons(t, request.id, claim=False))])
+        # they never saw the request: everything said so far follows the card, as on a claim
+        await self._send_history(s, target, request, delegate, event)
         td = translator(delegate.language)
         text = td._("{request} is now handled by {who}.").format(
             request=render.number(td, request.id), who=render.officer_signature(td, target))
