@@ -282,6 +282,11 @@ async def reply_button(update: Update, context: BotContext, pressed: Pressed[int
     if request.status not in (RequestStatus.OPEN, RequestStatus.CLAIMED):
         return t._(PROBLEMS[Problem.CLOSED])
     mode = "add" if request.delegate_id == context.person.id else "reply"
+    if mode == "reply":  # refused now rather than after they typed their answer
+        try:
+            await liaison.check_holder(context.person, request.id)
+        except Refused as refused:
+            return refusal(t, refused)
     await liaison.set_draft(context.person, mode, request_id=request.id)
     chat = update.effective_chat
     if chat is not None:

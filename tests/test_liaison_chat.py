@@ -368,3 +368,21 @@ async def test_an_officer_learns_that_the_delegate_blocked_the_bot(bot: Harness)
     await alice.reply()
     await anna.send("The car is at gate 3", reply_to=card)
     await wait_text(alice, "gate 3")
+
+
+async def test_reply_on_a_request_another_officer_holds_is_refused_before_typing(bot: Harness):
+    """Anna handed the request over to Bob; Reply on her old card must say so at once, not
+    ask her to write a message and refuse it only once she has typed it."""
+    anna = await make_officer(bot, 501, "Anna", languages=["en"])
+    bob = await make_officer(bot, 502, "Bob", duty=False)
+    await open_request(bot, "Please send a car to the Melia hotel")
+    card = await wait_text(anna, "Request #1")
+    await anna.press(text="Claim", message=card)
+    await anna.send("/handover 1 502 Bob knows the drivers")
+    await wait_text(anna, "handed over to Bob")
+    await wait_text(bob, "Bob knows the drivers")
+    pressed = await anna.press_raw("v1||lreply|1|0", message=card)
+    assert "Another officer holds this request" in await answered_text(bot, pressed)
+    await anna.send("/queue")  # the next thing she hears is the queue: no prompt to write came
+    assert "Mine" in (await anna.reply()).text
+    assert not any("Write your message" in (e.text or "") for e in bot.emulator.history(anna.id))

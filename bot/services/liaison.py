@@ -366,6 +366,13 @@ class LiaisonService:
             await self._send(s, delegate, request, f"m{message.id}", render.to_delegate(delegate, request, me, sent))
             return request
 
+    async def check_holder(self, officer: Person, request_id: int) -> LiaisonRequest:
+        """The request, if this officer may answer it now (its holder, or a supervisor); else
+        :class:`Refused` as :meth:`reply` would refuse it, before they type a message."""
+        async with self.db.session() as s:
+            me = await self._officer(s, officer.id)
+            return await self._held(s, me, request_id)
+
     async def resolve(self, officer: Person, request_id: int) -> LiaisonRequest:
         async with self.db.session() as s:
             me = await self._officer(s, officer.id)
