@@ -52,6 +52,11 @@ async def on_error(update: object, context: BotContext) -> None:
     if isinstance(error, (RetryAfter, TimedOut, NetworkError)) and not isinstance(error, BadRequest):
         log.warning("Telegram did not take a reply: %s", type(error).__name__)
         return
+    if isinstance(error, BadRequest) and "query is too old" in error.message.lower():
+        # a button answered after its time-out (a backlog, a slow moment): what it does was
+        # done, only the small notice under the button is lost; no apology, no report
+        log.info("a button press was answered too late")
+        return
     log.error("error while handling an update", exc_info=error)
     if error is not None:
         await report_to_operators(update, context, error)
