@@ -324,6 +324,18 @@ async def test_the_officer_a_request_is_handed_over_to_gets_everything_said_so_f
     assert said == sorted(said) and said[0] > 0
 
 
+async def test_an_arabic_officers_request_card_reads_right_to_left(services: Services):
+    """The card's title starts with "🆕", a left-to-right character to the bidi algorithm: without
+    a right-to-left mark, Telegram lays that line out left to right in an Arabic reader's chat."""
+    s = services
+    o = await officer(s, 101, "Karim", lang="ar", languages=["en"])
+    d = await person(s, 1, "Alice")
+    await s.liaison.open(d, "transport", TEXT)
+    card = (await rows(s, o.telegram_id))[0].payload["text"]
+    title, who = card.split("\n")[:2]
+    assert title.startswith("\u200f<b>🆕") and who.startswith("\u200f")
+
+
 async def test_csv_import_parses_lists():
     parsed = officers.parse_csv("officer,delegations,languages,categories\n@anna,FRA;MAR,fr;en,transport\n123,,ru,\n")
     assert parsed[0].who == "@anna" and parsed[0].delegations == ["FRA", "MAR"] and parsed[0].languages == ["fr", "en"]

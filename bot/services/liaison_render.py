@@ -93,11 +93,13 @@ def request_card(t: Translator, pack: ContentPack, request: LiaisonRequest, dele
     title = f"{number(t, request.id)} · {esc(t, category_name(t, pack, request.category))}"
     urgent = t._("Urgent")
     head = f"🚨 {urgent} · {title}" if request.urgent and urgent_banner else f"🆕 {title}"
-    lines = [f"<b>{head}</b>", delegate_line(t, delegate)]
+    # the bot's lines laid out right to left in Arabic: "🆕" is a left-to-right character, so
+    # the title line would otherwise start a left-to-right paragraph
+    lines = [t.paragraph(f"<b>{head}</b>"), t.paragraph(delegate_line(t, delegate))]
     if request.question:
         question = own_words(t, request.question, 500)
         # TRANSLATORS: the question the bot could not answer, shown to the officer
-        lines.append(t._("Unanswered question: {question}").format(question=question))
+        lines.append(t.paragraph(t._("Unanswered question: {question}").format(question=question)))
     if first:
         lines.append("")
         lines.append(first)
