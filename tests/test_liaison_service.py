@@ -336,6 +336,18 @@ async def test_an_arabic_officers_request_card_reads_right_to_left(services: Ser
     assert title.startswith("\u200f<b>🆕") and who.startswith("\u200f")
 
 
+async def test_the_request_card_names_the_delegation_in_the_officers_language(services: Services):
+    """An invite made with a code only (/invite delegate FRA) stores the code as the name: the
+    card said "Alice · FRA · English" to everyone; it names the country as the rest of the bot."""
+    s = services
+    en = await officer(s, 101, "Anna", languages=["en"])
+    ru = await officer(s, 102, "Boris", lang="ru", languages=["en"])
+    d = await person(s, 1, "Alice", delegation="FRA")
+    await s.liaison.open(d, "medical", TEXT)  # urgent: to every officer on duty
+    assert "Alice · France · English" in (await rows(s, en.telegram_id))[0].payload["text"]
+    assert "Франция" in (await rows(s, ru.telegram_id))[0].payload["text"]
+
+
 async def test_csv_import_parses_lists():
     parsed = officers.parse_csv("officer,delegations,languages,categories\n@anna,FRA;MAR,fr;en,transport\n123,,ru,\n")
     assert parsed[0].who == "@anna" and parsed[0].delegations == ["FRA", "MAR"] and parsed[0].languages == ["fr", "en"]

@@ -12,7 +12,7 @@ import html
 from dataclasses import dataclass
 
 from bot import callbacks
-from bot.cards import role_name
+from bot.cards import delegation_name, role_name
 from bot.catalog.models import ContentPack
 from bot.delivery.message import Button, Message
 from bot.i18n import Translator, translator
@@ -82,7 +82,9 @@ def delegate_line(t: Translator, delegate: Person) -> str:
     """What an officer sees of a delegate: name, delegation, language."""
     parts = [name(t, delegate)]
     if delegate.delegation is not None:
-        parts.append(esc(t, delegate.delegation.name))
+        # its name in the officer's language ("France", "Франция"), as everywhere else; the code
+        # when nothing better is known (never the name or code as an invite happened to spell it)
+        parts.append(delegation_name(t, delegate.delegation) or esc(t, delegate.delegation.code))
     parts.append(t.language_name(delegate.language))
     return " · ".join(parts)
 
