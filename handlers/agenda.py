@@ -606,7 +606,7 @@ def session_button(t: Translator, pack: ContentPack, session_id: str) -> tuple[t
 
 
 def _when(t: Translator, shape: tuple[dt.datetime, dt.datetime, str, bool], pack: ContentPack) -> str:
-    return f"{t.datetime(shape[0], pack.tz)}–{t.time(shape[1], pack.tz)}"
+    return t.datetime_range(shape[0], shape[1], pack.tz)
 
 
 def _room(t: Translator, room_id: str, pack: ContentPack) -> str:

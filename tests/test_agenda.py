@@ -278,6 +278,24 @@ async def test_follow_from_an_answer_about_a_session_and_opt_out_of_an_automatic
     assert [r.state for r in await reminder_rows(bot, SIGNING)] == [DeliveryState.CANCELLED]
 
 
+async def test_a_change_notice_shows_the_time_range_whole_in_vietnamese(bot: Harness) -> None:
+    """Vietnamese writes the time before the date: "14:00 Thứ Bảy 25/10" + "–16:00" read as a
+    range from a date to a bare time, "14:00 Thứ Bảy 25/10–16:00"."""
+    pack = bot.services.content.current.pack
+    session = pack.session(PLENARY)
+    assert session is not None
+    follower = await started(bot, 9208, "vi")
+    await answered(bot, await follower.press_raw(data("follow", PLENARY, bot)))
+    organiser = await started(bot, 900)
+    await organiser.command("delay", PLENARY, "20")
+    await organiser.reply()
+    notice = (await bot.emulator.wait_for(follower.id, lambda e: e.text.startswith("📣"), timeout=10))[-1]
+    vi, moved = translator("vi"), dt.timedelta(minutes=20)
+    assert vi.time_range(session.start, session.end, pack.tz) in notice.text
+    assert vi.time_range(session.start + moved, session.end + moved, pack.tz) in notice.text
+    assert vi.date(session.start.astimezone(pack.tz), fmt="short-day") in notice.text
+
+
 async def test_delay_by_an_organiser_notifies_followers_once_and_replans(bot: Harness) -> None:
     pack = bot.services.content.current.pack
     session = pack.session(PLENARY)
