@@ -59,6 +59,8 @@ PROBLEMS = {
     Problem.NO_SUCH_OFFICER: N_("There is no liaison officer by that name or id."),
     Problem.BAD_RATING: N_("This button is no longer valid."),
     Problem.UNREACHABLE: N_("The delegate has blocked the bot: your message could not be passed on."),
+    Problem.NO_SUPERVISOR: N_("There is no liaison supervisor, nor an officers' group, to escalate to: "
+                              "nothing was sent. Hand the request over to another officer with /handover."),
 }
 
 

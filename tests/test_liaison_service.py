@@ -348,6 +348,23 @@ async def test_the_request_card_names_the_delegation_in_the_officers_language(se
     assert "Франция" in (await rows(s, ru.telegram_id))[0].payload["text"]
 
 
+async def test_an_escalation_nobody_would_receive_is_refused(services: Services):
+    """No supervisor and no officers' group: /escalate said "escalated to the supervisors" and
+    the request went nowhere."""
+    s = services
+    a = await officer(s, 101, "Anna", languages=["en"])
+    d = await person(s, 1, "Alice")
+    r = await s.liaison.open(d, "transport", TEXT)
+    await s.liaison.claim(a, r.id)
+    with pytest.raises(Refused) as e:
+        await s.liaison.escalate(a, r.id, "VIP")
+    assert e.value.problem == Problem.NO_SUPERVISOR
+    assert RequestAction.ESCALATED not in await events(s, r.id)
+    sup = await officer(s, 103, "Sup", duty=False, role=Role.SUPERVISOR)
+    await s.liaison.escalate(a, r.id, "VIP")  # now someone gets it
+    assert "VIP" in (await rows(s, sup.telegram_id))[-1].payload["text"]
+
+
 async def test_csv_import_parses_lists():
     parsed = officers.parse_csv("officer,delegations,languages,categories\n@anna,FRA;MAR,fr;en,transport\n123,,ru,\n")
     assert parsed[0].who == "@anna" and parsed[0].delegations == ["FRA", "MAR"] and parsed[0].languages == ["fr", "en"]

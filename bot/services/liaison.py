@@ -101,6 +101,7 @@ class Problem(StrEnum):
     NO_SUCH_OFFICER = "no_such_officer"
     BAD_RATING = "bad_rating"
     UNREACHABLE = "unreachable"  # the delegate blocked the bot: nothing can reach them
+    NO_SUPERVISOR = "no_supervisor"  # an escalation nobody would receive (no supervisor, no group)
 
 
 class Refused(Exception):
@@ -459,6 +460,8 @@ class LiaisonService:
                 me: Person | None = await self._officer(s, person.id)
                 assert me is not None
                 request = await self._held(s, me, request_id, open_ok=True)
+                if self.group_id is None and not await officers.supervisors(s, exclude=[me.id]):
+                    raise Refused(Problem.NO_SUPERVISOR, request)  # not "escalated" to nobody
             else:
                 me = None
                 found = await s.get(LiaisonRequest, request_id, with_for_update=True)
