@@ -24,7 +24,7 @@ from typing import Any
 from babel.dates import format_timedelta
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram import Message as TgMessage
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, MessageHandler, filters
 
 from bot import callbacks
@@ -303,6 +303,7 @@ async def follow_broadcasts(context: BotContext) -> None:
     svc: BroadcastService = services.broadcasts
     shown: dict[int, str] = context.application.bot_data.setdefault("broadcast_progress_shown", {})
     for b in await svc.active():
+        text = None
         try:
             await svc.advance(b.id)
             if b.recalled_at is not None:
@@ -333,8 +334,12 @@ async def follow_broadcasts(context: BotContext) -> None:
         except BadRequest as exc:
             if "not modified" not in str(exc).lower():
                 log.info("broadcast %s: progress message not edited: %s", b.id, exc)
+            if text is not None:  # tried once: again only when there is something new to show
+                shown[b.id] = text  # (a deleted message would otherwise be edited every second)
         except TelegramError as exc:
             log.info("broadcast %s: progress message not edited: %s", b.id, exc)
+            if text is not None and isinstance(exc, Forbidden):  # the author blocked the bot
+                shown[b.id] = text
 
 
 def schedule(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -145,6 +145,22 @@ async def test_a_reader_without_a_variant_gets_the_default_text_with_buttons_in_
         assert labels == [t._("Open the session"), t._("Confirm receipt")]
 
 
+async def test_a_progress_message_that_is_gone_is_not_edited_again_every_second(database_url: str) -> None:
+    """The organiser deleted the progress message of a broadcast that asks to confirm (followed
+    for two days): the bot tried to edit it every second, an API call and a log line each."""
+    async with running_bot(database_url) as bot:
+        org = await organiser(bot)
+        await people(bot, [(5001, "en", None)])
+        bid = await draft(bot, org, {"en": "Please read"}, audience={"kind": "people", "ids": [5001]},
+                          ask_confirm=True)
+        await service(bot).submit(org, bid)
+        await drain(bot)
+        await service(bot).set_progress_message(bid, ORGANISER, 999_999)  # no such message
+        before = bot.emulator.calls.get("editmessagetext", 0)
+        await asyncio.sleep(4.5)  # the progress job runs every second
+        assert bot.emulator.calls.get("editmessagetext", 0) - before <= 1
+
+
 async def test_audiences_role_language_delegations_ids(database_url: str) -> None:
     async with running_bot(database_url) as bot:
         await organiser(bot)
