@@ -29,7 +29,7 @@ from telegram.ext import Application, MessageHandler, filters
 
 from bot import callbacks
 from bot.callbacks import InvalidArgument
-from bot.cards import pack_name
+from bot.cards import delegation_name, pack_name
 from bot.cards import value as value_in_sentence
 from bot.catalog.models import ContentPack
 from bot.delivery.message import Message
@@ -610,8 +610,11 @@ async def send_unconfirmed(update: Update, context: BotContext, b: Broadcast) ->
         names = ", ".join(html.escape(p.first_name or str(p.telegram_id)) for p in people[:MAX_NAMES])
         if len(people) > MAX_NAMES:
             names += ", …"
-        name = html.escape(delegation) if delegation else t._("no delegation")
-        lines.append(f"<b>{t.isolate(name)}</b> ({t.number(len(people))}): {t.isolate(names)}")
+        # the delegation's name in the organiser's language, as everywhere else (not as an
+        # invite happened to spell it: a code, "FRA", when it was made with the code alone)
+        name = (delegation_name(t, people[0].delegation) or t.isolate(html.escape(delegation)) if delegation
+                else t.isolate(t._("no delegation")))
+        lines.append(f"<b>{name}</b> ({t.number(len(people))}): {t.isolate(names)}")
     await reply(update, whole_lines(lines, finish=t.paragraph))
 
 
