@@ -365,6 +365,19 @@ async def test_an_escalation_nobody_would_receive_is_refused(services: Services)
     assert "VIP" in (await rows(s, sup.telegram_id))[-1].payload["text"]
 
 
+async def test_the_delegate_learns_that_the_officer_holding_their_request_left(services: Services):
+    """Anna went off duty: her request went back to the officers, but the delegate's last word
+    was "Request #1 is now handled by Anna", and stayed so."""
+    s = services
+    a = await officer(s, 101, "Anna", languages=["en"])
+    d = await person(s, 1, "Alice")
+    r = await s.liaison.open(d, "transport", TEXT)
+    await s.liaison.claim(a, r.id)
+    assert await s.liaison.set_duty(a, False) == [r.id]
+    last = (await rows(s, d.telegram_id))[-1].payload["text"]
+    assert "Request #1" in last and "no longer available" in last
+
+
 async def test_csv_import_parses_lists():
     parsed = officers.parse_csv("officer,delegations,languages,categories\n@anna,FRA;MAR,fr;en,transport\n123,,ru,\n")
     assert parsed[0].who == "@anna" and parsed[0].delegations == ["FRA", "MAR"] and parsed[0].languages == ["fr", "en"]

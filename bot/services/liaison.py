@@ -552,6 +552,7 @@ class LiaisonService:
         async with self.db.session() as s:
             pack = self.pack()
             for request in await officers.officer_requests(s, officer.id):
+                was_held = request.status == RequestStatus.CLAIMED
                 request.status, request.holder_id, request.offered_to_id = RequestStatus.OPEN, None, None
                 request.updated_at = self.clock.now()
                 note = f"{officer.first_name}: {why}"
@@ -560,6 +561,15 @@ class LiaisonService:
                 delegate = await self._person(s, request.delegate_id)
                 route = await officers.route(s, request, has_group=self.group_id is not None, exclude=[officer.id])
                 await self._notify_route(s, pack, request, delegate, route, [], note=note)
+                if was_held:  # they were told "now handled by <officer>": no longer true
+                    td = translator(delegate.language)
+                    # TRANSLATORS: to the delegate when the officer who held their request went off
+                    # duty or left; {request} is "Request #12"
+                    text = td._("{request}: the liaison officer who had it is no longer available. It goes back "
+                                "to the liaison officers: you will be told who takes it.").format(
+                        request=render.number(td, request.id))
+                    await self._send(s, delegate, request, f"e{event.id}", [Message(text=td.paragraph(text))],
+                                     priority=Priority.NORMAL)
                 moved.append(request.id)
                 if route.group:
                     groups.append((request.id, event.id))
