@@ -45,6 +45,9 @@ log = logging.getLogger(__name__)
 ID_RE = re.compile(r"^[1-9][0-9]{0,8}$")
 SWEEP_SECONDS = 30
 
+#: refusals of a message that the same draft can take once sent again (shorter, not empty)
+RESEND = frozenset({Problem.EMPTY, Problem.TOO_LARGE})
+
 PROBLEMS = {
     Problem.NOT_FOUND: N_("This request does not exist, or it is not yours."),
     Problem.NOT_OFFICER: N_("Only liaison officers can do this."),
@@ -510,7 +513,9 @@ async def relay_private(update: Update, context: BotContext, message: Message) -
             await message.reply_text(t.paragraph(t._("Passed on.")))
     except Refused as refused:
         log.info("liaison message from %s refused: %s", person.telegram_id, refused.problem)
-        if refused.problem == Problem.UNKNOWN_CATEGORY:
+        if draft is not None and refused.problem not in RESEND:
+            # sending again cannot help (closed, held by another, unreachable...): the person's
+            # next message is theirs again, a question or a command, not refused the same way
             await liaison.drop_draft(person)
         await message.reply_text(t.paragraph(refusal(t, refused)))
     return True

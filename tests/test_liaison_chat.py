@@ -386,3 +386,23 @@ async def test_reply_on_a_request_another_officer_holds_is_refused_before_typing
     await anna.send("/queue")  # the next thing she hears is the queue: no prompt to write came
     assert "Mine" in (await anna.reply()).text
     assert not any("Write your message" in (e.text or "") for e in bot.emulator.history(anna.id))
+
+
+async def test_a_refused_relay_does_not_trap_the_next_messages(bot: Harness):
+    """Alice pressed "Add a message", the request was resolved meanwhile: her message is refused
+    (closed); her next one, a question to the assistant, was refused the same way, and every
+    one after it, the draft never dropped."""
+    anna = await make_officer(bot, 501, "Anna", languages=["en"])
+    alice = await open_request(bot, "Please send a car to the Melia hotel")
+    card = await wait_text(anna, "Request #1")
+    await anna.press(text="Claim", message=card)
+    await wait_text(alice, "now handled by")
+    await alice.press_raw("v1||lreply|1|0")
+    await wait_text(alice, "Write your message")
+    await anna.press_raw("v1||lresolve|1|0")
+    await wait_text(alice, "is resolved")
+    await alice.send("And a second car, please")
+    assert "closed" in (await alice.reply()).text
+    await alice.send("Where is the prayer room?")
+    answer = await alice.reply()
+    assert "closed" not in answer.text and "prayer" in answer.text.lower()
