@@ -26,6 +26,7 @@ from bot.delivery.botapi import NO_LIMITER_RETRIES, describe
 from bot.i18n import N_, Translator, translator
 from bot.services import liaison_render as render
 from bot.services.liaison import (
+    DRAFT_TTL,
     PROMPTS,
     LiaisonService,
     Problem,
@@ -495,6 +496,9 @@ async def relay_private(update: Update, context: BotContext, message: Message) -
     if target is None:
         draft = await liaison.draft(person)
         if draft is None or draft.mode not in PROMPTS:
+            return False
+        if draft.updated_at < context.services.clock.now() - DRAFT_TTL:
+            await liaison.drop_draft(person)
             return False
         mode, target = draft.mode, draft.request_id
     try:

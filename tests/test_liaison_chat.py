@@ -5,6 +5,7 @@ officers' forum group, and the refusals (closed request, forged buttons, not an 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -406,3 +407,20 @@ async def test_a_refused_relay_does_not_trap_the_next_messages(bot: Harness):
     await alice.send("Where is the prayer room?")
     answer = await alice.reply()
     assert "closed" not in answer.text and "prayer" in answer.text.lower()
+
+
+async def test_a_reply_prompt_left_for_hours_no_longer_takes_the_next_message(bot: Harness):
+    """Anna pressed Reply in the morning and never wrote; her question to the assistant in the
+    afternoon was relayed to the delegate as her answer."""
+    anna = await make_officer(bot, 501, "Anna", languages=["en"])
+    alice = await open_request(bot, "Please send a car to the Melia hotel")
+    card = await wait_text(anna, "Request #1")
+    await anna.press(text="Claim", message=card)
+    await wait_text(alice, "now handled by")
+    await anna.press_raw("v1||lreply|1|0")
+    await wait_text(anna, "Write your message")
+    bot.clock.advance(dt.timedelta(hours=5))
+    await anna.send("Where is the prayer room?")
+    assert "Passed on" not in (await anna.reply()).text
+    await asyncio.sleep(0.3)
+    assert not any("prayer room" in (e.text or "") for e in alice.inbox())

@@ -74,6 +74,10 @@ TOPICS_PER_SWEEP = 50
 #: the drafts that say what the person's next message is for (a "handoff" draft only keeps the
 #: question an unsure answer could not answer, for the request that may follow)
 PROMPTS = frozenset({"new", "add", "reply"})
+#: a prompt left unanswered this long no longer stands: the person's next message is theirs
+#: again (a question hours later is not a request, nor a reply relayed to the delegate); as a
+#: broadcast's step (:data:`bot.services.broadcast.STEP_TTL`)
+DRAFT_TTL = dt.timedelta(hours=4)
 #: makes a forum topic in the officers' group: (chat id, name) -> thread id, or None (not a forum)
 TopicMaker = Callable[[int, str], Awaitable[int | None]]
 #: closes (True) or reopens (False) a forum topic: (chat id, thread id, closed) -> True when it is
