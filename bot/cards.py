@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
 from babel.core import get_global
 
@@ -380,14 +380,17 @@ def schedule_line(
     return t._("{times} · {title}").format(times=f"<b>{times}</b>", title=title)
 
 
-def schedule_list(sessions: list[Session], pack: ContentPack, lang: str, heading: str) -> str:
+def schedule_list(sessions: list[Session], pack: ContentPack, lang: str, heading: str,
+                  cancelled: Collection[str] = ()) -> str:
     """A list of sessions under a heading (already translated and escaped by the caller; its
-    first letter is capitalised here, since a heading may start with a date)."""
+    first letter is capitalised here, since a heading may start with a date). The sessions
+    whose ids are in ``cancelled`` are struck through, as on one's agenda."""
     t = translator(lang)
     lines: list[str | None] = [f"<b>{t.heading(heading)}</b>"]
     days = {s.start.astimezone(pack.tz).date() for s in sessions}
     for s in sessions[:MAX_LISTED]:
-        lines.append(schedule_line(t, s, pack, with_day=len(days) > 1))
+        line = schedule_line(t, s, pack, with_day=len(days) > 1)
+        lines.append("<s>" + line + "</s> " + esc(t._("(cancelled)")) if s.id in cancelled else line)
     if len(sessions) > MAX_LISTED:
         extra = len(sessions) - MAX_LISTED
         # TRANSLATORS: at the end of a list cut short: {n} is how many sessions are not shown

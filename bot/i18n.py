@@ -235,6 +235,19 @@ class Translator:
     def time_range(self, start: dt.datetime, end: dt.datetime, tz: dt.tzinfo | None = None) -> str:
         return f"{self.time(start, tz)}–{self.time(end, tz)}"
 
+    def datetime_range(self, start: dt.datetime, end: dt.datetime, tz: dt.tzinfo | None = None) -> str:
+        """Short day and time range joined as the locale joins a date and a time ("Sat 25 Oct,
+        09:00–10:30", "09:00–10:30 Thứ Bảy 25/10"), never the range glued after a whole date
+        and time (Vietnamese puts the time first: "09:00 Thứ Bảy 25/10–10:30"). Two days and
+        times when it ends on another day."""
+        local_start, local_end = _in_zone(start, tz), _in_zone(end, tz)
+        if local_start.date() != local_end.date():
+            return f"{self.datetime(start, tz)} – {self.datetime(end, tz)}"
+        glue = str(self.locale.datetime_formats.get("medium", "{1} {0}"))
+        return glue.replace("{1}", self.date(local_start, fmt="short-day")).replace(
+            "{0}", self.time_range(start, end, tz)
+        )
+
     def zone_label(self, tz: dt.tzinfo | None, when: dt.datetime) -> str:
         """``UTC+7`` style label of the event zone at ``when`` (digits never localised away)."""
         local = _in_zone(when, tz)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -15,23 +16,31 @@ NEXT_COUNT = 3
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def sessions_between(pack: ContentPack, start: dt.datetime, end: dt.datetime) -> list[Session]:
-    """Sessions that overlap ``[start, end)``, in order."""
-    return [s for s in pack.sessions_sorted() if s.start < end and s.end > start]
+def _ordered(pack: ContentPack, sessions: Sequence[Session] | None) -> list[Session]:
+    if sessions is None:
+        return pack.sessions_sorted()
+    return sorted(sessions, key=lambda s: (s.start, s.end, s.id))
 
 
-def sessions_of_day(pack: ContentPack, day: dt.date) -> list[Session]:
+def sessions_between(pack: ContentPack, start: dt.datetime, end: dt.datetime,
+                     sessions: Sequence[Session] | None = None) -> list[Session]:
+    """Sessions that overlap ``[start, end)``, in order (of ``sessions`` when given, e.g. the
+    programme as the organisers' changes make it run; else the pack's)."""
+    return [s for s in _ordered(pack, sessions) if s.start < end and s.end > start]
+
+
+def sessions_of_day(pack: ContentPack, day: dt.date, sessions: Sequence[Session] | None = None) -> list[Session]:
     """Sessions that overlap ``day`` in the event's time zone, in order."""
     start = dt.datetime.combine(day, dt.time.min, tzinfo=pack.tz)
-    return sessions_between(pack, start, start + dt.timedelta(days=1))
+    return sessions_between(pack, start, start + dt.timedelta(days=1), sessions)
 
 
 def sessions_now_and_next(
-    pack: ContentPack, now: dt.datetime, count: int = NEXT_COUNT
+    pack: ContentPack, now: dt.datetime, count: int = NEXT_COUNT, sessions: Sequence[Session] | None = None
 ) -> tuple[list[Session], list[Session]]:
     """Running sessions, and the next ``count`` starts (every session sharing the first start
     time is included, so parallel sessions are not cut off)."""
-    ordered = pack.sessions_sorted()
+    ordered = _ordered(pack, sessions)
     running = [s for s in ordered if s.start <= now < s.end]
     upcoming = [s for s in ordered if s.start > now]
     if len(upcoming) > count:

@@ -8,6 +8,7 @@ import datetime as dt
 import logging
 import math
 import re
+from collections.abc import Iterable
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.error import BadRequest
@@ -96,6 +97,21 @@ async def card_extras(context: BotContext, pack: ContentPack, session: Session) 
         if button is not None:
             row.append(button)
     return overlay_note(t, agenda.live(session.id, pack), pack), row
+
+
+def live_programme(context: BotContext, pack: ContentPack,
+                   sessions: Iterable[Session] | None = None) -> tuple[list[Session], frozenset[str]]:
+    """The sessions (the pack's, unless given) at the times they now run, the organisers'
+    /delay applied, and the ids of those they cancelled: what every list of sessions shows."""
+    agenda = context.services.agenda
+    shown, cancelled = [], set()
+    for session in pack.sessions if sessions is None else sessions:
+        live = agenda.live_of(session)
+        shown.append(session.model_copy(update={"start": live.start, "end": live.end}) if live.delay_minutes
+                     else session)
+        if live.cancelled:
+            cancelled.add(session.id)
+    return shown, frozenset(cancelled)
 
 
 def _swap_follow_button(markup: InlineKeyboardMarkup | None, replacement: InlineKeyboardButton, session_id: str,
@@ -606,7 +622,7 @@ def session_button(t: Translator, pack: ContentPack, session_id: str) -> tuple[t
 
 
 def _when(t: Translator, shape: tuple[dt.datetime, dt.datetime, str, bool], pack: ContentPack) -> str:
-    return f"{t.datetime(shape[0], pack.tz)}–{t.time(shape[1], pack.tz)}"
+    return t.datetime_range(shape[0], shape[1], pack.tz)
 
 
 def _room(t: Translator, room_id: str, pack: ContentPack) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Sequence
 
@@ -15,7 +16,7 @@ from bot.catalog.models import ContentPack
 from bot.i18n import LANGUAGE_NAMES, Translator, translator
 from bot.services.liaison import question_tag
 from handlers import Action, keyboards
-from handlers.agenda import card_extras
+from handlers.agenda import card_extras, live_programme
 from handlers.context import BotContext
 from handlers.replies import reply_in_parts
 
@@ -50,7 +51,11 @@ async def on_text(update: Update, context: BotContext) -> None:
     # one-tap offer to make it the person's setting (bot.answers.language: conservative)
     asked_in = switch_to(text, t.lang, content.pack.languages) if answer.kind != "empty" else None
     reply_t = translator(asked_in) if asked_in else t
-    reply = compose(answer, content.pack, reply_t.lang)
+    cancelled: frozenset[str] = frozenset()
+    if answer.sessions:  # a list of sessions at the times they now run (the organisers' /delay)
+        live, cancelled = live_programme(context, content.pack, answer.sessions)
+        answer = dataclasses.replace(answer, sessions=live)
+    reply = compose(answer, content.pack, reply_t.lang, cancelled)
     markup = answer_keyboard(reply_t, content.pack, answer, reply, text)
     if asked_in:
         markup = with_language_offer(reply_t, markup)

@@ -24,12 +24,12 @@ from typing import Any
 from babel.dates import format_timedelta
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram import Message as TgMessage
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, MessageHandler, filters
 
 from bot import callbacks
 from bot.callbacks import InvalidArgument
-from bot.cards import pack_name
+from bot.cards import delegation_name, pack_name
 from bot.cards import value as value_in_sentence
 from bot.catalog.models import ContentPack
 from bot.delivery.message import Message
@@ -303,6 +303,7 @@ async def follow_broadcasts(context: BotContext) -> None:
     svc: BroadcastService = services.broadcasts
     shown: dict[int, str] = context.application.bot_data.setdefault("broadcast_progress_shown", {})
     for b in await svc.active():
+        text = None
         try:
             await svc.advance(b.id)
             if b.recalled_at is not None:
@@ -333,8 +334,12 @@ async def follow_broadcasts(context: BotContext) -> None:
         except BadRequest as exc:
             if "not modified" not in str(exc).lower():
                 log.info("broadcast %s: progress message not edited: %s", b.id, exc)
+            if text is not None:  # tried once: again only when there is something new to show
+                shown[b.id] = text  # (a deleted message would otherwise be edited every second)
         except TelegramError as exc:
             log.info("broadcast %s: progress message not edited: %s", b.id, exc)
+            if text is not None and isinstance(exc, Forbidden):  # the author blocked the bot
+                shown[b.id] = text
 
 
 def schedule(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -605,8 +610,11 @@ async def send_unconfirmed(update: Update, context: BotContext, b: Broadcast) ->
         names = ", ".join(html.escape(p.first_name or str(p.telegram_id)) for p in people[:MAX_NAMES])
         if len(people) > MAX_NAMES:
             names += ", …"
-        name = html.escape(delegation) if delegation else t._("no delegation")
-        lines.append(f"<b>{t.isolate(name)}</b> ({t.number(len(people))}): {t.isolate(names)}")
+        # the delegation's name in the organiser's language, as everywhere else (not as an
+        # invite happened to spell it: a code, "FRA", when it was made with the code alone)
+        name = (delegation_name(t, people[0].delegation) or t.isolate(html.escape(delegation)) if delegation
+                else t.isolate(t._("no delegation")))
+        lines.append(f"<b>{name}</b> ({t.number(len(people))}): {t.isolate(names)}")
     await reply(update, whole_lines(lines, finish=t.paragraph))
 
 

@@ -13,7 +13,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 
 from bot.i18n import pick_language, translator
 from handlers import keyboards
-from handlers.context import BotContext
+from handlers.context import BotContext, telegram_user
 from handlers.error_report import report_to_operators
 
 log = logging.getLogger(__name__)
@@ -52,14 +52,18 @@ async def on_error(update: object, context: BotContext) -> None:
     if isinstance(error, (RetryAfter, TimedOut, NetworkError)) and not isinstance(error, BadRequest):
         log.warning("Telegram did not take a reply: %s", type(error).__name__)
         return
+    if isinstance(error, BadRequest) and "query is too old" in error.message.lower():
+        # a button answered after its time-out (a backlog, a slow moment): what it does was
+        # done, only the small notice under the button is lost; no apology, no report
+        log.info("a button press was answered too late")
+        return
     log.error("error while handling an update", exc_info=error)
     if error is not None:
         await report_to_operators(update, context, error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     database_down = isinstance(error, (OperationalError, DBAPIError, OSError, ConnectionError))
-    lang = pick_language(update.effective_user.language_code if update.effective_user else None)
-    t = translator(lang)
+    t = translator(await _language(update, context, ask_database=not database_down))
     text = (
         t._("The service is briefly unavailable. Please send your message again in a minute.")
         if database_down
@@ -72,3 +76,16 @@ async def on_error(update: object, context: BotContext) -> None:
         await context.bot.send_message(update.effective_chat.id, t.paragraph(text))
     except Exception:  # nothing more we can do
         log.warning("could not tell the user about the error", exc_info=True)
+
+
+async def _language(update: Update, context: BotContext, *, ask_database: bool) -> str:
+    """The language the person chose (``/language``), as every other reply of the bot speaks
+    to them; Telegram's language code only when the bot does not know them (or cannot ask)."""
+    user = telegram_user(update)
+    if user is None:
+        return pick_language(None)
+    person = context.services.people.recent.get(user)
+    if person is None and ask_database:
+        with contextlib.suppress(Exception):  # best effort while handling an error
+            person = await context.services.people.get(user.id)
+    return person.language if person is not None else pick_language(user.language_code)

@@ -26,6 +26,7 @@ from bot.delivery.botapi import NO_LIMITER_RETRIES, describe
 from bot.i18n import N_, Translator, translator
 from bot.services import liaison_render as render
 from bot.services.liaison import (
+    DRAFT_TTL,
     PROMPTS,
     LiaisonService,
     Problem,
@@ -45,6 +46,9 @@ log = logging.getLogger(__name__)
 ID_RE = re.compile(r"^[1-9][0-9]{0,8}$")
 SWEEP_SECONDS = 30
 
+#: refusals of a message that the same draft can take once sent again (shorter, not empty)
+RESEND = frozenset({Problem.EMPTY, Problem.TOO_LARGE})
+
 PROBLEMS = {
     Problem.NOT_FOUND: N_("This request does not exist, or it is not yours."),
     Problem.NOT_OFFICER: N_("Only liaison officers can do this."),
@@ -59,6 +63,8 @@ PROBLEMS = {
     Problem.NO_SUCH_OFFICER: N_("There is no liaison officer by that name or id."),
     Problem.BAD_RATING: N_("This button is no longer valid."),
     Problem.UNREACHABLE: N_("The delegate has blocked the bot: your message could not be passed on."),
+    Problem.NO_SUPERVISOR: N_("There is no liaison supervisor, nor an officers' group, to escalate to: "
+                              "nothing was sent. Hand the request over to another officer with /handover."),
 }
 
 
@@ -282,6 +288,11 @@ async def reply_button(update: Update, context: BotContext, pressed: Pressed[int
     if request.status not in (RequestStatus.OPEN, RequestStatus.CLAIMED):
         return t._(PROBLEMS[Problem.CLOSED])
     mode = "add" if request.delegate_id == context.person.id else "reply"
+    if mode == "reply":  # refused now rather than after they typed their answer
+        try:
+            await liaison.check_holder(context.person, request.id)
+        except Refused as refused:
+            return refusal(t, refused)
     await liaison.set_draft(context.person, mode, request_id=request.id)
     chat = update.effective_chat
     if chat is not None:
@@ -486,6 +497,9 @@ async def relay_private(update: Update, context: BotContext, message: Message) -
         draft = await liaison.draft(person)
         if draft is None or draft.mode not in PROMPTS:
             return False
+        if draft.updated_at < context.services.clock.now() - DRAFT_TTL:
+            await liaison.drop_draft(person)
+            return False
         mode, target = draft.mode, draft.request_id
     try:
         if mode == "new":
@@ -503,7 +517,9 @@ async def relay_private(update: Update, context: BotContext, message: Message) -
             await message.reply_text(t.paragraph(t._("Passed on.")))
     except Refused as refused:
         log.info("liaison message from %s refused: %s", person.telegram_id, refused.problem)
-        if refused.problem == Problem.UNKNOWN_CATEGORY:
+        if draft is not None and refused.problem not in RESEND:
+            # sending again cannot help (closed, held by another, unreachable...): the person's
+            # next message is theirs again, a question or a command, not refused the same way
             await liaison.drop_draft(person)
         await message.reply_text(t.paragraph(refusal(t, refused)))
     return True

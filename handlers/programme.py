@@ -13,7 +13,7 @@ from bot.cards import esc, event_dates, kind_name, pack_name, schedule_list, ses
 from bot.catalog.models import SESSION_KINDS, ContentPack, Session
 from bot.programme import ProgrammePage, ProgrammeView, sessions_now_and_next, sessions_of_day
 from handlers import Action, keyboards
-from handlers.agenda import card_extras
+from handlers.agenda import card_extras, live_programme
 from handlers.buttons import Pressed, Route, feature_buttons, show
 from handlers.context import BotContext
 from handlers.keyboards import programme_button
@@ -65,7 +65,9 @@ async def show_overview(update: Update, context: BotContext, pack: ContentPack) 
 
 async def show_now_and_next(update: Update, context: BotContext, pack: ContentPack, page: int) -> None:
     t = context.t
-    running, upcoming = sessions_now_and_next(pack, context.services.clock.now())
+    live, cancelled = live_programme(context, pack)  # as the organisers' /delay makes it run
+    running, upcoming = sessions_now_and_next(pack, context.services.clock.now(),
+                                              sessions=[s for s in live if s.id not in cancelled])
     if running:
         heading = t._("On now, and next")
     elif upcoming:
@@ -80,10 +82,11 @@ async def show_now_and_next(update: Update, context: BotContext, pack: ContentPa
 
 async def show_day(update: Update, context: BotContext, pack: ContentPack, day: dt.date, page: int) -> None:
     t = context.t
-    sessions = sessions_of_day(pack, day)
+    live, cancelled = live_programme(context, pack)
+    sessions = sessions_of_day(pack, day, live)
     rows = keyboards.session_buttons(t, pack, sessions, ProgrammePage.of_day(day), page)
     if sessions:
-        text = schedule_list(sessions, pack, t.lang, esc(t.date(day, fmt="day")))
+        text = schedule_list(sessions, pack, t.lang, esc(t.date(day, fmt="day")), cancelled)
     else:
         # TRANSLATORS: {day} is a weekday and date ("Saturday 25 October"), inside the sentence
         nothing = t._("No sessions on {day}.").format(day=t.date(day, fmt="day"))
@@ -103,10 +106,12 @@ async def show_kinds(update: Update, context: BotContext, pack: ContentPack) -> 
 
 async def show_kind(update: Update, context: BotContext, pack: ContentPack, kind: str, page: int) -> None:
     t = context.t
-    sessions = [s for s in pack.sessions_sorted() if s.kind == kind]
+    live, cancelled = live_programme(context, pack, (s for s in pack.sessions if s.kind == kind))
+    sessions = sorted(live, key=lambda s: (s.start, s.end, s.id))
     rows = keyboards.session_buttons(t, pack, sessions, ProgrammePage.of_kind(kind), page, with_day=True)
     rows.append([programme_button(t._("◀ Programme"), ProgrammePage(ProgrammeView.KINDS), pack=pack)])
-    await show(update, schedule_list(sessions, pack, t.lang, esc(kind_name(t, kind))), InlineKeyboardMarkup(rows))
+    await show(update, schedule_list(sessions, pack, t.lang, esc(kind_name(t, kind)), cancelled),
+               InlineKeyboardMarkup(rows))
 
 
 def _day_buttons(context: BotContext, pack: ContentPack) -> list[InlineKeyboardButton]:

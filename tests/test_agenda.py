@@ -278,6 +278,57 @@ async def test_follow_from_an_answer_about_a_session_and_opt_out_of_an_automatic
     assert [r.state for r in await reminder_rows(bot, SIGNING)] == [DeliveryState.CANCELLED]
 
 
+async def test_a_change_notice_shows_the_time_range_whole_in_vietnamese(bot: Harness) -> None:
+    """Vietnamese writes the time before the date: "14:00 Thứ Bảy 25/10" + "–16:00" read as a
+    range from a date to a bare time, "14:00 Thứ Bảy 25/10–16:00"."""
+    pack = bot.services.content.current.pack
+    session = pack.session(PLENARY)
+    assert session is not None
+    follower = await started(bot, 9208, "vi")
+    await answered(bot, await follower.press_raw(data("follow", PLENARY, bot)))
+    organiser = await started(bot, 900)
+    await organiser.command("delay", PLENARY, "20")
+    await organiser.reply()
+    notice = (await bot.emulator.wait_for(follower.id, lambda e: e.text.startswith("📣"), timeout=10))[-1]
+    vi, moved = translator("vi"), dt.timedelta(minutes=20)
+    assert vi.time_range(session.start, session.end, pack.tz) in notice.text
+    assert vi.time_range(session.start + moved, session.end + moved, pack.tz) in notice.text
+    assert vi.date(session.start.astimezone(pack.tz), fmt="short-day") in notice.text
+
+
+async def test_the_programmes_lists_show_the_organisers_delays_and_cancellations(bot: Harness) -> None:
+    """/delay is "shown on every card and answer": the day's programme and "Now and next" showed
+    the pack's times (a delayed session at its old time, a cancelled one as if it were on)."""
+    pack = bot.services.content.current.pack
+    side, plenary = pack.session(SIDE), pack.session(PLENARY)
+    assert side is not None and plenary is not None
+    organiser = await started(bot, 900)
+    await organiser.command("delay", SIDE, "60")
+    await organiser.reply()
+    await organiser.command("delay", PLENARY, "cancel")
+    await organiser.reply()
+    user = await started(bot, 9209)
+    en, hour = translator("en"), dt.timedelta(hours=1)
+    day = side.start.astimezone(pack.tz).date()
+    await user.press_raw(callbacks.encode("prog", f"day:{day.isoformat()}", pack_version=pack.version))
+    listed = (await user.reply()).text
+    lines = {title: next(line for line in listed.splitlines() if title in line)
+             for title in (side.title.get("en", "en"), plenary.title.get("en", "en"))}
+    assert lines[side.title.get("en", "en")].startswith(en.time_range(side.start + hour, side.end + hour, pack.tz))
+    assert lines[plenary.title.get("en", "en")].endswith(en._("(cancelled)"))
+    await user.send("What is on Saturday afternoon?")  # an answer that is a list, the same
+    answered = (await user.reply()).text
+    assert all(line.startswith(en.time_range(side.start + hour, side.end + hour, pack.tz))
+               for line in answered.splitlines() if side.title.get("en", "en") in line)
+    assert side.title.get("en", "en") in answered and en._("(cancelled)") in answered
+    bot.clock.advance(side.start - bot.clock.now() + dt.timedelta(minutes=5))  # 13:05: it starts at 14:00 now
+    await user.press_raw(callbacks.encode("prog", "now", pack_version=pack.version))
+    now = (await user.reply()).text
+    assert en._("On now, and next") in now and plenary.title.get("en", "en") not in now
+    assert all(line.startswith(en.time_range(side.start + hour, side.end + hour, pack.tz))
+               for line in now.splitlines() if side.title.get("en", "en") in line)
+
+
 async def test_delay_by_an_organiser_notifies_followers_once_and_replans(bot: Harness) -> None:
     pack = bot.services.content.current.pack
     session = pack.session(PLENARY)

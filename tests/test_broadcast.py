@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.delivery.ratelimit import Limits
+from bot.i18n import translator
 from bot.sandbox.emulator import SimUser
 from bot.sandbox.harness import Harness
 from bot.services.broadcast import (
@@ -125,6 +126,39 @@ async def test_each_person_gets_their_language_else_the_default_once(database_ur
         async with bot.services.db.session() as s:
             keys = Counter((await s.scalars(select(OutboxMessage.key).where(OutboxMessage.group_id == f"bc{bid}"))).all())
         assert len(keys) == 5 and set(keys.values()) == {1}
+
+
+async def test_a_reader_without_a_variant_gets_the_default_text_with_buttons_in_their_language(
+        database_url: str) -> None:
+    """The text falls back to English when the organiser gave no Chinese one; the bot's own
+    buttons under it ("Confirm receipt", "Open the session") are still in Chinese."""
+    async with running_bot(database_url) as bot:
+        org = await organiser(bot)
+        (zh, _), = await people(bot, [(5001, "zh", None)])
+        bid = await draft(bot, org, {"en": "Please read"}, audience={"kind": "people", "ids": [5001]},
+                          ask_confirm=True, session_id="signing-ceremony")
+        await service(bot).submit(org, bid)
+        await drain(bot)
+        message = [e for e in zh.inbox() if e.text == "Please read"][-1]
+        labels = [b["text"] for row in message.buttons for b in row]
+        t = translator("zh")
+        assert labels == [t._("Open the session"), t._("Confirm receipt")]
+
+
+async def test_a_progress_message_that_is_gone_is_not_edited_again_every_second(database_url: str) -> None:
+    """The organiser deleted the progress message of a broadcast that asks to confirm (followed
+    for two days): the bot tried to edit it every second, an API call and a log line each."""
+    async with running_bot(database_url) as bot:
+        org = await organiser(bot)
+        await people(bot, [(5001, "en", None)])
+        bid = await draft(bot, org, {"en": "Please read"}, audience={"kind": "people", "ids": [5001]},
+                          ask_confirm=True)
+        await service(bot).submit(org, bid)
+        await drain(bot)
+        await service(bot).set_progress_message(bid, ORGANISER, 999_999)  # no such message
+        before = bot.emulator.calls.get("editmessagetext", 0)
+        await asyncio.sleep(4.5)  # the progress job runs every second
+        assert bot.emulator.calls.get("editmessagetext", 0) - before <= 1
 
 
 async def test_audiences_role_language_delegations_ids(database_url: str) -> None:

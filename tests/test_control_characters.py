@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from bot.i18n import translator
 from bot.services.invites import hash_token
-from bot.services.storable import storable
-from bot.store.models import Delegation, Invite, Person, UnansweredQuestion
+from bot.services.storable import storable, storable_name
+from bot.store.models import Delegation, Invite, Person, Role, UnansweredQuestion
 from tests.support import Harness
 
 ORGANISER = 900
@@ -76,3 +76,26 @@ async def test_invites_from_the_chat_and_from_a_csv_file_with_control_characters
     assert invite.label == "Herr Schmidt"
     assert person.first_name == "Jean-Luc" and person.delegation.code == "FRA"
 
+
+
+def test_a_name_loses_bidi_overrides_and_isolates_but_keeps_marks() -> None:
+    assert storable_name("Eve\u202e") == "Eve"
+    assert storable_name("\u2067علي\u2069 \u202aX\u202c \u2066Y\u2069") == "علي X Y"
+    assert storable_name("\u200fسلمى\u200e") == "\u200fسلمى\u200e"
+    assert storable("Eve\u202e") == "Eve\u202e"  # a person's words are left as typed
+
+
+async def test_a_right_to_left_override_in_a_name_cannot_reverse_an_organisers_line(bot: Harness) -> None:
+    """"Eve" + U+202E: the organiser's "Role of Eve (7302): delegate." would show the id reversed."""
+    eve = bot.emulator.user(7302, "Eve\u202e", username="eve\u202e_x", language_code="en")
+    await eve.start()
+    await eve.reply()
+    organiser = bot.user(ORGANISER, "Olga", language_code="en")
+    await organiser.start()
+    await organiser.reply()
+    await bot.services.people.grant(ORGANISER, Role.ORGANISER)
+    await organiser.command("role", "7302")
+    answer = (await organiser.reply()).text
+    assert "Eve (7302)" in answer and "\u202e" not in answer
+    person = await bot.services.people.get(7302)
+    assert person is not None and person.first_name == "Eve" and person.username == "eve_x"

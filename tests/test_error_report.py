@@ -98,3 +98,19 @@ def test_the_kind_of_update_never_carries_its_content() -> None:
     )
     assert update_kind(forged) == "callback_query (data not ours)"
     assert update_kind(None).startswith("none")
+
+
+async def test_the_apology_is_in_the_language_the_person_chose(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Her phone is in English but she chose Arabic with /language: the bot speaks Arabic to
+    her, its apology too (not the Telegram app's language)."""
+    async with running_bot(database_url) as bot:
+        user = bot.user(9703, "Salma", language_code="en")
+        await user.command("language")
+        await user.reply()
+        await user.press(data="v1||lang|ar|0")
+        await user.reply()
+        fail_on_questions(bot, monkeypatch)
+        await user.send("أين غرفة الصلاة؟")
+        ar = translator("ar")
+        apology = ar.paragraph(ar._("Sorry, something went wrong on our side. Please try again, or use /menu."))
+        assert (await user.reply()).text == apology

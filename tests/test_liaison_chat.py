@@ -5,6 +5,7 @@ officers' forum group, and the refusals (closed request, forged buttons, not an 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -368,3 +369,58 @@ async def test_an_officer_learns_that_the_delegate_blocked_the_bot(bot: Harness)
     await alice.reply()
     await anna.send("The car is at gate 3", reply_to=card)
     await wait_text(alice, "gate 3")
+
+
+async def test_reply_on_a_request_another_officer_holds_is_refused_before_typing(bot: Harness):
+    """Anna handed the request over to Bob; Reply on her old card must say so at once, not
+    ask her to write a message and refuse it only once she has typed it."""
+    anna = await make_officer(bot, 501, "Anna", languages=["en"])
+    bob = await make_officer(bot, 502, "Bob", duty=False)
+    await open_request(bot, "Please send a car to the Melia hotel")
+    card = await wait_text(anna, "Request #1")
+    await anna.press(text="Claim", message=card)
+    await anna.send("/handover 1 502 Bob knows the drivers")
+    await wait_text(anna, "handed over to Bob")
+    await wait_text(bob, "Bob knows the drivers")
+    pressed = await anna.press_raw("v1||lreply|1|0", message=card)
+    assert "Another officer holds this request" in await answered_text(bot, pressed)
+    await anna.send("/queue")  # the next thing she hears is the queue: no prompt to write came
+    assert "Mine" in (await anna.reply()).text
+    assert not any("Write your message" in (e.text or "") for e in bot.emulator.history(anna.id))
+
+
+async def test_a_refused_relay_does_not_trap_the_next_messages(bot: Harness):
+    """Alice pressed "Add a message", the request was resolved meanwhile: her message is refused
+    (closed); her next one, a question to the assistant, was refused the same way, and every
+    one after it, the draft never dropped."""
+    anna = await make_officer(bot, 501, "Anna", languages=["en"])
+    alice = await open_request(bot, "Please send a car to the Melia hotel")
+    card = await wait_text(anna, "Request #1")
+    await anna.press(text="Claim", message=card)
+    await wait_text(alice, "now handled by")
+    await alice.press_raw("v1||lreply|1|0")
+    await wait_text(alice, "Write your message")
+    await anna.press_raw("v1||lresolve|1|0")
+    await wait_text(alice, "is resolved")
+    await alice.send("And a second car, please")
+    assert "closed" in (await alice.reply()).text
+    await alice.send("Where is the prayer room?")
+    answer = await alice.reply()
+    assert "closed" not in answer.text and "prayer" in answer.text.lower()
+
+
+async def test_a_reply_prompt_left_for_hours_no_longer_takes_the_next_message(bot: Harness):
+    """Anna pressed Reply in the morning and never wrote; her question to the assistant in the
+    afternoon was relayed to the delegate as her answer."""
+    anna = await make_officer(bot, 501, "Anna", languages=["en"])
+    alice = await open_request(bot, "Please send a car to the Melia hotel")
+    card = await wait_text(anna, "Request #1")
+    await anna.press(text="Claim", message=card)
+    await wait_text(alice, "now handled by")
+    await anna.press_raw("v1||lreply|1|0")
+    await wait_text(anna, "Write your message")
+    bot.clock.advance(dt.timedelta(hours=5))
+    await anna.send("Where is the prayer room?")
+    assert "Passed on" not in (await anna.reply()).text
+    await asyncio.sleep(0.3)
+    assert not any("prayer room" in (e.text or "") for e in alice.inbox())

@@ -297,12 +297,85 @@ async def test_hand_over_and_escalate_by_the_holder(services: Services):
         await s.liaison.hand_over(a, r.id, d, "to a delegate?")
     assert e.value.problem == Problem.NO_SUCH_OFFICER
     await s.liaison.hand_over(a, r.id, b, "Bob knows the drivers")
-    assert "Bob knows the drivers" in (await rows(s, b.telegram_id))[-1].payload["text"]
+    assert any("Bob knows the drivers" in row.payload["text"] for row in await rows(s, b.telegram_id))
     with pytest.raises(Refused):
         await s.liaison.resolve(a, r.id)  # Anna no longer holds it
     await s.liaison.escalate(b, r.id, "VIP")
     assert "VIP" in (await rows(s, sup.telegram_id))[-1].payload["text"]
     await s.liaison.resolve(sup, r.id)  # a supervisor may resolve what another holds
+
+
+async def test_the_officer_a_request_is_handed_over_to_gets_everything_said_so_far(services: Services):
+    """Bob never saw the request: the hand-over card alone ("Handed over to you by Anna: ...")
+    would leave him without the delegate's words or what Anna already answered."""
+    s = services
+    a = await officer(s, 101, "Anna", languages=["en"])
+    b = await officer(s, 102, "Bob", duty=False)
+    d = await person(s, 1, "Alice")
+    r = await s.liaison.open(d, "transport", TEXT)
+    await s.liaison.claim(a, r.id)
+    await s.liaison.reply(a, r.id, Sent("text", "Which terminal, please?"))
+    await s.liaison.add(d, r.id, Sent("text", "Terminal 2, flight VN 123"))
+    await s.liaison.hand_over(a, r.id, b, "Bob knows the drivers")
+    texts = [row.payload["text"] for row in await rows(s, b.telegram_id)]
+    assert "Bob knows the drivers" in texts[0]  # the card first, then the conversation in order
+    said = [next(i for i, text in enumerate(texts) if words in text)
+            for words in (TEXT.text, "Which terminal, please?", "Terminal 2, flight VN 123")]
+    assert said == sorted(said) and said[0] > 0
+
+
+async def test_an_arabic_officers_request_card_reads_right_to_left(services: Services):
+    """The card's title starts with "🆕", a left-to-right character to the bidi algorithm: without
+    a right-to-left mark, Telegram lays that line out left to right in an Arabic reader's chat."""
+    s = services
+    o = await officer(s, 101, "Karim", lang="ar", languages=["en"])
+    d = await person(s, 1, "Alice")
+    await s.liaison.open(d, "transport", TEXT)
+    card = (await rows(s, o.telegram_id))[0].payload["text"]
+    title, who = card.split("\n")[:2]
+    assert title.startswith("\u200f<b>🆕") and who.startswith("\u200f")
+
+
+async def test_the_request_card_names_the_delegation_in_the_officers_language(services: Services):
+    """An invite made with a code only (/invite delegate FRA) stores the code as the name: the
+    card said "Alice · FRA · English" to everyone; it names the country as the rest of the bot."""
+    s = services
+    en = await officer(s, 101, "Anna", languages=["en"])
+    ru = await officer(s, 102, "Boris", lang="ru", languages=["en"])
+    d = await person(s, 1, "Alice", delegation="FRA")
+    await s.liaison.open(d, "medical", TEXT)  # urgent: to every officer on duty
+    assert "Alice · France · English" in (await rows(s, en.telegram_id))[0].payload["text"]
+    assert "Франция" in (await rows(s, ru.telegram_id))[0].payload["text"]
+
+
+async def test_an_escalation_nobody_would_receive_is_refused(services: Services):
+    """No supervisor and no officers' group: /escalate said "escalated to the supervisors" and
+    the request went nowhere."""
+    s = services
+    a = await officer(s, 101, "Anna", languages=["en"])
+    d = await person(s, 1, "Alice")
+    r = await s.liaison.open(d, "transport", TEXT)
+    await s.liaison.claim(a, r.id)
+    with pytest.raises(Refused) as e:
+        await s.liaison.escalate(a, r.id, "VIP")
+    assert e.value.problem == Problem.NO_SUPERVISOR
+    assert RequestAction.ESCALATED not in await events(s, r.id)
+    sup = await officer(s, 103, "Sup", duty=False, role=Role.SUPERVISOR)
+    await s.liaison.escalate(a, r.id, "VIP")  # now someone gets it
+    assert "VIP" in (await rows(s, sup.telegram_id))[-1].payload["text"]
+
+
+async def test_the_delegate_learns_that_the_officer_holding_their_request_left(services: Services):
+    """Anna went off duty: her request went back to the officers, but the delegate's last word
+    was "Request #1 is now handled by Anna", and stayed so."""
+    s = services
+    a = await officer(s, 101, "Anna", languages=["en"])
+    d = await person(s, 1, "Alice")
+    r = await s.liaison.open(d, "transport", TEXT)
+    await s.liaison.claim(a, r.id)
+    assert await s.liaison.set_duty(a, False) == [r.id]
+    last = (await rows(s, d.telegram_id))[-1].payload["text"]
+    assert "Request #1" in last and "no longer available" in last
 
 
 async def test_csv_import_parses_lists():

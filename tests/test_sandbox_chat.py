@@ -175,3 +175,17 @@ async def test_opening_an_invitation_makes_a_new_persona_who_is_welcomed(sandbox
     assert person is not None and person.delegation is not None and person.delegation.code == "KEN"
     view = await (await client.get(f"/api/messages?user={guest['id']}")).json()
     assert view["ui"]["lang"] == "fr" and view["messages"][0]["text"] == f"/start {token.group(1)}"
+
+
+async def test_a_guest_never_gets_the_id_of_someone_the_bot_already_knows(database_url: str) -> None:
+    """The sandbox's database is kept between runs, its emulator is new each time: the first
+    guest of a run got 700000001 again, and with it the role, language and pending reply of
+    the first guest of an earlier run (an officer's next question was "Passed on" to a delegate)."""
+    from bot.sandbox.run import skip_known_people
+    from bot.services.people import TelegramUser
+
+    async with running_bot(database_url) as bot:
+        await bot.services.people.touch(TelegramUser(700_000_001, "Earlier guest", None, "ar"))
+        await bot.services.people.touch(TelegramUser(700_000_002, "Earlier guest", None, "ar"))
+        await skip_known_people(bot.emulator, bot.services)
+        assert bot.emulator.new_user("Guest 1").id == 700_000_003

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from bot.answers.engine import Answer, Match
@@ -39,7 +40,9 @@ class Reply:
     offer_liaison: bool = False
 
 
-def compose(answer: Answer, pack: ContentPack, lang: str | None = None) -> Reply:
+def compose(answer: Answer, pack: ContentPack, lang: str | None = None, cancelled: Collection[str] = ()) -> Reply:
+    """The reply to ``answer``; ``cancelled``: ids of sessions the organisers cancelled (a list
+    of sessions strikes them through)."""
     lang = lang or answer.lang
     t = translator(lang)
     alternatives = [(m, label(m, pack, lang)) for m in answer.alternatives]
@@ -47,7 +50,7 @@ def compose(answer: Answer, pack: ContentPack, lang: str | None = None) -> Reply
     if answer.kind == "empty":
         return Reply(_empty(t), "empty")
     if answer.kind == "schedule":
-        return Reply(_schedule(t, answer, pack, lang), "schedule", alternatives)
+        return Reply(_schedule(t, answer, pack, lang, cancelled), "schedule", alternatives)
     if answer.match is None:
         return Reply(_unsure(t, pack, lang, alternatives), "unknown", alternatives, offer_liaison=True)
     card = render(answer.match, pack, lang)
@@ -166,7 +169,7 @@ def schedule_heading(t: Translator, answer: Answer, pack: ContentPack) -> str:
     return esc(t._("Programme for {day}").format(day=day))
 
 
-def _schedule(t: Translator, answer: Answer, pack: ContentPack, lang: str) -> str:
+def _schedule(t: Translator, answer: Answer, pack: ContentPack, lang: str, cancelled: Collection[str] = ()) -> str:
     heading = schedule_heading(t, answer, pack)
     if not answer.sessions:
         if answer.time is not None and answer.time.mode in ("now", "next"):
@@ -178,7 +181,7 @@ def _schedule(t: Translator, answer: Answer, pack: ContentPack, lang: str) -> st
         return t.paragraph("\n".join(lines))
     if len(answer.sessions) == 1:
         return t.paragraph(f"<b>{heading}</b>\n\n") + session_card(answer.sessions[0], pack, lang)
-    return schedule_list(answer.sessions, pack, lang, heading)
+    return schedule_list(answer.sessions, pack, lang, heading, cancelled)
 
 
 _TAG = re.compile(r"<[^>]+>")

@@ -311,6 +311,11 @@ class Emulator:
         self.chats[user_id] = Chat(id=user_id, type="private", user=data, started=started)
         return sim
 
+    def skip_user_ids(self, up_to: int) -> None:
+        """Fresh ids (:meth:`new_user`) from now on start above ``up_to``: ids someone outside
+        this emulator already knows (the sandbox's database, kept between runs)."""
+        self._user_ids = itertools.count(max(next(self._user_ids), up_to + 1))
+
     def new_user(self, first_name: str = "User", **kwargs: Any) -> SimUser:
         """A user with a fresh id."""
         user_id = next(self._user_ids)

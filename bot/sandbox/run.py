@@ -52,6 +52,20 @@ async def sandbox_officer_on_duty(services: Services) -> None:
     await services.liaison.set_duty(officer, True)
 
 
+async def skip_known_people(emulator: Emulator, services: Services) -> None:
+    """The sandbox's database outlives each run, its emulator does not: a guest opening an
+    invitation gets an id the bot has never seen, not the id (and so the role, language and
+    pending reply) of someone from an earlier run."""
+    from sqlalchemy import func
+
+    from bot.store.models import Person
+
+    async with services.db.session() as session:
+        highest = await session.scalar(select(func.max(Person.telegram_id)))
+    if highest is not None:
+        emulator.skip_user_ids(int(highest))
+
+
 async def run_sandbox(settings: Settings, *, port: int, start: dt.datetime | None = None) -> None:
     # polling today; should the sandbox ever serve a webhook, it is on this machine over http
     emulator = Emulator(token=SANDBOX_TOKEN, bot_username="delegate_assistant_sandbox_bot",
@@ -75,6 +89,7 @@ async def run_sandbox(settings: Settings, *, port: int, start: dt.datetime | Non
         (emulator.user(OFFICER, "Officer", language_code="en", started=True), "Liaison officer"),
     ]
     await services.db.upgrade()
+    await skip_known_people(emulator, services)
     # a new emulator numbers its updates from 1 again: the last run's would pass for redeliveries
     await Inbox(services.db, clock).clear()
     await services.people.ensure_delegation("VNM", "Viet Nam")

@@ -485,7 +485,8 @@ class BroadcastService:
         lang = language if language in snap.texts else pack.default_language
         if lang not in snap.texts and snap.texts:
             lang = next(iter(snap.texts))
-        t = translator(lang)
+        # the buttons in the reader's language, even when the text is the default language's
+        t = translator(language if language in pack.languages else lang)
         text = snap.texts.get(lang, "")
         rows: list[tuple[Button, ...]] = []
         if snap.session_id and pack.session(snap.session_id) is not None and callbacks.fits(SESSION_CODE, snap.session_id):

@@ -74,6 +74,10 @@ TOPICS_PER_SWEEP = 50
 #: the drafts that say what the person's next message is for (a "handoff" draft only keeps the
 #: question an unsure answer could not answer, for the request that may follow)
 PROMPTS = frozenset({"new", "add", "reply"})
+#: a prompt left unanswered this long no longer stands: the person's next message is theirs
+#: again (a question hours later is not a request, nor a reply relayed to the delegate); as a
+#: broadcast's step (:data:`bot.services.broadcast.STEP_TTL`)
+DRAFT_TTL = dt.timedelta(hours=4)
 #: makes a forum topic in the officers' group: (chat id, name) -> thread id, or None (not a forum)
 TopicMaker = Callable[[int, str], Awaitable[int | None]]
 #: closes (True) or reopens (False) a forum topic: (chat id, thread id, closed) -> True when it is
@@ -101,6 +105,7 @@ class Problem(StrEnum):
     NO_SUCH_OFFICER = "no_such_officer"
     BAD_RATING = "bad_rating"
     UNREACHABLE = "unreachable"  # the delegate blocked the bot: nothing can reach them
+    NO_SUPERVISOR = "no_supervisor"  # an escalation nobody would receive (no supervisor, no group)
 
 
 class Refused(Exception):
@@ -325,19 +330,12 @@ class LiaisonService:
             seen_all = on_card and request.offered_to_id == me.id and not await s.scalar(
                 select(LiaisonEvent.id).where(LiaisonEvent.request_id == request.id,
                                               LiaisonEvent.action == RequestAction.REROUTED).limit(1))
-            earlier = [] if seen_all else list(await s.scalars(
-                select(LiaisonMessage).where(LiaisonMessage.request_id == request.id).order_by(LiaisonMessage.id)))
             t = translator(me.language)
             if not seen_all:
                 card = render.request_card(t, pack, request, delegate, "")
                 await self._send(s, me, request, f"e{event.id}", [Message(text=card, buttons=render.officer_buttons(
                     t, request.id, claim=False))], priority=self._priority(request))
-            for m in earlier:  # everything said before the claim: nothing is lost
-                sent = _sent_of(m)
-                author = delegate if m.author_id == delegate.id else await self._person(s, m.author_id)
-                parts = (render.to_officer(me, pack, request, delegate, sent) if not m.from_officer
-                         else render.to_delegate(me, request, author, sent))
-                await self._send(s, me, request, f"e{event.id}m{m.id}", parts)
+                await self._send_history(s, me, request, delegate, event)  # nothing said before is lost
             td = translator(delegate.language)
             # TRANSLATORS: to the delegate; {who} is the officer's name and role, {request} "Request #12"
             text = td._("{request} is now handled by {who}.").format(
@@ -372,6 +370,13 @@ class LiaisonService:
             request.updated_at = self.clock.now()
             await self._send(s, delegate, request, f"m{message.id}", render.to_delegate(delegate, request, me, sent))
             return request
+
+    async def check_holder(self, officer: Person, request_id: int) -> LiaisonRequest:
+        """The request, if this officer may answer it now (its holder, or a supervisor); else
+        :class:`Refused` as :meth:`reply` would refuse it, before they type a message."""
+        async with self.db.session() as s:
+            me = await self._officer(s, officer.id)
+            return await self._held(s, me, request_id)
 
     async def resolve(self, officer: Person, request_id: int) -> LiaisonRequest:
         async with self.db.session() as s:
@@ -459,6 +464,8 @@ class LiaisonService:
                 me: Person | None = await self._officer(s, person.id)
                 assert me is not None
                 request = await self._held(s, me, request_id, open_ok=True)
+                if self.group_id is None and not await officers.supervisors(s, exclude=[me.id]):
+                    raise Refused(Problem.NO_SUPERVISOR, request)  # not "escalated" to nobody
             else:
                 me = None
                 found = await s.get(LiaisonRequest, request_id, with_for_update=True)
@@ -549,6 +556,7 @@ class LiaisonService:
         async with self.db.session() as s:
             pack = self.pack()
             for request in await officers.officer_requests(s, officer.id):
+                was_held = request.status == RequestStatus.CLAIMED
                 request.status, request.holder_id, request.offered_to_id = RequestStatus.OPEN, None, None
                 request.updated_at = self.clock.now()
                 note = f"{officer.first_name}: {why}"
@@ -557,6 +565,15 @@ class LiaisonService:
                 delegate = await self._person(s, request.delegate_id)
                 route = await officers.route(s, request, has_group=self.group_id is not None, exclude=[officer.id])
                 await self._notify_route(s, pack, request, delegate, route, [], note=note)
+                if was_held:  # they were told "now handled by <officer>": no longer true
+                    td = translator(delegate.language)
+                    # TRANSLATORS: to the delegate when the officer who held their request went off
+                    # duty or left; {request} is "Request #12"
+                    text = td._("{request}: the liaison officer who had it is no longer available. It goes back "
+                                "to the liaison officers: you will be told who takes it.").format(
+                        request=render.number(td, request.id))
+                    await self._send(s, delegate, request, f"e{event.id}", [Message(text=td.paragraph(text))],
+                                     priority=Priority.NORMAL)
                 moved.append(request.id)
                 if route.group:
                     groups.append((request.id, event.id))
@@ -765,6 +782,19 @@ class LiaisonService:
                 priority=priority if priority is not None else self._priority(request),
             )
 
+    async def _send_history(self, s: AsyncSession, to: Person, request: LiaisonRequest, delegate: Person,
+                            event: LiaisonEvent) -> None:
+        """Everything said on a request so far, passed on to an officer who now holds it."""
+        pack = self.pack()
+        earlier = await s.scalars(
+            select(LiaisonMessage).where(LiaisonMessage.request_id == request.id).order_by(LiaisonMessage.id))
+        for m in list(earlier):
+            sent = _sent_of(m)
+            author = delegate if m.author_id == delegate.id else await self._person(s, m.author_id)
+            parts = (render.to_officer(to, pack, request, delegate, sent) if not m.from_officer
+                     else render.to_delegate(to, request, author, sent))
+            await self._send(s, to, request, f"e{event.id}m{m.id}", parts)
+
     async def _send_group(self, s: AsyncSession, request: LiaisonRequest, tag: str, parts: Sequence[Message]) -> None:
         assert self.group_id is not None
         for index, part in enumerate(parts):
@@ -857,6 +887,8 @@ class LiaisonService:
         card = render.request_card(t, self.pack(), request, delegate, head)
         await self._send(s, target, request, f"e{event.id}", [Message(
             text=card, buttons=render.officer_buttons(t, request.id, claim=False))])
+        # they never saw the request: everything said so far follows the card, as on a claim
+        await self._send_history(s, target, request, delegate, event)
         td = translator(delegate.language)
         text = td._("{request} is now handled by {who}.").format(
             request=render.number(td, request.id), who=render.officer_signature(td, target))

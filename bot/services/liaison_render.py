@@ -12,7 +12,7 @@ import html
 from dataclasses import dataclass
 
 from bot import callbacks
-from bot.cards import role_name
+from bot.cards import delegation_name, role_name
 from bot.catalog.models import ContentPack
 from bot.delivery.message import Button, Message
 from bot.i18n import Translator, translator
@@ -82,7 +82,9 @@ def delegate_line(t: Translator, delegate: Person) -> str:
     """What an officer sees of a delegate: name, delegation, language."""
     parts = [name(t, delegate)]
     if delegate.delegation is not None:
-        parts.append(esc(t, delegate.delegation.name))
+        # its name in the officer's language ("France", "Франция"), as everywhere else; the code
+        # when nothing better is known (never the name or code as an invite happened to spell it)
+        parts.append(delegation_name(t, delegate.delegation) or esc(t, delegate.delegation.code))
     parts.append(t.language_name(delegate.language))
     return " · ".join(parts)
 
@@ -93,11 +95,13 @@ def request_card(t: Translator, pack: ContentPack, request: LiaisonRequest, dele
     title = f"{number(t, request.id)} · {esc(t, category_name(t, pack, request.category))}"
     urgent = t._("Urgent")
     head = f"🚨 {urgent} · {title}" if request.urgent and urgent_banner else f"🆕 {title}"
-    lines = [f"<b>{head}</b>", delegate_line(t, delegate)]
+    # the bot's lines laid out right to left in Arabic: "🆕" is a left-to-right character, so
+    # the title line would otherwise start a left-to-right paragraph
+    lines = [t.paragraph(f"<b>{head}</b>"), t.paragraph(delegate_line(t, delegate))]
     if request.question:
         question = own_words(t, request.question, 500)
         # TRANSLATORS: the question the bot could not answer, shown to the officer
-        lines.append(t._("Unanswered question: {question}").format(question=question))
+        lines.append(t.paragraph(t._("Unanswered question: {question}").format(question=question)))
     if first:
         lines.append("")
         lines.append(first)

@@ -19,7 +19,7 @@ from bot.i18n import LANGUAGES, pick_language
 from bot.services import audit
 from bot.services.audit import ORGANISER_SETTING, SYSTEM
 from bot.services.recent import RecentCallers
-from bot.services.storable import storable
+from bot.services.storable import storable, storable_name
 from bot.store.db import Database
 from bot.store.models import AuditAction, Delegation, DelegationKind, Person, Role
 
@@ -43,9 +43,9 @@ class TelegramUser:
 
     def __post_init__(self) -> None:
         # the edge where Telegram's data enters the services: what is stored must be storable
-        object.__setattr__(self, "first_name", storable(self.first_name))
+        object.__setattr__(self, "first_name", storable_name(self.first_name))
         if self.username is not None:
-            object.__setattr__(self, "username", storable(self.username) or None)
+            object.__setattr__(self, "username", storable_name(self.username) or None)
 
 
 class PeopleService:

@@ -7,6 +7,12 @@ people type and call themselves, so one NUL in a first name made every message o
 fail. Control characters (C0) mean nothing in a name, a question or a code: they are dropped,
 except tab and line breaks (a carriage return becomes a line break); a lone surrogate becomes
 U+FFFD, the replacement character.
+
+A name (:func:`storable_name`) also loses the explicit bidirectional formatting characters
+(embeddings, overrides and isolates, U+202A–U+202E and U+2066–U+2069): no name needs them,
+and a right-to-left override left open at the end of one ("Eve" + U+202E) shows the rest of
+the line it is in reversed: in "Role of Eve (123456789): delegate." the organiser reads the
+Telegram id as 987654321. (Marks, U+200E and U+200F, are kept: they only give a direction.)
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import re
 
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f]")
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 def storable(text: str) -> str:
@@ -23,3 +30,8 @@ def storable(text: str) -> str:
     if not text.isascii():
         text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     return _CONTROLS.sub("", text)
+
+
+def storable_name(text: str) -> str:
+    """A person's name or username as :func:`storable`, without explicit bidi formatting."""
+    return _BIDI_CONTROLS.sub("", storable(text))
