@@ -58,6 +58,16 @@ LANGUAGE_NAMES: dict[str, str] = {
     "zh": "中文",
     "vi": "Tiếng Việt",
 }
+#: the same name inside a sentence written in that language: French, Spanish and Vietnamese
+#: write a language's name in lower case there ("Toujours me répondre en français")
+_NAMES_IN_SENTENCE: dict[str, str] = {"fr": "français", "es": "español", "vi": "tiếng Việt"}
+
+
+def language_in_sentence(lang: str) -> str:
+    """The name of ``lang`` in itself, as written inside a sentence of that language."""
+    return _NAMES_IN_SENTENCE.get(lang, LANGUAGE_NAMES[lang])
+
+
 #: Babel locale per language (zh means Simplified Chinese as used in the event)
 BABEL_LOCALES: dict[str, str] = {
     "en": "en_GB",

@@ -13,7 +13,7 @@ from bot.answers import Answer
 from bot.answers.compose import Reply, compose
 from bot.answers.language import switch_to
 from bot.catalog.models import ContentPack
-from bot.i18n import LANGUAGE_NAMES, Translator, translator
+from bot.i18n import Translator, language_in_sentence, translator
 from bot.services.liaison import question_tag
 from handlers import Action, keyboards
 from handlers.agenda import card_extras, live_programme
@@ -90,7 +90,7 @@ def with_language_offer(t: Translator, keyboard: InlineKeyboardMarkup | None) ->
     rows: list[Sequence[InlineKeyboardButton]] = list(keyboard.inline_keyboard) if keyboard is not None else []
     # TRANSLATORS: a button under an answer given in the language the question was asked in;
     # {language} is that language's name in itself ("Français", "Español")
-    text = t._("🌐 Always answer me in {language}").format(language=LANGUAGE_NAMES[t.lang])
+    text = t._("🌐 Always answer me in {language}").format(language=language_in_sentence(t.lang))
     rows.append([keyboards.button(keyboards.label(text), Action.LANGUAGE, t.lang)])
     return InlineKeyboardMarkup(rows)
 

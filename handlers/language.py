@@ -6,7 +6,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.callbacks import one_of, optional
-from bot.i18n import LANGUAGE_NAMES, LANGUAGES
+from bot.i18n import LANGUAGES, language_in_sentence
 from handlers import Action, keyboards
 from handlers.buttons import Pressed, Route, feature_buttons, show
 from handlers.context import BotContext
@@ -52,6 +52,6 @@ async def set_language(update: Update, context: BotContext, lang: str) -> None:
     await context.bot.send_message(
         chat.id,
         # TRANSLATORS: {language} is the chosen language's name in itself ("Français", "العربية")
-        t.paragraph(t._("Language set to {language}.").format(language=LANGUAGE_NAMES[lang])),
+        t.paragraph(t._("Language set to {language}.").format(language=language_in_sentence(lang))),
         reply_markup=keyboards.main_menu(t, pack.version),
     )

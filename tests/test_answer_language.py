@@ -16,9 +16,9 @@ AIRPORT_EN = "How do I get from the airport to my hotel?"
 
 
 def offer(lang: str) -> str:
-    from bot.i18n import LANGUAGE_NAMES
+    from bot.i18n import language_in_sentence
 
-    return translator(lang)._("🌐 Always answer me in {language}").format(language=LANGUAGE_NAMES[lang])
+    return translator(lang)._("🌐 Always answer me in {language}").format(language=language_in_sentence(lang))
 
 
 def expected_card(bot: Harness, question: str, setting: str, lang: str) -> str:
@@ -100,3 +100,13 @@ async def test_a_short_question_stays_in_the_setting(bot: Harness) -> None:
     await user.send("wifi password")
     reply = await user.reply()
     assert not any("🌐" in text for text in reply.button_texts())
+
+
+def test_a_language_is_named_in_lower_case_inside_a_french_spanish_or_vietnamese_sentence():
+    """"Toujours me répondre en français", not "en Français"; the picker keeps "Français"."""
+    from bot.i18n import LANGUAGE_NAMES, language_in_sentence
+
+    assert translator("fr")._("🌐 Always answer me in {language}").format(language=language_in_sentence("fr")) \
+        == "🌐 Toujours me répondre en français"
+    assert language_in_sentence("es") == "español" and language_in_sentence("vi") == "tiếng Việt"
+    assert language_in_sentence("ru") == LANGUAGE_NAMES["ru"] and LANGUAGE_NAMES["fr"] == "Français"
