@@ -469,17 +469,27 @@ async def delay_command(update: Update, context: BotContext) -> None:
         return
     args = list(context.args or [])
     usage = t._("Usage: /delay SESSION MINUTES (0 to undo), or /delay SESSION cancel")
-    if len(args) != 2:
+    if len(args) < 2:
         await message.reply_text(t.paragraph(usage))
         return
-    session_id, amount = args[0].lower(), args[1].lower()
+    # the session by its id or by words of its title ("/delay press briefing 20")
+    wanted, amount = " ".join(args[:-1])[:200], args[-1].lower()
     pack = services.content.current.pack
-    session = pack.session(session_id) if callbacks.ID_RE.match(session_id) else None
-    if session is None:
+    found = pack.find_sessions(wanted)
+    if not found:
         # TRANSLATORS: {id} is what the organiser typed where a session id was expected
         await message.reply_text(t.paragraph(t._("There is no session “{id}” in the programme.").format(
-            id=value(t, session_id[:64]))))
+            id=value(t, wanted[:64]))))
         return
+    if len(found) > 1:
+        # TRANSLATORS: {text} is what the organiser typed; a list of sessions, each with its id, follows
+        lines = [t._("Several sessions match {text}: use one of these ids.").format(text=value(t, wanted[:64]))]
+        lines += [f"• <code>{esc(s.id)}</code> · {pack_name(t, s.title, pack)} · "
+                  f"{t.isolate(t.datetime(s.start, pack.tz))}" for s in found]
+        await message.reply_text(t.paragraph("\n".join(lines)))
+        return
+    session = found[0]
+    session_id = session.id
     cancelled = amount == "cancel"
     if not cancelled and not (DELAY_RE.match(amount) and abs(int(amount)) <= MAX_DELAY):
         await message.reply_text(t.paragraph(usage))

@@ -719,7 +719,9 @@ async def take_input(update: Update, context: BotContext, person: Person, step: 
         await show_panel(update, context, b, answered=True)
         return True
     if step.what == "sess":
-        b = await svc.change(person, bid, session_id=None if dash else raw.strip())
+        # by its id or by words of its title only it has (the service refuses anything else)
+        found = [] if dash else context.services.content.current.pack.find_sessions(raw)
+        b = await svc.change(person, bid, session_id=None if dash else found[0].id if len(found) == 1 else raw.strip())
         await show_panel(update, context, b, answered=True)
         return True
     if step.what == "chase":

@@ -624,3 +624,37 @@ async def test_a_focal_point_follows_a_session_for_the_whole_delegation(bot: Har
     async with bot.services.db.session() as s:
         assert await followers_of(s, PLENARY, bot.services.content.current.pack) == []
     assert all(r.state == DeliveryState.CANCELLED for r in await reminder_rows(bot, PLENARY))
+
+
+async def test_delay_finds_a_session_by_words_of_its_title(bot: Harness) -> None:
+    """Organisers see titles, not ids: "/delay <words of a title> 20" finds it when only one
+    session has them, and lists the candidates with their ids when several do."""
+    pack = bot.services.content.current.pack
+    session = pack.session(PLENARY)
+    assert session is not None
+    title = session.title.get("en", "en")
+    assert [s.id for s in pack.find_sessions(title)] == [PLENARY]
+    en = translator("en")
+    organiser = await started(bot, 900)
+    await organiser.command("delay", *title.upper().split(), "15")
+    assert en.time(session.start + dt.timedelta(minutes=15), pack.tz) in (await organiser.reply()).text
+    assert bot.services.agenda.overlays[PLENARY].delay_minutes == 15
+    word = next(w for s in pack.sessions for w in s.title.get("en", "en").split()
+                if len(w) > 3 and len(pack.find_sessions(w)) > 1)
+    await organiser.command("delay", word, "10")
+    listed = (await organiser.reply()).text
+    assert all(s.id in listed for s in pack.find_sessions(word))
+    assert bot.services.agenda.overlays[PLENARY].delay_minutes == 15  # nothing else changed
+    assert set(bot.services.agenda.overlays) == {PLENARY}
+
+
+def test_find_sessions_reads_ids_and_titles_in_every_language() -> None:
+    from bot.catalog.loader import load_pack
+
+    pack = load_pack(DEMO_PACK)
+    opening = pack.sessions[0]
+    assert pack.find_sessions(opening.id) == [opening]
+    assert opening in pack.find_sessions(opening.id.replace("-", " ").upper())
+    for lang in ("vi", "ar", "zh"):
+        assert opening in pack.find_sessions(opening.title.get(lang, "en"))
+    assert pack.find_sessions("   ") == [] and pack.find_sessions("zzzz qqqq") == []

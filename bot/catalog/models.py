@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -394,6 +395,20 @@ class ContentPack(_Strict):
     def session(self, session_id: str) -> Session | None:
         return _index(self, "_sessions", self.sessions).get(session_id)
 
+    def find_sessions(self, text: str, limit: int = 8) -> list[Session]:
+        """The sessions an organiser means by ``text``: the one with that id, else those whose
+        id or title (in any language) contains it, case, accents and dashes aside ("press
+        briefing" finds press-briefing-25 and press-briefing-26), in programme order."""
+        exact = self.session(text.strip().lower())
+        if exact is not None:
+            return [exact]
+        wanted = _searchable(text)
+        if not wanted:
+            return []
+        found = [s for s in self.sessions
+                 if wanted in _searchable(s.id) or any(wanted in _searchable(v) for v in s.title.root.values())]
+        return sorted(found, key=lambda s: (s.start, s.id))[:limit]
+
     def venue(self, venue_id: str) -> Venue | None:
         return _index(self, "_venues", self.venues).get(venue_id)
 
@@ -456,3 +471,10 @@ def _index(pack: ContentPack, name: str, items: list[Any]) -> dict[str, Any]:
 
 
 ID_RE = re.compile(ID_PATTERN)
+
+
+def _searchable(text: str) -> str:
+    """Lower case, accents and punctuation (dashes, underscores) folded to single spaces."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    kept = "".join(c for c in decomposed if not unicodedata.combining(c)).replace("đ", "d")
+    return " ".join(re.sub(r"[\W_]+", " ", kept).split())

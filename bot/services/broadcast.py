@@ -165,11 +165,13 @@ async def _followers(session: AsyncSession, spec: dict[str, Any], pack: ContentP
 
 
 def audience_of_session(pack: ContentPack, text: str) -> dict[str, Any]:
-    """A session's id typed by an organiser: its followers. An id the pack lacks is refused."""
-    session_id = text.strip()
-    if pack.session(session_id) is None:
-        raise BroadcastError(Problem.BAD_AUDIENCE, session_id[:50])
-    return {"kind": "followers", "session": session_id}
+    """A session typed by an organiser, by its id or words of its title only it has: its
+    followers. Anything else is refused (several sessions: with their ids to choose from)."""
+    found = pack.find_sessions(text)
+    if len(found) != 1:
+        raise BroadcastError(Problem.BAD_AUDIENCE, text.strip()[:50] + (
+            " → " + ", ".join(s.id for s in found) if found else ""))
+    return {"kind": "followers", "session": found[0].id}
 
 
 def audience_of_role(role: str) -> dict[str, Any]:
