@@ -658,3 +658,21 @@ def test_find_sessions_reads_ids_and_titles_in_every_language() -> None:
     for lang in ("vi", "ar", "zh"):
         assert opening in pack.find_sessions(opening.title.get(lang, "en"))
     assert pack.find_sessions("   ") == [] and pack.find_sessions("zzzz qqqq") == []
+
+
+async def test_a_change_to_a_session_already_over_tells_nobody(bot: Harness) -> None:
+    """/delay on a session that has ended (a slip of the organiser's thumb, or a record kept
+    straight afterwards) changes it, but sends its followers no notice."""
+    pack = bot.services.content.current.pack
+    session = pack.session(PLENARY)
+    assert session is not None
+    follower = await started(bot, 9306)
+    await answered(bot, await follower.press_raw(data("follow", PLENARY, bot)))
+    bot.clock.set(session.end + dt.timedelta(minutes=30))
+    organiser = await started(bot, 900)
+    await organiser.command("delay", PLENARY, "10")
+    done = (await organiser.reply()).text
+    assert translator("en").ngettext("{n} follower will be notified.", "{n} followers will be notified.", 0).format(n=0) in done
+    assert bot.services.agenda.overlays[PLENARY].delay_minutes == 10
+    await asyncio.sleep(0.5)  # the outbox would have sent a notice by now
+    assert not [e for e in bot.emulator.history(follower.id) if (e.text or "").startswith("📣")]

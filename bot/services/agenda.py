@@ -628,6 +628,8 @@ class AgendaService:
         return notices
 
     async def _notify(self, s: AsyncSession, session_id: str, old: Shape, new: Shape, stamp: str) -> int:
+        if max(old[1].timestamp(), new[1].timestamp()) <= self.clock.now().timestamp():
+            return 0  # over, at the old time and the new: nobody needs to hear of it now
         followers = await followers_of(s, session_id, self.pack)
         if not followers:
             return 0
