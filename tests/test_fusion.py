@@ -5,7 +5,6 @@ decisions and their safety, the coefficients kept in the repository."""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -44,17 +43,14 @@ def _sims(n: int, **high: float) -> list[float]:
     return out
 
 
-def _decide(ranked, key_sims, types, cal: Calibration, body=None, uncovered=None):
+def _decide(ranked, key_sims, types, cal: Calibration, body=None):
     """Candidates of a ranking, their probabilities, and the engine's choice among them."""
     n = len(types)
     cands = candidates(ranked, np.array(key_sims, dtype=np.float32),
-                       np.array(body if body is not None else [-1.0] * n, dtype=np.float32), types, set(), 0.0,
-                       (lambda i: uncovered.get(i, 0.0)) if uncovered else None)
+                       np.array(body if body is not None else [-1.0] * n, dtype=np.float32), types, set(), 0.0)
     x = np.stack([c.features for c in cands])
-    p = cal.probabilities(x)
-    gate = cal.answer_probabilities(p, np.array([c.uncovered for c in cands]), x[:, F("q_foreign")])
-    for c, prob, answer_prob in zip(cands, p, gate, strict=True):
-        c.probability, c.answer_probability = float(prob), float(answer_prob)
+    for c, prob in zip(cands, cal.probabilities(x), strict=True):
+        c.probability = float(prob)
     ordered = sorted(cands, key=lambda c: -c.probability)
     chosen = _choose(ordered, [types[c.entry] for c in ordered], cal)
     return chosen, {c.entry: c for c in cands}
@@ -96,21 +92,6 @@ def test_the_model_rescues_an_faq_the_words_were_unsure_of():
     # the same with a lower probability than answer_at: a refusal
     strict = _calibration({"sem_z": 2.0}, bias=-3.0, answer_at=0.9999)
     assert _decide([(0, 5.0, 0.3), (4, 3.0, 0.3)], key, ["faq"] * 20, strict)[0] is None
-
-
-def test_the_answer_gate_refuses_a_question_the_candidate_leaves_half_unsaid():
-    """"The weather in Madrid" against the weather FAQ: likely among the candidates, but the
-    FAQ's words leave the question's other topic out; the gate (fitted on each question's best
-    candidate) refuses it where the candidate's own probability would answer."""
-    cal = _calibration({"sem_z": 1.0}, bias=-1.0, answer_at=0.6)
-    key = _sims(20, e4=0.97)
-    chosen, _ = _decide([(0, 5.0, 0.3), (4, 3.0, 0.3)], key, ["faq"] * 20, cal)
-    assert chosen is not None and chosen.entry == 4  # no gate: the candidate's probability
-    gated = replace(cal, gate=(np.zeros(3), np.ones(3), np.array([1.0, -4.0, -1.0]), 0.0))
-    chosen, cands = _decide([(0, 5.0, 0.3), (4, 3.0, 0.3)], key, ["faq"] * 20, gated, uncovered={4: 0.1})
-    assert chosen is not None and chosen.entry == 4
-    assert _decide([(0, 5.0, 0.3), (4, 3.0, 0.3)], key, ["faq"] * 20, gated, uncovered={4: 0.7})[0] is None
-    assert cands[4].answer_probability < cands[4].probability  # the gate only ever reads the logit and the rest
 
 
 @pytest.mark.parametrize("kind", ["session", "room", "venue", "contact"])
@@ -176,13 +157,6 @@ def test_the_kept_coefficients_match_the_features_and_round_trip(tmp_path):
     rng = np.random.default_rng(1)
     x = rng.normal(size=(5, len(FEATURES)))
     assert np.allclose(again.probabilities(x), cal.probabilities(x), atol=1e-5)
-    p, uncovered, foreign = cal.probabilities(x), rng.uniform(size=5), rng.uniform(size=5)
-    if cal.gate is None:  # a calibration without the answer gate: the candidate's own probability
-        assert np.allclose(cal.answer_probabilities(p, uncovered, foreign), p)
-        cal = replace(cal, gate=(np.zeros(3), np.ones(3), np.array([1.0, -1.0, -1.0]), 0.0))
-        again = Calibration.from_json(cal.as_json())
-    assert np.allclose(again.answer_probabilities(p, uncovered, foreign), cal.answer_probabilities(p, uncovered, foreign),
-                       atol=1e-5)
     other = dict(cal.as_json(), features=[*FEATURES[:-1], "something-else"])
     with pytest.raises(ValueError):
         Calibration.from_json(other)

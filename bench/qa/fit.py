@@ -13,11 +13,9 @@ right answer. This script
    phrasings they do not know, as on a new pack; and some entries left out whole, their
    questions asked as out of scope (a topic the pack does not have, near ones it has);
 2. chooses the regularisation by fitting on one dev pack and scoring on the others (log
-   loss), then fits on all of them; then the answer gate (bot.answers.fusion.GATE_FEATURES)
-   on each dev question's best candidate: whether it is right, from its logit, the share of
-   the question's topical words it leaves out and the question's words the pack never uses;
-3. chooses the two thresholds (answer: on the gate's probability / offer as "did you mean") that do best on the dev
-   questions (not the held-out phrasings: they have no out-of-scope questions): a right answer or a correct refusal counts 1, a refusal that offers the right
+   loss), then fits on all of them;
+3. chooses the two thresholds (answer / offer as "did you mean") that do best on the dev
+   questions and, at half weight, the held-out phrasings: a right answer or a correct refusal counts 1, a refusal that offers the right
    entry 0.5, a wrong answer -0.25 (a refusal is the safe outcome), buttons offered on an
    out-of-scope question -0.5;
 4. writes bot/answers/calibration.json (weights, thresholds, and the reliability table on
@@ -46,12 +44,10 @@ from bot.answers.engine import ALTERNATIVE_FLOOR, THRESHOLD
 from bot.answers.fusion import (
     CALIBRATION_PATH,
     FEATURES,
-    GATE_FEATURES,
     Calibration,
     agreed,
     calibration_error,
     fit_logistic,
-    gate_inputs,
     preferred,
     reliability,
     standardise,
@@ -76,7 +72,6 @@ class Asked:
     fixed_right: bool  # the outcome of a question the decision model does not decide
     faq: np.ndarray | None = None  # the candidate is an FAQ entry
     fits: np.ndarray | None = None  # it names what the question needs named (Candidate.fits)
-    uncovered: np.ndarray | None = None  # Candidate.uncovered (the answer gate's input)
     text: str = ""  # the question (diagnostics)
     lang: str = ""
 
@@ -109,7 +104,6 @@ def collect() -> list[Asked]:
                 False,
                 np.array([e.type == "faq" for e in entries]),
                 np.array([c.fits for c in answer.evidence]),
-                np.array([c.uncovered for c in answer.evidence]),
                 text=q.q, lang=q.lang,
             ))
         print(f"  {name}: {len(questions)} questions", flush=True)
@@ -161,7 +155,7 @@ def collect_held_out(folds: int = 3) -> list[Asked]:
                               for e, c in zip(entries, answer.evidence, strict=True)]),
                     False,
                     np.array([e.type == "faq" for e in entries]),
-                    uncovered=np.array([c.uncovered for c in answer.evidence]), text=question, lang=lang,
+                    text=question, lang=lang,
                 ))
             for lang, question in absent:
                 answer = engine.ask(question, lang, now)
@@ -173,7 +167,7 @@ def collect_held_out(folds: int = 3) -> list[Asked]:
                                   for c in answer.evidence]),
                         False,
                         np.array([engine.entries[c.entry].type == "faq" for c in answer.evidence]),
-                        uncovered=np.array([c.uncovered for c in answer.evidence]), text=question, lang=lang,
+                        text=question, lang=lang,
                     ))
             print(f"  {name}, held-out phrasings, fold {fold + 1}/{folds}: {len(held)} questions, "
                   f"{len(absent)} of entries left out", flush=True)
@@ -227,10 +221,7 @@ def choose_l2(asked: list[Asked]) -> float:
     return best[1]
 
 
-LEX_CONF, LEX_TOP, LEX_PRESENT, SEM_TOP, Q_FOREIGN = (
-    FEATURES.index(n) for n in ("lex_conf", "lex_top", "lex_present", "sem_top", "q_foreign"))
-#: the answer gate's regularisation (three inputs, fitted on a few thousand questions)
-GATE_L2 = 1.0
+LEX_CONF, LEX_TOP, LEX_PRESENT, SEM_TOP = (FEATURES.index(n) for n in ("lex_conf", "lex_top", "lex_present", "sem_top"))
 
 
 def _chosen(a: Asked, p: np.ndarray, keep_at: float) -> tuple[int | None, bool]:
@@ -266,18 +257,11 @@ def _offers(a: Asked, p: np.ndarray, chosen: int | None) -> tuple[float, float]:
     return right, float(p[eligible[0]]) if eligible else -1.0
 
 
-def gate_probabilities(a: Asked, p: np.ndarray, cal: Calibration) -> np.ndarray:
-    return cal.answer_probabilities(p, a.uncovered if a.uncovered is not None else np.zeros(len(p)),
-                                    a.features[:, Q_FOREIGN])
-
-
-def decide(a: Asked, p: np.ndarray, answer_at: float, offer_at: float, keep_at: float,
-           gate: np.ndarray | None = None) -> tuple[bool, bool, bool, bool]:
+def decide(a: Asked, p: np.ndarray, answer_at: float, offer_at: float, keep_at: float) -> tuple[bool, bool, bool, bool]:
     """(answered, answered right, a right entry among the offered buttons, any button): the
-    engine's rule (bot.answers.engine._choose and _offered); ``gate``: the answer gate's
-    probabilities (compared with ``answer_at``; ``p`` itself without one)."""
+    engine's rule (bot.answers.engine._choose and _offered)."""
     chosen, gated = _chosen(a, p, keep_at)
-    if chosen is not None and gated and (gate if gate is not None else p)[chosen] < answer_at:
+    if chosen is not None and gated and p[chosen] < answer_at:
         chosen = None
     right, first = _offers(a, p, chosen)
     return (chosen is not None, chosen is not None and bool(a.labels[chosen]), right >= offer_at, first >= offer_at)
@@ -297,8 +281,7 @@ def _outcomes(asked: list[Asked], cal: Calibration, keep_at: float) -> np.ndarra
         if chosen is None:
             rows.append((weight, a.in_scope, 0, 0.0, 0, 0, 0.0, 0.0, *refused, *refused))
         else:
-            g = gate_probabilities(a, p, cal)[chosen]
-            rows.append((weight, a.in_scope, 0, 0.0, 1, gated, float(g), float(a.labels[chosen]),
+            rows.append((weight, a.in_scope, 0, 0.0, 1, gated, float(p[chosen]), float(a.labels[chosen]),
                          *_offers(a, p, chosen), *refused))
     return np.array(rows, dtype=float).reshape(-1, 12)
 
@@ -339,24 +322,6 @@ def choose_thresholds(asked: list[Asked], cal: Calibration) -> tuple[float, floa
     return best[0], best[1], keep_at
 
 
-def fit_gate(asked: list[Asked], cal: Calibration, l2: float = GATE_L2) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """The answer gate (bot.answers.fusion.GATE_FEATURES): a logistic regression on each
-    question's best candidate, whether it is right (an out-of-scope question's never is)."""
-    g, right = [], []
-    for a in asked:
-        if a.features is None:
-            continue
-        p = cal.probabilities(a.features)
-        k = int(np.argmax(p))
-        unc = a.uncovered if a.uncovered is not None else np.zeros(len(p))
-        g.append(gate_inputs(p[k : k + 1], unc[k : k + 1], a.features[k : k + 1, Q_FOREIGN])[0])
-        right.append(float(a.labels[k]))
-    x, y = np.array(g), np.array(right)
-    mean, scale = standardise(x)
-    w, b = fit_logistic((x - mean) / scale, y, l2)
-    return mean, scale, w, b
-
-
 def fit_platt(asked: list[Asked], cal: Calibration) -> tuple[float, float]:
     """A slope and intercept on the regression's logit so that the best candidate's
     probability means how often it is right."""
@@ -373,14 +338,13 @@ def fit_platt(asked: list[Asked], cal: Calibration) -> tuple[float, float]:
 
 
 def fitted(asked: list[Asked], l2: float) -> Calibration:
-    """The decision model fitted on ``asked``: the regression, its Platt scaling and the
-    answer gate (on the dev questions as delegates ask them, not the held-out phrasings,
-    which the model finds easier), then the thresholds."""
+    """The decision model fitted on ``asked``: the regression, its Platt scaling (on the dev
+    questions as delegates ask them, not the held-out phrasings, which the model finds
+    easier), then the thresholds."""
     mean, scale, w, b = fit(asked, l2)
     dev = [a for a in asked if not a.pack.endswith(".held-out")]
     platt = fit_platt(dev, Calibration(FEATURES, mean, scale, w, b, 0.5, 0.3))
     cal = Calibration(FEATURES, mean, scale, w, b, 0.5, 0.3, 0.0, platt)
-    cal = replace(cal, gate=fit_gate(dev, cal))
     answer_at, offer_at, keep_at = choose_thresholds(asked, cal)
     return replace(cal, answer_at=answer_at, offer_at=offer_at, keep_at=keep_at)
 
@@ -420,14 +384,11 @@ def main(argv: list[str] | None = None) -> int:
     cal = fitted(asked, l2)
     answer_at, offer_at, keep_at, platt = cal.answer_at, cal.offer_at, cal.keep_at, cal.platt
     table = top_reliability([a for a in asked if not a.pack.endswith(".held-out")], cal)
-    print(f"l2 {l2}; Platt {platt}; answer at p >= {answer_at} (the answer gate's probability; "
-          f"the words' confident choice: {keep_at}), offer buttons at p >= {offer_at}")
+    print(f"l2 {l2}; Platt {platt}; answer at p >= {answer_at} (the words' confident choice: {keep_at}), "
+          f"offer buttons at p >= {offer_at}")
     print("weights (standardised features):")
     for name, weight in sorted(zip(FEATURES, cal.weights, strict=True), key=lambda kv: -abs(kv[1])):
         print(f"  {name:14} {weight:+.3f}")
-    assert cal.gate is not None
-    print("answer gate (standardised inputs): " + ", ".join(
-        f"{name} {weight:+.3f}" for name, weight in zip(GATE_FEATURES, cal.gate[2], strict=True)) + f", bias {cal.gate[3]:+.3f}")
     print("reliability of the best candidate on the dev questions it decides (p -> how often right):")
     for row in table:
         print(f"  {row['from']:.1f}-{row['to']:.1f}  n {row['n']:4d}  mean p {row['mean_p']:.3f}  right {row['right']:.3f}")

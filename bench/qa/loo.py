@@ -8,6 +8,9 @@ only and scores that pack with the fit's own decision rule (:func:`bench.qa.fit.
 top-1 on in-scope questions, correct refusals, helpful. Beside it, the same pack scored by
 the model fitted on all packs (in sample) and by the committed bot/answers/calibration.json.
 A large gap between "loo" and "insample" means the fit learns the packs, not the questions.
+``--curve`` adds the operating curve: the pooled figures of the leave-one-out fits with their
+answer threshold moved (``answer_at``, the fit's own other thresholds kept), to show what a
+refusal more costs in top-1.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import argparse
 import pickle
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import bench.qa.fit as fitting
@@ -35,8 +39,7 @@ def score(questions: list[fitting.Asked], cal: Calibration) -> Scores:
             answered, right, offered = not (a.fixed_right and not a.in_scope), a.fixed_right, False
         else:
             p = cal.probabilities(a.features)
-            answered, right, offered, _ = fitting.decide(a, p, cal.answer_at, cal.offer_at, cal.keep_at,
-                                                         fitting.gate_probabilities(a, p, cal))
+            answered, right, offered, _ = fitting.decide(a, p, cal.answer_at, cal.offer_at, cal.keep_at)
         if a.in_scope:
             n_in += 1
             right_in += right
@@ -57,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.qa.loo", description=__doc__.splitlines()[0])
     parser.add_argument("--l2", type=float, default=10.0, help="the regularisation (the committed fit's: 10)")
     parser.add_argument("--cache", help="keep the collected candidates in this pickle (reused when present)")
+    parser.add_argument("--curve", action="store_true", help="also the pooled figures as answer_at moves")
     args = parser.parse_args(argv)
     cache = Path(args.cache) if args.cache else None
     if cache is not None and cache.exists():
@@ -71,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     everything = fitted(asked, args.l2)
     committed = load_calibration()
     table: dict[str, list[Scores]] = {"loo": [], "insample": [], "committed": []}
+    curve: dict[float, list[Scores]] = {at / 100: [] for at in range(20, 95, 5)}
     for pack in packs:
         test = [a for a in dev if a.pack == pack]
         loo = fitted([a for a in asked if a.pack.split(".")[0] != pack], args.l2)
@@ -79,11 +84,18 @@ def main(argv: list[str] | None = None) -> int:
             row["committed"] = score(test, committed)
         for k, v in row.items():
             table[k].append(v)
+        if args.curve:
+            for at, rows in curve.items():
+                rows.append(score(test, replace(loo, answer_at=at)))
         print(f"{pack:26s} " + "  ".join(f"{k} top1 {v[0]:.3f} ref {v[1]:.3f} help {v[2]:.3f}" for k, v in row.items())
               + f"  (n {row['loo'][3]}/{row['loo'][4]}; loo thresholds {loo.answer_at:.2f}/{loo.offer_at:.2f})", flush=True)
     for k, rows in table.items():
         if rows:
             print(f"pooled {k:10s} {pooled(rows)}")
+    if args.curve:
+        print("operating curve of the loo fits (pooled), answer_at instead of each fit's own:")
+        for at, rows in curve.items():
+            print(f"  answer_at {at:.2f}  {pooled(rows)}")
     return 0
 
 

@@ -754,26 +754,11 @@ class AnswerEngine:
         total = sum(u.weight for u in q.units) or 1.0
         foreign = sum(u.weight for u in q.units if u.foreign) / total
         entity = set(self._entity_bonus(set(q.terms)))
-        found = fusion.candidates(ranked, sims[0], sims[1], self._types, entity, foreign,
-                                  lambda i: self._uncovered(q, i))
+        found = fusion.candidates(ranked, sims[0], sims[1], self._types, entity, foreign)
         if q.needs:
             for c in found:
                 c.fits = self._fits(q, c.entry)
         return found
-
-    def _uncovered(self, q: _Query, i: int) -> float:
-        """The share of the question's topical weight (its generic words aside) that entry
-        ``i``'s words do not account for, with the credits of :meth:`_score`: "the weather
-        in Madrid" leaves Madrid out of the weather FAQ."""
-        have, key = self.index.terms_of[i], self.index.key_terms_of[i]
-        missed = topical = 0.0
-        for u in q.units:
-            if u.weak:
-                continue
-            credit = _credit(have, key, u.terms[: u.n_words], u.terms[u.n_words :])
-            topical += u.weight
-            missed += (1.0 - credit) * u.weight
-        return missed / topical if topical else 0.0
 
     def _fits(self, q: _Query, i: int) -> bool:
         """Whether entry ``i`` names what the question needs named (lexicon ``needs``)."""
@@ -785,11 +770,8 @@ class AnswerEngine:
         that are as "did you mean" buttons, or refuse. Only an FAQ entry may be answered on
         the model's word: a session, room, venue or contact needs the words' confidence too."""
         x = np.stack([c.features for c in evidence])
-        p = calibration.probabilities(x)
-        gate = calibration.answer_probabilities(p, np.array([c.uncovered for c in evidence]),
-                                                x[:, fusion.FEATURES.index("q_foreign")])
-        for c, prob, answer_prob in zip(evidence, p, gate, strict=True):
-            c.probability, c.answer_probability = float(prob), float(answer_prob)
+        for c, prob in zip(evidence, calibration.probabilities(x), strict=True):
+            c.probability = float(prob)
         ordered = sorted(evidence, key=lambda c: -c.probability)
         chosen = _choose(ordered, [self.entries[c.entry].type for c in ordered], calibration)
         offered = self._offered(ranked, ordered, chosen, calibration)
@@ -1159,9 +1141,8 @@ def _choose(ordered: list[Candidate], types: list[str], calibration: Calibration
     The words' own confident first choice stands unless the model finds it unlikely (below
     ``keep_at``) or prefers another the words accept too (:func:`fusion.preferred`): on a
     pack's own names and phrasings the words are exact. Otherwise the
-    likeliest candidate answers when the answer gate finds it likely enough
-    (:attr:`Candidate.answer_probability`), if it is an FAQ entry or one the
-    words support (never a time or a place on the model's word alone). A candidate that
+    likeliest candidate answers when it is likely enough (``answer_at``), if it is an FAQ
+    entry or one the words support (never a time or a place on the model's word alone). A candidate that
     does not name what the question needs named (:attr:`Candidate.fits`) is never the answer."""
     chosen = _choose_any(ordered, types, calibration)
     return chosen if chosen is None or chosen.fits else None
@@ -1179,7 +1160,7 @@ def _choose_any(ordered: list[Candidate], types: list[str], calibration: Calibra
         return lexical
     for c, type_ in zip(ordered, types, strict=True):
         if type_ == EntryType.FAQ or c.lexical_conf >= THRESHOLD:
-            return c if c.answer_probability >= calibration.answer_at else None
+            return c if c.probability >= calibration.answer_at else None
     return None
 
 

@@ -17,22 +17,12 @@ is at least ``answer_at`` likely (the words' own confident first choice: ``keep_
 offer as "did you mean" buttons the candidates at least ``offer_at`` likely, refuse
 otherwise. The benchmark prints how well the probabilities are
 calibrated (a reliability table).
-
-Whether to *answer* with the chosen candidate is a question about the question, not only
-about the candidate: the regression learns mostly to tell the right entry from its
-neighbours, and an out-of-scope question ("the weather in Madrid" against the weather FAQ)
-still has a likeliest candidate. A second, small regression (the *answer gate*,
-:data:`GATE_FEATURES`), fitted on the best candidate of each dev question, reads the first's
-logit with how much of the question's topical words the candidate leaves out and how much of
-the question the pack never mentions: its probability (never above the candidate's own) is
-what ``answer_at`` is compared with.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -64,10 +54,6 @@ FEATURES: tuple[str, ...] = (
     "lex_sure",  # the words alone would answer with it (lex_conf at or above their threshold)
     "sem_strong",  # the model singles it out (sem_z from 2 to 4, mapped to 0..1)
 )
-
-#: the answer gate's inputs: the regression's logit for the candidate, the share of the
-#: question's topical weight the candidate's words do not account for, and q_foreign
-GATE_FEATURES: tuple[str, ...] = ("logit", "uncovered", "q_foreign")
 
 #: the words' own threshold (bot.answers.engine.THRESHOLD), for the lex_sure feature
 LEXICAL_THRESHOLD = 0.54
@@ -110,10 +96,6 @@ class Candidate:
     #: it names what the question needs named (the lexicon's ``needs`` concepts): else it
     #: may be offered but is never the answer
     fits: bool = True
-    #: the share of the question's topical weight its words do not account for
-    uncovered: float = 0.0
-    #: the answer gate's probability (what ``answer_at`` is compared with)
-    answer_probability: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -132,25 +114,11 @@ class Calibration:
     #: Platt scaling of the regression's output (slope, intercept): probabilities that mean
     #: what they say for the best candidate of a question
     platt: tuple[float, float] = (1.0, 0.0)
-    #: the answer gate over :data:`GATE_FEATURES`: (mean, scale, weights, bias), or None
-    #: (then the candidate's own probability is compared with ``answer_at``)
-    gate: tuple[np.ndarray, np.ndarray, np.ndarray, float] | None = None
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
         z = ((x - self.mean) / self.scale) @ self.weights + self.bias
         z = self.platt[0] * z + self.platt[1]
         return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
-
-    def answer_probabilities(self, probabilities: np.ndarray, uncovered: np.ndarray, foreign: np.ndarray) -> np.ndarray:
-        """The answer gate's probability for each candidate (its own without a gate)."""
-        if self.gate is None:
-            return probabilities
-        g = gate_inputs(probabilities, uncovered, foreign)
-        mean, scale, weights, bias = self.gate
-        z = ((g - mean) / scale) @ weights + bias
-        # the gate only ever holds an answer back: a candidate the regression finds unlikely
-        # is not answered because it happens to account for every word of a short question
-        return np.minimum(probabilities, 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30))))
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -163,10 +131,6 @@ class Calibration:
             "offer_at": round(self.offer_at, 4),
             "keep_at": round(self.keep_at, 4),
             "platt": [round(v, 6) for v in self.platt],
-            **({"gate": {"features": list(GATE_FEATURES), "mean": [round(float(v), 6) for v in self.gate[0]],
-                         "scale": [round(float(v), 6) for v in self.gate[1]],
-                         "weights": [round(float(v), 6) for v in self.gate[2]], "bias": round(self.gate[3], 6)}}
-               if self.gate is not None else {}),
         }
 
     @classmethod
@@ -174,15 +138,9 @@ class Calibration:
         names = tuple(data["features"])
         if names != FEATURES:
             raise ValueError("calibration was fitted on other features: run python -m bench.qa.fit")
-        gate = None
-        if "gate" in data:
-            g = data["gate"]
-            if tuple(g["features"]) != GATE_FEATURES:
-                raise ValueError("the answer gate was fitted on other features: run python -m bench.qa.fit")
-            gate = (np.array(g["mean"]), np.array(g["scale"]), np.array(g["weights"]), float(g["bias"]))
         return cls(names, np.array(data["mean"]), np.array(data["scale"]), np.array(data["weights"]),
                    float(data["bias"]), float(data["answer_at"]), float(data["offer_at"]),
-                   float(data.get("keep_at", 0.0)), tuple(data.get("platt", (1.0, 0.0))), gate)
+                   float(data.get("keep_at", 0.0)), tuple(data.get("platt", (1.0, 0.0))))
 
 
 @lru_cache(maxsize=4)
@@ -193,12 +151,6 @@ def load_calibration(path: Path = CALIBRATION_PATH) -> Calibration | None:
         return Calibration.from_json(json.loads(path.read_text(encoding="utf-8"))["model"])
     except (OSError, KeyError, ValueError):
         return None
-
-
-def gate_inputs(probabilities: np.ndarray, uncovered: np.ndarray, foreign: np.ndarray) -> np.ndarray:
-    """The answer gate's :data:`GATE_FEATURES`, one row per candidate."""
-    p = np.clip(probabilities, 1e-6, 1 - 1e-6)
-    return np.column_stack([np.log(p / (1 - p)), uncovered, foreign])
 
 
 def zscores(sims: np.ndarray) -> np.ndarray:
@@ -218,7 +170,6 @@ def candidates(
     types: list[str],
     entity: set[int],
     foreign: float,
-    uncovered: Callable[[int], float] | None = None,
 ) -> list[Candidate]:
     """The first candidates of both rankings, each with its :data:`FEATURES`."""
     key_z, body_z = zscores(key_sims), zscores(body_sims)
@@ -263,7 +214,7 @@ def candidates(
             float(conf >= LEXICAL_THRESHOLD),
             min(max((sem - 2.0) / 2.0, 0.0), 1.0),
         ])
-        out.append(Candidate(i, x, conf, rank, uncovered=uncovered(i) if uncovered is not None else 0.0))
+        out.append(Candidate(i, x, conf, rank))
     return out
 
 

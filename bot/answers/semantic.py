@@ -172,41 +172,6 @@ def text_key(text: str, passage: bool = False) -> str:
 
 PASSAGE_MARK = "passage: "
 
-#: hubness reduction (CSLS, Conneau et al. 2018), OFF (HUB_ALPHA = 0): some texts sit close
-#: to every question and would come first for whatever is asked. With HUB_ALPHA > 0 each
-#: row's similarity loses HUB_ALPHA times its mean similarity to its HUB_K nearest
-#: "background questions": the pack's other entries' phrasings in that language (texts of
-#: the same entry, or the very same text under another entry, left out). Measured on the dev
-#: packs at alpha 0.5, k 30: the model's own first choice right 0.726 -> 0.750 of in-scope
-#: questions (21 of 24 sets better, none worse), and with a refit dev top-1 0.905 -> 0.910;
-#: but it sharpens the z-scores the decision model reads, and an out-of-scope question near
-#: a topic ("best sushi restaurant in Paris" -> meals) then gets answered
-#: (tests/test_semantic.py), under the committed calibration and a refit alike. Kept
-#: switchable for a decision model that learns to read it (a feature, not a shift).
-HUB_K = 30
-HUB_ALPHA = 0.0
-
-
-def hubness(entries: np.ndarray, matrix: np.ndarray, passage: np.ndarray, keys: list[str]) -> np.ndarray | None:
-    """Per row of ``matrix`` (one language's texts), what :data:`HUB_ALPHA` takes off its
-    similarity to a question: its mean similarity to its :data:`HUB_K` nearest background
-    questions (the phrasings, not passages, of the other entries). A question's own
-    neighbourhood term in CSLS is the same for every row, so the z-scores drop it.
-    Computed once per language when it is built: rows x phrasings, a few ms to 0.1 s."""
-    if HUB_ALPHA <= 0:
-        return None
-    queries = ~passage
-    n_bg = int(queries.sum())
-    if n_bg <= 2:
-        return None
-    k = min(HUB_K, n_bg - 1)
-    sims = matrix @ matrix[queries].T
-    text_ids = np.unique(np.array(keys), return_inverse=True)[1]
-    sims[entries[:, None] == entries[queries][None, :]] = -1.0
-    sims[text_ids[:, None] == text_ids[queries][None, :]] = -1.0
-    top = np.partition(sims, -k, axis=1)[:, -k:]
-    return (HUB_ALPHA * top.mean(axis=1)).astype(np.float32)
-
 #: what the model is given: (entry, text, language) or (entry, text, language, passage)
 ModelText = tuple[int, str, str] | tuple[int, str, str, bool]
 
@@ -218,7 +183,6 @@ class Built:
     entries: np.ndarray
     matrix: np.ndarray
     passage: np.ndarray
-    hub: np.ndarray | None = None  # per row, what :func:`hubness` takes off its similarity
 
 
 class SemanticIndex:
@@ -292,7 +256,7 @@ class SemanticIndex:
             self._memo.update((key, known[key]) for key in keys)
             entries = np.array([entry for entry, _, _ in rows])
             passages = np.array([p for _, _, p in rows], dtype=bool)
-            found = self._built[lang] = Built(entries, matrix, passages, hubness(entries, matrix, passages, keys))
+            found = self._built[lang] = Built(entries, matrix, passages)
             return found
 
     def status(self) -> str:
@@ -335,14 +299,12 @@ class SemanticIndex:
 
     def scores(self, vector: np.ndarray, lang: str, n_entries: int) -> tuple[np.ndarray, np.ndarray] | None:
         """Per entry, the best similarity of the question's ``vector`` to its phrasings and
-        to its answer's head in ``lang`` less each text's hubness (:func:`hubness`), -1
-        where it has none; or None when that language is not embedded (yet)."""
+        to its answer's head in ``lang``, -1 where it has none; or None when that language
+        is not embedded (yet)."""
         built = self._ready(lang)
         if built is None:
             return None
         sims = built.matrix @ vector
-        if built.hub is not None:
-            sims = sims - built.hub
         key = np.full(n_entries, -1.0, dtype=np.float32)
         body = np.full(n_entries, -1.0, dtype=np.float32)
         np.maximum.at(key, built.entries[~built.passage], sims[~built.passage])
