@@ -389,15 +389,21 @@ async def test_reply_on_a_request_another_officer_holds_is_refused_before_typing
     assert not any("Write your message" in (e.text or "") for e in bot.emulator.history(anna.id))
 
 
-async def test_a_refused_relay_does_not_trap_the_next_messages(bot: Harness):
-    """Alice pressed "Add a message", the request was resolved meanwhile: her message is refused
-    (closed); her next one, a question to the assistant, was refused the same way, and every
-    one after it, the draft never dropped."""
+async def a_claimed_request(bot: Harness) -> tuple[SimUser, SimUser]:
+    """(Anna, an officer, and Alice, a delegate): Alice's request for a car, claimed by Anna."""
     anna = await make_officer(bot, 501, "Anna", languages=["en"])
     alice = await open_request(bot, "Please send a car to the Melia hotel")
     card = await wait_text(anna, "Request #1")
     await anna.press(text="Claim", message=card)
     await wait_text(alice, "now handled by")
+    return anna, alice
+
+
+async def test_a_refused_relay_does_not_trap_the_next_messages(bot: Harness):
+    """Alice pressed "Add a message", the request was resolved meanwhile: her message is refused
+    (closed); her next one, a question to the assistant, was refused the same way, and every
+    one after it, the draft never dropped."""
+    anna, alice = await a_claimed_request(bot)
     await alice.press_raw("v1||lreply|1|0")
     await wait_text(alice, "Write your message")
     await anna.press_raw("v1||lresolve|1|0")
@@ -412,11 +418,7 @@ async def test_a_refused_relay_does_not_trap_the_next_messages(bot: Harness):
 async def test_a_reply_prompt_left_for_hours_no_longer_takes_the_next_message(bot: Harness):
     """Anna pressed Reply in the morning and never wrote; her question to the assistant in the
     afternoon was relayed to the delegate as her answer."""
-    anna = await make_officer(bot, 501, "Anna", languages=["en"])
-    alice = await open_request(bot, "Please send a car to the Melia hotel")
-    card = await wait_text(anna, "Request #1")
-    await anna.press(text="Claim", message=card)
-    await wait_text(alice, "now handled by")
+    anna, alice = await a_claimed_request(bot)
     await anna.press_raw("v1||lreply|1|0")
     await wait_text(anna, "Write your message")
     bot.clock.advance(dt.timedelta(hours=5))
