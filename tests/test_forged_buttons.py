@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from bot.i18n import translator
+from bot.i18n import language_in_sentence, translator
 from tests.support import Harness
 
 TAG_FREE_OOPS = "Sorry, something went wrong on our side. Please try again, or use /menu."
@@ -82,4 +82,4 @@ async def test_real_pages_and_arguments_still_work(bot) -> None:
         assert venue.rooms[8].name.get("en") in [b["text"] for row in page.buttons for b in row]
     await user.press_raw(f"v1|{ver}|lang|fr|0", message=menu)
     fr = translator("fr")
-    assert fr._("Language set to {language}.").format(language="Français") in (await user.reply()).text
+    assert fr._("Language set to {language}.").format(language=language_in_sentence("fr")) in (await user.reply()).text
