@@ -43,9 +43,11 @@ async def on_text(update: Update, context: BotContext) -> None:
         return
     content = services.content.current
     text = message.text or ""
+    # time questions choose by the programme as it runs (the organisers' /delay), not as printed
+    running = live_programme(context, content.pack) if services.agenda.overlays else None
     # in a worker thread: an unsure question asks the model for a second opinion (10-40 ms
     # of native code that releases the GIL), and the event loop keeps serving other chats
-    answer = await asyncio.to_thread(content.engine.ask, text, t.lang, services.clock.now())
+    answer = await asyncio.to_thread(content.engine.ask, text, t.lang, services.clock.now(), running)
     log.info("question answered: kind=%s match=%s", answer.kind, answer.match.type if answer.match else None)
     # a question clearly written in another of the pack's languages is answered in it, with a
     # one-tap offer to make it the person's setting (bot.answers.language: conservative)

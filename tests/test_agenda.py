@@ -676,3 +676,21 @@ async def test_a_change_to_a_session_already_over_tells_nobody(bot: Harness) -> 
     assert bot.services.agenda.overlays[PLENARY].delay_minutes == 10
     await asyncio.sleep(0.5)  # the outbox would have sent a notice by now
     assert not [e for e in bot.emulator.history(follower.id) if (e.text or "").startswith("📣")]
+
+
+async def test_what_is_next_after_a_delay_is_chosen_by_the_new_times(bot: Harness) -> None:
+    """The reviewer: after "/delay press-briefing-25 30", "what is next?" at 12:40 still offered
+    the press briefing (now at 13:15) before the side events starting at 13:00."""
+    pack = bot.services.content.current.pack
+    briefing, side = pack.session("press-briefing-25"), pack.session("side-event-interpol")
+    assert briefing is not None and side is not None
+    bot.clock.set(briefing.start - dt.timedelta(minutes=5))
+    user = await started(bot, 9410)
+    await user.send("what is next?")
+    assert briefing.title.get("en", "en") in (await user.reply()).text
+    organiser = await started(bot, 900)
+    await organiser.command("delay", briefing.id, "30")
+    await organiser.reply()
+    await user.send("what is next?")
+    after = (await user.reply()).text
+    assert side.title.get("en", "en") in after and briefing.title.get("en", "en") not in after

@@ -716,3 +716,23 @@ def test_the_model_reads_a_toneless_question_in_shorthand_written_out_and_toned(
 
     view = _ModelView(demo.semantic, "ks co xe dua don ko", len(demo.entries), lambda: demo.retoner)
     assert view._text_for("vi") == "khách sạn có xe đưa đón không"
+
+
+def test_what_is_next_follows_the_programme_as_it_runs(demo):
+    """After an organiser's /delay, "what's next?" is chosen by the live times: the delayed
+    session is not next when another now starts before it; a cancelled one is never on now
+    or next. The answer lists the pack's own sessions (the caller shows them live)."""
+    pack = demo.pack
+    ordered = pack.sessions_sorted()
+    session = next(s for s in ordered if len({x.start for x in ordered if x.start == s.start}) == 1
+                   and any(s.start < x.start < s.start + dt.timedelta(minutes=60) for x in ordered))
+    now = session.start - dt.timedelta(minutes=5)
+    assert session.id in [s.id for s in demo.ask("what's next?", "en", now).sessions]
+    moved = session.model_copy(update={"start": session.start + dt.timedelta(minutes=60),
+                                       "end": session.end + dt.timedelta(minutes=60)})
+    live = ([moved if s.id == session.id else s for s in ordered], frozenset())
+    later = demo.ask("what's next?", "en", now, live)
+    assert later.sessions and session.id not in [s.id for s in later.sessions]
+    assert all(s is pack.session(s.id) for s in later.sessions)
+    cancelled = demo.ask("what's next?", "en", now, (ordered, frozenset({session.id})))
+    assert session.id not in [s.id for s in cancelled.sessions]

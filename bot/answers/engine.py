@@ -45,7 +45,7 @@ import math
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -217,6 +217,11 @@ class _Unit:
     weak: bool = False  # a generic word ("often", "place")
 
 
+#: the programme as it runs: the sessions at their live times (the pack's, moved by the
+#: organisers' changes) and the ids of the cancelled ones
+Live = tuple[Sequence[Session], frozenset[str]]
+
+
 @dataclass
 class _Query:
     lang: str
@@ -228,6 +233,8 @@ class _Query:
     timed: bool = False  # the question has a time expression
     #: concepts only an entry naming them can answer (lexicon ``needs``: today's exchange rate)
     needs: frozenset[str] = frozenset()
+    #: the programme as it runs (see :meth:`AnswerEngine.ask`), or None: as the pack has it
+    live: Live | None = None
 
 
 class AnswerEngine:
@@ -271,9 +278,12 @@ class AnswerEngine:
         return Retoner(text for e in self.entries for text, lang in (*e.key_texts, *e.told) if lang == "vi")
 
     # ------------------------------------------------------------------ public API
-    def ask(self, question: str, lang: str, now: dt.datetime) -> Answer:
+    def ask(self, question: str, lang: str, now: dt.datetime, live: Live | None = None) -> Answer:
         """Answer ``question`` asked by someone whose interface is in ``lang`` at ``now``
-        (the caller's clock: the engine never reads the time itself)."""
+        (the caller's clock: the engine never reads the time itself). ``live``: the sessions
+        at the times they now run and the ids of those cancelled (the organisers' changes,
+        which the engine does not keep): time questions choose by them ("what's next?" after
+        a delay), and the answer lists the pack's own sessions, for the caller to show live."""
         if now.tzinfo is None:
             now = now.replace(tzinfo=self.tz)
         text = prepare(question or "")
@@ -288,6 +298,7 @@ class AnswerEngine:
         best: Answer | None = None
         for candidate in readings:
             query = self._query(text, candidate, tq, question)
+            query.live = live
             if not query.units and not query.schedule_words and tq is None:
                 answer = Answer(question, lang, AnswerKind.EMPTY, question_lang=query.lang)
             else:
@@ -914,7 +925,7 @@ class AnswerEngine:
             tq = TimeQuery("window", day=self._default_day(now))
             start = dt.datetime.combine(tq.day, dt.time(0, 0), tzinfo=self.tz)
             tq.start, tq.end = start, start + dt.timedelta(days=1)
-        listed, note = self.sessions_for(tq, now)
+        listed, note = self.sessions_for(tq, now, q.live)
         if confident:
             ranked = self._prefer_shape(q, ranked)
             i, score, conf = ranked[0]
@@ -938,7 +949,7 @@ class AnswerEngine:
         # not well enough ("a place to store my luggage on the last day")
         topical = [u for u in q.units if not u.weak]
         best_is_session = bool(ranked) and self.entries[ranked[0][0]].type == "session"
-        if best_is_session and topical and self.entries[ranked[0][0]].obj not in listed:
+        if best_is_session and topical and self.entries[ranked[0][0]].id not in {s.id for s in listed}:
             best_is_session = False  # the topic's session is not in the window: the window does not answer it
         if any(u.foreign for u in q.units) or (topical and not best_is_session):
             best = ranked[0] if ranked else None
@@ -956,26 +967,38 @@ class AnswerEngine:
             answer.match = Match(EntryType.SESSION, first.id, round(min(1.0, conf), 3))
         return answer
 
-    def sessions_for(self, tq: TimeQuery, now: dt.datetime) -> tuple[list[Session], str | None]:
-        """The sessions a time question asks for (and a note when "now" finds nothing)."""
+    def sessions_for(self, tq: TimeQuery, now: dt.datetime, live: Live | None = None) -> tuple[list[Session], str | None]:
+        """The sessions a time question asks for (and a note when "now" finds nothing), chosen
+        by their ``live`` times when given (a cancelled one is neither on now nor next), as
+        the pack's own sessions."""
+        if live is None:
+            return self._sessions_for(tq, now, self.sessions)
+        sessions, cancelled = live
+        timeline = sorted(sessions, key=lambda s: (s.start, s.end, s.id))
+        if tq.mode in ("now", "next"):
+            timeline = [s for s in timeline if s.id not in cancelled]
+        listed, note = self._sessions_for(tq, now, timeline)
+        return [self.pack.session(s.id) or s for s in listed], note
+
+    def _sessions_for(self, tq: TimeQuery, now: dt.datetime, timeline: Sequence[Session]) -> tuple[list[Session], str | None]:
         if tq.mode == "now":
             # in time order, as a programme reads (the answer's match is still the
             # programme proper's session, not the shuttle that started at dawn)
-            running = [s for s in self.sessions if s.start <= now < s.end]
+            running = [s for s in timeline if s.start <= now < s.end]
             if any(_rank(s) < 2 for s in running):
                 return running, None
-            upcoming = self._next(now)
+            upcoming = self._next(now, timeline)
             if running and (not upcoming or upcoming[0].start - now > dt.timedelta(minutes=30)):
                 return running, None  # only logistics on now, and nothing else soon
             return upcoming, "nothing-now"
         if tq.mode == "next":
-            return self._next(now), None
+            return self._next(now, timeline), None
         assert tq.start is not None and tq.end is not None
         if tq.mode == "at":
-            running = [s for s in self.sessions if s.start <= tq.start < s.end]
-            starting = [s for s in self.sessions if tq.start < s.start < tq.end and s not in running]
+            running = [s for s in timeline if s.start <= tq.start < s.end]
+            starting = [s for s in timeline if tq.start < s.start < tq.end and s not in running]
             return running + starting, None
-        listed = [s for s in self.sessions if tq.start <= s.start < tq.end]
+        listed = [s for s in timeline if tq.start <= s.start < tq.end]
         if tq.after:
             # "after lunch": from the end of the window's lunch (when the programme has one)
             marker = "@" + tq.after
@@ -991,9 +1014,10 @@ class AnswerEngine:
             listed = [s for s in listed if s.end > now] + [s for s in listed if s.end <= now]
         return listed, None
 
-    def _next(self, now: dt.datetime) -> list[Session]:
+    @staticmethod
+    def _next(now: dt.datetime, timeline: Sequence[Session]) -> list[Session]:
         """The sessions that start next (all that start at that moment)."""
-        upcoming = [s for s in self.sessions if s.start > now]
+        upcoming = [s for s in timeline if s.start > now]
         if not upcoming:
             return []
         first = upcoming[0].start
