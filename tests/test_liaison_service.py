@@ -14,6 +14,7 @@ from sqlalchemy import select
 from bot.app import Services, build_services
 from bot.clock import SimulatedClock
 from bot.config import load_settings
+from bot.i18n import translator
 from bot.services import liaison_officers as officers
 from bot.services.liaison import Problem, Refused
 from bot.services.liaison_render import Sent
@@ -281,6 +282,35 @@ async def test_sweep_escalates_unclaimed_and_reminds_silent_holders(database_url
         queue = await s.liaison.queue(a)
         assert [q.id for q in queue.mine] == [r2.id] and [q.id for q in queue.overdue] == [r2.id]
         assert [q.id for q in queue.unclaimed] == [r1.id]
+    finally:
+        await s.db.dispose()
+
+
+async def test_the_sweep_reaches_the_organisers_when_there_is_no_supervisor_nor_group(database_url: str, caplog):
+    """A request nobody claimed, with no supervisor and no officers' group: the sweep's
+    escalation reached nobody. The organisers now hear of it, in their language (without the
+    officers' buttons: they cannot claim); with no organiser either, a warning is logged."""
+    s = await make_services(database_url, liaison_claim_minutes=10)
+    try:
+        await officer(s, 101, "Anna", languages=["en"])
+        organiser = await person(s, 900, "Olga", "ru", Role.ORGANISER)
+        d = await person(s, 1, "Alice")
+        r1 = await s.liaison.open(d, "transport", TEXT)
+        assert isinstance(s.clock, SimulatedClock)
+        s.clock.advance(dt.timedelta(minutes=11))
+        assert (await s.liaison.sweep()).escalated == [r1.id]
+        sent = [m.payload for m in await rows(s, organiser.telegram_id)]
+        ru = translator("ru")
+        assert len(sent) == 1 and ru._("⚠️ Escalated") in sent[0]["text"] and not sent[0].get("buttons")
+        async with s.db.session() as session:
+            gone = await session.get(Person, organiser.id)
+            assert gone is not None
+            gone.role = Role.DELEGATE
+        r2 = await s.liaison.open(d, "transport", TEXT)
+        s.clock.advance(dt.timedelta(minutes=11))
+        with caplog.at_level("WARNING", logger="bot.services.liaison"):
+            assert (await s.liaison.sweep()).escalated == [r2.id]
+        assert "nobody to receive it" in caplog.text
     finally:
         await s.db.dispose()
 

@@ -477,6 +477,7 @@ class LiaisonService:
             await s.flush()
             delegate = await self._person(s, request.delegate_id)
             pack = self.pack()
+            reached = False
             for sup in await officers.supervisors(s, exclude=[me.id] if me else []):
                 t = translator(sup.language)
                 head = t._("⚠️ Escalated") + (f": {render.own_words(t, note, 1000)}" if note else "")
@@ -484,6 +485,22 @@ class LiaisonService:
                 await self._send(s, sup, request, f"e{event.id}", [Message(
                     text=card, buttons=render.officer_buttons(t, request.id, claim=request.status == RequestStatus.OPEN))],
                     priority=Priority.URGENT)
+                reached = True
+            if not reached and self.group_id is None:
+                # the sweep's escalation of a request nobody claimed, with no supervisor and no
+                # officers' group to receive it: the organisers hear of it (they cannot claim it,
+                # but can appoint someone who can)
+                for organiser in await officers.organisers(s):
+                    t = translator(organiser.language)
+                    # TRANSLATORS: to an organiser, under a delegate's request nobody has claimed
+                    why = t._("No liaison officer has taken this request, and the event has no liaison supervisor "
+                              "or officers' group to escalate it to. Please appoint one, or find someone to take it.")
+                    card = render.request_card(t, pack, request, delegate, t._("⚠️ Escalated"))
+                    await self._send(s, organiser, request, f"e{event.id}", [Message(text=card + "\n\n" + t.paragraph(why))],
+                                     priority=Priority.URGENT)
+                    reached = True
+            if not reached and self.group_id is None:
+                log.warning("request %s escalated with nobody to receive it (no supervisor, group or organiser)", request.id)
         if self.group_id is not None:
             await self._notify_group(request.id, f"g{event.id}", escalated=True)
         return request

@@ -183,7 +183,16 @@ async def on_duty(session: AsyncSession, exclude: Iterable[int] = ()) -> list[Pe
 
 
 async def supervisors(session: AsyncSession, exclude: Iterable[int] = ()) -> list[Person]:
-    query = select(Person).where(Person.role == Role.SUPERVISOR, Person.active.is_(True)).order_by(Person.id)
+    return await _with_role(session, Role.SUPERVISOR, exclude)
+
+
+async def organisers(session: AsyncSession) -> list[Person]:
+    """Who an escalation reaches when the event has no supervisor and no officers' group."""
+    return await _with_role(session, Role.ORGANISER, ())
+
+
+async def _with_role(session: AsyncSession, role: Role, exclude: Iterable[int]) -> list[Person]:
+    query = select(Person).where(Person.role == role, Person.active.is_(True)).order_by(Person.id)
     excluded = set(exclude)
     return [p for p in (await session.scalars(query)).unique() if p.id not in excluded]
 
