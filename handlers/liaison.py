@@ -377,6 +377,13 @@ async def duty_command(update: Update, context: BotContext) -> None:
         return
     if args[0] == "on":
         text = t._("You are on duty: new requests can come to you.")
+    elif not moved:
+        text = t._("You are off duty.")
+    elif not await context.services.liaison.officers_on_duty():
+        # TRANSLATORS: {count} is how many of the officer's open requests went back to the queue
+        text = t.ngettext("You are off duty. No other officer is on duty: {count} open request waits for the next one.",
+                          "You are off duty. No other officer is on duty: {count} open requests wait for the next one.",
+                          len(moved)).format(count=t.number(len(moved)))
     else:
         # TRANSLATORS: {count} is how many of the officer's open requests went to other officers
         text = t.ngettext("You are off duty. {count} open request was passed to other officers.",

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from bot.callbacks import Gone, InvalidArgument
 from bot.catalog.loader import load_pack
+from bot.i18n import translator
 from bot.sandbox.state import Entry
 from bot.sandbox.users import SimUser
 from bot.services import liaison_officers as officers
@@ -426,3 +427,17 @@ async def test_a_reply_prompt_left_for_hours_no_longer_takes_the_next_message(bo
     assert "Passed on" not in (await anna.reply()).text
     await asyncio.sleep(0.3)
     assert not any("prayer room" in (e.text or "") for e in alice.inbox())
+
+
+async def test_going_off_duty_says_where_the_requests_went(bot: Harness):
+    """"passed to other officers" was said when no other officer was on duty: the request
+    waits for the next one, and the officer is told so; with nothing held, just "off duty"."""
+    en = translator("en")
+    alone = en.ngettext("You are off duty. No other officer is on duty: {count} open request waits for the next one.",
+                        "You are off duty. No other officer is on duty: {count} open requests wait for the next one.",
+                        1).format(count="1")
+    anna, _ = await a_claimed_request(bot)
+    await anna.send("/duty off")
+    await wait_text(anna, alone)
+    await anna.send("/duty off")  # nothing held any more
+    assert (await wait_text(anna, "off duty")).text.strip() == en._("You are off duty.")

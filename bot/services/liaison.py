@@ -539,6 +539,11 @@ class LiaisonService:
             return []
         return await self.reroute(me, "off duty")
 
+    async def officers_on_duty(self) -> int:
+        """How many officers are on duty now."""
+        async with self.db.session() as s:
+            return len(await officers.on_duty(s))
+
     async def person_blocked(self, telegram_id: int) -> list[int]:
         """The sender's 403 hook: an officer who blocked the bot goes off duty, re-routed; the
         holders of a delegate's requests in progress are told their answers no longer reach them."""
