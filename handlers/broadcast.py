@@ -18,6 +18,7 @@ import datetime as dt
 import html
 import logging
 import re
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -46,6 +47,16 @@ from handlers.context import BotContext
 log = logging.getLogger(__name__)
 OP_RE = re.compile(r"^([a-z]{1,4})\.([0-9]{1,9})(?:\.([a-z0-9_]{1,12}))?$")
 FOLLOW_EVERY_S = 1.0
+#: a progress message is edited at most this often while its counts move (a new state shows at
+#: once): Telegram lets the bot send about one message a second to a private chat, and each
+#: edit took a second from the organiser's own replies there (1-4 s late while a broadcast ran)
+PROGRESS_EDIT_EVERY_S = 5.0
+
+
+def progress_edit_due(last: tuple[float, str] | None, now: float, state: str) -> bool:
+    """Whether a progress message last edited at ``last`` (monotonic seconds, state shown)
+    may be edited ``now`` to show a broadcast in ``state``."""
+    return last is None or last[1] != state or now - last[0] >= PROGRESS_EDIT_EVERY_S
 MAX_NAMES = 40  # people listed per delegation in the "not confirmed" report
 ROLES = (Role.DELEGATE, Role.OFFICER, Role.SUPERVISOR, Role.ORGANISER)
 ROLE_AUDIENCE = {
@@ -302,6 +313,7 @@ async def follow_broadcasts(context: BotContext) -> None:
     services = context.application.bot_data["services"]
     svc: BroadcastService = services.broadcasts
     shown: dict[int, str] = context.application.bot_data.setdefault("broadcast_progress_shown", {})
+    edited: dict[int, tuple[float, str]] = context.application.bot_data.setdefault("broadcast_progress_edited", {})
     for b in await svc.active():
         text = None
         try:
@@ -328,6 +340,9 @@ async def follow_broadcasts(context: BotContext) -> None:
                 continue
             if shown.get(b.id) == text:
                 continue
+            if not progress_edit_due(edited.get(b.id), time.monotonic(), fresh.state):
+                continue  # shown a moment ago: the new counts wait for the next edit
+            edited[b.id] = (time.monotonic(), fresh.state)
             await context.bot.edit_message_text(text, chat_id=fresh.progress_chat_id,
                                                 message_id=fresh.progress_message_id, reply_markup=markup)
             shown[b.id] = text

@@ -439,3 +439,14 @@ def test_a_time_in_year_one_is_not_understood_rather_than_an_error() -> None:
     assert parse_time("0001-01-01 00:00", now, hanoi) is None
     assert parse_time("2025-02-30 10:00", now, hanoi) is None
     assert parse_time("2025-10-26 10:00", now, hanoi) == dt.datetime(2025, 10, 26, 3, 0, tzinfo=dt.UTC)
+
+
+def test_a_progress_message_is_edited_every_few_seconds_not_every_second():
+    """Each edit of the author's progress message takes one of the ~1 message/s Telegram allows
+    in their chat: edited every second, it made the organiser's own replies 1-4 s late."""
+    from handlers.broadcast import PROGRESS_EDIT_EVERY_S, progress_edit_due
+
+    assert progress_edit_due(None, 100.0, "sending")  # never shown
+    assert not progress_edit_due((100.0, "sending"), 101.0, "sending")  # counts moved a second later
+    assert progress_edit_due((100.0, "sending"), 100.0 + PROGRESS_EDIT_EVERY_S, "sending")
+    assert progress_edit_due((100.0, "sending"), 100.5, "done")  # the final report at once
