@@ -47,6 +47,7 @@ class Action(StrEnum):
     # liaison requests (the codes are bot.services.liaison_render's, which makes the buttons)
     LIAISON_NEW = "lnew"  # the categories; with a category id, ask for the request
     LIAISON_MINE = "lmine"  # the delegate's requests (as /requests)
+    LIAISON_QUEUE = "lqueue"  # an officer's queue (as /queue)
     LIAISON_SHOW = "lshow"  # a request's card
     LIAISON_CLAIM = "lclaim"  # an officer claims a request
     LIAISON_REPLY = "lreply"  # the next message is for a request

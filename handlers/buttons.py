@@ -41,7 +41,7 @@ from bot.callbacks import ArgumentRule, Gone, InvalidButton, no_argument
 from bot.catalog.models import ContentPack
 from bot.telegram_text import CALLBACK_ANSWER, cut, split_html
 from handlers import Action, keyboards
-from handlers.context import BotContext
+from handlers.context import BotContext, is_officer
 from handlers.replies import send_in_parts
 
 log = logging.getLogger(__name__)
@@ -120,7 +120,7 @@ async def answer_invalid(update: Update, context: BotContext) -> None:
     log.info("invalid button data from %s", context.person.telegram_id)
     await query.answer(cut(t._("This button is no longer valid."), CALLBACK_ANSWER), show_alert=False)
     pack = context.services.content.current.pack
-    await show(update, t.paragraph(t._("What would you like to know?")), keyboards.main_menu(t, pack.version))
+    await show(update, t.paragraph(t._("What would you like to know?")), keyboards.main_menu(t, pack.version, officer=is_officer(context)))
 
 
 async def answer_outdated(update: Update, context: BotContext) -> None:
@@ -133,7 +133,7 @@ async def answer_outdated(update: Update, context: BotContext) -> None:
     await show(
         update,
         t.paragraph(t._("The programme has been updated since this message. Here is the current menu.")),
-        keyboards.main_menu(t, pack.version),
+        keyboards.main_menu(t, pack.version, officer=is_officer(context)),
     )
 
 

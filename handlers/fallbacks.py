@@ -13,7 +13,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 
 from bot.i18n import pick_language, translator
 from handlers import keyboards
-from handlers.context import BotContext, telegram_user
+from handlers.context import BotContext, is_officer, telegram_user
 from handlers.error_report import report_to_operators
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,7 @@ async def unknown_command(update: Update, context: BotContext) -> None:
     pack = context.services.content.current.pack
     await update.effective_message.reply_text(
         t.paragraph(t._("I don't know this command. Ask me a question in your own words, or use the menu.")),
-        reply_markup=keyboards.main_menu(t, pack.version),
+        reply_markup=keyboards.main_menu(t, pack.version, officer=is_officer(context)),
     )
 
 

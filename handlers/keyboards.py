@@ -56,7 +56,12 @@ def pager(t: Translator, pack: ContentPack, action: Action, argument: str, page:
 
 
 # -- menus ------------------------------------------------------------------------------------
-def main_menu(t: Translator, pack: str) -> InlineKeyboardMarkup:
+def main_menu(t: Translator, pack: str, officer: bool = False) -> InlineKeyboardMarkup:
+    """The main menu; an officer's has their queue where a delegate's has their liaison officer."""
+    liaison = ([button(t._("📋 Requests queue"), Action.LIAISON_QUEUE, pack=pack)] if officer else [
+        button(t._("🤝 Contact my liaison officer"), Action.LIAISON_NEW, pack=pack),
+        button(t._("📨 My requests"), Action.LIAISON_MINE, pack=pack),
+    ])
     return InlineKeyboardMarkup(
         [
             [
@@ -72,10 +77,7 @@ def main_menu(t: Translator, pack: str) -> InlineKeyboardMarkup:
                 button(t._("🌐 Language"), Action.LANGUAGE, pack=pack),
             ],
             [button(t._("🗓 My agenda"), Action.AGENDA, pack=pack)],
-            [
-                button(t._("🤝 Contact my liaison officer"), Action.LIAISON_NEW, pack=pack),
-                button(t._("📨 My requests"), Action.LIAISON_MINE, pack=pack),
-            ],
+            liaison,
         ]
     )
 

@@ -9,7 +9,7 @@ from bot.callbacks import one_of, optional
 from bot.i18n import LANGUAGES, language_in_sentence
 from handlers import Action, keyboards
 from handlers.buttons import Pressed, Route, feature_buttons, show
-from handlers.context import BotContext
+from handlers.context import BotContext, is_officer
 
 
 async def language_command(update: Update, context: BotContext) -> None:
@@ -53,5 +53,5 @@ async def set_language(update: Update, context: BotContext, lang: str) -> None:
         chat.id,
         # TRANSLATORS: {language} is the chosen language's name in itself ("Français", "العربية")
         t.paragraph(t._("Language set to {language}.").format(language=language_in_sentence(lang))),
-        reply_markup=keyboards.main_menu(t, pack.version),
+        reply_markup=keyboards.main_menu(t, pack.version, officer=is_officer(context)),
     )

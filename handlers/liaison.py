@@ -340,16 +340,13 @@ async def resolve_request(update: Update, context: BotContext, pressed: Pressed[
     return t._("{request} is resolved.").format(request=render.number(t, request.id))
 
 
-async def queue_command(update: Update, context: BotContext) -> None:
-    message = update.effective_message
-    if message is None:
-        return
+async def queue_view(context: BotContext) -> tuple[str, InlineKeyboardMarkup | None]:
+    """An officer's queue (/queue, the menu's button): theirs, unclaimed, overdue; or the refusal."""
     t, pack = context.t, context.services.content.current.pack
     try:
         queue = await context.services.liaison.queue(context.person)
     except Refused as refused:
-        await message.reply_text(t.paragraph(refusal(t, refused)))
-        return
+        return t.paragraph(refusal(t, refused)), None
     rows: list[list[InlineKeyboardButton]] = []
     lines = []
     for title, items, count in ((t._("Mine"), queue.mine, len(queue.mine)),
@@ -358,7 +355,21 @@ async def queue_command(update: Update, context: BotContext) -> None:
         lines.append(f"<b>{title}</b>: {t.number(count)}")
         rows += [[keyboards.button(keyboards.label(f"{title} · {line(t, pack, r)}"), Action.LIAISON_SHOW, str(r.id))]
                  for r in items[:8]]
-    await message.reply_text(t.paragraph("\n".join(lines)), reply_markup=InlineKeyboardMarkup(rows) if rows else None)
+    return t.paragraph("\n".join(lines)), InlineKeyboardMarkup(rows) if rows else None
+
+
+async def queue_command(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    text, markup = await queue_view(context)
+    await message.reply_text(text, reply_markup=markup)
+
+
+async def show_queue(update: Update, context: BotContext, pressed: Pressed[None]) -> None:
+    text, markup = await queue_view(context)
+    rows = [*(markup.inline_keyboard if markup else ()), keyboards.back_to_menu(context.t, pressed.pack.version)]
+    await show(update, text, InlineKeyboardMarkup(rows))
 
 
 async def duty_command(update: Update, context: BotContext) -> None:
@@ -561,6 +572,7 @@ async def on_group_message(update: Update, context: BotContext) -> None:
 BUTTONS = feature_buttons(
     Route(Action.LIAISON_NEW, show_new, argument=new_request),
     Route(Action.LIAISON_MINE, show_mine),
+    Route(Action.LIAISON_QUEUE, show_queue, accredited=False),
     Route(Action.LIAISON_SHOW, show_request, argument=request_id),
     Route(Action.LIAISON_CLAIM, claim_request, argument=request_id, accredited=False),
     Route(Action.LIAISON_REPLY, reply_button, argument=request_id, accredited=False),

@@ -14,7 +14,7 @@ from bot.services.invites import InviteStatus, Redemption, looks_like_token
 from bot.store.models import Person, Role
 from handlers import Action, keyboards
 from handlers.buttons import Pressed, Route, feature_buttons, show
-from handlers.context import BotContext, telegram_user
+from handlers.context import BotContext, is_officer, telegram_user
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ async def start(update: Update, context: BotContext) -> None:
         await message.reply_text(t.paragraph(notice))
     await message.reply_text(
         welcome_text(t, context.person, pack.event.name.get(t.lang, pack.default_language)),
-        reply_markup=keyboards.main_menu(t, pack.version),
+        reply_markup=keyboards.main_menu(t, pack.version, officer=is_officer(context)),
     )
 
 
@@ -105,12 +105,12 @@ async def menu_command(update: Update, context: BotContext) -> None:
 async def send_menu(message: Message, context: BotContext) -> None:
     t = context.t
     pack = context.services.content.current.pack
-    await message.reply_text(t.paragraph(t._("What would you like to know?")), reply_markup=keyboards.main_menu(t, pack.version))
+    await message.reply_text(t.paragraph(t._("What would you like to know?")), reply_markup=keyboards.main_menu(t, pack.version, officer=is_officer(context)))
 
 
 async def show_menu(update: Update, context: BotContext, pressed: Pressed[None]) -> None:
     t = context.t
-    await show(update, t.paragraph(t._("What would you like to know?")), keyboards.main_menu(t, pressed.pack.version))
+    await show(update, t.paragraph(t._("What would you like to know?")), keyboards.main_menu(t, pressed.pack.version, officer=is_officer(context)))
 
 
 BUTTONS = feature_buttons(Route(Action.MENU, show_menu))
@@ -163,5 +163,5 @@ async def help_command(update: Update, context: BotContext) -> None:
         return
     pack = context.services.content.current.pack
     await update.effective_message.reply_text(
-        help_text(context.t, context.person), reply_markup=keyboards.main_menu(context.t, pack.version)
+        help_text(context.t, context.person), reply_markup=keyboards.main_menu(context.t, pack.version, officer=is_officer(context))
     )

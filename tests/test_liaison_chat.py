@@ -441,3 +441,20 @@ async def test_going_off_duty_says_where_the_requests_went(bot: Harness):
     await wait_text(anna, alone)
     await anna.send("/duty off")  # nothing held any more
     assert (await wait_text(anna, "off duty")).text.strip() == en._("You are off duty.")
+
+
+async def test_an_officers_menu_opens_their_queue_not_a_liaison_officer(bot: Harness):
+    """The reviewer: officers' menus offered "Contact my liaison officer". Theirs has the
+    queue, a button away; a delegate's menu keeps the liaison officer."""
+    en = translator("en")
+    anna, alice = await a_claimed_request(bot)
+    await anna.send("/menu")
+    menu = await wait_text(anna, en._("What would you like to know?"))
+    labels = [b["text"] for row in menu.buttons for b in row]
+    assert en._("📋 Requests queue") in labels and en._("🤝 Contact my liaison officer") not in labels
+    await anna.press(text=en._("📋 Requests queue"), message=menu)
+    queue = await wait_text(anna, en._("Mine"))
+    assert "#1" in " ".join(b["text"] for row in queue.buttons for b in row)
+    await alice.send("/menu")
+    mine = await wait_text(alice, en._("What would you like to know?"))
+    assert en._("🤝 Contact my liaison officer") in [b["text"] for row in mine.buttons for b in row]
