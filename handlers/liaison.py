@@ -36,7 +36,7 @@ from bot.services.liaison import (
     question_tag,
 )
 from bot.services.liaison_render import Sent
-from bot.store.models import LiaisonRequest, Person, RequestStatus
+from bot.store.models import LiaisonRequest, Person, RequestStatus, Role
 from handlers import Action, ask, fallbacks, keyboards
 from handlers.buttons import Pressed, Route, feature_buttons, show
 from handlers.context import BotContext
@@ -209,8 +209,11 @@ async def show_request(update: Update, context: BotContext, pressed: Pressed[int
         await show(update, t.paragraph(f"<b>{render.esc(t, line(t, pack, request))}</b>"), InlineKeyboardMarkup(rows))
         return None
     claim = request.status == RequestStatus.OPEN
-    live = request.status in (RequestStatus.OPEN, RequestStatus.CLAIMED)
-    markup = _markup(render.officer_buttons(t, request.id, claim=claim)) if live else None
+    # another officer's request in progress is shown without buttons its holder alone may use
+    # (a supervisor may act on any); the actions check this again in the database
+    may_act = claim or (request.status == RequestStatus.CLAIMED and (
+        request.holder_id == context.person.id or context.person.role == Role.SUPERVISOR))
+    markup = _markup(render.officer_buttons(t, request.id, claim=claim)) if may_act else None
     await show(update, t.paragraph(f"<b>{render.esc(t, line(t, pack, request))}</b>"), markup, new=True)
     return None
 

@@ -458,3 +458,18 @@ async def test_an_officers_menu_opens_their_queue_not_a_liaison_officer(bot: Har
     await alice.send("/menu")
     mine = await wait_text(alice, en._("What would you like to know?"))
     assert en._("🤝 Contact my liaison officer") in [b["text"] for row in mine.buttons for b in row]
+
+
+async def test_another_officers_request_is_shown_without_buttons_that_would_refuse(bot: Harness):
+    """The reviewer: an officer opening a request another officer holds got Reply and Resolve,
+    which then refused. The holder still gets them."""
+    en = translator("en")
+    anna, _ = await a_claimed_request(bot)
+    bob = await make_officer(bot, 502, "Bob", languages=["en"])
+    await bob.press_raw("v1||lshow|1|0")
+    seen = await wait_text(bob, "#1")
+    labels = [b["text"] for row in seen.buttons for b in row]
+    assert en.pgettext("button", "✅ Resolve") not in labels and en.pgettext("button", "↩️ Reply") not in labels
+    await anna.press_raw("v1||lshow|1|0")
+    held = await wait_text(anna, "#1 ·")
+    assert en.pgettext("button", "✅ Resolve") in [b["text"] for row in held.buttons for b in row]
