@@ -225,7 +225,10 @@ async def cancel_request(update: Update, context: BotContext, pressed: Pressed[i
     except Refused as refused:
         return refusal(t, refused)
     # TRANSLATORS: {request} is "Request #12"
-    await show(update, t.paragraph(t._("{request} is cancelled.").format(request=render.number(t, request.id))), None)
+    done = t.paragraph(t._("{request} is cancelled.").format(request=render.number(t, request.id)))
+    version = pressed.pack.version
+    await show(update, done, InlineKeyboardMarkup([
+        [keyboards.button(t._("📨 My requests"), Action.LIAISON_MINE, pack=version)], keyboards.back_to_menu(t, version)]))
     return None
 
 

@@ -141,7 +141,9 @@ async def test_forged_and_unauthorised_buttons_are_refused(bot: Harness):
     await eve.send("/queue")
     assert "Only liaison officers" in (await eve.reply()).text
     await alice.press_raw("v1||lcancel|1|0")
-    await wait_text(alice, "is cancelled")
+    cancelled = await wait_text(alice, "is cancelled")
+    # not a dead end: her requests and the menu, a tap away
+    assert {"📨 My requests", "🏠 Main menu"} <= {b["text"] for row in cancelled.buttons for b in row}
 
 
 async def test_handoff_from_an_unsure_answer_carries_the_question(bot: Harness):
