@@ -160,7 +160,9 @@ async def panel(context: BotContext, b: Broadcast) -> tuple[str, InlineKeyboardM
     if have:
         # TRANSLATORS: {languages} lists the languages the broadcast has a text in
         lines.append(t._("Texts: {languages}").format(languages=t.join([t.language_name(x) for x in have])))
-    if missing:
+    if not have:  # nothing written yet: not "these readers get the text in English", which it lacks too
+        lines.append(t._(PROBLEMS[Problem.EMPTY_TEXT]))
+    elif missing:
         # TRANSLATORS: {languages} lists languages without a text; {default} is the main language
         lines.append(t._("No text in {languages}: these readers get the text in {default}.").format(
             languages=t.join([t.language_name(x) for x in missing]), default=t.language_name(pack.default_language)))

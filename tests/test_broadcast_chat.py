@@ -58,6 +58,8 @@ async def compose(org: SimUser, english: str, french: str | None = None, audienc
     await org.send("/broadcast")
     panel = await org.reply(timeout=10)
     assert "Broadcast #" in panel.text and "(draft)" in panel.text
+    # a new draft has no text at all: it says so, not "these readers get the text in English"
+    assert "The broadcast has no text yet" in panel.text and "get the text in" not in panel.text
     await org.send(english)
     panel = await org.reply(timeout=10)
     assert "Texts: English" in panel.text
