@@ -28,6 +28,7 @@ from bot.services.broadcast import (
     Step,
     audience_of_delegations,
     audience_of_ids,
+    audience_of_language,
     audience_of_session,
 )
 from bot.store.models import (
@@ -96,6 +97,15 @@ def got(user: SimUser, predicate: object = None) -> list[str]:
 async def drain(bot: Harness) -> None:
     assert bot.services.sender is not None
     await bot.services.sender.idle(timeout=60)
+
+
+async def test_a_preview_for_one_language_lists_only_that_one_as_missing(database_url: str) -> None:
+    """The reviewer: a preview for the Vietnamese readers alone listed all six other languages
+    as getting the default text."""
+    async with running_bot(database_url) as bot:
+        org = await organiser(bot)
+        only_vi = await draft(bot, org, {"en": "Shuttle at 18:00"}, audience=audience_of_language("vi"))
+        assert service(bot).preview(await service(bot).get(only_vi)).missing == ["vi"]  # type: ignore[arg-type]
 
 
 async def test_each_person_gets_their_language_else_the_default_once(database_url: str) -> None:

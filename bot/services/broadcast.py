@@ -510,7 +510,10 @@ class BroadcastService:
         pack = self.content.current.pack
         problems = self.text_problems(b)
         messages = {lang: self.message(b, lang) for lang in pack.languages if lang in b.texts}
-        missing = [lang for lang in pack.languages if lang not in b.texts]
+        # the languages whose readers would get the default text: for an audience of one
+        # language, only that one may lack its text
+        readers = [b.audience["language"]] if b.audience.get("kind") == "language" else pack.languages
+        missing = [lang for lang in pack.languages if lang not in b.texts and lang in readers]
         return Preview(messages, missing, pack.default_language, problems)
 
     def text_problems(self, b: Broadcast) -> list[BroadcastError]:
