@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -179,12 +180,20 @@ async def my_requests(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
     return t.paragraph(t._("Your requests:")), InlineKeyboardMarkup(rows)
 
 
-async def requests_command(update: Update, context: BotContext) -> None:
+View = Callable[[BotContext], Awaitable[tuple[str, InlineKeyboardMarkup | None]]]
+
+
+async def reply_with(update: Update, context: BotContext, view: View) -> None:
+    """A command's answer: the view (text and buttons) its menu button shows in place."""
     message = update.effective_message
     if message is None:
         return
-    text, markup = await my_requests(context)
+    text, markup = await view(context)
     await message.reply_text(text, reply_markup=markup)
+
+
+async def requests_command(update: Update, context: BotContext) -> None:
+    await reply_with(update, context, my_requests)
 
 
 async def show_mine(update: Update, context: BotContext, pressed: Pressed[None]) -> None:
@@ -365,11 +374,7 @@ async def queue_view(context: BotContext) -> tuple[str, InlineKeyboardMarkup | N
 
 
 async def queue_command(update: Update, context: BotContext) -> None:
-    message = update.effective_message
-    if message is None:
-        return
-    text, markup = await queue_view(context)
-    await message.reply_text(text, reply_markup=markup)
+    await reply_with(update, context, queue_view)
 
 
 async def show_queue(update: Update, context: BotContext, pressed: Pressed[None]) -> None:
