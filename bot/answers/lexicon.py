@@ -54,6 +54,7 @@ class Lexicon:
         self.known_keys: set[str] = set()  # every word key a phrase uses (not to be "corrected")
         self._prefix_cache: dict[tuple[str, str], tuple[str, ...]] = {}
         self.vocabulary: dict[str, set[str]] = {}  # language -> surface words (typo correction)
+        self.phrases: dict[str, list[str]] = {lang: [] for lang in LANGS}  # as written, per language
         staging: dict[str, dict[tuple, set[tuple[str, bool]]]] = {}
         verbs: list[tuple[str, str]] = []
         for section, intent in (("intents", True), ("concepts", False)):
@@ -72,6 +73,7 @@ class Lexicon:
                         self.required[cid] = cid if need is True else str(need)
                 for lang in LANGS:
                     for phrase in spec.get(lang) or []:
+                        self.phrases[lang].append(str(phrase))
                         self._add(staging, str(phrase), lang, cid, intent)
                         if lang == "ar" and not intent:
                             verbs.extend((form, cid) for form in _arabic_persons(str(phrase)))

@@ -15,14 +15,14 @@ import functools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from pathlib import Path
 
-import yaml
+from babel.messages.pofile import read_po
 
-from bot.answers.lexicon import LEXICON_PATH
+from bot.answers.lexicon import load_lexicon
 from bot.answers.normalize import fold_accents
+from bot.i18n import DOMAIN, LOCALES_DIR
 
-CATALOG_PATH = Path(__file__).resolve().parents[2] / "locales" / "vi" / "LC_MESSAGES" / "bot.po"
+CATALOG_PATH = LOCALES_DIR / "vi" / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 _SYLLABLE = re.compile(r"[^\W\d_]+", re.UNICODE)
 #: the longest run of syllables looked up at once
@@ -52,14 +52,14 @@ def _common_counts() -> dict[tuple[str, ...], Counter[str]]:
 
 
 class Retoner:
-    """Toneless runs of syllables -> their commonest toned form in the given texts (and in
+    """Toneless runs of syllables -> their commonest toned form in the given texts (else in
     :func:`common_vietnamese`)."""
 
     def __init__(self, texts: Iterable[str], common: bool = True) -> None:
         counts = _count(texts)
-        if common:
+        if common:  # the pack's own Vietnamese decides a run it writes; the bot's fills the others
             for key, forms in _common_counts().items():
-                counts[key].update(forms)
+                counts.setdefault(key, forms)
         self._forms: dict[tuple[str, ...], str] = {}
         for key, forms in counts.items():
             form = forms.most_common(1)[0][0]
@@ -97,20 +97,11 @@ class Retoner:
 def common_vietnamese() -> tuple[str, ...]:
     """Vietnamese the bot itself writes, beside any pack's: the lexicon's phrases and the
     interface's catalog (the languages' names, days, the words of logistics)."""
-    texts: list[str] = []
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key == "vi" and isinstance(value, list):
-                    texts.extend(str(v) for v in value)
-                else:
-                    walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(yaml.safe_load(LEXICON_PATH.read_text(encoding="utf-8")))
-    catalog = CATALOG_PATH.read_text(encoding="utf-8") if CATALOG_PATH.exists() else ""
-    texts.extend(m.group(1) for m in re.finditer(r'^msgstr(?:\[\d\])? "(.+)"$', catalog, re.MULTILINE))
+    texts = list(load_lexicon().phrases.get("vi", ()))
+    if CATALOG_PATH.exists():
+        with CATALOG_PATH.open("rb") as fh:
+            catalog = read_po(fh, locale="vi", domain=DOMAIN)
+        for message in catalog:
+            strings = [message.string] if isinstance(message.string, str) else list(message.string or ())
+            texts.extend(str(x) for x in strings if x)
     return tuple(texts)
