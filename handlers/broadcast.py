@@ -51,12 +51,6 @@ FOLLOW_EVERY_S = 1.0
 #: once): Telegram lets the bot send about one message a second to a private chat, and each
 #: edit took a second from the organiser's own replies there (1-4 s late while a broadcast ran)
 PROGRESS_EDIT_EVERY_S = 5.0
-
-
-def progress_edit_due(last: tuple[float, str] | None, now: float, state: str) -> bool:
-    """Whether a progress message last edited at ``last`` (monotonic seconds, state shown)
-    may be edited ``now`` to show a broadcast in ``state``."""
-    return last is None or last[1] != state or now - last[0] >= PROGRESS_EDIT_EVERY_S
 MAX_NAMES = 40  # people listed per delegation in the "not confirmed" report
 ROLES = (Role.DELEGATE, Role.OFFICER, Role.SUPERVISOR, Role.ORGANISER)
 ROLE_AUDIENCE = {
@@ -79,6 +73,12 @@ PROBLEMS = {
     Problem.NOT_A_RECIPIENT: N_("This message was not sent to you."),
     Problem.NO_APPROVER: N_("A second organiser must approve a broadcast this large, and there is no other organiser: appoint one first."),
 }
+
+
+def progress_edit_due(last: tuple[float, str] | None, now: float, state: str) -> bool:
+    """Whether a progress message last edited at ``last`` (monotonic seconds, state shown)
+    may be edited ``now`` to show a broadcast in ``state``."""
+    return last is None or last[1] != state or now - last[0] >= PROGRESS_EDIT_EVERY_S
 
 
 def service(context: BotContext) -> BroadcastService:
@@ -736,9 +736,7 @@ async def take_input(update: Update, context: BotContext, person: Person, step: 
         await show_panel(update, context, b, answered=True)
         return True
     if step.what == "sess":
-        # by its id or by words of its title only it has (the service refuses anything else)
-        found = [] if dash else context.services.content.current.pack.find_sessions(raw)
-        b = await svc.change(person, bid, session_id=None if dash else found[0].id if len(found) == 1 else raw.strip())
+        b = await svc.change(person, bid, session_id=None if dash else raw.strip())
         await show_panel(update, context, b, answered=True)
         return True
     if step.what == "chase":

@@ -23,17 +23,17 @@ from bot.store.models import Person
 log = logging.getLogger(__name__)
 
 
-def is_officer(context: Any) -> bool:
+class NoPerson(RuntimeError):
+    """A handler asked for the person of an update that has none."""
+
+
+def is_officer(context: BotContext) -> bool:
     """Whether the person behind this update is a liaison officer, for what a menu shows (the
     actions behind it check the role in the database)."""
     try:
         return bool(context.person.is_officer)
     except NoPerson:
         return False
-
-
-class NoPerson(RuntimeError):
-    """A handler asked for the person of an update that has none."""
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

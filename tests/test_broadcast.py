@@ -641,3 +641,20 @@ async def test_what_an_organiser_is_asked_next_is_one_step_that_the_panel_keeps(
         await svc.ask_for(org, first, "time")
         await svc.drop_step(org)
         assert await svc.step(org) is None
+
+
+async def test_a_broadcasts_session_is_named_by_its_id_or_the_words_of_its_title(database_url: str) -> None:
+    """Organisers see titles, not ids: the session button takes words of a title only one
+    session has; words several have, or none, are refused."""
+    async with running_bot(database_url) as bot:
+        org = await organiser(bot)
+        pack = bot.services.content.current.pack
+        signing = pack.session("signing-ceremony")
+        assert signing is not None
+        bid = await draft(bot, org, {"en": "Seats for the signing"})
+        changed = await service(bot).change(org, bid, session_id=signing.title.get("vi", "en").upper())
+        assert changed.session_id == "signing-ceremony"
+        for vague in ("press briefing", "no such session"):
+            with pytest.raises(BroadcastError) as refused:
+                await service(bot).change(org, bid, session_id=vague)
+            assert refused.value.problem == Problem.NOT_FOUND

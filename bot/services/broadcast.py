@@ -439,9 +439,11 @@ class BroadcastService:
         if "audience" in values and values["audience"].get("kind") not in AUDIENCES:
             raise BroadcastError(Problem.BAD_AUDIENCE, str(values["audience"].get("kind")))
         session_id = values.get("session_id")
-        if session_id and (self.content.current.pack.session(session_id) is None
-                           or not callbacks.fits(SESSION_CODE, session_id)):
-            raise BroadcastError(Problem.NOT_FOUND, session_id[:64])
+        if session_id:  # by its id, or by words of its title only it has
+            found = self.content.current.pack.find_sessions(session_id)
+            if len(found) != 1 or not callbacks.fits(SESSION_CODE, found[0].id):
+                raise BroadcastError(Problem.NOT_FOUND, session_id[:64])
+            values["session_id"] = found[0].id
         chase = values.get("chase_after_min")
         if chase is not None and not 1 <= chase <= MAX_CHASE_MIN:
             raise BroadcastError(Problem.PAST, str(chase))
