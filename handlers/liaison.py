@@ -34,10 +34,11 @@ from bot.services.liaison import (
     Refused,
     TopicMaker,
     TopicSwitch,
+    may_act_on,
     question_tag,
 )
 from bot.services.liaison_render import Sent
-from bot.store.models import LiaisonRequest, Person, RequestStatus, Role
+from bot.store.models import LiaisonRequest, Person, RequestStatus
 from handlers import Action, ask, fallbacks, keyboards
 from handlers.buttons import Pressed, Route, feature_buttons, show
 from handlers.context import BotContext
@@ -220,8 +221,7 @@ async def show_request(update: Update, context: BotContext, pressed: Pressed[int
     claim = request.status == RequestStatus.OPEN
     # another officer's request in progress is shown without buttons its holder alone may use
     # (a supervisor may act on any); the actions check this again in the database
-    may_act = claim or (request.status == RequestStatus.CLAIMED and (
-        request.holder_id == context.person.id or context.person.role == Role.SUPERVISOR))
+    may_act = claim or (request.status == RequestStatus.CLAIMED and may_act_on(context.person, request))
     markup = _markup(render.officer_buttons(t, request.id, claim=claim)) if may_act else None
     await show(update, t.paragraph(f"<b>{render.esc(t, line(t, pack, request))}</b>"), markup, new=True)
     return None

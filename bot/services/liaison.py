@@ -108,6 +108,12 @@ class Problem(StrEnum):
     NO_SUPERVISOR = "no_supervisor"  # an escalation nobody would receive (no supervisor, no group)
 
 
+def may_act_on(officer: Person, request: LiaisonRequest) -> bool:
+    """Whether this officer may answer, resolve, hand over or escalate a claimed request: its
+    holder, or a supervisor."""
+    return request.holder_id == officer.id or officer.role == Role.SUPERVISOR
+
+
 class Refused(Exception):
     def __init__(self, problem: Problem, request: LiaisonRequest | None = None, holder: Person | None = None) -> None:
         super().__init__(problem.value)
@@ -767,7 +773,7 @@ class LiaisonService:
             raise Refused(Problem.CLOSED, request)
         if request.status == RequestStatus.OPEN and not open_ok:
             raise Refused(Problem.NOT_HOLDER, request)
-        if request.status == RequestStatus.CLAIMED and request.holder_id != me.id and me.role != Role.SUPERVISOR:
+        if request.status == RequestStatus.CLAIMED and not may_act_on(me, request):
             holder = await s.get(Person, request.holder_id) if request.holder_id else None
             raise Refused(Problem.NOT_HOLDER, request, holder)
         return request
