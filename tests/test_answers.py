@@ -462,6 +462,31 @@ def test_arabic_hamza_verb_is_not_the_article():
     assert tokenize("الفندق", "ar")[0].key == "فندق"
 
 
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("че сейчас идет?", "ru"),  # че: colloquial что
+        ("إيش الجلسة اللي بتبدأ الحين؟", "ar"),  # اللي: the dialects' relative pronoun
+        ("il se passe quoi là maintenant", "fr"),
+        ("anything on now worth going to?", "en"),
+    ],
+)
+def test_colloquial_function_words_do_not_make_a_time_question_topical(engine, clock, question, lang):
+    # a word the pack never uses makes a time question a topic it does not have (refused):
+    # a function word of chat or dialect is no such word
+    answer = engine.ask(question, lang, clock.now())
+    assert answer.kind == "schedule"
+    assert _hit(answer) == ("session", "plenary-1")
+
+
+def test_a_latin_word_glued_to_chinese_is_read_as_a_word():
+    # "在哪领badge": jieba would cut "badge" into letter pairs; it is the English word
+    tokens = tokenize("在哪领badge呢", "zh")
+    assert [t.surface for t in tokens] == ["在", "哪", "领", "badge", "呢"]
+    assert tokens[3].script == "latin" and tokens[3].terms == ["badg"]
+    assert (tokens[3].start, tokens[3].end) == (3, 8)
+
+
 def test_chinese_function_character_resplit():
     # jieba cuts 有时|差 ("sometimes" + "poor"); the question asks about a 时差
     assert "时差" in [t.surface for t in tokenize("和北京有时差吗", "zh")]

@@ -34,6 +34,8 @@ MAX_CHARS = 600  # a question longer than this is cut: a 4096-char paste must st
 _STEMMER_NAMES = {"en": "english", "fr": "french", "es": "spanish", "ru": "russian"}
 _WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 _HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+#: a word's runs of Chinese characters and of other letters ("领badge": 领 | badge)
+_HAN_RUN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _ARABIC_RE = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
 _CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
 _LATIN_RE = re.compile(r"[a-zA-Z\u00c0-\u024f\u1e00-\u1eff]")
@@ -393,7 +395,15 @@ def tokenize(text: str, lang: str) -> list[Token]:
     for m in _WORD_RE.finditer(text):
         word = m.group(0)
         if han and _HAN_RE.search(word):
-            tokens.extend(_han_tokens(word, m.start()))
+            # "在哪领badge": the Chinese run to jieba, the Latin word read as a word
+            for part in _HAN_RUN_RE.finditer(word):
+                start = m.start() + part.start()
+                if _HAN_RE.match(part.group(0)):
+                    tokens.extend(_han_tokens(part.group(0), start))
+                    continue
+                surface, key, terms, stop, script, toned = _word(part.group(0), wl)
+                if surface:
+                    tokens.append(Token(surface, key, list(terms), stop, script, start, start + len(part.group(0)), toned))
             continue
         surface, key, terms, stop, script, toned = _word(word, wl)
         if not surface:
