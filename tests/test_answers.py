@@ -479,6 +479,16 @@ def test_colloquial_function_words_do_not_make_a_time_question_topical(engine, c
     assert _hit(answer) == ("session", "plenary-1")
 
 
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [("a colleague fainted in the Amboseli room", "en"), ("коллеге стало плохо в зале Амбосели", "ru")],
+)
+def test_what_went_wrong_in_a_room_is_the_question_not_the_room(engine, clock, question, lang):
+    answer = engine.ask(question, lang, clock.now())
+    assert _hit(answer) == ("faq", "medical")
+    assert _hit(engine.ask("where is the Amboseli room", "en", clock.now())) == ("room", "amboseli-room")
+
+
 def test_a_latin_word_glued_to_chinese_is_read_as_a_word():
     # "在哪领badge": jieba would cut "badge" into letter pairs; it is the English word
     tokens = tokenize("在哪领badge呢", "zh")

@@ -712,6 +712,7 @@ class AnswerEngine:
         ranked = self._score(q) if q.units else []
         if ranked:
             ranked = self._rescue(q, ranked)
+            ranked = self._head_over_place(q, ranked)
         best = ranked[0] if ranked else None
         confident = best is not None and best[2] >= THRESHOLD
         # "the dollar rate today" is not a question about today's programme
@@ -843,6 +844,23 @@ class AnswerEngine:
             if not low and self.entries[i].type != "faq" and self.entries[ranked[0][0]].type == "faq":
                 continue  # a card's confidence is its coverage alone: not comparable with an FAQ's
             if conf >= (THRESHOLD + RESCUE_MARGIN if low else top_conf + CLOSE_GAIN):
+                return [ranked[k], *ranked[:k], *ranked[k + 1 :]]
+        return ranked
+
+    def _head_over_place(self, q: _Query, ranked: list[tuple[int, float, float]]) -> list[tuple[int, float, float]]:
+        """"Left my charger in the Zubarah room", "a colleague fainted in committee room 2":
+        the room named is where it happened, what went wrong (a ``head`` concept of the
+        lexicon: lost, sick) is what the question is about. When the words' first choice is a
+        place that does not speak of it and the question does not ask where something is, the
+        first entry among the next few that does speak of it comes first."""
+        top = self.entries[ranked[0][0]]
+        if top.type not in ("room", "venue") or q.intents & {"where", "route"}:
+            return ranked
+        heads = {t for t in q.terms if t.startswith("@") and t[1:] in self.lexicon.head}
+        if not heads or heads & self.index.terms_of[ranked[0][0]]:
+            return ranked
+        for k, (i, _, _) in enumerate(ranked[1:RESCUE_DEPTH + 2], 1):
+            if self.entries[i].type in ("faq", "contact") and heads & self.index.terms_of[i]:
                 return [ranked[k], *ranked[:k], *ranked[k + 1 :]]
         return ranked
 
