@@ -14,10 +14,11 @@ from bot.answers.fusion import (
     AGREE_Z,
     CALIBRATION_PATH,
     FEATURES,
+    QUESTION_FEATURES,
     Calibration,
     calibration_error,
     candidates,
-    fit_logistic,
+    fit_choice,
     load_calibration,
     reliability,
     zscores,
@@ -26,13 +27,14 @@ from bot.answers.fusion import (
 F = FEATURES.index
 
 
-def _calibration(weights: dict[str, float], bias: float = 0.0, answer_at: float = 0.7, offer_at: float = 0.4) -> Calibration:
-    """A hand-made decision model: p = sigmoid(sum of the named raw features times weights + bias)."""
+def _calibration(weights: dict[str, float], none: float = 0.0, answer_at: float = 0.7, offer_at: float = 0.4) -> Calibration:
+    """A hand-made choice model: a candidate scores the named raw features times weights,
+    "none of them" scores ``none``; probabilities are the softmax of those scores."""
     d = len(FEATURES)
     w = np.zeros(d)
     for name, value in weights.items():
         w[F(name)] = value
-    return Calibration(FEATURES, np.zeros(d), np.ones(d), w, bias, answer_at, offer_at)
+    return Calibration(FEATURES, np.zeros(d), np.ones(d), w, np.zeros(len(QUESTION_FEATURES)), none, answer_at, offer_at)
 
 
 def _sims(n: int, **high: float) -> list[float]:
@@ -73,24 +75,24 @@ def test_candidates_come_from_both_rankings_with_their_features():
     words_top, named, model_only = cands[0].features, cands[1].features, cands[3].features
     assert words_top[F("lex_top")] == 1 and words_top[F("lex_conf")] == 0.9 and words_top[F("sem_top")] == 0
     assert named[F("entity")] == 1 and named[F("lex_ratio")] == pytest.approx(0.6)
-    assert model_only[F("lex_present")] == 0 and model_only[F("sem_top")] == 1 and model_only[F("sem_gap")] == 0
+    assert model_only[F("lex_present")] == 0 and model_only[F("sem_top")] == 1 and model_only[F("sem_lead")] > 0
     assert model_only[F("sem_z")] > 2 and cands[3].lexical_rank is None
     assert all(c.features[F("q_foreign")] == 0.25 for c in cands.values())
 
 
 def test_the_words_confident_choice_stands():
-    cal = _calibration({"sem_z": 2.0}, bias=-3.0)  # a model that likes only what it singles out
+    cal = _calibration({"sem_z": 2.0}, none=3.0)  # a model that likes only what it singles out
     chosen, _ = _decide([(0, 10.0, 0.8)], [0.80, 0.81, 0.80, 0.79], ["faq"] * 4, cal)
     assert chosen is not None and chosen.entry == 0 and chosen.probability < cal.answer_at
 
 
 def test_the_model_rescues_an_faq_the_words_were_unsure_of():
-    cal = _calibration({"sem_z": 2.0}, bias=-3.0)
+    cal = _calibration({"sem_z": 2.0}, none=3.0)
     key = _sims(20, e4=0.95)
     chosen, cands = _decide([(0, 5.0, 0.3), (4, 3.0, 0.3)], key, ["faq"] * 20, cal)
     assert chosen is not None and chosen.entry == 4 and cands[4].probability >= cal.answer_at
     # the same with a lower probability than answer_at: a refusal
-    strict = _calibration({"sem_z": 2.0}, bias=-3.0, answer_at=0.9999)
+    strict = _calibration({"sem_z": 2.0}, none=3.0, answer_at=0.9999)
     assert _decide([(0, 5.0, 0.3), (4, 3.0, 0.3)], key, ["faq"] * 20, strict)[0] is None
 
 
@@ -99,7 +101,7 @@ def test_a_time_or_a_place_is_never_answered_on_the_models_word(kind):
     """The model singles out a session (or a room...) the words barely know: however likely
     the decision model finds it, it is not answered (a wrong time or place is worse than
     "not sure"); an FAQ the same way would be."""
-    cal = _calibration({"sem_z": 3.0}, bias=-2.0, answer_at=0.5)
+    cal = _calibration({"sem_z": 3.0}, none=2.0, answer_at=0.5)
     key = _sims(20, e3=0.97)
     types = ["faq", "faq", "faq", kind] + ["faq"] * 16
     chosen, cands = _decide([(0, 5.0, 0.3), (3, 4.0, THRESHOLD - 0.1)], key, types, cal)
@@ -110,7 +112,7 @@ def test_a_time_or_a_place_is_never_answered_on_the_models_word(kind):
 
 
 def test_agreement_of_both_rankings_answers_an_faq():
-    cal = _calibration({}, bias=-5.0)  # a decision model that would refuse everything
+    cal = _calibration({}, none=5.0)  # a decision model that would refuse everything
     key = _sims(20, e0=0.95)
     chosen, cands = _decide([(0, 5.0, 0.45)], key, ["faq"] * 20, cal)
     assert cands[0].features[F("sem_z")] >= AGREE_Z and chosen is not None and chosen.entry == 0
@@ -121,7 +123,7 @@ def test_agreement_of_both_rankings_answers_an_faq():
 
 
 def test_the_models_clear_choice_that_the_words_accept_wins():
-    cal = _calibration({"sem_z": 1.0}, bias=-1.0)
+    cal = _calibration({"sem_z": 1.0}, none=1.0)
     key = _sims(20, e2=0.97)
     ranked = [(0, 10.0, 0.7), (2, 8.0, THRESHOLD + 0.02)]
     chosen, _ = _decide(ranked, key, ["session"] + ["faq"] * 19, cal)
@@ -131,14 +133,30 @@ def test_the_models_clear_choice_that_the_words_accept_wins():
     assert exact is not None and exact.entry == 0
 
 
-def test_logistic_regression_recovers_a_separation():
+def test_the_choice_model_learns_which_candidate_and_when_none():
+    """Questions of four candidates: the right one is the best by x0 - x1, when the
+    question's own q_sem_best is high; otherwise none is (out of scope). The fit finds both."""
     rng = np.random.default_rng(7)
-    x = rng.normal(size=(400, 2))
-    y = (x[:, 0] - 0.5 * x[:, 1] + 0.3 * rng.normal(size=400) > 0).astype(float)
-    w, b = fit_logistic(x, y, l2=0.1)
-    assert w[0] > 2 and w[1] < -0.5 and abs(b) < 1
-    p = 1 / (1 + np.exp(-(x @ w + b)))
-    assert ((p > 0.5) == (y == 1)).mean() > 0.9
+    q = F("q_sem_best")
+    questions, truth = [], []
+    for _ in range(300):
+        x = rng.normal(size=(4, len(FEATURES)))
+        x[:, q] = rng.normal()
+        best = int(np.argmax(x[:, 0] - x[:, 1]))
+        in_scope = x[0, q] > 0
+        questions.append((x, (np.arange(4) == best).astype(float) if in_scope else np.zeros(4)))
+        truth.append(best if in_scope else None)
+    w, none_w, none_b = fit_choice(questions, np.ones(len(questions)), l2=0.1)
+    assert w[0] > 1 and w[1] < -1
+    assert none_w[QUESTION_FEATURES.index("q_sem_best")] < -1  # a high q_sem_best: none unlikely
+    d = len(FEATURES)
+    cal = Calibration(FEATURES, np.zeros(d), np.ones(d), w, none_w, none_b, 0.5, 0.3)
+    got = []
+    for x, _ in questions:
+        p = cal.probabilities(x)
+        assert 0 < p.sum() <= 1 + 1e-9  # "none" takes the rest
+        got.append(int(np.argmax(p)) if p.max() >= 0.5 else None)
+    assert np.mean([g == t for g, t in zip(got, truth, strict=True)]) > 0.85
 
 
 def test_reliability_table_and_calibration_error():

@@ -1,7 +1,7 @@
 """``python -m bench.qa.fit``: fit the answer engine's decision model on the dev sets.
 
 The engine fuses its lexical ranking with the model's (:mod:`bot.answers.fusion`); a
-logistic regression turns each candidate's features into the probability that it is the
+conditional logit (a softmax over the candidates and "none of them") turns each candidate's features into the probability that it is the
 right answer. This script
 
 1. asks every question of the dev sets (bench/qa/dev/, never the benchmark or blind packs)
@@ -16,8 +16,8 @@ right answer. This script
    loss), then fits on all of them;
 3. chooses the two thresholds (answer / offer as "did you mean") that do best on the dev
    questions and, at half weight, the held-out phrasings: a right answer or a correct refusal counts 1, a refusal that offers the right
-   entry 0.5, a wrong answer -0.25 (a refusal is the safe outcome), buttons offered on an
-   out-of-scope question -0.5;
+   entry 0.5, a wrong answer -0.5 (a refusal is the safe outcome: a wrong room or time costs a delegate more than "not sure"), buttons offered on an
+   out-of-scope question -0.25 (a suggestion under "not sure", not an answer);
 4. writes bot/answers/calibration.json (weights, thresholds, and the reliability table on
    the dev sets) and prints it. Same inputs, same file: the fit is deterministic.
 
@@ -44,18 +44,19 @@ from bot.answers.engine import ALTERNATIVE_FLOOR, THRESHOLD
 from bot.answers.fusion import (
     CALIBRATION_PATH,
     FEATURES,
+    QUESTION_FEATURES,
     Calibration,
     agreed,
     calibration_error,
-    fit_logistic,
+    fit_choice,
     preferred,
     reliability,
     standardise,
 )
 from bot.catalog.loader import load_pack
 
-L2_GRID = (10.0, 30.0, 100.0, 300.0, 1000.0, 3000.0)
-RIGHT, REFUSED_RIGHT, HELPFUL_REFUSAL, WRONG, NOISE = 1.0, 1.0, 0.5, -0.25, -0.5
+L2_GRID = (0.3, 1.0, 3.0, 10.0, 30.0)
+RIGHT, REFUSED_RIGHT, HELPFUL_REFUSAL, WRONG, NOISE = 1.0, 1.0, 0.5, -0.5, -0.25
 #: the held-out phrasings count half as much as a dev question when choosing the thresholds
 HELD_OUT_WEIGHT = 0.5
 
@@ -185,23 +186,28 @@ def _unsure_only(a: Asked) -> Asked:
     return a
 
 
-def fit(asked: list[Asked], l2: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    x = np.vstack([a.features for a in asked if a.features is not None])
-    y = np.concatenate([a.labels for a in asked if a.labels is not None])
+def fit(asked: list[Asked], l2: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
+    """The choice model's standardisation and weights (:func:`bot.answers.fusion.fit_choice`)."""
+    fused = [a for a in asked if a.features is not None]
+    x = np.vstack([a.features for a in fused])
     mean, scale = standardise(x)
-    w, b = fit_logistic((x - mean) / scale, y, l2)
-    return mean, scale, w, b
+    questions = [((a.features - mean) / scale, a.labels if a.in_scope else np.zeros(len(a.labels))) for a in fused]
+    weights = np.array([HELD_OUT_WEIGHT if a.pack.endswith(".held-out") else 1.0 for a in fused])
+    w, none_w, none_b = fit_choice(questions, weights, l2)
+    return mean, scale, w, none_w, none_b
 
 
-def log_loss(asked: list[Asked], mean, scale, w, b) -> float:
+def log_loss(asked: list[Asked], mean, scale, w, none_w, none_b) -> float:
+    """The mean negative log-likelihood of the right outcome (a right candidate, or none)."""
+    cal = Calibration(FEATURES, mean, scale, w, none_w, none_b, 0.5, 0.3)
     total, n = 0.0, 0
     for a in asked:
         if a.features is None:
             continue
-        p = 1 / (1 + np.exp(-np.clip(((a.features - mean) / scale) @ w + b, -30, 30)))
-        p = np.clip(p, 1e-6, 1 - 1e-6)
-        total += float(-(a.labels * np.log(p) + (1 - a.labels) * np.log(1 - p)).sum())
-        n += len(p)
+        p = cal.probabilities(a.features)
+        got = float((p * a.labels).sum()) if a.in_scope and a.labels.any() else 1.0 - float(p.sum())
+        total -= math.log(max(got, 1e-9))
+        n += 1
     return total / max(n, 1)
 
 
@@ -322,29 +328,10 @@ def choose_thresholds(asked: list[Asked], cal: Calibration) -> tuple[float, floa
     return best[0], best[1], keep_at
 
 
-def fit_platt(asked: list[Asked], cal: Calibration) -> tuple[float, float]:
-    """A slope and intercept on the regression's logit so that the best candidate's
-    probability means how often it is right."""
-    z, right = [], []
-    for a in asked:
-        if a.features is None:
-            continue
-        p = np.clip(cal.probabilities(a.features), 1e-6, 1 - 1e-6)
-        k = int(np.argmax(p))
-        z.append(math.log(p[k] / (1 - p[k])))
-        right.append(float(a.labels[k]))
-    w, b = fit_logistic(np.array(z)[:, None], np.array(right), l2=1e-3)
-    return round(float(w[0]), 6), round(b, 6)
-
-
 def fitted(asked: list[Asked], l2: float) -> Calibration:
-    """The decision model fitted on ``asked``: the regression, its Platt scaling (on the dev
-    questions as delegates ask them, not the held-out phrasings, which the model finds
-    easier), then the thresholds."""
-    mean, scale, w, b = fit(asked, l2)
-    dev = [a for a in asked if not a.pack.endswith(".held-out")]
-    platt = fit_platt(dev, Calibration(FEATURES, mean, scale, w, b, 0.5, 0.3))
-    cal = Calibration(FEATURES, mean, scale, w, b, 0.5, 0.3, 0.0, platt)
+    """The choice model fitted on ``asked``, then its thresholds."""
+    mean, scale, w, none_w, none_b = fit(asked, l2)
+    cal = Calibration(FEATURES, mean, scale, w, none_w, none_b, 0.5, 0.3, 0.0)
     answer_at, offer_at, keep_at = choose_thresholds(asked, cal)
     return replace(cal, answer_at=answer_at, offer_at=offer_at, keep_at=keep_at)
 
@@ -382,13 +369,15 @@ def main(argv: list[str] | None = None) -> int:
           f"{sum(len(a.labels) for a in fused)} candidates", flush=True)
     l2 = args.l2 if args.l2 is not None else choose_l2(asked)
     cal = fitted(asked, l2)
-    answer_at, offer_at, keep_at, platt = cal.answer_at, cal.offer_at, cal.keep_at, cal.platt
+    answer_at, offer_at, keep_at = cal.answer_at, cal.offer_at, cal.keep_at
     table = top_reliability([a for a in asked if not a.pack.endswith(".held-out")], cal)
-    print(f"l2 {l2}; Platt {platt}; answer at p >= {answer_at} (the words' confident choice: {keep_at}), "
+    print(f"l2 {l2}; answer at p >= {answer_at} (the words' confident choice: {keep_at}), "
           f"offer buttons at p >= {offer_at}")
     print("weights (standardised features):")
     for name, weight in sorted(zip(FEATURES, cal.weights, strict=True), key=lambda kv: -abs(kv[1])):
         print(f"  {name:14} {weight:+.3f}")
+    print(f"none of them: bias {cal.none_bias:+.3f}, " + ", ".join(
+        f"{name} {weight:+.3f}" for name, weight in zip(QUESTION_FEATURES, cal.none_weights, strict=True)))
     print("reliability of the best candidate on the dev questions it decides (p -> how often right):")
     for row in table:
         print(f"  {row['from']:.1f}-{row['to']:.1f}  n {row['n']:4d}  mean p {row['mean_p']:.3f}  right {row['right']:.3f}")

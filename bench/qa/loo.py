@@ -3,7 +3,7 @@ pack out.
 
 Collects the candidates of the dev sets as :mod:`bench.qa.fit` does (the dev questions and
 the dev packs' held-out phrasings; ``--cache`` keeps them in a pickle for the next run), then
-for each dev pack fits the model (weights, Platt scaling, thresholds) on the other packs
+for each dev pack fits the model (weights, thresholds) on the other packs
 only and scores that pack with the fit's own decision rule (:func:`bench.qa.fit.decide`):
 top-1 on in-scope questions, correct refusals, helpful. Beside it, the same pack scored by
 the model fitted on all packs (in sample) and by the committed bot/answers/calibration.json.
@@ -58,7 +58,7 @@ def pooled(rows: list[Scores]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.qa.loo", description=__doc__.splitlines()[0])
-    parser.add_argument("--l2", type=float, default=10.0, help="the regularisation (the committed fit's: 10)")
+    parser.add_argument("--l2", type=float, default=1.0, help="the regularisation (the committed fit's: 1)")
     parser.add_argument("--cache", help="keep the collected candidates in this pickle (reused when present)")
     parser.add_argument("--curve", action="store_true", help="also the pooled figures as answer_at moves")
     args = parser.parse_args(argv)

@@ -21,8 +21,9 @@ Steps of :meth:`AnswerEngine.ask`:
 6. when the best-scoring entry is not confident (or another scoring nearly as well is much
    more confident), the one that accounts for the question takes its place;
 7. rank the entries by meaning too, with the multilingual model (:mod:`bot.answers.semantic`),
-   and fuse both rankings (:mod:`bot.answers.fusion`): a logistic regression fitted on the
-   dev sets gives each candidate of either ranking the probability that it is right;
+   and fuse both rankings (:mod:`bot.answers.fusion`): a conditional logit fitted on the
+   dev sets gives each candidate of either ranking the probability that it is right, read
+   against the other candidates and the chance that none of them is;
 8. decide: answer (the best candidate when it is likely enough), offer "did you mean"
    alternatives, list sessions for a time question, or refuse. A session, a room, a venue
    or a contact is answered only when the words support it too: the model hears a

@@ -8,8 +8,9 @@ knows the delegate's other ways of saying the same thing. Each candidate of eith
 its confidence and rank by the words, its similarity read against the distribution over
 all the pack's entries (a z-score per question: the model's raw similarities are compressed,
 an unrelated question still scores 0.8), whether both rankings agree, whether the question
-names it in full, what kind of entry it is. A logistic regression (a learned mix of the two
-rankings) turns them into the probability that the candidate is the right answer.
+names it in full, what kind of entry it is. A conditional logit (a learned mix of the two
+rankings: a softmax over the candidates' scores and the score of "none of them") turns them
+into the probability that each candidate is the right answer, read against the others.
 
 Its weights and the decision thresholds are fitted on the dev sets only
 (``python -m bench.qa.fit`` writes :data:`CALIBRATION_PATH`): answer when the best candidate
@@ -38,10 +39,10 @@ FEATURES: tuple[str, ...] = (
     "lex_top",  # the words' first choice
     "lex_present",  # among the words' candidates at all
     "sem_z",  # similarity to its nearest phrasing, as a z-score over all entries
-    "sem_gap",  # that z-score minus the best entry's (0 for the model's first choice)
+    "sem_lead",  # that z-score minus the best other entry's (the model's first choice: its margin)
     "sem_top",  # the model's first choice
     "body_z",  # similarity to its answer's head, as a z-score
-    "body_gap",  # that minus the best answer's
+    "body_lead",  # that minus the best other answer's (0 for an entry without an answer)
     "agree",  # the first choice of both
     "entity",  # the question names it in full (a room, a session, a person)
     "type_session",
@@ -98,27 +99,45 @@ class Candidate:
     fits: bool = True
 
 
+#: the features that describe the question, not a candidate: the same for all its candidates,
+#: they weigh only the option of answering none of them
+QUESTION_FEATURES: tuple[str, ...] = ("q_foreign", "q_sem_best", "q_lex_best")
+_QUESTION = [FEATURES.index(n) for n in QUESTION_FEATURES]
+
+
 @dataclass(frozen=True)
 class Calibration:
-    """A fitted logistic regression over standardised :data:`FEATURES` and its thresholds."""
+    """A fitted choice among a question's candidates and "none of them" (a conditional
+    logit: a softmax over the candidates' scores and the score of answering none), over
+    standardised :data:`FEATURES`, and its thresholds.
+
+    A candidate's probability is read against the question's other candidates, as a
+    delegate's question is: the model's first choice by a wide margin is likely even when
+    its similarity is modest, and two close candidates share their probability. "None"
+    scores by the question's own features (how much of it the pack never speaks of, how
+    well the best of each ranking fits), so an out-of-scope question leaves every candidate
+    unlikely."""
 
     names: tuple[str, ...]
     mean: np.ndarray
     scale: np.ndarray
     weights: np.ndarray
-    bias: float
+    #: the score of "none of them", over :data:`QUESTION_FEATURES` (standardised), and its bias
+    none_weights: np.ndarray
+    none_bias: float
     answer_at: float
     offer_at: float
     #: the words' own confident first choice is kept down to this probability
     keep_at: float = 0.0
-    #: Platt scaling of the regression's output (slope, intercept): probabilities that mean
-    #: what they say for the best candidate of a question
-    platt: tuple[float, float] = (1.0, 0.0)
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
-        z = ((x - self.mean) / self.scale) @ self.weights + self.bias
-        z = self.platt[0] * z + self.platt[1]
-        return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+        """Each candidate's probability of being the answer (rows of ``x``, one question's
+        candidates; "none" takes the rest)."""
+        z = (x - self.mean) / self.scale
+        scores = np.append(z @ self.weights, z[0, _QUESTION] @ self.none_weights + self.none_bias)
+        scores -= scores.max()
+        p = np.exp(scores)
+        return p[:-1] / p.sum()
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -126,11 +145,11 @@ class Calibration:
             "mean": [round(float(v), 6) for v in self.mean],
             "scale": [round(float(v), 6) for v in self.scale],
             "weights": [round(float(v), 6) for v in self.weights],
-            "bias": round(self.bias, 6),
+            "none_weights": [round(float(v), 6) for v in self.none_weights],
+            "none_bias": round(self.none_bias, 6),
             "answer_at": round(self.answer_at, 4),
             "offer_at": round(self.offer_at, 4),
             "keep_at": round(self.keep_at, 4),
-            "platt": [round(v, 6) for v in self.platt],
         }
 
     @classmethod
@@ -139,8 +158,8 @@ class Calibration:
         if names != FEATURES:
             raise ValueError("calibration was fitted on other features: run python -m bench.qa.fit")
         return cls(names, np.array(data["mean"]), np.array(data["scale"]), np.array(data["weights"]),
-                   float(data["bias"]), float(data["answer_at"]), float(data["offer_at"]),
-                   float(data.get("keep_at", 0.0)), tuple(data.get("platt", (1.0, 0.0))))
+                   np.array(data["none_weights"]), float(data["none_bias"]), float(data["answer_at"]),
+                   float(data["offer_at"]), float(data.get("keep_at", 0.0)))
 
 
 @lru_cache(maxsize=4)
@@ -185,7 +204,9 @@ def candidates(
         *(int(i) for i in body_order[:BODY_DEPTH] if body_sims[i] > -1.0),
     ]))
     best_key = float(key_z[sem_top]) if sem_top >= 0 else 0.0
-    best_body = float(body_z.max()) if len(body_z) else 0.0
+    key_lead = _leads(key_z, key_sims > -1.0)
+    has_body = body_sims > -1.0
+    body_lead = _leads(body_z, has_body)
     q_lex = ranked[0][2] if ranked else 0.0
     out = []
     for i in picked:
@@ -198,10 +219,10 @@ def candidates(
             float(i == lex_top),
             float(rank is not None),
             sem,
-            sem - best_key,
+            float(key_lead[i]),
             float(i == sem_top),
-            float(body_z[i]) if body_sims[i] > -1.0 else 0.0,
-            float(body_z[i]) - best_body if body_sims[i] > -1.0 else -best_body,
+            float(body_z[i]) if has_body[i] else 0.0,
+            float(body_lead[i]) if has_body[i] else 0.0,
             float(i == lex_top == sem_top),
             float(i in entity),
             float(t == "session"),
@@ -218,24 +239,81 @@ def candidates(
     return out
 
 
+def _leads(z: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Each entry's z-score minus the best of the *other* entries': the first one's margin
+    over the second (positive), the others' distance to the first (negative)."""
+    scores = np.where(valid, z, -np.inf)
+    if int(valid.sum()) < 2:
+        return np.zeros_like(z)
+    order = np.argsort(-scores, kind="stable")
+    first, second = float(scores[order[0]]), float(scores[order[1]])
+    lead = z - first
+    lead[order[0]] = first - second
+    return np.where(valid, lead, 0.0)
+
+
 # ---------------------------------------------------------------------------- fitting
-def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, iterations: int = 50) -> tuple[np.ndarray, float]:
-    """Weights and bias of an L2-regularised logistic regression (Newton's method) on
-    standardised features."""
-    n, d = x.shape
-    a = np.hstack([x, np.ones((n, 1))])
-    w = np.zeros(d + 1)
-    reg = np.full(d + 1, l2)
-    reg[-1] = 0.0  # the bias is not shrunk
+def fit_choice(questions: list[tuple[np.ndarray, np.ndarray]], weights: np.ndarray, l2: float = 1.0,
+               iterations: int = 60) -> tuple[np.ndarray, np.ndarray, float]:
+    """The weights of :class:`Calibration` (candidates', none's, none's bias) that make each
+    question's right candidates likely, or "none" when it has none (out of scope, or no right
+    entry among the candidates): ``questions`` are (standardised features, 0/1 labels), one
+    row per candidate; ``weights`` each question's weight. L2-regularised, by Newton steps with
+    the softmax's Fisher information (a question with several right candidates counts the
+    probability of any of them), halving a step that does not lower the loss."""
+    n_feat, n_q = questions[0][0].shape[1], len(_QUESTION)
+    width = max(len(x) for x, _ in questions) + 1
+    dim = n_feat + n_q + 1
+    phi = np.zeros((len(questions), width, dim))  # each option's features: candidates', then none's
+    valid = np.zeros((len(questions), width), dtype=bool)
+    right = np.zeros((len(questions), width))
+    for k, (x, y) in enumerate(questions):
+        n = len(x)
+        phi[k, :n, :n_feat] = x
+        phi[k, :n, _QUESTION] = 0.0  # the same for all candidates: they weigh "none" only
+        phi[k, -1, n_feat : n_feat + n_q] = x[0, _QUESTION]
+        phi[k, -1, -1] = 1.0
+        valid[k, :n] = True
+        valid[k, -1] = True
+        if y.any():
+            right[k, :n] = y
+        else:
+            right[k, -1] = 1.0
+    reg = np.full(dim, l2)
+    reg[-1] = 0.0  # none's bias is not shrunk
+
+    def loss_and_probs(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        s = np.where(valid, phi @ theta, -np.inf)
+        s -= s.max(axis=1, keepdims=True)
+        p = np.exp(s)
+        p /= p.sum(axis=1, keepdims=True)
+        got = np.maximum((p * right).sum(axis=1), 1e-300)
+        return float(-(weights * np.log(got)).sum() + 0.5 * (reg * theta * theta).sum()), p
+
+    theta = np.zeros(dim)
+    loss, p = loss_and_probs(theta)
     for _ in range(iterations):
-        p = 1.0 / (1.0 + np.exp(-np.clip(a @ w, -30, 30)))
-        grad = a.T @ (p - y) + reg * w
-        hess = (a * (p * (1 - p))[:, None]).T @ a + np.diag(reg + 1e-9)
-        step = np.linalg.solve(hess, grad)
-        w -= step
-        if float(np.abs(step).max()) < 1e-8:
+        target = p * right
+        target /= target.sum(axis=1, keepdims=True)
+        grad = np.einsum("q,qo,qod->d", weights, p - target, phi) + reg * theta
+        mean_phi = np.einsum("qo,qod->qd", p, phi)
+        fisher = (np.einsum("q,qo,qod,qoe->de", weights, p, phi, phi)
+                  - np.einsum("q,qd,qe->de", weights, mean_phi, mean_phi))
+        step = np.linalg.solve(fisher + np.diag(reg + 1e-6), grad)
+        scale = 1.0
+        while scale > 1e-4:
+            trial = theta - scale * step
+            trial_loss, trial_p = loss_and_probs(trial)
+            if trial_loss <= loss:
+                break
+            scale /= 2
+        else:
             break
-    return w[:-1], float(w[-1])
+        converged = loss - trial_loss < 1e-7 * max(1.0, abs(loss))
+        theta, loss, p = trial, trial_loss, trial_p
+        if converged:
+            break
+    return theta[:n_feat], theta[n_feat : n_feat + n_q], float(theta[-1])
 
 
 def standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
