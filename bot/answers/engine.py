@@ -236,6 +236,8 @@ class _Query:
     needs: frozenset[str] = frozenset()
     #: the programme as it runs (see :meth:`AnswerEngine.ask`), or None: as the pack has it
     live: Live | None = None
+    #: entries that are not candidates at all (the room where something went wrong)
+    not_answers: frozenset[int] = frozenset()
 
 
 class AnswerEngine:
@@ -767,7 +769,8 @@ class AnswerEngine:
         total = sum(u.weight for u in q.units) or 1.0
         foreign = sum(u.weight for u in q.units if u.foreign) / total
         entity = set(self._entity_bonus(set(q.terms)))
-        found = fusion.candidates(ranked, sims[0], sims[1], self._types, entity, foreign)
+        found = [c for c in fusion.candidates(ranked, sims[0], sims[1], self._types, entity, foreign)
+                 if c.entry not in q.not_answers]
         if q.needs:
             for c in found:
                 c.fits = self._fits(q, c.entry)
@@ -851,18 +854,25 @@ class AnswerEngine:
     def _head_over_place(self, q: _Query, ranked: list[tuple[int, float, float]]) -> list[tuple[int, float, float]]:
         """"Left my charger in the Zubarah room", "a colleague fainted in committee room 2":
         the room named is where it happened, what went wrong (a ``head`` concept of the
-        lexicon: lost, sick) is what the question is about. When the words' first choice is a
-        place that does not speak of it and the question does not ask where something is, the
-        first entry among the next few that does speak of it comes first."""
-        top = self.entries[ranked[0][0]]
-        if top.type not in ("room", "venue") or q.intents & {"where", "route"}:
+        lexicon: lost, sick) is what the question is about. When one of the first entries
+        speaks of it and the question does not ask where something is, the places among them
+        that do not are no answer (nor candidates of the decision model), and that entry
+        comes before them."""
+        if q.intents & {"where", "route"}:
             return ranked
         heads = {t for t in q.terms if t.startswith("@") and t[1:] in self.lexicon.head}
-        if not heads or heads & self.index.terms_of[ranked[0][0]]:
+        if not heads:
             return ranked
-        for k, (i, _, _) in enumerate(ranked[1:RESCUE_DEPTH + 2], 1):
-            if self.entries[i].type in ("faq", "contact") and heads & self.index.terms_of[i]:
-                return [ranked[k], *ranked[:k], *ranked[k + 1 :]]
+        first = ranked[: RESCUE_DEPTH + 2]
+        places = {i for i, _, _ in first
+                  if self.entries[i].type in ("room", "venue") and not heads & self.index.terms_of[i]}
+        about = next((k for k, (i, _, _) in enumerate(first)
+                      if self.entries[i].type in ("faq", "contact") and heads & self.index.terms_of[i]), None)
+        if not places or about is None:
+            return ranked
+        q.not_answers = frozenset(places)
+        if ranked[0][0] in places:
+            return [ranked[about], *ranked[:about], *ranked[about + 1 :]]
         return ranked
 
     def _exact(self, ranked: list[tuple[int, float, float]], top: float) -> int:
