@@ -489,6 +489,17 @@ def test_what_went_wrong_in_a_room_is_the_question_not_the_room(engine, clock, q
     assert _hit(engine.ask("where is the Amboseli room", "en", clock.now())) == ("room", "amboseli-room")
 
 
+def test_whats_on_now_in_a_room_between_its_sessions_is_its_next_one(engine, pack):
+    # 10:40: the plenary runs in the Tsavo hall; nothing in the Amboseli room until 14:00
+    at = dt.datetime(2026, 3, 10, 10, 40, tzinfo=pack.tz)
+    answer = engine.ask("what's on now in the Amboseli room?", "en", at)
+    assert answer.kind == "schedule" and _hit(answer) == ("session", "roundtable-adaptation")
+    assert answer.note == "nothing-now"
+    # after its last session of the day: the room itself, not tomorrow's
+    late = engine.ask("what's on now in the Amboseli room?", "en", dt.datetime(2026, 3, 10, 17, 0, tzinfo=pack.tz))
+    assert _hit(late) == ("room", "amboseli-room")
+
+
 def test_a_latin_word_glued_to_chinese_is_read_as_a_word():
     # "在哪领badge": jieba would cut "badge" into letter pairs; it is the English word
     tokens = tokenize("在哪领badge呢", "zh")

@@ -963,6 +963,9 @@ class AnswerEngine:
                 return self._entry_answer(question, lang, ranked, 0)
             if e.type in ("room", "venue"):
                 here = [s for s in listed if _at(self.pack, s, e.id)]
+                if not here and tq.mode == "now":
+                    # "what's on now in the ballroom?" five minutes before its session starts
+                    here, note = self._next_at(now, e.id, q.live), "nothing-now"
                 if here:
                     return self._schedule(question, lang, tq, here, note, conf, first=here[0])
                 return self._entry_answer(question, lang, ranked, 0)
@@ -1042,6 +1045,15 @@ class AnswerEngine:
             # today: what is still to come first, what is over after it
             listed = [s for s in listed if s.end > now] + [s for s in listed if s.end <= now]
         return listed, None
+
+    def _next_at(self, now: dt.datetime, place_id: str, live: Live | None) -> list[Session]:
+        """The sessions that start next in a room or venue, later the same day (none after)."""
+        timeline = self.sessions if live is None else sorted(
+            (s for s in live[0] if s.id not in live[1]), key=lambda s: (s.start, s.end, s.id))
+        day = now.astimezone(self.tz).date()
+        here = [s for s in timeline if _at(self.pack, s, place_id) and s.start.astimezone(self.tz).date() == day]
+        upcoming = self._next(now, here)
+        return [self.pack.session(s.id) or s for s in upcoming] if live is not None else upcoming
 
     @staticmethod
     def _next(now: dt.datetime, timeline: Sequence[Session]) -> list[Session]:
