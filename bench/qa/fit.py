@@ -328,10 +328,44 @@ def choose_thresholds(asked: list[Asked], cal: Calibration) -> tuple[float, floa
     return best[0], best[1], keep_at
 
 
+def temper(cal: Calibration, asked: list[Asked]) -> Calibration:
+    """The model with all its scores times a temperature and "none" shifted, chosen for the
+    lowest log loss on the dev questions as delegates ask them (the held-out phrasings, which
+    the fit also learns from, are easier: fitted on both, the model is overconfident on the
+    questions). Each question's order of candidates is unchanged."""
+    dev = [a for a in asked if not a.pack.endswith(".held-out") and a.features is not None]
+    if not dev:
+        return cal
+    width = max(len(a.features) for a in dev)
+    scores = np.full((len(dev), width + 1), -np.inf)
+    right = np.zeros((len(dev), width + 1), dtype=bool)
+    question = [FEATURES.index(n) for n in QUESTION_FEATURES]
+    for k, a in enumerate(dev):
+        z = (a.features - cal.mean) / cal.scale
+        scores[k, : len(z)] = z @ cal.weights
+        scores[k, -1] = z[0, question] @ cal.none_weights + cal.none_bias
+        if a.in_scope and a.labels.any():
+            right[k, : len(z)] = a.labels.astype(bool)
+        else:
+            right[k, -1] = True
+    best = (math.inf, 1.0, 0.0)
+    for temperature in np.arange(0.3, 1.51, 0.05):
+        for shift in np.arange(-3.0, 3.01, 0.25):
+            s = scores * temperature
+            s[:, -1] += shift
+            top = s.max(axis=1, keepdims=True)
+            log_total = np.log(np.exp(s - top).sum(axis=1)) + top[:, 0]
+            log_right = np.log(np.where(right, np.exp(s - top), 0.0).sum(axis=1)) + top[:, 0]
+            best = min(best, (float((log_total - log_right).mean()), float(temperature), float(shift)))
+    _, temperature, shift = best
+    return replace(cal, weights=cal.weights * temperature, none_weights=cal.none_weights * temperature,
+                   none_bias=cal.none_bias * temperature + shift)
+
+
 def fitted(asked: list[Asked], l2: float) -> Calibration:
-    """The choice model fitted on ``asked``, then its thresholds."""
+    """The choice model fitted on ``asked``, tempered on its dev questions, then its thresholds."""
     mean, scale, w, none_w, none_b = fit(asked, l2)
-    cal = Calibration(FEATURES, mean, scale, w, none_w, none_b, 0.5, 0.3, 0.0)
+    cal = temper(Calibration(FEATURES, mean, scale, w, none_w, none_b, 0.5, 0.3, 0.0), asked)
     answer_at, offer_at, keep_at = choose_thresholds(asked, cal)
     return replace(cal, answer_at=answer_at, offer_at=offer_at, keep_at=keep_at)
 
