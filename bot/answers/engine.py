@@ -115,6 +115,9 @@ TYPE_BOOST = {
     "room-word": {"room": 1.25},
 }
 ENTITY_BONUS = 0.6  # times the name's own weight
+#: how deep in the words' ranking the entry about what went wrong is looked for (a place
+#: named, a garment, a verb can all score above it: "left my jacket in the plenary")
+HEAD_DEPTH = 12
 CONTACT_UNASKED = 0.7
 #: a session (for "when") or a place (for "where") within this share of the best score wins
 SHAPE_RATIO = 0.65
@@ -494,7 +497,8 @@ class AnswerEngine:
         for c in dict.fromkeys(loose):
             if not any(c in u.terms for u in units):
                 add_concept(c)
-                weight = self._weight([c], True) * (WEAK_CONCEPT_FACTOR if c[1:] in self.lexicon.weak else 1.0)
+                weight = self._weight([c], True) * (WEAK_CONCEPT_FACTOR if c[1:] in self.lexicon.weak
+                                                    else HEAD_FACTOR if c[1:] in self.lexicon.head else 1.0)
                 units.append(_Unit([c], weight, True, c not in self.index.df, 0))
         needs = frozenset({"@" + self.lexicon.required[t[1:]] for t in terms
                            if t.startswith("@") and t[1:] in self.lexicon.needs} | timed_needs)
@@ -854,10 +858,10 @@ class AnswerEngine:
     def _head_over_place(self, q: _Query, ranked: list[tuple[int, float, float]]) -> list[tuple[int, float, float]]:
         """"Left my charger in the Zubarah room", "a colleague fainted in committee room 2":
         the room named is where it happened, what went wrong (a ``head`` concept of the
-        lexicon: lost, sick) is what the question is about. When one of the first entries
-        speaks of it and the question does not ask where something is, the places among them
-        that do not are no answer (nor candidates of the decision model), and that entry
-        comes before them."""
+        lexicon: lost, sick) is what the question is about. When an entry among the first
+        HEAD_DEPTH speaks of it and the question does not ask where something is, the places
+        among the first few that do not are no answer (nor candidates of the decision model),
+        and that entry comes before them."""
         if q.intents & {"where", "route"}:
             return ranked
         heads = {t for t in q.terms if t.startswith("@") and t[1:] in self.lexicon.head}
@@ -866,7 +870,7 @@ class AnswerEngine:
         first = ranked[: RESCUE_DEPTH + 2]
         places = {i for i, _, _ in first
                   if self.entries[i].type in ("room", "venue") and not heads & self.index.terms_of[i]}
-        about = next((k for k, (i, _, _) in enumerate(first)
+        about = next((k for k, (i, _, _) in enumerate(ranked[:HEAD_DEPTH])
                       if self.entries[i].type in ("faq", "contact") and heads & self.index.terms_of[i]), None)
         if not places or about is None:
             return ranked
