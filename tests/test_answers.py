@@ -500,6 +500,19 @@ def test_whats_on_now_in_a_room_between_its_sessions_is_its_next_one(engine, pac
     assert _hit(late) == ("room", "amboseli-room")
 
 
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [("what's the name of the president of Kenya?", "en"),
+     ("как зовут президента Кении?", "ru"),
+     ("comment s'appelle le président du Kenya ?", "fr"),
+     ("肯尼亚总统叫什么名字", "zh")],
+)
+def test_a_dignitarys_name_is_not_answered_by_the_session_where_their_role_speaks(engine, clock, question, lang):
+    # the opening lists its speaker as "President of Kenya", a role: that is not a name
+    assert engine.ask(question, lang, clock.now()).match is None
+    assert _hit(engine.ask("who speaks at the opening?", "en", clock.now())) == ("session", "opening")
+
+
 def test_a_latin_word_glued_to_chinese_is_read_as_a_word():
     # "在哪领badge": jieba would cut "badge" into letter pairs; it is the English word
     tokens = tokenize("在哪领badge呢", "zh")
