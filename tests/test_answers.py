@@ -129,6 +129,9 @@ def test_verbs_stories_and_topics(engine, clock, question, lang, expected):
         ("ممكن ادفع بالدرهم؟", "ar", ("faq", "money")),
         ("بدي صلي الظهر، وين فيه مكان؟", "ar", ("faq", "prayer")),
         ("jsuis où pour la navette ?", "fr", ("faq", "shuttle")),
+        # everyday dialect and chat words for clothes and cash
+        ("الكرافتة لازم؟", "ar", ("faq", "dress-code")),
+        ("je peux payer en cash ?", "fr", ("faq", "money")),
     ],
 )
 def test_dialect_and_chat_vocabulary(engine, clock, question, lang, expected):
