@@ -119,6 +119,25 @@ def test_verbs_stories_and_topics(engine, clock, question, lang, expected):
     assert _hit(engine.ask(question, lang, clock.now())) == expected
 
 
+@pytest.mark.parametrize(
+    ("question", "lang", "expected"),
+    [
+        # dialect vocabulary: Darija with a French word, Gulf possessive, Maghrebi currency,
+        # Levantine prayer verb; French chat contractions
+        ("كيفاش نرجع للأوتيل؟ كاين navette؟", "ar", ("faq", "shuttle")),
+        ("الوزير ضيع الشارة حقته", "ar", ("faq", "lost-badge")),
+        ("ممكن ادفع بالدرهم؟", "ar", ("faq", "money")),
+        ("بدي صلي الظهر، وين فيه مكان؟", "ar", ("faq", "prayer")),
+        ("jsuis où pour la navette ?", "fr", ("faq", "shuttle")),
+        # everyday dialect and chat words for clothes and cash
+        ("الكرافتة لازم؟", "ar", ("faq", "dress-code")),
+        ("je peux payer en cash ?", "fr", ("faq", "money")),
+    ],
+)
+def test_dialect_and_chat_vocabulary(engine, clock, question, lang, expected):
+    assert _hit(engine.ask(question, lang, clock.now())) == expected
+
+
 def test_arabic_alternative_stems():
     assert arabic_alternatives(fold_arabic("نحجز")) == ("حجز",)  # "we book"
     assert arabic_alternatives(fold_arabic("ومقر")) == ("مقر",)  # "and the headquarters"
@@ -151,6 +170,7 @@ def test_the_clock_moves_the_answer(engine, clock):
         ("¿Qué hay mañana por la mañana?", "es", ["high-level-finance", "roundtable-insurance"]),
         ("programme de demain après-midi", "fr", ["closing"]),
         ("ماذا يوجد غدا صباحا؟", "ar", ["high-level-finance", "roundtable-insurance"]),
+        ("شو في بكرة الصبح؟", "ar", ["high-level-finance", "roundtable-insurance"]),  # Levantine
         ("明天上午有什么安排", "zh", ["high-level-finance", "roundtable-insurance"]),
         ("sáng mai có gì", "vi", ["high-level-finance", "roundtable-insurance"]),
         ("what's on 11 March?", "en", ["high-level-finance", "roundtable-insurance", "closing"]),

@@ -75,7 +75,7 @@ _SPECS: list[tuple[str, str]] = [
     (_w("today", "todays", "aujourd'hui", "aujourd hui", "aujourdhui", "auj", "hoy", "сегодня", "сегодняшн\\w*", "اليوم", "hom nay", "ngay hom nay"), "day:0"),
     ("今天|今日", "day:0"),
     # -- parts of a day ---------------------------------------------------------------------
-    (_w("morning", "mornings", "matin", "matinee", "por la manana", "en la manana", "de la manana", "утром", "утро", "утренн\\w*", "صباحا", "الصباح", "صباح", "buoi sang"), "part:morning"),
+    (_w("morning", "mornings", "matin", "matinee", "por la manana", "en la manana", "de la manana", "утром", "утро", "утренн\\w*", "صباحا", "الصباح", "صباح", "الصبح", "الصبحيه", "buoi sang"), "part:morning"),
     # "after lunch": the afternoon from the end of the day's lunch (``TimeQuery.after``)
     (_w("after lunch", "after the lunch", "after the lunch break", "apres le dejeuner", "apres dejeuner", "despues del almuerzo", "despues de comer", "بعد الغداء", "بعد الغدا", "sau bua trua", "sau an trua"), "part:afternoon|after:lunch"),
     ("午饭后|午餐后", "part:afternoon|after:lunch"),
