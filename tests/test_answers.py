@@ -143,6 +143,14 @@ def test_arabic_alternative_stems():
     assert arabic_alternatives(fold_arabic("ومقر")) == ("مقر",)  # "and the headquarters"
 
 
+def test_the_lexicon_reads_an_arabic_word_under_its_other_stem():
+    # "لفعالية" (for an event): the stemmer keeps the ل, the lexicon knows فعالية
+    from bot.answers.lexicon import load_lexicon
+
+    hits = {h.concept for h in load_lexicon().match(tokenize("قاعة لفعالية جانبية", "ar"), "ar")}
+    assert "side-event" in hits
+
+
 def test_now_and_next(engine, clock):
     now = engine.ask("what is on now?", "en", clock.now())
     assert now.kind == "schedule"

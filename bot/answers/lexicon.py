@@ -170,7 +170,7 @@ class Lexicon:
     def match(self, tokens: list[Token], lang: str) -> list[Hit]:
         """Concept and intent hits in ``tokens`` (analysed as ``lang``)."""
         hits = self.match_seq(
-            [t.key for t in tokens], [t.stop for t in tokens], [t.script for t in tokens],
+            [self._key(t, lang) for t in tokens], [t.stop for t in tokens], [t.script for t in tokens],
             [t.toned for t in tokens], lang,
             toneless=lang == "vi" and not any(t.toned for t in tokens),
         )
@@ -182,6 +182,17 @@ class Lexicon:
                 if t.script == "arabic" and not t.stop and i not in found:
                     hits.extend(Hit(cid, i, i) for cid in self._ar_persons.get(t.surface, ()))
         return hits
+
+    def _key(self, token: Token, lang: str) -> str:
+        """The token's key, or for an Arabic word the lexicon does not know under it, the
+        first of its other readings that it knows ("لفعالية": a side event with the "for"
+        proclitic, which the stemmer keeps)."""
+        if token.script != "arabic":
+            return token.key
+        table = self._merged.get(lang) or self._merged["en"]
+        if token.key in table:
+            return token.key
+        return next((t[2:] for t in token.terms[1:] if t.startswith("a:") and t[2:] in table), token.key)
 
     def match_seq(self, keys: list[str], stops: list[bool], scripts: list[str], toned: list[str],
                   lang: str, intents: bool = True, toneless: bool = False) -> list[Hit]:
