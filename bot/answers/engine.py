@@ -1007,14 +1007,21 @@ class AnswerEngine:
         """The sessions a time question asks for (and a note when "now" finds nothing), chosen
         by their ``live`` times when given (a cancelled one is neither on now nor next), as
         the pack's own sessions."""
+        listed, note = self._sessions_for(tq, now, self._timeline(live, running=tq.mode in ("now", "next")))
+        return self._as_in_pack(listed, live), note
+
+    def _timeline(self, live: Live | None, running: bool) -> Sequence[Session]:
+        """The sessions in time order: the pack's, or at their ``live`` times; ``running``:
+        without the cancelled ones (they are neither on now nor next)."""
         if live is None:
-            return self._sessions_for(tq, now, self.sessions)
+            return self.sessions
         sessions, cancelled = live
         timeline = sorted(sessions, key=lambda s: (s.start, s.end, s.id))
-        if tq.mode in ("now", "next"):
-            timeline = [s for s in timeline if s.id not in cancelled]
-        listed, note = self._sessions_for(tq, now, timeline)
-        return [self.pack.session(s.id) or s for s in listed], note
+        return [s for s in timeline if s.id not in cancelled] if running else timeline
+
+    def _as_in_pack(self, sessions: list[Session], live: Live | None) -> list[Session]:
+        """Sessions chosen by their live times, as the pack's own (the caller shows them live)."""
+        return sessions if live is None else [self.pack.session(s.id) or s for s in sessions]
 
     def _sessions_for(self, tq: TimeQuery, now: dt.datetime, timeline: Sequence[Session]) -> tuple[list[Session], str | None]:
         if tq.mode == "now":
@@ -1052,12 +1059,10 @@ class AnswerEngine:
 
     def _next_at(self, now: dt.datetime, place_id: str, live: Live | None) -> list[Session]:
         """The sessions that start next in a room or venue, later the same day (none after)."""
-        timeline = self.sessions if live is None else sorted(
-            (s for s in live[0] if s.id not in live[1]), key=lambda s: (s.start, s.end, s.id))
         day = now.astimezone(self.tz).date()
-        here = [s for s in timeline if _at(self.pack, s, place_id) and s.start.astimezone(self.tz).date() == day]
-        upcoming = self._next(now, here)
-        return [self.pack.session(s.id) or s for s in upcoming] if live is not None else upcoming
+        here = [s for s in self._timeline(live, running=True)
+                if _at(self.pack, s, place_id) and s.start.astimezone(self.tz).date() == day]
+        return self._as_in_pack(self._next(now, here), live)
 
     @staticmethod
     def _next(now: dt.datetime, timeline: Sequence[Session]) -> list[Session]:
