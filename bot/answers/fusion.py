@@ -294,7 +294,7 @@ def fit_choice(questions: list[tuple[np.ndarray, np.ndarray]], weights: np.ndarr
     loss, p = loss_and_probs(theta)
     for _ in range(iterations):
         target = p * right
-        target /= target.sum(axis=1, keepdims=True)
+        target /= np.maximum(target.sum(axis=1, keepdims=True), 1e-300)  # the right ones' share
         grad = np.einsum("q,qo,qod->d", weights, p - target, phi) + reg * theta
         mean_phi = np.einsum("qo,qod->qd", p, phi)
         fisher = (np.einsum("q,qo,qod,qoe->de", weights, p, phi, phi)
