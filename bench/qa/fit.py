@@ -186,12 +186,18 @@ def _unsure_only(a: Asked) -> Asked:
     return a
 
 
+def right_ones(a: Asked) -> np.ndarray:
+    """Which of a question's candidates are right (all 0: "none of them" is, out of scope or
+    no expected entry among the candidates)."""
+    return a.labels if a.in_scope else np.zeros(len(a.labels))
+
+
 def fit(asked: list[Asked], l2: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
     """The choice model's standardisation and weights (:func:`bot.answers.fusion.fit_choice`)."""
     fused = [a for a in asked if a.features is not None]
     x = np.vstack([a.features for a in fused])
     mean, scale = standardise(x)
-    questions = [((a.features - mean) / scale, a.labels if a.in_scope else np.zeros(len(a.labels))) for a in fused]
+    questions = [((a.features - mean) / scale, right_ones(a)) for a in fused]
     weights = np.array([HELD_OUT_WEIGHT if a.pack.endswith(".held-out") else 1.0 for a in fused])
     w, none_w, none_b = fit_choice(questions, weights, l2)
     return mean, scale, w, none_w, none_b
@@ -204,8 +210,8 @@ def log_loss(asked: list[Asked], mean, scale, w, none_w, none_b) -> float:
     for a in asked:
         if a.features is None:
             continue
-        p = cal.probabilities(a.features)
-        got = float((p * a.labels).sum()) if a.in_scope and a.labels.any() else 1.0 - float(p.sum())
+        p, right = cal.probabilities(a.features), right_ones(a)
+        got = float((p * right).sum()) if right.any() else 1.0 - float(p.sum())
         total -= math.log(max(got, 1e-9))
         n += 1
     return total / max(n, 1)
@@ -344,8 +350,9 @@ def temper(cal: Calibration, asked: list[Asked]) -> Calibration:
         z = (a.features - cal.mean) / cal.scale
         scores[k, : len(z)] = z @ cal.weights
         scores[k, -1] = z[0, question] @ cal.none_weights + cal.none_bias
-        if a.in_scope and a.labels.any():
-            right[k, : len(z)] = a.labels.astype(bool)
+        ones = right_ones(a)
+        if ones.any():
+            right[k, : len(z)] = ones.astype(bool)
         else:
             right[k, -1] = True
     best = (math.inf, 1.0, 0.0)
