@@ -33,9 +33,10 @@ MAX_CHARS = 600  # a question longer than this is cut: a 4096-char paste must st
 
 _STEMMER_NAMES = {"en": "english", "fr": "french", "es": "spanish", "ru": "russian"}
 _WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
-_HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # the CJK ideographs' blocks
+_HAN_RE = re.compile(f"[{_HAN}]")
 #: a word's runs of Chinese characters and of other letters ("领badge": 领 | badge)
-_HAN_RUN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_HAN_RUN_RE = re.compile(f"[{_HAN}]+|[^{_HAN}]+")
 _ARABIC_RE = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
 _CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
 _LATIN_RE = re.compile(r"[a-zA-Z\u00c0-\u024f\u1e00-\u1eff]")
