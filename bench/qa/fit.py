@@ -345,14 +345,13 @@ def temper(cal: Calibration, asked: list[Asked]) -> Calibration:
     width = max(len(a.features) for a in dev)
     scores = np.full((len(dev), width + 1), -np.inf)
     right = np.zeros((len(dev), width + 1), dtype=bool)
-    question = [FEATURES.index(n) for n in QUESTION_FEATURES]
     for k, a in enumerate(dev):
-        z = (a.features - cal.mean) / cal.scale
-        scores[k, : len(z)] = z @ cal.weights
-        scores[k, -1] = z[0, question] @ cal.none_weights + cal.none_bias
+        n = len(a.features)
+        own = cal.scores(a.features)
+        scores[k, :n], scores[k, -1] = own[:-1], own[-1]
         ones = right_ones(a)
         if ones.any():
-            right[k, : len(z)] = ones.astype(bool)
+            right[k, :n] = ones.astype(bool)
         else:
             right[k, -1] = True
     best = (math.inf, 1.0, 0.0)

@@ -130,11 +130,15 @@ class Calibration:
     #: the words' own confident first choice is kept down to this probability
     keep_at: float = 0.0
 
+    def scores(self, x: np.ndarray) -> np.ndarray:
+        """The softmax's scores of one question's candidates (rows of ``x``), then of "none"."""
+        z = (x - self.mean) / self.scale
+        return np.append(z @ self.weights, z[0, _QUESTION] @ self.none_weights + self.none_bias)
+
     def probabilities(self, x: np.ndarray) -> np.ndarray:
         """Each candidate's probability of being the answer (rows of ``x``, one question's
         candidates; "none" takes the rest)."""
-        z = (x - self.mean) / self.scale
-        scores = np.append(z @ self.weights, z[0, _QUESTION] @ self.none_weights + self.none_bias)
+        scores = self.scores(x)
         scores -= scores.max()
         p = np.exp(scores)
         return p[:-1] / p.sum()
