@@ -44,6 +44,18 @@ def test_errors_are_never_listed_for_blind_packs(tmp_path, capsys):
     assert "blind" in out.err and SECRET not in out.out + out.err
 
 
+def test_holdout_packs_are_neither_tuning_sets_nor_listed(capsys):
+    """The hold-out packs (bench/qa/holdout/) choose the decision model's global numbers only:
+    never among the dev sets, and their errors are never listed."""
+    from bench.qa.__main__ import HOLDOUT_DIR
+
+    held = blind_sets(HOLDOUT_DIR)
+    assert len(held) >= 3
+    assert not {pack for _, pack, _ in held} & {pack for _, pack, _ in dev_sets()}
+    assert main(["--errors", "--kind", "holdout"]) == 2
+    assert "holdout" in capsys.readouterr().err
+
+
 def test_an_unknown_kind_is_refused(capsys):
     try:
         main(["--kind", "secret"])

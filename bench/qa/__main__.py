@@ -1,12 +1,17 @@
-"""``python -m bench.qa [--quick] [--kind dev,benchmark,blind] [--errors] [--synthetic-only]``: the
+"""``python -m bench.qa [--quick] [--kind dev,benchmark,holdout,blind] [--errors] [--synthetic-only]``: the
 question-answering benchmark.
 
-Three kinds of packs, reported apart:
+Four kinds of packs, reported apart:
 
 - **dev**: the tuning sets of bench/qa/dev/ against their packs (the engine's weights and
   its decision model were chosen on these: ``python -m bench.qa.fit``);
 - **benchmark**: the demo pack content/hanoi-2025 and the held-out bench/qa/packs/
   geneva-health-2026 with the labelled questions of bench/qa/questions/ (for checking);
+- **holdout**: earlier blind packs (bench/qa/holdout/, laid out as the blind ones) that the
+  decision model's fit uses for its few global numbers only (its temperature, the weight of
+  "none of them" and the answer and offer thresholds), because those must be chosen on packs
+  and questions the words were never tuned on: never tuned on otherwise, never listed
+  question by question;
 - **blind**: packs written by someone who never saw the engine, discovered in
   bench/qa/blind/: a pack directory ``<id>/`` beside its questions ``<id>.jsonl``. Never
   tuned on, never listed question by question (``--errors`` is refused for them): their
@@ -61,8 +66,9 @@ PACKS = [
 ]
 DEV_DIR = HERE / "dev"
 BLIND_DIR = HERE / "blind"
+HOLDOUT_DIR = HERE / "holdout"
 HELD_OUT = {"geneva-health-2026"}
-KINDS = ("dev", "benchmark", "blind")
+KINDS = ("dev", "benchmark", "holdout", "blind")
 QUICK_SYNTHETIC_LANGS = ("en", "ar")
 DEV_PACK_DIRS = [ROOT / "tests" / "data" / "packs", ROOT / "content", DEV_DIR / "packs"]
 
@@ -230,9 +236,9 @@ def synthetic_run(source: ContentPack, questions: list[Question], quick: bool) -
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.qa", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a third of the questions, a smaller synthetic run")
-    parser.add_argument("--kind", default=",".join(KINDS), help="which kinds of packs: dev,benchmark,blind")
+    parser.add_argument("--kind", default=",".join(KINDS), help="which kinds of packs: dev,benchmark,holdout,blind")
     parser.add_argument("--dev", action="store_true", help="the tuning sets only (--kind dev)")
-    parser.add_argument("--errors", action="store_true", help="list wrong answers (never for blind packs)")
+    parser.add_argument("--errors", action="store_true", help="list wrong answers (never for holdout or blind packs)")
     parser.add_argument("--no-baseline", action="store_true", help="skip the BM25 baseline")
     parser.add_argument("--no-synthetic", action="store_true", help="skip the 500-entry latency run")
     parser.add_argument("--synthetic-only", action="store_true",
@@ -245,10 +251,10 @@ def main(argv: list[str] | None = None) -> int:
     kinds = ["dev"] if args.dev else [k.strip() for k in args.kind.split(",") if k.strip()]
     unknown = [k for k in kinds if k not in KINDS]
     if unknown:
-        parser.error(f"--kind: unknown kind(s) {', '.join(unknown)} (dev, benchmark, blind)")
+        parser.error(f"--kind: unknown kind(s) {', '.join(unknown)} ({', '.join(KINDS)})")
     custom = bool(args.pack and args.questions)
-    if args.errors and "blind" in kinds and not custom:
-        print("--errors: wrong answers are never listed for blind packs (nobody may tune on them); "
+    if args.errors and {"blind", "holdout"} & set(kinds) and not custom:
+        print("--errors: wrong answers are never listed for holdout or blind packs (nobody may tune on them); "
               "add --kind dev or --kind benchmark", file=sys.stderr)
         return 2
 
@@ -262,7 +268,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     dev = dev_sets()
     sets_by_kind: dict[str, list[tuple[str, Path, Path]]] = {
-        "dev": dev, "benchmark": list(PACKS), "blind": blind_sets(Path(args.blind_dir))}
+        "dev": dev, "benchmark": list(PACKS), "holdout": blind_sets(HOLDOUT_DIR),
+        "blind": blind_sets(Path(args.blind_dir))}
     if custom:
         sets_by_kind = {"custom": [(Path(args.pack).name, Path(args.pack), Path(args.questions))]}
         kinds = ["custom"]
@@ -307,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
             _print(format_table(f"  {name}: ours (words alone and BM25 beside)", by_language(ours), by_language(words),
                                 by_language(base) if base else None, langs))
             if args.errors:
-                if kind == "blind" or name in HELD_OUT:
+                if kind in ("blind", "holdout") or name in HELD_OUT:
                     _print("  (errors are not listed for a held-out or blind pack: the engine must not be tuned on it)")
                 else:
                     show_errors("ours", ours)
@@ -318,7 +325,7 @@ def main(argv: list[str] | None = None) -> int:
             base_all += base
             for o in ours:
                 p99_packs.add(o)
-            if synthetic_source is None and kind != "blind":
+            if synthetic_source is None and kind not in ("blind", "holdout"):
                 synthetic_source, synthetic_questions = pack, questions
         if not ours_all:
             continue
