@@ -827,3 +827,46 @@ def test_what_is_next_follows_the_programme_as_it_runs(demo):
     assert all(s is pack.session(s.id) for s in later.sessions)
     cancelled = demo.ask("what's next?", "en", now, (ordered, frozenset({session.id})))
     assert session.id not in [s.id for s in cancelled.sessions]
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [("what's the weather in Minsk this week?", "en"),
+     ("какая погода в Минске сейчас", "ru"),
+     ("الطقس في بيروت هالاسبوع كيف؟", "ar"),
+     ("迪拜明天天气咋样", "zh"),
+     ("meteo a paris demain", "fr")],
+)
+def test_the_weather_somewhere_else_is_not_the_packs_weather(engine, clock, question, lang):
+    # the weather entry is about Nairobi: a place the pack never names is elsewhere
+    answer = engine.ask(question, lang, clock.now())
+    assert _hit(answer) != ("faq", "weather")
+    assert answer.match is None
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [("is it cold in Nairobi at night?", "en"),  # the pack's own city
+     ("I fly in from Moscow, what will the weather be like?", "en"),  # where someone comes from
+     ("какая погода будет вечером?", "ru")],
+)
+def test_the_weather_here_is_still_the_packs_weather(engine, clock, question, lang):
+    assert _hit(engine.ask(question, lang, clock.now())) == ("faq", "weather")
+
+
+def test_places_are_found_in_every_script_and_case():
+    from bot.answers.places import gazetteer
+
+    found = gazetteer().named
+    assert found("погода в Бишкеке") == found("Бишкек") != set()  # a Russian case ending
+    assert found("كم الطقس بالقاهرة بكرة") == found("القاهرة") != set()  # a glued preposition
+    assert found("迪拜明天天气") and found("meteo a paris") and found("Weather in PARIS")
+    assert not found("need a jersey for the evening?")  # a time zone's city that is a word
+    assert not found("I come from Paris", skip_origin=True)
+
+
+def test_the_model_singles_out_an_entry_the_words_barely_read(engine, clock):
+    # "parol" and "ot" are nothing to the words; the model's first choice, far above the
+    # others, is offered at least (answered when the decision model is sure enough)
+    answer = engine.ask("parol ot wifi?", "ru", clock.now())
+    assert ("faq", "wifi") in [_hit(answer), *((str(m.type), m.id) for m in answer.alternatives)]

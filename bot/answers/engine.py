@@ -54,7 +54,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.answers import fusion
+from bot.answers import fusion, places
 from bot.answers.chat import expand_shorthand
 from bot.answers.fusion import Calibration, Candidate, load_calibration
 from bot.answers.index import (
@@ -92,6 +92,8 @@ from bot.catalog.models import SUPPORTED_LANGUAGES, ContentPack, Session
 
 #: below this confidence the engine says it is not sure
 THRESHOLD = fusion.LEXICAL_THRESHOLD
+#: what a question about somewhere else needs named: no entry's term (bot.answers.places)
+ELSEWHERE = "@elsewhere"
 #: when the best-scoring entry is below the threshold, one of the next RESCUE_DEPTH - 1 within
 #: RESCUE_RATIO of its score and at least RESCUE_MARGIN above the threshold answers instead
 RESCUE_DEPTH = 4
@@ -502,6 +504,8 @@ class AnswerEngine:
                 units.append(_Unit([c], weight, True, c not in self.index.df, 0))
         needs = frozenset({"@" + self.lexicon.required[t[1:]] for t in terms
                            if t.startswith("@") and t[1:] in self.lexicon.needs} | timed_needs)
+        if self._about_elsewhere(terms, original or text):
+            needs |= {ELSEWHERE}
         return _Query(lang, tokens, units, terms, intents, schedule_words, tq is not None, needs)
 
     def _weight(self, unit_terms: list[str], concept: bool) -> float:
@@ -579,6 +583,20 @@ class AnswerEngine:
                 return [tok]
         return None
 
+    def _about_elsewhere(self, terms: Sequence[str], text: str) -> bool:
+        """A question about the event's own city (a ``local`` concept: the weather) that names
+        a place the pack never names ("the weather in Minsk this week?") asks about
+        somewhere else: no entry answers it (:data:`ELSEWHERE`)."""
+        local = self.lexicon.local
+        if not local or not any(t.startswith("@") and t[1:] in local for t in terms):
+            return False
+        return bool(places.gazetteer().named(text, skip_origin=True) - self.places_here)
+
+    @functools.cached_property
+    def places_here(self) -> frozenset[str]:
+        """The places the pack names anywhere (its city, its country, an excursion's town)."""
+        return frozenset(places.gazetteer().named_anywhere(self.pack.model_dump_json()))
+
     def warm_up(self) -> None:
         """Build the typo tables (and, with the model, the Vietnamese tones' table) now rather
         than on the first question that needs one (a few tens of milliseconds each): call it
@@ -586,6 +604,8 @@ class AnswerEngine:
         for key in self.index.vocabulary:
             if key != "vi":
                 self._corrector(key)
+        if self.lexicon.local:
+            _ = self.places_here
         if self.semantic is not None:
             _ = self.retoner
 
@@ -758,6 +778,10 @@ class AnswerEngine:
         if not evidence:
             return timed
         fused = self._fused_answer(question, lang, q, ranked, evidence, self.calibration)
+        if timed.kind == AnswerKind.UNKNOWN:
+            # the window's sessions do not answer it: the decision model's own answer, or its
+            # refusal with its "did you mean" buttons
+            return fused
         if fused.kind not in (AnswerKind.FAQ, AnswerKind.CONTACT):
             return timed  # a session, a room or a venue named with a time: the window's sessions there
         sessions = [c.probability for c in evidence if self.entries[c.entry].type == EntryType.SESSION]
@@ -987,12 +1011,16 @@ class AnswerEngine:
         best_is_session = bool(ranked) and self.entries[ranked[0][0]].type == "session"
         if best_is_session and topical and self.entries[ranked[0][0]].id not in {s.id for s in listed}:
             best_is_session = False  # the topic's session is not in the window: the window does not answer it
-        if any(u.foreign for u in q.units) or (topical and not best_is_session):
+        if not best_is_session and (topical or any(u.foreign for u in q.units)):
             best = ranked[0] if ranked else None
             return Answer(question, lang, AnswerKind.UNKNOWN,
                           alternatives=self._alternatives(ranked, 0, loose=True) if best else [],
                           time=tq, confidence=best[2] if best else 0.0)
-        return self._schedule(question, lang, tq, listed, note, 1.0)
+        # the window's sessions; the one its words name first ("the plenary, started yet?"),
+        # whatever else the question says ("ya empezaron con los discursos")
+        named = self.entries[ranked[0][0]].id if best_is_session and topical else None
+        return self._schedule(question, lang, tq, listed, note, 1.0,
+                              first=next((s for s in listed if s.id == named), None))
 
     def _schedule(self, question: str, lang: str, tq: TimeQuery, listed: list[Session], note: str | None, conf: float, first: Session | None = None) -> Answer:
         answer = Answer(question, lang, AnswerKind.SCHEDULE, sessions=listed, time=tq, confidence=conf, note=note)
@@ -1243,10 +1271,11 @@ def _offered(c: Candidate, calibration: Calibration) -> bool:
     it and found that it accounts for little of the question (below what their own buttons
     need): the question is about something else too ("the best sushi in Paris" is not about
     the conference lunch). One the words do not know at all may come on the model's word
-    (a "lanyard" is the badge)."""
+    (a "lanyard" is the badge), and so may the one the model singles out (its first choice,
+    far above the pack's other entries)."""
     if c.probability < calibration.offer_at:
         return False
-    return c.lexical_rank is None or c.lexical_conf >= ALTERNATIVE_FLOOR
+    return c.lexical_rank is None or c.lexical_conf >= ALTERNATIVE_FLOOR or fusion.singled_out(c.features)
 
 
 def _moved_answer(question: str, lang: str, moved: tuple[Match, float]) -> Answer:

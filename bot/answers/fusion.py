@@ -81,6 +81,13 @@ def agreed(x: np.ndarray, faq: bool) -> bool:
     f = FEATURES.index
     return faq and x[f("agree")] == 1.0 and x[f("sem_z")] >= AGREE_Z and x[f("lex_conf")] >= AGREE_FLOOR
 
+def singled_out(x: np.ndarray) -> bool:
+    """Whether the model singles a candidate out: its first choice, AGREE_Z deviations above
+    the pack's mean ("parol ot wifi?" is the Wi-Fi entry, whatever the words make of "parol")."""
+    f = FEATURES.index
+    return x[f("sem_top")] == 1.0 and x[f("sem_z")] >= AGREE_Z
+
+
 #: candidates taken from each ranking
 LEXICAL_DEPTH = 5
 SEMANTIC_DEPTH = 5

@@ -48,6 +48,9 @@ class Lexicon:
         #: what only an entry naming it can answer (today's exchange rate): a question that
         #: names one is not answered by an entry that does not (it may still be offered)
         self.needs: set[str] = set()
+        #: about the event's own city (the weather): a question naming another place is not
+        #: answered by the pack (bot.answers.places)
+        self.local: set[str] = set()
         #: what each of those requires the entry to name: itself ("exchange rate"), or
         #: another concept ("how much is it?" needs a price, free of charge included)
         self.required: dict[str, str] = {}
@@ -67,6 +70,8 @@ class Lexicon:
                         self.weak.add(cid)
                     if spec.get("head"):
                         self.head.add(cid)
+                    if spec.get("local"):
+                        self.local.add(cid)
                     if spec.get("needs"):
                         self.needs.add(cid)
                         need = spec["needs"]

@@ -1,0 +1,166 @@
+"""Places elsewhere: "the weather in Minsk this week?" is not a question about the weather here.
+
+A gazetteer of the world's countries and cities in the seven languages: the countries and the
+time zones' cities of CLDR (through Babel, which the bot already uses for dates), and the
+capitals and large cities (``places.yaml``), each in the spellings people type. A lexicon concept marked
+``local`` (the weather) is about the event's own city: a question that names one together
+with a place the pack never names asks about somewhere else, and no entry of the pack answers
+it (:meth:`bot.answers.engine.AnswerEngine`'s ``needs``). A place named as where someone comes
+from ("I fly in from Moscow, do I need a coat?") does not count.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable
+from pathlib import Path
+
+import yaml
+from babel import Locale
+
+from bot.answers.normalize import LANGS, fold_accents, fold_arabic, stem_word
+
+PLACES_PATH = Path(__file__).with_name("places.yaml")
+_WORD_RE = re.compile(r"[^\W_]+")
+_HAN_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_HAN_RUN_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_CYRILLIC_RE = re.compile("[\u0400-\u04ff]")
+_ARABIC_RE = re.compile("[\u0600-\u06ff]")
+#: the continents' time zones name cities (Europe/Minsk); Etc/, US/ and the three-part ids
+#: (America/Indiana/Knox) do not name a place a delegate would
+_TZ_REGIONS = ("Africa", "America", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific")
+#: time zones' cities that are also everyday words (a jersey is a sweater, Christmas a day)
+_COMMON_WORDS = frozenset({
+    "center", "christmas", "easter", "wake", "jersey", "phoenix", "regina", "stanley", "midway",
+    "man", "chita", "mahe", "truk", "yap", "chuuk", "casey", "davis", "palmer", "troll", "currie",
+    "creston", "marengo", "beulah", "monticello", "denver", "boise", "lima", "male", "la paz",
+    "chad", "jordan", "georgia", "turkey", "chile", "guinea", "niger", "maurice", "north", "south",
+    "west", "east", "central",
+})
+#: words that name where someone comes from: the place after them is not what is asked about
+_ORIGIN_WORDS = frozenset({"from", "desde", "depuis", "из", "من", "tu", "从", "来自"})
+_AR_CLITICS = ("و", "ف")
+_AR_PREPOSITIONS = ("ب", "ل", "ك")
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).casefold().replace("’", " ").replace("'", " ")
+    if _ARABIC_RE.search(text):
+        text = fold_arabic(text)
+    return fold_accents(text)
+
+
+def _key(word: str) -> str:
+    """A folded word's key: Russian by its stem (в Минске, Минск), Arabic without its article."""
+    if _CYRILLIC_RE.search(word):
+        return stem_word(word, "ru")
+    if _ARABIC_RE.search(word) and word.startswith("ال") and len(word) > 4:
+        return word[2:]
+    return word
+
+
+def _readings(word: str) -> Iterable[str]:
+    """The keys a question's word may stand for: Arabic with its glued clitic and
+    preposition taken off (وبالقاهرة, ببيروت)."""
+    yield _key(word)
+    if _ARABIC_RE.search(word):
+        for clitic in ("", *_AR_CLITICS):
+            if not word.startswith(clitic):
+                continue
+            rest = word[len(clitic):]
+            for prep in ("", *_AR_PREPOSITIONS):
+                if rest.startswith(prep) and len(rest) - len(prep) >= 3 and (clitic or prep):
+                    yield _key(rest[len(prep):])
+
+
+class Gazetteer:
+    """Place names in the seven languages, found in a text by their words (Chinese by its
+    characters)."""
+
+    def __init__(self, names: dict[str, set[str]]) -> None:
+        #: first key -> [(keys, place id)], the longest names first
+        self._words: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        self._han: list[tuple[str, str]] = []
+        for place, written in names.items():
+            for name in written:
+                if _HAN_RE.search(name):
+                    self._han.append((unicodedata.normalize("NFKC", name), place))
+                    continue
+                keys = tuple(_key(w) for w in _WORD_RE.findall(_fold(name)))
+                if keys and " ".join(keys) not in _COMMON_WORDS and len("".join(keys)) >= 3:
+                    self._words.setdefault(keys[0], []).append((keys, place))
+        for found in self._words.values():
+            found.sort(key=lambda item: -len(item[0]))
+        self._han.sort(key=lambda item: -len(item[0]))
+
+    def named(self, text: str, skip_origin: bool = False) -> set[str]:
+        """The places a text names (their ids); ``skip_origin``: not those it names as where
+        someone comes from."""
+        found: set[str] = set()
+        plain = unicodedata.normalize("NFKC", text)
+        for name, place in self._han:
+            at = plain.find(name)
+            while at >= 0:
+                before = plain[max(0, at - 2):at]
+                if not (skip_origin and any(before.endswith(w) for w in ("从", "来自"))):
+                    found.add(place)
+                    break
+                at = plain.find(name, at + 1)
+        words = _WORD_RE.findall(_fold(text))
+        keys = [_key(w) for w in words]
+        for k, word in enumerate(words):
+            if skip_origin and k and words[k - 1] in _ORIGIN_WORDS:
+                continue
+            for reading in dict.fromkeys(_readings(word)):
+                for seq, place in self._words.get(reading, ()):
+                    if tuple(keys[k + 1 : k + len(seq)]) == seq[1:]:
+                        found.add(place)
+                        break
+        return found
+
+
+    def named_anywhere(self, text: str) -> set[str]:
+        """The places a long text names (a whole pack), in one pass over its distinct words: a
+        name counts when all its words are there, wherever they stand."""
+        plain = "|".join(_HAN_RUN_RE.findall(unicodedata.normalize("NFKC", text)))
+        found = {place for name, place in self._han if name in plain}
+        keys: set[str] = set()
+        for word in set(_WORD_RE.findall(_fold(text))):
+            keys.update(_readings(word))
+        for first in keys & self._words.keys():
+            found.update(place for seq, place in self._words[first] if all(k in keys for k in seq[1:]))
+        return found
+
+
+def _tz_city(tz: str) -> str | None:
+    parts = tz.split("/")
+    if len(parts) != 2 or parts[0] not in _TZ_REGIONS:
+        return None
+    return parts[1].replace("_", " ")
+
+
+@functools.cache
+def gazetteer() -> Gazetteer:
+    """The world's countries and cities (built once per process, in a few tens of ms)."""
+    names: dict[str, set[str]] = {}
+    for lang in LANGS:
+        locale = Locale.parse(lang)
+        for code, name in locale.territories.items():
+            if len(code) != 2 or not code.isalpha() or code in ("ZZ", "EU", "EZ", "UN", "QO"):
+                continue
+            if lang in ("vi", "ru") and len(_fold(name)) <= 4:
+                continue  # Anh, Nga, Nhật, Того, Перу: everyday words once the tones are gone
+            names.setdefault(f"country:{code}", set()).add(name)
+        for tz, info in locale.time_zones.items():
+            city = info.get("city")
+            if city and _tz_city(tz):
+                names.setdefault(f"tz:{tz}", set()).add(city)
+    # libyaml's loader: the pure-Python one takes a second over this file
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    data = yaml.load(PLACES_PATH.read_text(encoding="utf-8"), Loader=loader) or {}  # noqa: S506 (a safe loader)
+    for place, spec in (data.get("places") or {}).items():
+        for lang in LANGS:
+            names.setdefault(f"city:{place}", set()).update(str(n) for n in spec.get(lang) or [])
+    return Gazetteer(names)
