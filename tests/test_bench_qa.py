@@ -45,8 +45,8 @@ def test_errors_are_never_listed_for_blind_packs(tmp_path, capsys):
 
 
 def test_holdout_packs_are_neither_tuning_sets_nor_listed(capsys):
-    """The hold-out packs (bench/qa/holdout/) choose the decision model's global numbers only:
-    never among the dev sets, and their errors are never listed."""
+    """The hold-out packs (bench/qa/holdout/) are a validation set: never among the dev sets,
+    and their errors are never listed."""
     from bench.qa.__main__ import HOLDOUT_DIR
 
     held = blind_sets(HOLDOUT_DIR)

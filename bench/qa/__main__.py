@@ -7,11 +7,9 @@ Four kinds of packs, reported apart:
   its decision model were chosen on these: ``python -m bench.qa.fit``);
 - **benchmark**: the demo pack content/hanoi-2025 and the held-out bench/qa/packs/
   geneva-health-2026 with the labelled questions of bench/qa/questions/ (for checking);
-- **holdout**: earlier blind packs (bench/qa/holdout/, laid out as the blind ones) that the
-  decision model's fit uses for its few global numbers only (its temperature, the weight of
-  "none of them" and the answer and offer thresholds), because those must be chosen on packs
-  and questions the words were never tuned on: never tuned on otherwise, never listed
-  question by question;
+- **holdout**: earlier blind packs (bench/qa/holdout/, laid out as the blind ones) whose
+  errors nobody has read: a validation set to check a change between blind measurements,
+  never tuned on, never listed question by question;
 - **blind**: packs written by someone who never saw the engine, discovered in
   bench/qa/blind/: a pack directory ``<id>/`` beside its questions ``<id>.jsonl``. Never
   tuned on, never listed question by question (``--errors`` is refused for them): their

@@ -51,6 +51,7 @@ from bot.answers.fusion import (
     fit_choice,
     preferred,
     reliability,
+    singled_out,
     standardise,
 )
 from bot.catalog.loader import load_pack
@@ -264,7 +265,8 @@ def _offers(a: Asked, p: np.ndarray, chosen: int | None) -> tuple[float, float]:
     one's (-1 when none): offered right / any at ``offer_at`` when that is at least it."""
     order = np.argsort(-p, kind="stable")
     eligible = [k for k in order if k != chosen and
-                (a.features[k, LEX_PRESENT] == 0.0 or a.features[k, LEX_CONF] >= ALTERNATIVE_FLOOR)][:3]
+                (a.features[k, LEX_PRESENT] == 0.0 or a.features[k, LEX_CONF] >= ALTERNATIVE_FLOOR
+                 or singled_out(a.features[k]))][:3]
     right = max((float(p[k]) for k in eligible if a.labels[k]), default=-1.0)
     return right, float(p[eligible[0]]) if eligible else -1.0
 
