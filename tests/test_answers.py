@@ -870,3 +870,25 @@ def test_the_model_singles_out_an_entry_the_words_barely_read(engine, clock):
     # others, is offered at least (answered when the decision model is sure enough)
     answer = engine.ask("parol ot wifi?", "ru", clock.now())
     assert ("faq", "wifi") in [_hit(answer), *((str(m.type), m.id) for m in answer.alternatives)]
+
+
+def test_russian_typed_in_latin_letters_is_read_in_cyrillic():
+    from bot.answers.translit import to_cyrillic
+
+    assert to_cyrillic("gde tut pomolitsya mozhno") == "где тут помолится можно"
+    assert to_cyrillic("kakoy zal, novye pravila?") == "какой зал, новые правила?"
+    assert to_cyrillic("shchas v zale") == "щас в зале"
+
+
+@pytest.mark.parametrize("lang", ["ru", "en"])
+def test_a_russian_question_in_latin_letters_is_answered(engine, clock, lang):
+    # a Russian speaker without a Cyrillic keyboard; in an English interface too
+    answer = engine.ask("gde mozhno poluchit beydzh?", lang, clock.now())
+    assert _hit(answer) == ("faq", "badge-collection")
+    assert answer.question_lang == "ru"
+
+
+def test_latin_questions_of_other_languages_are_not_read_as_russian(engine, clock):
+    for question, lang in [("where do I pick up my badge?", "en"), ("donde recojo mi credencial?", "es"),
+                           ("ou est le badge ?", "fr")]:
+        assert engine.ask(question, lang, clock.now()).question_lang == lang

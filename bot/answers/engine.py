@@ -54,7 +54,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.answers import fusion, places
+from bot.answers import fusion, places, translit
 from bot.answers.chat import expand_shorthand
 from bot.answers.fusion import Calibration, Candidate, load_calibration
 from bot.answers.index import (
@@ -303,14 +303,18 @@ class AnswerEngine:
         tq = parse_time(text, now, self.tz, self.days)
         model = _ModelView(self.semantic, question[:MAX_CHARS], len(self.entries), lambda: self.retoner)
         readings = self._languages(text, lang)
+        texts = [(candidate, text, tq) for candidate in readings]
+        cyrillic = self._as_russian(text, lang, readings)
+        if cyrillic is not None:  # Russian typed in Latin letters: also read in Cyrillic
+            texts.append(("ru", cyrillic, tq or parse_time(cyrillic, now, self.tz, self.days)))
         best: Answer | None = None
-        for candidate in readings:
-            query = self._query(text, candidate, tq, question)
+        for candidate, reading, timed in texts:
+            query = self._query(reading, candidate, timed, question if reading is text else reading)
             query.live = live
-            if not query.units and not query.schedule_words and tq is None:
+            if not query.units and not query.schedule_words and timed is None:
                 answer = Answer(question, lang, AnswerKind.EMPTY, question_lang=query.lang)
             else:
-                answer = self._decide(question, lang, query, tq, now, model)
+                answer = self._decide(question, lang, query, timed, now, model)
                 answer.question_lang = query.lang
             if best is None or _better(answer, best):
                 best = answer
@@ -341,6 +345,18 @@ class AnswerEngine:
         if scores[order[0]] - scores[order[1]] < 1.0:
             return order[:2]
         return order[:1]
+
+    def _as_russian(self, text: str, hint: str, readings: list[str]) -> str | None:
+        """A Latin-script question in Cyrillic when its words read as Russian there ("gde tut
+        pomolitsya mozhno": где, тут, можно), as many as in any Latin language (one is enough
+        for someone whose interface is in Russian); else None."""
+        if "ru" in readings or _CYRILLIC_RE.search(text) or not _WORDS.search(text):
+            return None
+        vocabulary = self.lexicon.vocabulary.get("ru", set()) | self.index.vocabulary.get("ru", set())
+        found = translit.russian_words(text, vocabulary)
+        if found < (1 if hint == "ru" else 2) or found < max(self._latin_scores(text).values()):
+            return None
+        return translit.to_cyrillic(text)
 
     def _latin_scores(self, text: str) -> dict[str, float]:
         """Word evidence for each Latin-script language: its stopwords, the lexicon's and the
@@ -1110,6 +1126,7 @@ class AnswerEngine:
 
 
 _WORDS = re.compile(r"[^\W\d_]+", re.UNICODE)
+_CYRILLIC_RE = re.compile("[\u0400-\u04ff]")
 
 
 def _first_key_texts(entries: list[Entry], default: str) -> list[tuple[int, str, str]]:
@@ -1202,6 +1219,8 @@ class _ModelView:
         self._scores: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}
 
     def _text_for(self, lang: str) -> str:
+        if lang == "ru" and not _CYRILLIC_RE.search(self._question):  # Russian in Latin letters
+            return translit.to_cyrillic(self._question.casefold())
         text = expand_shorthand(self._question, lang)
         if lang == "vi" and self._retoner is not None and not has_vietnamese_marks(self._question):
             return self._retoner().retone(text)
