@@ -20,6 +20,7 @@ from bot.answers.normalize import (
     detect_language,
     fold_arabic,
     has_vietnamese_marks,
+    prepare,
     tokenize,
 )
 from bot.answers.timeparse import parse_time
@@ -892,3 +893,13 @@ def test_latin_questions_of_other_languages_are_not_read_as_russian(engine, cloc
     for question, lang in [("where do I pick up my badge?", "en"), ("donde recojo mi credencial?", "es"),
                            ("ou est le badge ?", "fr")]:
         assert engine.ask(question, lang, clock.now()).question_lang == lang
+
+
+def test_traditional_chinese_is_read_as_simplified(engine, clock):
+    # 現在 (now) and 吸菸區 as typed in Taiwan or Hong Kong; the pack is in simplified characters
+    from bot.answers import AnswerKind
+
+    assert prepare("現在會議室") == "现在会议室"
+    assert _hit(engine.ask("吸菸區在哪裡", "zh", clock.now())) == ("faq", "smoking")
+    now = engine.ask("現在在開什麼會", "zh", clock.now())
+    assert now.kind == AnswerKind.SCHEDULE and now.time is not None and now.time.mode == "now"

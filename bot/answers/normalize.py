@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -209,9 +210,20 @@ def phrase_key(text: str) -> str:
     return " ".join(kept.split())[:300]
 
 
+@functools.cache
+def _to_simplified() -> Callable[[str], str]:  # loaded on the first Chinese text (~40 ms)
+    from opencc import OpenCC
+
+    return OpenCC("t2s").convert
+
+
 def prepare(text: str) -> str:
-    """NFKC + casefold + the punctuation that glues words together."""
+    """NFKC + casefold + the punctuation that glues words together; Chinese in simplified
+    characters (a question typed in Taiwan or Hong Kong, 現在 for 现在, meets the pack's
+    words, and a pack written in traditional characters is read the same way)."""
     text = unicodedata.normalize("NFKC", text or "")[:MAX_CHARS].casefold()
+    if _HAN_RE.search(text):
+        text = _to_simplified()(text)
     text = text.replace("’", "'").replace("`", "'")
     if _ARABIC_RE.search(text):
         # Arabic marks are not word characters: left in, they would cut words in pieces
