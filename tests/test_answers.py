@@ -903,3 +903,15 @@ def test_traditional_chinese_is_read_as_simplified(engine, clock):
     assert _hit(engine.ask("吸菸區在哪裡", "zh", clock.now())) == ("faq", "smoking")
     now = engine.ask("現在在開什麼會", "zh", clock.now())
     assert now.kind == AnswerKind.SCHEDULE and now.time is not None and now.time.mode == "now"
+
+
+@pytest.mark.parametrize(("today", "tomorrow", "lang"), [
+    ("what is the dollar exchange rate?", "what will the dollar exchange rate be tomorrow?", "en"),
+    ("какой курс доллара?", "какой курс доллара будет завтра?", "ru"),
+])
+def test_tomorrows_exchange_rate_is_a_forecast_no_pack_gives(demo, today, tomorrow, lang):
+    now = dt.datetime(2025, 10, 25, 11, 0, tzinfo=demo.tz)
+    assert _hit(demo.ask(today, lang, now)) == ("faq", "currency-exchange")
+    refused = demo.ask(tomorrow, lang, now)
+    assert refused.match is None
+    assert ("faq", "currency-exchange") in [(str(m.type), m.id) for m in refused.alternatives]

@@ -311,6 +311,8 @@ class AnswerEngine:
         for candidate, reading, timed in texts:
             query = self._query(reading, candidate, timed, question if reading is text else reading)
             query.live = live
+            if self._forecast(query, timed, now):
+                query.needs |= {ELSEWHERE}
             if not query.units and not query.schedule_words and timed is None:
                 answer = Answer(question, lang, AnswerKind.EMPTY, question_lang=query.lang)
             else:
@@ -598,6 +600,14 @@ class AnswerEngine:
                 tok.terms = parts[0].terms + parts[1].terms
                 return [tok]
         return None
+
+    def _forecast(self, q: _Query, tq: TimeQuery | None, now: dt.datetime) -> bool:
+        """A question about a ``live`` concept (the exchange rate) on a later day ("the dollar
+        rate tomorrow") asks for a forecast: no pack gives one (:data:`ELSEWHERE`)."""
+        live = self.lexicon.live
+        if not live or tq is None or tq.day is None or tq.day <= now.astimezone(self.tz).date():
+            return False
+        return any(t.startswith("@") and t[1:] in live for t in q.terms)
 
     def _about_elsewhere(self, terms: Sequence[str], text: str) -> bool:
         """A question about the event's own city (a ``local`` concept: the weather) that names

@@ -51,6 +51,9 @@ class Lexicon:
         #: about the event's own city (the weather): a question naming another place is not
         #: answered by the pack (bot.answers.places)
         self.local: set[str] = set()
+        #: live data (the exchange rate): a question about a later day asks for a forecast,
+        #: which no pack gives
+        self.live: set[str] = set()
         #: what each of those requires the entry to name: itself ("exchange rate"), or
         #: another concept ("how much is it?" needs a price, free of charge included)
         self.required: dict[str, str] = {}
@@ -72,6 +75,8 @@ class Lexicon:
                         self.head.add(cid)
                     if spec.get("local"):
                         self.local.add(cid)
+                    if spec.get("live"):
+                        self.live.add(cid)
                     if spec.get("needs"):
                         self.needs.add(cid)
                         need = spec["needs"]
