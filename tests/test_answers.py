@@ -915,3 +915,11 @@ def test_tomorrows_exchange_rate_is_a_forecast_no_pack_gives(demo, today, tomorr
     refused = demo.ask(tomorrow, lang, now)
     assert refused.match is None
     assert ("faq", "currency-exchange") in [(str(m.type), m.id) for m in refused.alternatives]
+
+
+def test_a_gym_at_a_hotel_is_answered_only_by_an_entry_that_names_a_gym(demo):
+    now = dt.datetime(2025, 10, 25, 11, 0, tzinfo=demo.tz)
+    question = "is there a gym at the Melia hotel?"
+    assert demo.ask(question, "en", now).match is None  # the hotels entry lists the Melia, no gym
+    named = AnswerEngine(demo.pack, extra_phrasings={("faq", "official-hotels"): [("Do the hotels have a gym?", "en")]})
+    assert _hit(named.ask(question, "en", now)) == ("faq", "official-hotels")
