@@ -907,9 +907,11 @@ def test_traditional_chinese_is_read_as_simplified(engine, clock):
 
 @pytest.mark.parametrize(("today", "tomorrow", "lang"), [
     ("what is the dollar exchange rate?", "what will the dollar exchange rate be tomorrow?", "en"),
+    ("what is the dollar exchange rate?", "what is the dollar exchange rate today?", "en"),
     ("какой курс доллара?", "какой курс доллара будет завтра?", "ru"),
+    ("ty gia usd la bao nhieu", "ty gia usd hom nay", "vi"),
 ])
-def test_tomorrows_exchange_rate_is_a_forecast_no_pack_gives(demo, today, tomorrow, lang):
+def test_a_days_exchange_rate_is_live_data_no_pack_keeps(demo, today, tomorrow, lang):
     now = dt.datetime(2025, 10, 25, 11, 0, tzinfo=demo.tz)
     assert _hit(demo.ask(today, lang, now)) == ("faq", "currency-exchange")
     refused = demo.ask(tomorrow, lang, now)
@@ -923,3 +925,11 @@ def test_a_gym_at_a_hotel_is_answered_only_by_an_entry_that_names_a_gym(demo):
     assert demo.ask(question, "en", now).match is None  # the hotels entry lists the Melia, no gym
     named = AnswerEngine(demo.pack, extra_phrasings={("faq", "official-hotels"): [("Do the hotels have a gym?", "en")]})
     assert _hit(named.ask(question, "en", now)) == ("faq", "official-hotels")
+
+
+@pytest.mark.parametrize(("question", "lang"), [
+    ("¿cuántos habitantes tiene Vietnam?", "es"),  # was the emergency numbers
+    ("quelle est la position de la France sur la taxe sur les milliardaires", "fr"),  # was taxis
+])
+def test_what_packs_lack_is_answered_only_by_an_entry_that_names_it(demo, question, lang):
+    assert demo.ask(question, lang, dt.datetime(2025, 10, 25, 11, 0, tzinfo=demo.tz)).match is None

@@ -311,7 +311,7 @@ class AnswerEngine:
         for candidate, reading, timed in texts:
             query = self._query(reading, candidate, timed, question if reading is text else reading)
             query.live = live
-            if self._forecast(query, timed, now):
+            if self._live_data(query, timed):
                 query.needs |= {ELSEWHERE}
             if not query.units and not query.schedule_words and timed is None:
                 answer = Answer(question, lang, AnswerKind.EMPTY, question_lang=query.lang)
@@ -601,11 +601,12 @@ class AnswerEngine:
                 return [tok]
         return None
 
-    def _forecast(self, q: _Query, tq: TimeQuery | None, now: dt.datetime) -> bool:
-        """A question about a ``live`` concept (the exchange rate) on a later day ("the dollar
-        rate tomorrow") asks for a forecast: no pack gives one (:data:`ELSEWHERE`)."""
+    def _live_data(self, q: _Query, tq: TimeQuery | None) -> bool:
+        """A question about a ``live`` concept (the exchange rate) on a given day ("the dollar
+        rate today", "tomorrow") asks for the day's figure or a forecast: no pack keeps one
+        (:data:`ELSEWHERE`); the entry about it is offered."""
         live = self.lexicon.live
-        if not live or tq is None or tq.day is None or tq.day <= now.astimezone(self.tz).date():
+        if not live or tq is None:
             return False
         return any(t.startswith("@") and t[1:] in live for t in q.terms)
 
@@ -621,7 +622,7 @@ class AnswerEngine:
     @functools.cached_property
     def places_here(self) -> frozenset[str]:
         """The places the pack names anywhere (its city, its country, an excursion's town)."""
-        return frozenset(places.gazetteer().named_anywhere(self.pack.model_dump_json()))
+        return frozenset(places.gazetteer().named(self.pack.model_dump_json()))
 
     def warm_up(self) -> None:
         """Build the typo tables (and, with the model, the Vietnamese tones' table) now rather

@@ -51,8 +51,8 @@ class Lexicon:
         #: about the event's own city (the weather): a question naming another place is not
         #: answered by the pack (bot.answers.places)
         self.local: set[str] = set()
-        #: live data (the exchange rate): a question about a later day asks for a forecast,
-        #: which no pack gives
+        #: live data (the exchange rate): a question about a given day asks for that day's
+        #: figure or a forecast, which no pack keeps
         self.live: set[str] = set()
         #: what each of those requires the entry to name: itself ("exchange rate"), or
         #: another concept ("how much is it?" needs a price, free of charge included)

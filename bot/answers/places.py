@@ -20,7 +20,7 @@ from pathlib import Path
 import yaml
 from babel import Locale
 
-from bot.answers.normalize import LANGS, fold_accents, fold_arabic, stem_word
+from bot.answers.normalize import LANGS, fold_arabic
 
 PLACES_PATH = Path(__file__).with_name("places.yaml")
 _WORD_RE = re.compile(r"[^\W_]+")
@@ -37,7 +37,7 @@ _COMMON_WORDS = frozenset({
     "man", "chita", "mahe", "truk", "yap", "chuuk", "casey", "davis", "palmer", "troll", "currie",
     "creston", "marengo", "beulah", "monticello", "denver", "boise", "lima", "male", "la paz",
     "chad", "jordan", "georgia", "turkey", "chile", "guinea", "niger", "maurice", "north", "south",
-    "west", "east", "central",
+    "west", "east", "central", "reunion", "seul", "bahia", "газа", "ماليه", "ترك",
 })
 #: words that name where someone comes from: the place after them is not what is asked about
 _ORIGIN_WORDS = frozenset({"from", "desde", "depuis", "из", "من", "tu", "从", "来自"})
@@ -45,27 +45,41 @@ _AR_CLITICS = ("و", "ف")
 _AR_PREPOSITIONS = ("ب", "ل", "ك")
 
 
+_MARKS_RE = re.compile("[\u0300-\u036f]")
+_RU_ENDING = set("аеёиоуыэюяйь")
+#: the case endings a Russian place name takes (в Минске, из Москвы, по Дубаю, Бишкеком)
+_RU_CASES = frozenset({"а", "у", "е", "ы", "и", "ю", "я", "ой", "ей", "ом", "ем", "ах", "ях", "ам", "ям"})
+
+
 def _fold(text: str) -> str:
+    """Lower case, no accents or tones, Arabic letters folded (a whole pack at once: fast)."""
     text = unicodedata.normalize("NFKC", text).casefold().replace("’", " ").replace("'", " ")
     if _ARABIC_RE.search(text):
         text = fold_arabic(text)
-    return fold_accents(text)
+    text = _MARKS_RE.sub("", unicodedata.normalize("NFKD", text))
+    return text.replace("đ", "d")
 
 
 def _key(word: str) -> str:
-    """A folded word's key: Russian by its stem (в Минске, Минск), Arabic without its article."""
+    """A place name's word as a key: a Russian name without its ending vowel (Москв-а, Дубa-й,
+    so that в Москве, в Дубае find it), an Arabic one without its article."""
     if _CYRILLIC_RE.search(word):
-        return stem_word(word, "ru")
+        return word[:-1] if word[-1] in _RU_ENDING and len(word) >= 5 else word
     if _ARABIC_RE.search(word) and word.startswith("ال") and len(word) > 4:
         return word[2:]
     return word
 
 
 def _readings(word: str) -> Iterable[str]:
-    """The keys a question's word may stand for: Arabic with its glued clitic and
-    preposition taken off (وبالقاهرة, ببيروت)."""
+    """The keys a text's word may stand for: a Russian word without its case ending (Минске,
+    Бишкеке; never below four letters, and only a case ending: "палатка" is not Палау),
+    an Arabic one with its glued clitic and preposition taken off (وبالقاهرة, ببيروت)."""
     yield _key(word)
-    if _ARABIC_RE.search(word):
+    if _CYRILLIC_RE.search(word):
+        for cut in (1, 2):
+            if len(word) - cut >= 4 and word[-cut:] in _RU_CASES:
+                yield word[:-cut]
+    elif _ARABIC_RE.search(word):
         for clitic in ("", *_AR_CLITICS):
             if not word.startswith(clitic):
                 continue
@@ -93,14 +107,15 @@ class Gazetteer:
                     self._words.setdefault(keys[0], []).append((keys, place))
         for found in self._words.values():
             found.sort(key=lambda item: -len(item[0]))
+        self._first = frozenset(self._words)
         self._han.sort(key=lambda item: -len(item[0]))
 
     def named(self, text: str, skip_origin: bool = False) -> set[str]:
         """The places a text names (their ids); ``skip_origin``: not those it names as where
         someone comes from."""
         found: set[str] = set()
-        plain = unicodedata.normalize("NFKC", text)
-        for name, place in self._han:
+        plain = "|".join(_HAN_RUN_RE.findall(unicodedata.normalize("NFKC", text)))  # its Chinese alone
+        for name, place in self._han if plain else ():
             at = plain.find(name)
             while at >= 0:
                 before = plain[max(0, at - 2):at]
@@ -109,28 +124,17 @@ class Gazetteer:
                     break
                 at = plain.find(name, at + 1)
         words = _WORD_RE.findall(_fold(text))
-        keys = [_key(w) for w in words]
+        # each distinct word read once (a pack's text repeats most of its words)
+        readings = {w: tuple(dict.fromkeys(_readings(w))) for w in set(words) if self._first & {*_readings(w)}}
         for k, word in enumerate(words):
-            if skip_origin and k and words[k - 1] in _ORIGIN_WORDS:
+            if word not in readings or (skip_origin and k and words[k - 1] in _ORIGIN_WORDS):
                 continue
-            for reading in dict.fromkeys(_readings(word)):
+            for reading in readings[word]:
                 for seq, place in self._words.get(reading, ()):
-                    if tuple(keys[k + 1 : k + len(seq)]) == seq[1:]:
+                    if all(seq[j] in set(_readings(words[k + j])) for j in range(1, len(seq)) if k + j < len(words)) \
+                            and k + len(seq) <= len(words):
                         found.add(place)
                         break
-        return found
-
-
-    def named_anywhere(self, text: str) -> set[str]:
-        """The places a long text names (a whole pack), in one pass over its distinct words: a
-        name counts when all its words are there, wherever they stand."""
-        plain = "|".join(_HAN_RUN_RE.findall(unicodedata.normalize("NFKC", text)))
-        found = {place for name, place in self._han if name in plain}
-        keys: set[str] = set()
-        for word in set(_WORD_RE.findall(_fold(text))):
-            keys.update(_readings(word))
-        for first in keys & self._words.keys():
-            found.update(place for seq, place in self._words[first] if all(k in keys for k in seq[1:]))
         return found
 
 
