@@ -641,7 +641,8 @@ def test_toneless_vietnamese_conference_is_not_the_lounge(demo, demo_words_alone
 @pytest.mark.parametrize(
     "question",
     ["que hay ahorita", "这会儿在开什么会", "whats on rn", "فيه ايه دلوقتي", "شو في هلق", "شنو كاين دابا",
-     "ايش فيه ذلحين", "شو في هلّق", "شو في هلأ؟", "شكاين ضروك", "что щас идёт"],
+     "ايش فيه ذلحين", "شو في هلّق", "شو في هلأ؟", "شكاين ضروك", "что щас идёт", "phong lon gio dang co gi z",
+     "現在在開什麼會"],
 )
 def test_everyday_words_for_now_ask_what_is_on_now(pack, question):
     """Colloquial "now" (Latin-American Spanish, spoken Chinese, chat English, Egyptian,
