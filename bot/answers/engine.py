@@ -797,12 +797,16 @@ class AnswerEngine:
         window's sessions or refuses, the decision model weighs the question's own words (the
         time expression is not among them: a time alone is no evidence for a session) and
         answers the non-session entry it chooses when it is likelier than every session."""
-        if timed.kind in (AnswerKind.FAQ, AnswerKind.CONTACT) or self.calibration is None or not ranked:
+        if timed.kind in (AnswerKind.FAQ, AnswerKind.CONTACT) or not ranked:
             return timed
         if not any(not u.weak for u in q.units):
             return timed  # "what's on tomorrow?": only the programme answers it
         evidence = self._candidates(q, ranked, model)
         if not evidence:
+            return timed
+        if self.calibration is None:
+            if timed.kind == AnswerKind.UNKNOWN:
+                timed.evidence = evidence  # what the decision model would decide (its fit reads it)
             return timed
         fused = self._fused_answer(question, lang, q, ranked, evidence, self.calibration)
         if timed.kind == AnswerKind.UNKNOWN:
