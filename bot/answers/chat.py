@@ -33,6 +33,7 @@ _SHORTHAND: dict[str, dict[str, str]] = {
         "q": "que", "k": "que", "xq": "porque", "pq": "por qué", "porq": "por qué", "tb": "también",
         "tmb": "también", "x": "por", "d": "de", "dnd": "dónde", "cdo": "cuando", "hr": "hora", "hrs": "horas",
         "pa": "para", "xfa": "por favor", "porfa": "por favor", "msj": "mensaje", "tel": "teléfono", "toy": "estoy",
+        "celu": "celular", "compu": "computadora", "finde": "fin de semana", "porfis": "por favor",
     },
     "ru": {
         "щас": "сейчас", "ща": "сейчас", "спс": "спасибо", "пж": "пожалуйста", "пжлст": "пожалуйста",
