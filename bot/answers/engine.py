@@ -354,11 +354,15 @@ class AnswerEngine:
         for someone whose interface is in Russian); else None."""
         if "ru" in readings or _CYRILLIC_RE.search(text) or not _WORDS.search(text):
             return None
-        vocabulary = self.lexicon.vocabulary.get("ru", set()) | self.index.vocabulary.get("ru", set())
-        found = translit.russian_words(text, vocabulary)
+        found = translit.russian_words(text, self._russian_words)
         if found < (1 if hint == "ru" else 2) or found < max(self._latin_scores(text).values()):
             return None
         return translit.to_cyrillic(text)
+
+    @functools.cached_property
+    def _russian_words(self) -> frozenset[str]:
+        """The lexicon's and the pack's Russian words (is a Latin question Russian?)."""
+        return frozenset(self.lexicon.vocabulary.get("ru", set()) | self.index.vocabulary.get("ru", set()))
 
     def _latin_scores(self, text: str) -> dict[str, float]:
         """Word evidence for each Latin-script language: its stopwords, the lexicon's and the

@@ -12,6 +12,7 @@ it only when it answers better (:meth:`bot.answers.engine.AnswerEngine.ask`).
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 
 from bot.answers.normalize import stopwords
 
@@ -52,7 +53,7 @@ def to_cyrillic(text: str) -> str:
     return _LATIN_WORD_RE.sub(lambda m: _word(m.group()), text)
 
 
-def russian_words(text: str, vocabulary: set[str]) -> int:
+def russian_words(text: str, vocabulary: AbstractSet[str]) -> int:
     """How many words of a Latin-script text read as Russian once in Cyrillic: its function
     words (где, как, можно, от) and the words of ``vocabulary`` (the lexicon's and the pack's
     Russian)."""
