@@ -934,3 +934,15 @@ def test_a_gym_at_a_hotel_is_answered_only_by_an_entry_that_names_a_gym(demo):
 ])
 def test_what_packs_lack_is_answered_only_by_an_entry_that_names_it(demo, question, lang):
     assert demo.ask(question, lang, dt.datetime(2025, 10, 25, 11, 0, tzinfo=demo.tz)).match is None
+
+
+@pytest.mark.parametrize(("question", "lang"), [
+    ("where is the big hall?", "en"),
+    ("où est la grande salle ?", "fr"),
+    ("القاعة الكبيرة وين؟", "ar"),
+    ("где главный зал", "ru"),
+    ("hoi truong lon o dau", "vi"),
+])
+def test_the_big_hall_is_the_packs_largest_room(engine, clock, question, lang):
+    # the Tsavo Hall has 1,200 seats, the only capacity the pack gives
+    assert _hit(engine.ask(question, lang, clock.now())) == ("room", "tsavo-hall")

@@ -74,6 +74,15 @@ class Entry:
     names: list[tuple[str, str]] = field(default_factory=list)  # entity names (text, lang)
 
 
+def _largest_room(pack: ContentPack) -> str | None:
+    """The room with the most seats, when the pack gives capacities and one room has more
+    than every other."""
+    sized = sorted(((r.capacity, r.id) for v in pack.venues for r in v.rooms if r.capacity), reverse=True)
+    if not sized or (len(sized) > 1 and sized[0][0] == sized[1][0]):
+        return None
+    return sized[0][1]
+
+
 def analyse(text: str, lang: str, lexicon: Lexicon) -> tuple[list[Token], list[str]]:
     """Tokens of a text plus the concept terms found in it."""
     tokens = tokenize(text, lang)
@@ -204,6 +213,10 @@ def entries_of(pack: ContentPack, extra: Phrasings | None = None) -> list[Entry]
             if r.floor is not None:
                 e.field_concepts.append("elevator")
             entries.append(e)
+    largest = _largest_room(pack)
+    for e in entries:
+        if e.type == EntryType.ROOM and e.id == largest:
+            e.field_concepts.append("main-hall")  # "the big hall", whatever the pack calls it
     for c in pack.event.contacts:
         e = Entry(EntryType.CONTACT, c.id, c)
         e.key_texts.extend(_texts(c.name, langs))
