@@ -626,7 +626,7 @@ class AnswerEngine:
     @functools.cached_property
     def places_here(self) -> frozenset[str]:
         """The places the pack names anywhere (its city, its country, an excursion's town)."""
-        return frozenset(places.gazetteer().named(self.pack.model_dump_json()))
+        return places.named_in_pack(self.pack.model_dump_json())
 
     def warm_up(self) -> None:
         """Build the typo tables (and, with the model, the Vietnamese tones' table) now rather

@@ -167,3 +167,11 @@ def gazetteer() -> Gazetteer:
         for lang in LANGS:
             names.setdefault(f"city:{place}", set()).update(str(n) for n in spec.get(lang) or [])
     return Gazetteer(names)
+
+
+@functools.lru_cache(maxsize=4)
+def named_in_pack(dump: str) -> frozenset[str]:
+    """The places a pack names (its JSON dump): a few tenths of a second for a large pack, so
+    kept for the rebuilds of the same pack (an organiser attaching a phrasing rebuilds the
+    engine, not the pack)."""
+    return frozenset(gazetteer().named(dump))
