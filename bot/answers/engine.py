@@ -68,6 +68,7 @@ from bot.answers.index import (
 )
 from bot.answers.lexicon import Lexicon, load_lexicon
 from bot.answers.normalize import (
+    CYRILLIC_RE,
     MAX_CHARS,
     Token,
     arabic_alternatives,
@@ -352,7 +353,7 @@ class AnswerEngine:
         """A Latin-script question in Cyrillic when its words read as Russian there ("gde tut
         pomolitsya mozhno": где, тут, можно), as many as in any Latin language (one is enough
         for someone whose interface is in Russian); else None."""
-        if "ru" in readings or _CYRILLIC_RE.search(text) or not _WORDS.search(text):
+        if "ru" in readings or CYRILLIC_RE.search(text) or not _WORDS.search(text):
             return None
         found = translit.russian_words(text, self._russian_words)
         if found < (1 if hint == "ru" else 2) or found < max(self._latin_scores(text).values()):
@@ -1145,7 +1146,6 @@ class AnswerEngine:
 
 
 _WORDS = re.compile(r"[^\W\d_]+", re.UNICODE)
-_CYRILLIC_RE = re.compile("[\u0400-\u04ff]")
 
 
 def _first_key_texts(entries: list[Entry], default: str) -> list[tuple[int, str, str]]:
@@ -1238,7 +1238,7 @@ class _ModelView:
         self._scores: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}
 
     def _text_for(self, lang: str) -> str:
-        if lang == "ru" and not _CYRILLIC_RE.search(self._question):  # Russian in Latin letters
+        if lang == "ru" and not CYRILLIC_RE.search(self._question):  # Russian in Latin letters
             return translit.to_cyrillic(self._question.casefold())
         text = expand_shorthand(self._question, lang)
         if lang == "vi" and self._retoner is not None and not has_vietnamese_marks(self._question):

@@ -33,13 +33,13 @@ LATIN_LANGS = ("en", "fr", "es", "vi")
 MAX_CHARS = 600  # a question longer than this is cut: a 4096-char paste must stay fast
 
 _STEMMER_NAMES = {"en": "english", "fr": "french", "es": "spanish", "ru": "russian"}
-_WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
+WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # the CJK ideographs' blocks
-_HAN_RE = re.compile(f"[{_HAN}]")
+HAN_RE = re.compile(f"[{_HAN}]")
 #: a word's runs of Chinese characters and of other letters ("领badge": 领 | badge)
-_HAN_RUN_RE = re.compile(f"[{_HAN}]+|[^{_HAN}]+")
-_ARABIC_RE = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
-_CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
+HAN_RUN_RE = re.compile(f"[{_HAN}]+|[^{_HAN}]+")
+ARABIC_RE = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
+CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
 _LATIN_RE = re.compile(r"[a-zA-Z\u00c0-\u024f\u1e00-\u1eff]")
 _DIGIT_RE = re.compile(r"^\d+$")
 # letters that Vietnamese uses and French and Spanish do not (â ê ô are French too)
@@ -222,10 +222,10 @@ def prepare(text: str) -> str:
     characters (a question typed in Taiwan or Hong Kong, 現在 for 现在, meets the pack's
     words, and a pack written in traditional characters is read the same way)."""
     text = unicodedata.normalize("NFKC", text or "")[:MAX_CHARS].casefold()
-    if _HAN_RE.search(text):
+    if HAN_RE.search(text):
         text = _to_simplified()(text)
     text = text.replace("’", "'").replace("`", "'")
-    if _ARABIC_RE.search(text):
+    if ARABIC_RE.search(text):
         # Arabic marks are not word characters: left in, they would cut words in pieces
         # (تُسلَّم -> ت سل م); the accusative ending -اً is not part of the word either
         text = _AR_DIACRITICS.sub("", text.replace("اً", "").replace("ًا", ""))
@@ -235,11 +235,11 @@ def prepare(text: str) -> str:
 
 @functools.lru_cache(maxsize=100_000)
 def script_of(word: str) -> str:
-    if _HAN_RE.search(word):
+    if HAN_RE.search(word):
         return "han"
-    if _ARABIC_RE.search(word):
+    if ARABIC_RE.search(word):
         return "arabic"
-    if _CYRILLIC_RE.search(word):
+    if CYRILLIC_RE.search(word):
         return "cyrillic"
     if _DIGIT_RE.match(word):
         return "digit"
@@ -404,14 +404,14 @@ def tokenize(text: str, lang: str) -> list[Token]:
         text = _ELISION_RE.sub(r"\1 ", text)
     wl = lang if lang in LATIN_LANGS else "en"
     tokens: list[Token] = []
-    han = _HAN_RE.search(text) is not None
-    for m in _WORD_RE.finditer(text):
+    han = HAN_RE.search(text) is not None
+    for m in WORD_RE.finditer(text):
         word = m.group(0)
-        if han and _HAN_RE.search(word):
+        if han and HAN_RE.search(word):
             # "在哪领badge": the Chinese run to jieba, the Latin word read as a word
-            for part in _HAN_RUN_RE.finditer(word):
+            for part in HAN_RUN_RE.finditer(word):
                 start = m.start() + part.start()
-                if _HAN_RE.match(part.group(0)):
+                if HAN_RE.match(part.group(0)):
                     tokens.extend(_han_tokens(part.group(0), start))
                     continue
                 surface, key, terms, stop, script, toned = _word(part.group(0), wl)
@@ -442,12 +442,12 @@ class Scan:
 def scan(text: str, lang: str) -> Scan | None:
     """Like :func:`tokenize` without Token objects; None for text with Chinese in it."""
     text = prepare(text)
-    if _HAN_RE.search(text):
+    if HAN_RE.search(text):
         return None
     if (lang == "fr" or lang == "en") and "'" in text:
         text = _ELISION_RE.sub(r"\1 ", text)
     wl = lang if lang in LATIN_LANGS else "en"
-    infos = [info for info in (_word(w, wl) for w in _WORD_RE.findall(text)) if info[0]]
+    infos = [info for info in (_word(w, wl) for w in WORD_RE.findall(text)) if info[0]]
     if not infos:
         return Scan([], [], [], [], [], [])
     surfaces, keys, terms, stops, scripts, toned = (list(x) for x in zip(*infos, strict=True))
@@ -502,7 +502,7 @@ def _resplit_orphans(jieba: ModuleType, words: list[str]) -> list[str]:
     for n, word in enumerate(words):
         nxt = words[n + 1] if n + 1 < len(words) else ""
         after = words[n + 2] if n + 2 < len(words) else ""
-        if (len(word) == 2 and len(nxt) == 1 and _HAN_RE.match(nxt) and _HAN_RE.match(word)
+        if (len(word) == 2 and len(nxt) == 1 and HAN_RE.match(nxt) and HAN_RE.match(word)
                 and freq.get(word[1] + nxt) and word[0] in stopwords("zh") and nxt not in stopwords("zh")
                 and (len(after) != 1 or after in stopwords("zh"))):  # not in a run of lone characters
             out.append(word[0])
@@ -536,11 +536,11 @@ def script_weights(text: str) -> dict[str, int]:
     about a word)."""
     counts = {"han": 0, "arabic": 0, "cyrillic": 0, "latin": 0}
     for ch in text:
-        if _HAN_RE.match(ch):
+        if HAN_RE.match(ch):
             counts["han"] += 1
-        elif _ARABIC_RE.match(ch):
+        elif ARABIC_RE.match(ch):
             counts["arabic"] += 1
-        elif _CYRILLIC_RE.match(ch):
+        elif CYRILLIC_RE.match(ch):
             counts["cyrillic"] += 1
         elif _LATIN_RE.match(ch):
             counts["latin"] += 1
@@ -573,7 +573,7 @@ _LATIN_HINTS = {
 def _latin_languages(text: str, hint: str | None) -> list[str]:
     if has_vietnamese_marks(text):
         return ["vi"]
-    words = _WORD_RE.findall(text)
+    words = WORD_RE.findall(text)
     scores = {lang: 0.0 for lang in LATIN_LANGS}
     for w in words:
         bare = fold_accents(w)

@@ -12,7 +12,6 @@ from ("I fly in from Moscow, do I need a coat?") does not count.
 from __future__ import annotations
 
 import functools
-import re
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
@@ -20,14 +19,18 @@ from pathlib import Path
 import yaml
 from babel import Locale
 
-from bot.answers.normalize import LANGS, fold_arabic
+from bot.answers.normalize import (
+    ARABIC_RE,
+    CYRILLIC_RE,
+    HAN_RE,
+    HAN_RUN_RE,
+    LANGS,
+    WORD_RE,
+    fold_accents,
+    fold_arabic,
+)
 
 PLACES_PATH = Path(__file__).with_name("places.yaml")
-_WORD_RE = re.compile(r"[^\W_]+")
-_HAN_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_HAN_RUN_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-_CYRILLIC_RE = re.compile("[\u0400-\u04ff]")
-_ARABIC_RE = re.compile("[\u0600-\u06ff]")
 #: the continents' time zones name cities (Europe/Minsk); Etc/, US/ and the three-part ids
 #: (America/Indiana/Knox) do not name a place a delegate would
 _TZ_REGIONS = ("Africa", "America", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific")
@@ -45,27 +48,25 @@ _AR_CLITICS = ("و", "ف")
 _AR_PREPOSITIONS = ("ب", "ل", "ك")
 
 
-_MARKS_RE = re.compile("[\u0300-\u036f]")
 _RU_ENDING = set("аеёиоуыэюяйь")
 #: the case endings a Russian place name takes (в Минске, из Москвы, по Дубаю, Бишкеком)
 _RU_CASES = frozenset({"а", "у", "е", "ы", "и", "ю", "я", "ой", "ей", "ом", "ем", "ах", "ях", "ам", "ям"})
 
 
 def _fold(text: str) -> str:
-    """Lower case, no accents or tones, Arabic letters folded (a whole pack at once: fast)."""
+    """Lower case, no accents or tones, Arabic letters folded."""
     text = unicodedata.normalize("NFKC", text).casefold().replace("’", " ").replace("'", " ")
-    if _ARABIC_RE.search(text):
+    if ARABIC_RE.search(text):
         text = fold_arabic(text)
-    text = _MARKS_RE.sub("", unicodedata.normalize("NFKD", text))
-    return text.replace("đ", "d")
+    return fold_accents(text)
 
 
 def _key(word: str) -> str:
     """A place name's word as a key: a Russian name without its ending vowel (Москв-а, Дубa-й,
     so that в Москве, в Дубае find it), an Arabic one without its article."""
-    if _CYRILLIC_RE.search(word):
+    if CYRILLIC_RE.search(word):
         return word[:-1] if word[-1] in _RU_ENDING and len(word) >= 5 else word
-    if _ARABIC_RE.search(word) and word.startswith("ال") and len(word) > 4:
+    if ARABIC_RE.search(word) and word.startswith("ال") and len(word) > 4:
         return word[2:]
     return word
 
@@ -75,11 +76,11 @@ def _readings(word: str) -> Iterable[str]:
     Бишкеке; never below four letters, and only a case ending: "палатка" is not Палау),
     an Arabic one with its glued clitic and preposition taken off (وبالقاهرة, ببيروت)."""
     yield _key(word)
-    if _CYRILLIC_RE.search(word):
+    if CYRILLIC_RE.search(word):
         for cut in (1, 2):
             if len(word) - cut >= 4 and word[-cut:] in _RU_CASES:
                 yield word[:-cut]
-    elif _ARABIC_RE.search(word):
+    elif ARABIC_RE.search(word):
         for clitic in ("", *_AR_CLITICS):
             if not word.startswith(clitic):
                 continue
@@ -99,10 +100,10 @@ class Gazetteer:
         self._han: list[tuple[str, str]] = []
         for place, written in names.items():
             for name in written:
-                if _HAN_RE.search(name):
+                if HAN_RE.search(name):
                     self._han.append((unicodedata.normalize("NFKC", name), place))
                     continue
-                keys = tuple(_key(w) for w in _WORD_RE.findall(_fold(name)))
+                keys = tuple(_key(w) for w in WORD_RE.findall(_fold(name)))
                 if keys and " ".join(keys) not in _COMMON_WORDS and len("".join(keys)) >= 3:
                     self._words.setdefault(keys[0], []).append((keys, place))
         for found in self._words.values():
@@ -113,7 +114,8 @@ class Gazetteer:
         """The places a text names (their ids); ``skip_origin``: not those it names as where
         someone comes from."""
         found: set[str] = set()
-        plain = "|".join(_HAN_RUN_RE.findall(unicodedata.normalize("NFKC", text)))  # its Chinese alone
+        plain = "|".join(run for run in HAN_RUN_RE.findall(unicodedata.normalize("NFKC", text))
+                         if HAN_RE.match(run))  # its Chinese alone
         for name, place in self._han if plain else ():
             at = plain.find(name)
             while at >= 0:
@@ -122,7 +124,7 @@ class Gazetteer:
                     found.add(place)
                     break
                 at = plain.find(name, at + 1)
-        words = _WORD_RE.findall(_fold(text))
+        words = WORD_RE.findall(_fold(text))
         # each distinct word read once (a pack's text repeats most of its words)
         readings = {w: tuple(dict.fromkeys(_readings(w))) for w in set(words)}
         for k, word in enumerate(words):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Set as AbstractSet
 
-from bot.answers.normalize import stopwords
+from bot.answers.normalize import WORD_RE, stopwords
 
 #: longest first: a rule is tried before the shorter ones it contains
 _RULES: tuple[tuple[str, str], ...] = (
@@ -30,7 +30,6 @@ _RULE_RE = re.compile("ye|" + "|".join(re.escape(latin) for latin, _ in _RULES) 
 _CYRILLIC = dict(_RULES)
 _VOWELS = set("аеёиоуыэюя")
 _LATIN_WORD_RE = re.compile(r"[a-z']+")
-_WORD_RE = re.compile(r"[^\W\d_]+")
 
 
 def _word(word: str) -> str:
@@ -58,4 +57,4 @@ def russian_words(text: str, vocabulary: AbstractSet[str]) -> int:
     words (где, как, можно, от) and the words of ``vocabulary`` (the lexicon's and the pack's
     Russian)."""
     stops = stopwords("ru")
-    return sum(1 for w in _WORD_RE.findall(to_cyrillic(text)) if len(w) > 1 and (w in stops or w in vocabulary))
+    return sum(1 for w in WORD_RE.findall(to_cyrillic(text)) if len(w) > 1 and (w in stops or w in vocabulary))
