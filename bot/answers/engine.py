@@ -312,8 +312,6 @@ class AnswerEngine:
         for candidate, reading, timed in texts:
             query = self._query(reading, candidate, timed, question if reading is text else reading)
             query.live = live
-            if self._live_data(query, timed):
-                query.needs |= {ELSEWHERE}
             if not query.units and not query.schedule_words and timed is None:
                 answer = Answer(question, lang, AnswerKind.EMPTY, question_lang=query.lang)
             else:
@@ -356,7 +354,9 @@ class AnswerEngine:
         if "ru" in readings or CYRILLIC_RE.search(text) or not _WORDS.search(text):
             return None
         found = translit.russian_words(text, self._russian_words)
-        if found < (1 if hint == "ru" else 2) or found < max(self._latin_scores(text).values()):
+        if found < (1 if hint == "ru" else 2):
+            return None
+        if found < max(self._latin_scores(text).values()):  # (rarely needed: read only then)
             return None
         return translit.to_cyrillic(text)
 
@@ -527,7 +527,7 @@ class AnswerEngine:
                 units.append(_Unit([c], weight, True, c not in self.index.df, 0))
         needs = frozenset({"@" + self.lexicon.required[t[1:]] for t in terms
                            if t.startswith("@") and t[1:] in self.lexicon.needs} | timed_needs)
-        if self._about_elsewhere(terms, original or text):
+        if self._about_elsewhere(terms, original or text) or self._live_data(terms, tq):
             needs |= {ELSEWHERE}
         return _Query(lang, tokens, units, terms, intents, schedule_words, tq is not None, needs)
 
@@ -606,14 +606,14 @@ class AnswerEngine:
                 return [tok]
         return None
 
-    def _live_data(self, q: _Query, tq: TimeQuery | None) -> bool:
+    def _live_data(self, terms: Sequence[str], tq: TimeQuery | None) -> bool:
         """A question about a ``live`` concept (the exchange rate) on a given day ("the dollar
         rate today", "tomorrow") asks for the day's figure or a forecast: no pack keeps one
         (:data:`ELSEWHERE`); the entry about it is offered."""
         live = self.lexicon.live
         if not live or tq is None:
             return False
-        return any(t.startswith("@") and t[1:] in live for t in q.terms)
+        return any(t.startswith("@") and t[1:] in live for t in terms)
 
     def _about_elsewhere(self, terms: Sequence[str], text: str) -> bool:
         """A question about the event's own city (a ``local`` concept: the weather) that names
