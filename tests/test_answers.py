@@ -949,3 +949,110 @@ def test_what_packs_lack_is_answered_only_by_an_entry_that_names_it(demo, questi
 def test_the_big_hall_is_the_packs_largest_room(engine, clock, question, lang):
     # the Tsavo Hall has 1,200 seats, the only capacity the pack gives
     assert _hit(engine.ask(question, lang, clock.now())) == ("room", "tsavo-hall")
+
+
+@pytest.fixture(scope="module")
+def busy(tmp_path_factory):
+    """qa-mini with what real programmes have: a dining hall larger than the plenary hall,
+    a press briefing held each day under one title, a shuttle service each evening."""
+    import shutil
+
+    import yaml
+
+    root = tmp_path_factory.mktemp("busy") / "pack"
+    shutil.copytree(MINI, root)
+    venues = yaml.safe_load((root / "venues.yaml").read_text(encoding="utf-8"))
+    venues["venues"][0]["rooms"].append({"id": "dining-hall", "name": "Delegates' dining hall", "capacity": 2000})
+    (root / "venues.yaml").write_text(yaml.safe_dump(venues, allow_unicode=True), encoding="utf-8")
+    programme = yaml.safe_load((root / "programme.yaml").read_text(encoding="utf-8"))
+    sessions = programme["sessions"]
+    briefing = next(s for s in sessions if s["id"] == "press-briefing")
+    sessions += [
+        {"id": "lunch-1", "title": "Lunch", "kind": "social", "start": "2026-03-10T13:00", "end": "2026-03-10T14:00",
+         "room": "dining-hall"},
+        dict(briefing, id="press-briefing-2", start="2026-03-11T16:00", end="2026-03-11T16:30"),
+        {"id": "shuttle-1", "title": "Shuttle buses back to the hotels", "kind": "logistics",
+         "start": "2026-03-10T17:00", "end": "2026-03-10T19:30", "room": "kicc"},
+        {"id": "shuttle-2", "title": "Shuttle buses back to the hotels", "kind": "logistics",
+         "start": "2026-03-11T17:00", "end": "2026-03-11T19:30", "room": "kicc"},
+    ]
+    for s in sessions:  # YAML dates come back as datetimes: write them as the pack's local times
+        for key in ("start", "end"):
+            s[key] = str(s[key]).replace(" ", "T")
+    (root / "programme.yaml").write_text(yaml.safe_dump(programme, allow_unicode=True), encoding="utf-8")
+    return AnswerEngine(load_pack(root), semantic=False)
+
+
+def _at(engine: AnswerEngine, day: int, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime(2026, 3, day, hour, minute, tzinfo=engine.tz)
+
+
+@pytest.mark.parametrize(("question", "lang"), [
+    ("what's on now in the big hall?", "en"),
+    ("что сейчас идёт в большом зале?", "ru"),
+    ("شو في هلأ بالقاعة الكبيرة؟", "ar"),
+])
+def test_the_big_hall_is_the_plenarys_not_the_larger_dining_hall(busy, question, lang):
+    answer = busy.ask(question, lang, _at(busy, 10, 11))
+    assert _hit(answer) == ("session", "plenary-1")
+
+
+@pytest.mark.parametrize(("question", "lang", "day", "hour", "expected"), [
+    ("has the press briefing started?", "en", 11, 16, "press-briefing-2"),  # on now
+    ("has the press briefing started?", "en", 11, 9, "press-briefing-2"),  # today's, later
+    ("¿ya arrancó la rueda de prensa?", "es", 10, 15, "press-briefing"),
+    ("le point de presse est déjà fini ?", "fr", 11, 17, "press-briefing-2"),  # today's, over
+])
+def test_a_session_held_each_day_is_todays(busy, question, lang, day, hour, expected):
+    answer = busy.ask(question, lang, _at(busy, day, hour))
+    assert _hit(answer) == ("session", expected)
+    assert [s.id for s in answer.sessions] == [expected]
+
+
+@pytest.mark.parametrize(("hour", "expected"), [(17, "shuttle-1"), (20, "shuttle-2")])
+def test_the_next_bus_is_the_service_running_or_the_next_one(busy, hour, expected):
+    # at 17:40 the evening service runs (it is the next bus); at 20:00 it is tomorrow's
+    answer = busy.ask("when is the next shuttle bus back to the hotel?", "en", _at(busy, 10, hour, 40))
+    assert _hit(answer) == ("session", expected)
+
+
+def test_whats_next_in_a_room_is_the_rooms_next_not_the_programmes(busy):
+    # at 11:00 the programme's next is lunch (13:00); the Amboseli Room's is the roundtable
+    answer = busy.ask("what's next in the Amboseli room?", "en", _at(busy, 10, 11))
+    assert _hit(answer) == ("session", "roundtable-adaptation")
+
+
+@pytest.mark.parametrize(("question", "lang"), [
+    ("is the closing ceremony over yet or still going on?", "en"),
+    ("la cérémonie de clôture est déjà finie ?", "fr"),
+    ("церемония закрытия уже закончилась?", "ru"),
+    ("闭幕式结束了吗", "zh"),
+    ("le be mac xong chua", "vi"),
+])
+def test_is_it_over_yet_asks_about_the_session(engine, question, lang):
+    answer = engine.ask(question, lang, dt.datetime(2026, 3, 11, 16, 0, tzinfo=engine.tz))
+    assert _hit(answer) == ("session", "closing")
+
+
+def test_the_mornings_plenary_in_spanish_is_not_tomorrows(pack):
+    now = dt.datetime(2026, 3, 10, 10, 45, tzinfo=pack.tz)
+    tq = parse_time("¿ya se acabó la plenaria de la mañana?", now, pack.tz)
+    assert tq is not None and tq.day == now.date() and tq.part == "morning"
+    tq = parse_time("¿qué hay mañana por la mañana?", now, pack.tz)
+    assert tq is not None and tq.day == dt.date(2026, 3, 11) and tq.part == "morning"
+
+
+def test_chinese_room_numbers_are_one_reading():
+    from bot.answers.normalize import prepare
+
+    assert prepare("二号会议室") == prepare("第二会议室") == prepare("2号会议室") == "第2会议室"
+    assert prepare("第十二会议室") == "第12会议室"
+    # a floor, a day of the month and the second day are left alone
+    assert prepare("二楼") == "二楼"
+    assert prepare("二十四号") == "二十四号"
+    assert prepare("第二天") == "第2天"
+
+
+def test_a_chinese_room_number_in_words_finds_the_room(engine):
+    answer = engine.ask("三号委员会会议室怎么走", "zh", dt.datetime(2026, 3, 10, 9, 0, tzinfo=engine.tz))
+    assert _hit(answer) == ("room", "committee-room-3")

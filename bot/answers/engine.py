@@ -124,6 +124,8 @@ HEAD_DEPTH = 12
 CONTACT_UNASKED = 0.7
 #: a session (for "when") or a place (for "where") within this share of the best score wins
 SHAPE_RATIO = 0.65
+#: a time question's places (or sessions) that score this share of the first one's are as good a reading of it
+PLACE_TIE = 0.8
 #: shuttle departures and other timetable entries, asked about without a time
 LOGISTICS_UNTIMED = 0.8
 #: a word neither the pack nor the lexicon knows counts this much of an unseen word's weight
@@ -320,8 +322,42 @@ class AnswerEngine:
             if best is None or _better(answer, best):
                 best = answer
         assert best is not None
+        if best.kind == AnswerKind.SESSION and best.time is None:
+            self._this_instance(best, now, live)
         best.question_lang_confidence = self._language_confidence(text, best.question_lang, len(readings))
         return best
+
+    def _this_instance(self, answer: Answer, now: dt.datetime, live: Live | None) -> None:
+        """A session held several times under one title (the daily press briefing, a
+        group's morning coordination) asked about with no day ("has the press briefing
+        started?"): the one on now, else today's next, else today's last, else the next one."""
+        assert answer.match is not None
+        siblings = self._repeats.get(answer.match.id)
+        if not siblings:
+            return
+        at = {s.id: s for s in self._timeline(live, running=False)}
+        times = sorted((at.get(s.id, s) for s in siblings), key=lambda s: s.start)
+        today = now.astimezone(self.tz).date()
+        on_day = [s for s in times if s.start.astimezone(self.tz).date() == today]
+        chosen = (next((s for s in times if s.start <= now < s.end), None)
+                  or next((s for s in on_day if s.start > now), None)
+                  or (on_day[-1] if on_day else None)
+                  or next((s for s in times if s.start > now), None))
+        if chosen is None or chosen.id == answer.match.id:
+            return
+        session = self.pack.session(chosen.id) or chosen
+        answer.alternatives = [m for m in answer.alternatives if m.id != chosen.id]
+        answer.match = Match(EntryType.SESSION, chosen.id, answer.match.score)
+        answer.sessions = [session]
+
+    @functools.cached_property
+    def _repeats(self) -> dict[str, list[Session]]:
+        """The sessions that share their title with others, by id: all of them in time order."""
+        default = self.pack.default_language
+        by_title: dict[str, list[Session]] = defaultdict(list)
+        for session in self.sessions:
+            by_title[fold_accents(session.title.get(default, default).casefold().strip())].append(session)
+        return {s.id: group for group in by_title.values() if len(group) > 1 for s in group}
 
     def _learnt_answer(self, question: str, lang: str, text: str, i: int) -> Answer:
         e = self.entries[i]
@@ -1019,6 +1055,9 @@ class AnswerEngine:
             start = dt.datetime.combine(tq.day, dt.time(0, 0), tzinfo=self.tz)
             tq.start, tq.end = start, start + dt.timedelta(days=1)
         listed, note = self.sessions_for(tq, now, q.live)
+        upcoming = self._next_named(q, tq, now, ranked)
+        if upcoming:  # "the next shuttle to the hotels": the next of those, not the programme's next
+            return self._schedule(question, lang, tq, upcoming, None, ranked[0][2], first=upcoming[0])
         if confident:
             ranked = self._prefer_shape(q, ranked)
             i, score, conf = ranked[0]
@@ -1026,13 +1065,18 @@ class AnswerEngine:
             if e.type in ("faq", "contact") or (e.type == "venue" and not _in_place(listed, self.pack, e.id)):
                 return self._entry_answer(question, lang, ranked, 0)
             if e.type in ("room", "venue"):
+                pos = self._hosting_place(ranked)
+                i, score, conf = ranked[pos]
+                e = self.entries[i]
+                if tq.mode == "next":  # "what's next in room 2?": the room's next, not the programme's
+                    listed = self._next_at(now, e.id, q.live)
                 here = [s for s in listed if _at(self.pack, s, e.id)]
                 if not here and tq.mode == "now":
                     # "what's on now in the ballroom?" five minutes before its session starts
                     here, note = self._next_at(now, e.id, q.live), "nothing-now"
                 if here:
                     return self._schedule(question, lang, tq, here, note, conf, first=here[0])
-                return self._entry_answer(question, lang, ranked, 0)
+                return self._entry_answer(question, lang, ranked, pos)
             # sessions: those of the window the question's words point to
             scores = {self.entries[j].id: sc for j, sc, c in ranked if self.entries[j].type == "session" and c >= THRESHOLD}
             chosen = [s for s in listed if s.id in scores]
@@ -1057,6 +1101,40 @@ class AnswerEngine:
         named = self.entries[ranked[0][0]].id if best_is_session and topical else None
         return self._schedule(question, lang, tq, listed, note, 1.0,
                               first=next((s for s in listed if s.id == named), None))
+
+    def _next_named(self, q: _Query, tq: TimeQuery, now: dt.datetime,
+                    ranked: list[tuple[int, float, float]]) -> list[Session]:
+        """For "what's next" about sessions the words name ("the next plenary", "the next
+        bus back to the hotel"), the next to start of those about as well named as the first."""
+        if tq.mode != "next" or not ranked or self.entries[ranked[0][0]].type != EntryType.SESSION:
+            return []
+        top = ranked[0][1]
+        ids = {self.entries[i].id for i, score, _ in ranked[:HEAD_DEPTH]
+               if self.entries[i].type == EntryType.SESSION and score >= PLACE_TIE * top}
+        timeline = [s for s in self._timeline(q.live, running=True) if s.id in ids]
+        # a shuttle service that runs now is the next bus
+        running = [s for s in timeline if s.start <= now < s.end and _rank(s) == 2]
+        return self._as_in_pack(running or self._next(now, timeline), q.live)
+
+    def _hosting_place(self, ranked: list[tuple[int, float, float]]) -> int:
+        """Of the rooms and venues a time question names about as well as its first one
+        ("what's on in sala 1?": Conference Room 1 or the Registration Pavilion at Gate 1),
+        the position of the first that holds sessions of the programme proper (registration
+        or a shuttle stop holds logistics); the first one when none does."""
+        top = ranked[0][1]
+        for pos, (i, score, conf) in enumerate(ranked[:4]):
+            e = self.entries[i]
+            if e.type not in ("room", "venue") or conf < THRESHOLD or score < PLACE_TIE * top:
+                break
+            if e.id in self._places_with_sessions:
+                return pos
+        return 0
+
+    @functools.cached_property
+    def _places_with_sessions(self) -> frozenset[str]:
+        rooms = {s.room for s in self.sessions if _rank(s) == 0}
+        venues = {found[1].id for r in rooms if (found := self.pack.place(r)) is not None}
+        return frozenset(rooms | venues)
 
     def _schedule(self, question: str, lang: str, tq: TimeQuery, listed: list[Session], note: str | None, conf: float, first: Session | None = None) -> Answer:
         answer = Answer(question, lang, AnswerKind.SCHEDULE, sessions=listed, time=tq, confidence=conf, note=note)

@@ -75,12 +75,18 @@ class Entry:
 
 
 def _largest_room(pack: ContentPack) -> str | None:
-    """The room with the most seats, when the pack gives capacities and one room has more
-    than every other."""
-    sized = sorted(((r.capacity, r.id) for v in pack.venues for r in v.rooms if r.capacity), reverse=True)
+    """The main hall: of the rooms that hold the plenary, the ceremonies or the high-level
+    sessions (not the dining area that seats more for lunch), the one with the most seats,
+    when the pack gives capacities and one such room has more than every other."""
+    plenary = {s.room for s in pack.sessions if s.kind in _HALL_KINDS}
+    rooms = [r for v in pack.venues for r in v.rooms if r.capacity]
+    sized = sorted(((r.capacity, r.id) for r in rooms if r.id in plenary or not plenary), reverse=True)
     if not sized or (len(sized) > 1 and sized[0][0] == sized[1][0]):
         return None
     return sized[0][1]
+
+
+_HALL_KINDS = frozenset({"plenary", "ceremony", "high-level"})
 
 
 def analyse(text: str, lang: str, lexicon: Lexicon) -> tuple[list[Token], list[str]]:

@@ -217,13 +217,39 @@ def _to_simplified() -> Callable[[str], str]:  # loaded on the first Chinese tex
     return OpenCC("t2s").convert
 
 
+_HAN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_HAN_NUMBER = "[零〇一二两三四五六七八九十]{1,3}"
+#: "第二会议室", "二号会议室" and "2号会议室" are one room: each is read "第2会议室"; "二楼"
+#: (a floor) and "二号" alone (a day of the month) are left as they are
+_ORDINAL_RE = re.compile(rf"第({_HAN_NUMBER}|\d{{1,2}})|({_HAN_NUMBER}|\d{{1,2}})号(?=会议室|会议厅|厅|室|会场|分会场|分论坛|论坛|展厅|馆|楼|门|房间|入口|出口|口)")
+
+
+def _han_number(text: str) -> int | None:
+    """一 .. 九十九 as a number."""
+    if text.isdigit():
+        return int(text)
+    if "十" not in text:
+        return _HAN_DIGITS.get(text) if len(text) == 1 else None
+    tens, _, units = text.partition("十")
+    if len(tens) > 1 or len(units) > 1 or (tens and tens not in _HAN_DIGITS) or (units and units not in _HAN_DIGITS):
+        return None
+    return (_HAN_DIGITS[tens] if tens else 1) * 10 + (_HAN_DIGITS[units] if units else 0)
+
+
+def _ordinals(text: str) -> str:
+    def one(m: re.Match[str]) -> str:
+        n = _han_number(m.group(1) or m.group(2))
+        return m.group(0) if n is None else f"第{n}"
+    return _ORDINAL_RE.sub(one, text)
+
+
 def prepare(text: str) -> str:
     """NFKC + casefold + the punctuation that glues words together; Chinese in simplified
     characters (a question typed in Taiwan or Hong Kong, 現在 for 现在, meets the pack's
     words, and a pack written in traditional characters is read the same way)."""
     text = unicodedata.normalize("NFKC", text or "")[:MAX_CHARS].casefold()
     if HAN_RE.search(text):
-        text = _to_simplified()(text)
+        text = _ordinals(_to_simplified()(text))
     text = text.replace("’", "'").replace("`", "'")
     if ARABIC_RE.search(text):
         # Arabic marks are not word characters: left in, they would cut words in pieces

@@ -70,6 +70,8 @@ _SPECS: list[tuple[str, str]] = [
     ("后天", "day:2"),
     (_w("yesterday", "hier", "ayer", "вчера", "امس", "البارحه", "hom qua"), "day:-1"),
     ("昨天", "day:-1"),
+    # "la plenaria de la mañana" is the morning's, not tomorrow's
+    (_w("por la manana", "en la manana", "de la manana"), "part:morning"),
     (_w("tomorrow", "tmrw", "tmr", "demain", "manana", "завтра", "завтрашн\\w*", "غدا", "الغد", "يوم غد", "غد", "بكره", "بكرا", "ngay mai"), "day:1"),
     ("明天|明日", "day:1"),
     (_w("today", "todays", "aujourd'hui", "aujourd hui", "aujourdhui", "auj", "hoy", "сегодня", "сегодняшн\\w*", "اليوم", "hom nay", "ngay hom nay"), "day:0"),
