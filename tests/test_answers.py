@@ -971,6 +971,8 @@ def busy(tmp_path_factory):
         {"id": "lunch-1", "title": "Lunch", "kind": "social", "start": "2026-03-10T13:00", "end": "2026-03-10T14:00",
          "room": "dining-hall"},
         dict(briefing, id="press-briefing-2", start="2026-03-11T16:00", end="2026-03-11T16:30"),
+        {"id": "plenary-2", "title": {"en": "Plenary: reports of the roundtables", "fr": "Plénière : rapports des tables rondes"},
+         "kind": "plenary", "start": "2026-03-11T10:00", "end": "2026-03-11T11:30", "room": "tsavo-hall"},
         {"id": "shuttle-1", "title": "Shuttle buses back to the hotels", "kind": "logistics",
          "start": "2026-03-10T17:00", "end": "2026-03-10T19:30", "room": "kicc"},
         {"id": "shuttle-2", "title": "Shuttle buses back to the hotels", "kind": "logistics",
@@ -1056,3 +1058,12 @@ def test_chinese_room_numbers_are_one_reading():
 def test_a_chinese_room_number_in_words_finds_the_room(engine):
     answer = engine.ask("三号委员会会议室怎么走", "zh", dt.datetime(2026, 3, 10, 9, 0, tzinfo=engine.tz))
     assert _hit(answer) == ("room", "committee-room-3")
+
+
+@pytest.mark.parametrize(("question", "lang", "day", "hour", "expected"), [
+    ("is the plenary over yet?", "en", 11, 12, "plenary-2"),  # today's, just over
+    ("is the plenary over yet?", "en", 10, 12, "plenary-1"),  # on now
+    ("la plénière est déjà finie ?", "fr", 10, 16, "plenary-1"),
+])
+def test_of_sessions_named_as_well_the_nearest_in_time_comes_first(busy, question, lang, day, hour, expected):
+    assert _hit(busy.ask(question, lang, _at(busy, day, hour))) == ("session", expected)

@@ -124,6 +124,8 @@ HEAD_DEPTH = 12
 CONTACT_UNASKED = 0.7
 #: a session (for "when") or a place (for "where") within this share of the best score wins
 SHAPE_RATIO = 0.65
+#: sessions whose scores are this close are one reading of a question with no day in it
+SESSION_TIE = 0.9
 #: a time question's places (or sessions) that score this share of the first one's are as good a reading of it
 PLACE_TIE = 0.8
 #: shuttle departures and other timetable entries, asked about without a time
@@ -326,6 +328,29 @@ class AnswerEngine:
             self._this_instance(best, now, live)
         best.question_lang_confidence = self._language_confidence(text, best.question_lang, len(readings))
         return best
+
+    def _nearest_of_ties(self, ranked: list[tuple[int, float, float]], now: dt.datetime) -> list[tuple[int, float, float]]:
+        """Sessions the words name equally well ("is the plenary over yet?" when the
+        programme has three plenaries), with no day in the question: the one on now first,
+        then today's next, today's latest, the next day's, the most recent."""
+        top = ranked[0][1]
+        k = 0
+        while k < len(ranked) and self.entries[ranked[k][0]].type == EntryType.SESSION and ranked[k][1] >= SESSION_TIE * top:
+            k += 1
+        if k < 2:
+            return ranked
+        today = now.astimezone(self.tz).date()
+
+        def when(item: tuple[int, float, float]) -> tuple[int, float]:
+            s = self.entries[item[0]].obj
+            assert isinstance(s, Session)
+            if s.start <= now < s.end:
+                return (0, 0.0)
+            if s.start.astimezone(self.tz).date() == today:
+                return (1, (s.start - now).total_seconds()) if s.start > now else (2, (now - s.end).total_seconds())
+            return (3, (s.start - now).total_seconds()) if s.start > now else (4, (now - s.end).total_seconds())
+
+        return sorted(ranked[:k], key=when) + ranked[k:]
 
     def _this_instance(self, answer: Answer, now: dt.datetime, live: Live | None) -> None:
         """A session held several times under one title (the daily press briefing, a
@@ -808,6 +833,8 @@ class AnswerEngine:
         if ranked:
             ranked = self._rescue(q, ranked)
             ranked = self._head_over_place(q, ranked)
+            if tq is None:
+                ranked = self._nearest_of_ties(ranked, now)
         best = ranked[0] if ranked else None
         confident = best is not None and best[2] >= THRESHOLD
         # "the dollar rate today" is not a question about today's programme
