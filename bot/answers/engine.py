@@ -331,8 +331,8 @@ class AnswerEngine:
 
     def _nearest_of_ties(self, ranked: list[tuple[int, float, float]], now: dt.datetime) -> list[tuple[int, float, float]]:
         """Sessions the words name equally well ("is the plenary over yet?" when the
-        programme has three plenaries), with no day in the question: the one on now first,
-        then today's next, today's latest, the next day's, the most recent."""
+        programme has three plenaries), with no day in the question: nearest in time first
+        (:func:`_from_now`)."""
         top = ranked[0][1]
         k = 0
         while k < len(ranked) and self.entries[ranked[k][0]].type == EntryType.SESSION and ranked[k][1] >= SESSION_TIE * top:
@@ -340,35 +340,21 @@ class AnswerEngine:
         if k < 2:
             return ranked
         today = now.astimezone(self.tz).date()
-
-        def when(item: tuple[int, float, float]) -> tuple[int, float]:
-            s = self.entries[item[0]].obj
-            assert isinstance(s, Session)
-            if s.start <= now < s.end:
-                return (0, 0.0)
-            if s.start.astimezone(self.tz).date() == today:
-                return (1, (s.start - now).total_seconds()) if s.start > now else (2, (now - s.end).total_seconds())
-            return (3, (s.start - now).total_seconds()) if s.start > now else (4, (now - s.end).total_seconds())
-
-        return sorted(ranked[:k], key=when) + ranked[k:]
+        key = {i: _from_now(self.entries[i].obj, now, today, self.tz) for i, _, _ in ranked[:k]}
+        return sorted(ranked[:k], key=lambda item: key[item[0]]) + ranked[k:]
 
     def _this_instance(self, answer: Answer, now: dt.datetime, live: Live | None) -> None:
         """A session held several times under one title (the daily press briefing, a
         group's morning coordination) asked about with no day ("has the press briefing
-        started?"): the one on now, else today's next, else today's last, else the next one."""
+        started?"): the one nearest in time (:func:`_from_now`)."""
         assert answer.match is not None
         siblings = self._repeats.get(answer.match.id)
         if not siblings:
             return
         at = {s.id: s for s in self._timeline(live, running=False)}
-        times = sorted((at.get(s.id, s) for s in siblings), key=lambda s: s.start)
         today = now.astimezone(self.tz).date()
-        on_day = [s for s in times if s.start.astimezone(self.tz).date() == today]
-        chosen = (next((s for s in times if s.start <= now < s.end), None)
-                  or next((s for s in on_day if s.start > now), None)
-                  or (on_day[-1] if on_day else None)
-                  or next((s for s in times if s.start > now), None))
-        if chosen is None or chosen.id == answer.match.id:
+        chosen = min((at.get(s.id, s) for s in siblings), key=lambda s: _from_now(s, now, today, self.tz))
+        if chosen.id == answer.match.id:
             return
         session = self.pack.session(chosen.id) or chosen
         answer.alternatives = [m for m in answer.alternatives if m.id != chosen.id]
@@ -1424,6 +1410,18 @@ def _offered(c: Candidate, calibration: Calibration) -> bool:
 def _moved_answer(question: str, lang: str, moved: tuple[Match, float]) -> Answer:
     match, conf = moved
     return Answer(question, lang, AnswerKind(match.type), match, confidence=conf)
+
+
+def _from_now(session: Session, now: dt.datetime, today: dt.date, tz: dt.tzinfo) -> tuple[int, float]:
+    """How near ``session`` is to ``now``, for a question that names no day: the one on now,
+    then today's next, today's latest, the next day's, the most recent."""
+    if session.start <= now < session.end:
+        return (0, 0.0)
+    ahead = session.start > now
+    gap = (session.start - now if ahead else now - session.end).total_seconds()
+    if session.start.astimezone(tz).date() == today:
+        return (1 if ahead else 2, gap)
+    return (3 if ahead else 4, gap)
 
 
 def _rank(session: Session) -> int:
