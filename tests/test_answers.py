@@ -1067,3 +1067,12 @@ def test_a_chinese_room_number_in_words_finds_the_room(engine):
 ])
 def test_of_sessions_named_as_well_the_nearest_in_time_comes_first(busy, question, lang, day, hour, expected):
     assert _hit(busy.ask(question, lang, _at(busy, day, hour))) == ("session", expected)
+
+
+@pytest.mark.parametrize(("question", "lang"), [
+    ("next BRICS ministerial on finance when", "en"),
+    ("¿la próxima cumbre del G20 sobre finanzas dónde es?", "es"),
+])
+def test_the_next_of_a_session_the_pack_does_not_have_is_not_the_next_of_another(busy, question, lang):
+    answer = busy.ask(question, lang, _at(busy, 10, 11))
+    assert answer.match is None or answer.match.type != "session"

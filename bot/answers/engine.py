@@ -1121,6 +1121,8 @@ class AnswerEngine:
         bus back to the hotel"), the next to start of those about as well named as the first."""
         if tq.mode != "next" or not ranked or self.entries[ranked[0][0]].type != EntryType.SESSION:
             return []
+        if ranked[0][2] < THRESHOLD:
+            return []  # "the next BRICS ministerial": a session the pack does not have
         top = ranked[0][1]
         ids = {self.entries[i].id for i, score, _ in ranked[:HEAD_DEPTH]
                if self.entries[i].type == EntryType.SESSION and score >= PLACE_TIE * top}
