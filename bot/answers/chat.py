@@ -19,7 +19,7 @@ _SHORTHAND: dict[str, dict[str, str]] = {
         "tmrw": "tomorrow", "tmr": "tomorrow", "tmw": "tomorrow", "2moro": "tomorrow", "2day": "today",
         "2nite": "tonight", "tonite": "tonight", "b4": "before", "bc": "because", "coz": "because", "cuz": "because",
         "ppl": "people", "hv": "have", "idk": "I don't know", "nxt": "next", "mins": "minutes", "hrs": "hours",
-        "pw": "password", "pwd": "password", "govt": "government", "msg": "message", "ppt": "presentation",
+        "pw": "password", "pwd": "password", "govt": "government", "msg": "message", "ppt": "presentation", "w": "with", "n": "and",
     },
     "fr": {
         "pr": "pour", "ds": "dans", "qqn": "quelqu'un", "qqch": "quelque chose", "qq": "quelques", "qlq": "quelque",
