@@ -97,11 +97,14 @@ def _latin_evidence(text: str, words: list[str]) -> dict[str, float]:
     vi_exact = stopwords("vi")
     # each word counts once: "so cap cuu o senegal la so may" (toneless Vietnamese: which
     # number is the emergency in Senegal) is not English for saying "so" twice
+    elisions = {e.group(0).split("'")[0] for w in words if (e := _ELIDED.match(w))}
     for word in dict.fromkeys(words):
         elided = _ELIDED.match(word)
         if elided:  # l'aéroport, qu'il: French
             evidence["fr"] += 1.0
             word = elided.group(1)
+        elif word in elisions:
+            continue  # "l" beside "l'ATM" is the same article: it counts once
         if has_vietnamese_marks(word):
             evidence["vi"] += 1.0
             continue
