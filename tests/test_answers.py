@@ -1076,3 +1076,17 @@ def test_of_sessions_named_as_well_the_nearest_in_time_comes_first(busy, questio
 def test_the_next_of_a_session_the_pack_does_not_have_is_not_the_next_of_another(busy, question, lang):
     answer = busy.ask(question, lang, _at(busy, 10, 11))
     assert answer.match is None or answer.match.type != "session"
+
+
+@pytest.mark.parametrize(("question", "lang", "expected"), [
+    # the words point at the opening ceremony (the minister), the question at the room's programme
+    ("whats happening in the Tsavo hall rn? minister asking", "en", "plenary-1"),
+    ("c koi la prochaine séance dans la grande salle?", "fr", "plenary-1"),
+])
+def test_whats_on_in_a_named_room_is_that_rooms_programme(busy, question, lang, expected):
+    at = _at(busy, 10, 11) if lang == "en" else _at(busy, 10, 9, 5)
+    assert _hit(busy.ask(question, lang, at)) == ("session", expected)
+
+
+def test_where_is_a_room_now_still_asks_for_the_room(busy):
+    assert _hit(busy.ask("where is the Tsavo hall now?", "en", _at(busy, 10, 11))) == ("room", "tsavo-hall")

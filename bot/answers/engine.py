@@ -64,6 +64,7 @@ from bot.answers.index import (
     EntryType,
     Index,
     Phrasings,
+    analysed,
     entries_of,
 )
 from bot.answers.lexicon import Lexicon, load_lexicon
@@ -126,6 +127,10 @@ CONTACT_UNASKED = 0.7
 SHAPE_RATIO = 0.65
 #: sessions whose scores are this close are one reading of a question with no day in it
 SESSION_TIE = 0.9
+#: how deep in the words' ranking a time question's place is looked for, and how few names
+#: may share the word that names it
+PLACE_DEPTH = 5
+RARE_NAME = 3
 #: a time question's places (or sessions) that score this share of the first one's are as good a reading of it
 PLACE_TIE = 0.8
 #: shuttle departures and other timetable entries, asked about without a time
@@ -248,6 +253,8 @@ class _Query:
     live: Live | None = None
     #: entries that are not candidates at all (the room where something went wrong)
     not_answers: frozenset[int] = frozenset()
+    #: the room or venue whose programme answered a "what's on now there?" (its answer stands)
+    place: int | None = None
 
 
 class AnswerEngine:
@@ -851,7 +858,7 @@ class AnswerEngine:
         window's sessions or refuses, the decision model weighs the question's own words (the
         time expression is not among them: a time alone is no evidence for a session) and
         answers the non-session entry it chooses when it is likelier than every session."""
-        if timed.kind in (AnswerKind.FAQ, AnswerKind.CONTACT) or not ranked:
+        if timed.kind in (AnswerKind.FAQ, AnswerKind.CONTACT) or not ranked or q.place is not None:
             return timed
         if not any(not u.weak for u in q.units):
             return timed  # "what's on tomorrow?": only the programme answers it
@@ -1071,12 +1078,24 @@ class AnswerEngine:
         upcoming = self._next_named(q, tq, now, ranked)
         if upcoming:  # "the next shuttle to the hotels": the next of those, not the programme's next
             return self._schedule(question, lang, tq, upcoming, None, ranked[0][2], first=upcoming[0])
+        place = self._place_asked(q, tq, ranked)
+        if place is not None:  # "what's happening in the ballroom rn? minister asking"
+            pid = self.entries[place].id
+            here = self._next_at(now, pid, q.live) if tq.mode == "next" else [s for s in listed if _at(self.pack, s, pid)]
+            if not here and tq.mode == "now":
+                here, note = self._next_at(now, pid, q.live), "nothing-now"
+            if here:
+                q.place = place
+                return self._schedule(question, lang, tq, here, note if tq.mode == "now" else None,
+                                      max(THRESHOLD, ranked[0][2]), first=here[0])
         if confident:
             ranked = self._prefer_shape(q, ranked)
             i, score, conf = ranked[0]
             e = self.entries[i]
             if e.type in ("faq", "contact") or (e.type == "venue" and not _in_place(listed, self.pack, e.id)):
                 return self._entry_answer(question, lang, ranked, 0)
+            if e.type == "room" and q.intents & {"where", "route"} and not q.schedule_words:
+                return self._entry_answer(question, lang, ranked, 0)  # "where is the Tsavo hall now?"
             if e.type in ("room", "venue"):
                 pos = self._hosting_place(ranked)
                 i, score, conf = ranked[pos]
@@ -1130,6 +1149,42 @@ class AnswerEngine:
         # a shuttle service that runs now is the next bus
         running = [s for s in timeline if s.start <= now < s.end and _rank(s) == 2]
         return self._as_in_pack(running or self._next(now, timeline), q.live)
+
+    def _place_asked(self, q: _Query, tq: TimeQuery, ranked: list[tuple[int, float, float]]) -> int | None:
+        """The room or venue a "what's on now / next" question names, among its first
+        entries, when it holds sessions: by most of the words of one of its names, one of
+        them a word few names share ("the ballroom" of "Ballroom (plenary)"), or as the big
+        hall. Whatever else the question says ("minister asking"), the place's programme
+        answers it."""
+        if tq.mode not in ("now", "next") or not q.schedule_words or q.intents & {"where", "route"}:
+            return None  # "where is the ballroom now?" asks for the room
+        qterms = set(q.terms)
+        for i, _, _ in ranked[:PLACE_DEPTH]:
+            e = self.entries[i]
+            if e.type not in ("room", "venue") or e.id not in self._places_with_sessions:
+                continue
+            if "@main-hall" in qterms and "main-hall" in e.field_concepts:
+                return i
+            for terms in self._place_names.get(i, ()):
+                found = terms & qterms
+                if 2 * len(found) >= len(terms) and any(len(self.index.name_index[t]) <= RARE_NAME for t in found):
+                    return i
+        return None
+
+    @functools.cached_property
+    def _place_names(self) -> dict[int, list[frozenset[str]]]:
+        """Each room's and venue's names as index terms, also without what they add in
+        brackets ("Ballroom (plenary)": the ballroom)."""
+        names: dict[int, list[frozenset[str]]] = defaultdict(list)
+        for i, e in enumerate(self.entries):
+            if e.type not in ("room", "venue"):
+                continue
+            for text, lang in e.names:
+                for variant in dict.fromkeys((text, _BRACKETS.sub(" ", text).strip())):
+                    terms = frozenset(t for t in analysed(variant, lang, self.lexicon).terms if not t.startswith(("v:", "@")))
+                    if terms:
+                        names[i].append(terms)
+        return names
 
     def _hosting_place(self, ranked: list[tuple[int, float, float]]) -> int:
         """Of the rooms and venues a time question names about as well as its first one
@@ -1412,6 +1467,9 @@ def _offered(c: Candidate, calibration: Calibration) -> bool:
 def _moved_answer(question: str, lang: str, moved: tuple[Match, float]) -> Answer:
     match, conf = moved
     return Answer(question, lang, AnswerKind(match.type), match, confidence=conf)
+
+
+_BRACKETS = re.compile(r"\s*[(（\[][^)）\]]*[)）\]]")
 
 
 def _from_now(session: Session, now: dt.datetime, today: dt.date, tz: dt.tzinfo) -> tuple[int, float]:
