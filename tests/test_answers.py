@@ -1090,3 +1090,8 @@ def test_whats_on_in_a_named_room_is_that_rooms_programme(busy, question, lang, 
 
 def test_where_is_a_room_now_still_asks_for_the_room(busy):
     assert _hit(busy.ask("where is the Tsavo hall now?", "en", _at(busy, 10, 11))) == ("room", "tsavo-hall")
+
+
+def test_a_topic_in_a_named_room_now_is_still_the_topic(busy):
+    # the wifi FAQ, not the Tsavo hall's programme
+    assert _hit(busy.ask("wifi password in the Tsavo hall now?", "en", _at(busy, 10, 11))) == ("faq", "wifi")

@@ -45,7 +45,7 @@ import functools
 import math
 import re
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
@@ -128,9 +128,9 @@ SHAPE_RATIO = 0.65
 #: sessions whose scores are this close are one reading of a question with no day in it
 SESSION_TIE = 0.9
 #: how deep in the words' ranking a time question's place is looked for, and how few names
-#: may share the word that names it
+#: (rooms and venues) may share the word that names it
 PLACE_DEPTH = 5
-RARE_NAME = 3
+RARE_NAME = 2
 #: a time question's places (or sessions) that score this share of the first one's are as good a reading of it
 PLACE_TIE = 0.8
 #: shuttle departures and other timetable entries, asked about without a time
@@ -1155,36 +1155,46 @@ class AnswerEngine:
         entries, when it holds sessions: by most of the words of one of its names, one of
         them a word few names share ("the ballroom" of "Ballroom (plenary)"), or as the big
         hall. Whatever else the question says ("minister asking"), the place's programme
-        answers it."""
-        if tq.mode not in ("now", "next") or not q.schedule_words or q.intents & {"where", "route"}:
+        answers it, unless an FAQ or contact comes first and the question has no word of
+        the programme's ("what's on", "开什么会")."""
+        if tq.mode not in ("now", "next") or q.intents & {"where", "route"}:
             return None  # "where is the ballroom now?" asks for the room
         qterms = set(q.terms)
         for i, _, _ in ranked[:PLACE_DEPTH]:
             e = self.entries[i]
+            if e.type in ("faq", "contact") and not q.schedule_words:
+                return None  # "is the wifi in the ballroom down now?" is about the wifi
             if e.type not in ("room", "venue") or e.id not in self._places_with_sessions:
                 continue
             if "@main-hall" in qterms and "main-hall" in e.field_concepts:
                 return i
             for terms in self._place_names.get(i, ()):
                 found = terms & qterms
-                if 2 * len(found) >= len(terms) and any(len(self.index.name_index[t]) <= RARE_NAME for t in found):
+                if 2 * len(found) >= len(terms) and any(self._places_named[t] <= RARE_NAME for t in found):
                     return i
         return None
 
     @functools.cached_property
     def _place_names(self) -> dict[int, list[frozenset[str]]]:
         """Each room's and venue's names as index terms, also without what they add in
-        brackets ("Ballroom (plenary)": the ballroom)."""
+        brackets and as that alone ("Ballroom (plenary)": the ballroom, the plenary;
+        "Meeting Hall 1 (MH1)": MH1)."""
         names: dict[int, list[frozenset[str]]] = defaultdict(list)
         for i, e in enumerate(self.entries):
             if e.type not in ("room", "venue"):
                 continue
             for text, lang in e.names:
-                for variant in dict.fromkeys((text, _BRACKETS.sub(" ", text).strip())):
+                inside = [m.group(0).strip(" ()（）[]") for m in _BRACKETS.finditer(text)]
+                for variant in dict.fromkeys((text, _BRACKETS.sub(" ", text).strip(), *inside)):
                     terms = frozenset(t for t in analysed(variant, lang, self.lexicon).terms if not t.startswith(("v:", "@")))
                     if terms:
                         names[i].append(terms)
         return names
+
+    @functools.cached_property
+    def _places_named(self) -> Counter[str]:
+        """How many rooms and venues have a name with each word (few: it tells them apart)."""
+        return Counter(t for names in self._place_names.values() for t in set().union(*names))
 
     def _hosting_place(self, ranked: list[tuple[int, float, float]]) -> int:
         """Of the rooms and venues a time question names about as well as its first one
