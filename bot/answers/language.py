@@ -31,6 +31,7 @@ from bot.answers.normalize import (
     has_vietnamese_marks,
     script_weights,
     stopwords,
+    written_stopwords,
 )
 
 #: a question in another script switches when this share of its letters is in that script
@@ -112,7 +113,10 @@ def _latin_evidence(text: str, words: list[str]) -> dict[str, float]:
             evidence["vi"] += 1.0
             continue
         bare = fold_accents(word)
-        holders = [lang for lang in ("en", "fr", "es") if bare in stopwords(lang)]
+        # a word typed with accents is a stopword only as the language writes it: Vietnamese
+        # "cà" (cà phê) is not French "ça"
+        holders = [lang for lang in ("en", "fr", "es") if bare in stopwords(lang)
+                   and (word.isascii() or word in written_stopwords(lang))]
         toneless = bare in stopwords("vi0")
         if toneless and not holders:
             evidence["vi"] += TONELESS

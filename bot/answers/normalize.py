@@ -318,6 +318,13 @@ def stopwords(lang: str) -> frozenset[str]:
 
 
 @functools.cache
+def written_stopwords(lang: str) -> frozenset[str]:
+    """A language's stopwords as written, accents kept ("ça", not "ca")."""
+    raw = yaml.safe_load((DATA_DIR / "stopwords.yaml").read_text(encoding="utf-8"))
+    return frozenset(prepare(w) for w in str(raw.get(lang) or "").split())
+
+
+@functools.cache
 def _weak() -> dict[str, frozenset[str]]:
     """Per language, the stems of generic words (see stopwords.yaml ``weak:``)."""
     raw = yaml.safe_load((DATA_DIR / "stopwords.yaml").read_text(encoding="utf-8")).get("weak") or {}
