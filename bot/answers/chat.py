@@ -45,7 +45,7 @@ _SHORTHAND: dict[str, dict[str, str]] = {
         "dc": "được", "đc": "được", "j": "gì", "bn": "bao nhiêu", "mk": "mình", "mik": "mình", "ng": "người",
         "vs": "với", "cx": "cũng", "cg": "cũng", "ntn": "như thế nào", "trc": "trước", "bt": "biết",
         "bh": "bây giờ", "bgio": "bây giờ", "ks": "khách sạn", "sb": "sân bay", "nv": "nhân viên", "hnay": "hôm nay",
-        "dt": "điện thoại", "đt": "điện thoại", "tp": "thành phố", "ms": "mới", "r": "rồi", "qa": "quá", "z": "vậy", "ad": "admin",
+        "dt": "điện thoại", "đt": "điện thoại", "tp": "thành phố", "ms": "mới", "r": "rồi", "qa": "quá", "z": "vậy", "ad": "admin", "mn": "mọi người",
     },
 }
 #: a word not glued to an apostrophe ("c" in "c'est" is no shorthand)
