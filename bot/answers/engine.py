@@ -1080,14 +1080,10 @@ class AnswerEngine:
             return self._schedule(question, lang, tq, upcoming, None, ranked[0][2], first=upcoming[0])
         place = self._place_asked(q, tq, ranked)
         if place is not None:  # "what's happening in the ballroom rn? minister asking"
-            pid = self.entries[place].id
-            here = self._next_at(now, pid, q.live) if tq.mode == "next" else [s for s in listed if _at(self.pack, s, pid)]
-            if not here and tq.mode == "now":
-                here, note = self._next_at(now, pid, q.live), "nothing-now"
+            here, at_note = self._programme_at(self.entries[place].id, tq, now, listed, note, q.live)
             if here:
                 q.place = place
-                return self._schedule(question, lang, tq, here, note if tq.mode == "now" else None,
-                                      max(THRESHOLD, ranked[0][2]), first=here[0])
+                return self._schedule(question, lang, tq, here, at_note, max(THRESHOLD, ranked[0][2]), first=here[0])
         if confident:
             ranked = self._prefer_shape(q, ranked)
             i, score, conf = ranked[0]
@@ -1098,16 +1094,9 @@ class AnswerEngine:
                 return self._entry_answer(question, lang, ranked, 0)  # "where is the Tsavo hall now?"
             if e.type in ("room", "venue"):
                 pos = self._hosting_place(ranked)
-                i, score, conf = ranked[pos]
-                e = self.entries[i]
-                if tq.mode == "next":  # "what's next in room 2?": the room's next, not the programme's
-                    listed = self._next_at(now, e.id, q.live)
-                here = [s for s in listed if _at(self.pack, s, e.id)]
-                if not here and tq.mode == "now":
-                    # "what's on now in the ballroom?" five minutes before its session starts
-                    here, note = self._next_at(now, e.id, q.live), "nothing-now"
+                here, at_note = self._programme_at(self.entries[ranked[pos][0]].id, tq, now, listed, note, q.live)
                 if here:
-                    return self._schedule(question, lang, tq, here, note, conf, first=here[0])
+                    return self._schedule(question, lang, tq, here, at_note, ranked[pos][2], first=here[0])
                 return self._entry_answer(question, lang, ranked, pos)
             # sessions: those of the window the question's words point to
             scores = {self.entries[j].id: sc for j, sc, c in ranked if self.entries[j].type == "session" and c >= THRESHOLD}
@@ -1133,6 +1122,18 @@ class AnswerEngine:
         named = self.entries[ranked[0][0]].id if best_is_session and topical else None
         return self._schedule(question, lang, tq, listed, note, 1.0,
                               first=next((s for s in listed if s.id == named), None))
+
+    def _programme_at(self, place_id: str, tq: TimeQuery, now: dt.datetime, listed: list[Session],
+                      note: str | None, live: Live | None) -> tuple[list[Session], str | None]:
+        """A room's or venue's part of a time question's answer: its sessions of the window,
+        its next for "what's next in room 2?" (not the programme's next), and for "what's on
+        now in the ballroom?" five minutes before its session, that session."""
+        if tq.mode == "next":
+            return self._next_at(now, place_id, live), None
+        here = [s for s in listed if _at(self.pack, s, place_id)]
+        if not here and tq.mode == "now":
+            return self._next_at(now, place_id, live), "nothing-now"
+        return here, note
 
     def _next_named(self, q: _Query, tq: TimeQuery, now: dt.datetime,
                     ranked: list[tuple[int, float, float]]) -> list[Session]:
