@@ -973,6 +973,14 @@ def busy(tmp_path_factory):
         dict(briefing, id="press-briefing-2", start="2026-03-11T16:00", end="2026-03-11T16:30"),
         {"id": "plenary-2", "title": {"en": "Plenary: reports of the roundtables", "fr": "Plénière : rapports des tables rondes"},
          "kind": "plenary", "start": "2026-03-11T10:00", "end": "2026-03-11T11:30", "room": "tsavo-hall"},
+        {"id": "expo-1", "title": {"en": "Green jobs fair (day 1)", "es": "Feria de empleos verdes (día 1)"},
+         "kind": "exhibition", "start": "2026-03-10T09:00", "end": "2026-03-10T18:00", "room": "kicc"},
+        {"id": "expo-2", "title": {"en": "Green jobs fair (day 2)", "es": "Feria de empleos verdes (día 2)"},
+         "kind": "exhibition", "start": "2026-03-11T09:00", "end": "2026-03-11T18:00", "room": "kicc"},
+        {"id": "group-a", "title": "Working group (A)", "kind": "roundtable", "start": "2026-03-11T11:30",
+         "end": "2026-03-11T13:00", "room": "committee-room-3"},
+        {"id": "group-b", "title": "Working group (B)", "kind": "roundtable", "start": "2026-03-11T11:30",
+         "end": "2026-03-11T13:00", "room": "press-centre"},
         {"id": "shuttle-1", "title": "Shuttle buses back to the hotels", "kind": "logistics",
          "start": "2026-03-10T17:00", "end": "2026-03-10T19:30", "room": "kicc"},
         {"id": "shuttle-2", "title": "Shuttle buses back to the hotels", "kind": "logistics",
@@ -1095,3 +1103,12 @@ def test_where_is_a_room_now_still_asks_for_the_room(busy):
 def test_a_topic_in_a_named_room_now_is_still_the_topic(busy):
     # the wifi FAQ, not the Tsavo hall's programme
     assert _hit(busy.ask("wifi password in the Tsavo hall now?", "en", _at(busy, 10, 11))) == ("faq", "wifi")
+
+
+@pytest.mark.parametrize(("question", "lang", "expected"), [
+    ("is the green jobs fair still open?", "en", "expo-2"),  # "(day 1)", "(day 2)": one fair, today's
+    ("¿la feria de empleos verdes sigue abierta o ya cerraron?", "es", "expo-2"),
+    ("working group B, where is it?", "en", "group-b"),  # "(A)" and "(B)" meet at once: two sessions
+])
+def test_a_session_repeated_under_a_title_with_its_day_in_brackets_is_todays(busy, question, lang, expected):
+    assert _hit(busy.ask(question, lang, _at(busy, 11, 14))) == ("session", expected)

@@ -370,12 +370,22 @@ class AnswerEngine:
 
     @functools.cached_property
     def _repeats(self) -> dict[str, list[Session]]:
-        """The sessions that share their title with others, by id: all of them in time order."""
+        """The sessions that share their title with others, by id: all of them in time order.
+        A title that differs only in brackets ("Exhibition (day 1)", "(day 2)") is shared
+        when no two of its sessions fall on one day ("Working group (A)" and "(B)" meet in
+        parallel: they are two sessions, not one held twice)."""
         default = self.pack.default_language
         by_title: dict[str, list[Session]] = defaultdict(list)
         for session in self.sessions:
-            by_title[fold_accents(session.title.get(default, default).casefold().strip())].append(session)
-        return {s.id: group for group in by_title.values() if len(group) > 1 for s in group}
+            title = fold_accents(session.title.get(default, default).casefold().strip())
+            by_title[_BRACKETS.sub(" ", title).strip() or title].append(session)
+        out: dict[str, list[Session]] = {}
+        for group in by_title.values():
+            titles = {s.title.get(default, default) for s in group}
+            days = [s.start.astimezone(self.tz).date() for s in group]
+            if len(group) > 1 and (len(titles) == 1 or len(set(days)) == len(days)):
+                out.update((s.id, group) for s in group)
+        return out
 
     def _learnt_answer(self, question: str, lang: str, text: str, i: int) -> Answer:
         e = self.entries[i]
