@@ -1112,3 +1112,11 @@ def test_a_topic_in_a_named_room_now_is_still_the_topic(busy):
 ])
 def test_a_session_repeated_under_a_title_with_its_day_in_brackets_is_todays(busy, question, lang, expected):
     assert _hit(busy.ask(question, lang, _at(busy, 11, 14))) == ("session", expected)
+
+
+def test_the_big_hall_of_a_pack_whose_plenary_sits_in_a_whole_venue(pack):
+    from bot.answers.index import _largest_room
+
+    # the plenary given as the venue, not a room: the largest room, as before rooms were told apart
+    at_venue = pack.model_copy(update={"sessions": [s.model_copy(update={"room": "kicc"}) for s in pack.sessions]})
+    assert _largest_room(at_venue) == "tsavo-hall"

@@ -80,7 +80,9 @@ def _largest_room(pack: ContentPack) -> str | None:
     when the pack gives capacities and one such room has more than every other."""
     plenary = {s.room for s in pack.sessions if s.kind in _HALL_KINDS}
     rooms = [r for v in pack.venues for r in v.rooms if r.capacity]
-    sized = sorted(((r.capacity, r.id) for r in rooms if r.id in plenary or not plenary), reverse=True)
+    # (a pack whose plenary sits in a whole venue, or gives its hall no capacity: all rooms)
+    halls = [r for r in rooms if r.id in plenary] or rooms
+    sized = sorted(((r.capacity, r.id) for r in halls), reverse=True)
     if not sized or (len(sized) > 1 and sized[0][0] == sized[1][0]):
         return None
     return sized[0][1]
