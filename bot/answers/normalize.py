@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import Stemmer
 import yaml
@@ -295,7 +296,7 @@ def stem_word(word: str, lang: str) -> str:
 
 @functools.cache
 def _stopwords() -> dict[str, frozenset[str]]:
-    raw = yaml.safe_load((DATA_DIR / "stopwords.yaml").read_text(encoding="utf-8"))
+    raw = dict(_stopword_file())
     raw.pop("weak", None)
     out: dict[str, frozenset[str]] = {}
     for lang, words in raw.items():
@@ -313,6 +314,12 @@ def _stopwords() -> dict[str, frozenset[str]]:
     return out
 
 
+@functools.cache
+def _stopword_file() -> dict[str, Any]:
+    """stopwords.yaml as written (read once)."""
+    return yaml.safe_load((DATA_DIR / "stopwords.yaml").read_text(encoding="utf-8")) or {}
+
+
 def stopwords(lang: str) -> frozenset[str]:
     return _stopwords().get(lang, frozenset())
 
@@ -320,14 +327,13 @@ def stopwords(lang: str) -> frozenset[str]:
 @functools.cache
 def written_stopwords(lang: str) -> frozenset[str]:
     """A language's stopwords as written, accents kept ("ça", not "ca")."""
-    raw = yaml.safe_load((DATA_DIR / "stopwords.yaml").read_text(encoding="utf-8"))
-    return frozenset(prepare(w) for w in str(raw.get(lang) or "").split())
+    return frozenset(prepare(w) for w in str(_stopword_file().get(lang) or "").split())
 
 
 @functools.cache
 def _weak() -> dict[str, frozenset[str]]:
     """Per language, the stems of generic words (see stopwords.yaml ``weak:``)."""
-    raw = yaml.safe_load((DATA_DIR / "stopwords.yaml").read_text(encoding="utf-8")).get("weak") or {}
+    raw = _stopword_file().get("weak") or {}
     out: dict[str, frozenset[str]] = {}
     for lang, words in raw.items():
         keys = set()
