@@ -131,8 +131,9 @@ SESSION_TIE = 0.9
 #: (rooms and venues) may share the word that names it
 PLACE_DEPTH = 5
 RARE_NAME = 2
-#: a time question's places (or sessions) that score this share of the first one's are as good a reading of it
-PLACE_TIE = 0.8
+#: a time question's places, or the sessions of "the next X", that score this share of the
+#: first one's are as good a reading of it
+NAMED_TIE = 0.8
 #: shuttle departures and other timetable entries, asked about without a time
 LOGISTICS_UNTIMED = 0.8
 #: a word neither the pack nor the lexicon knows counts this much of an unseen word's weight
@@ -702,6 +703,8 @@ class AnswerEngine:
                 self._corrector(key)
         if self.lexicon.local:
             _ = self.places_here
+        # what time questions read of the programme and its rooms (a few milliseconds)
+        _ = self._repeats, self._places_named, self._places_with_sessions
         if self.semantic is not None:
             _ = self.retoner
 
@@ -1155,7 +1158,7 @@ class AnswerEngine:
             return []  # "the next BRICS ministerial": a session the pack does not have
         top = ranked[0][1]
         ids = {self.entries[i].id for i, score, _ in ranked[:HEAD_DEPTH]
-               if self.entries[i].type == EntryType.SESSION and score >= PLACE_TIE * top}
+               if self.entries[i].type == EntryType.SESSION and score >= NAMED_TIE * top}
         timeline = [s for s in self._timeline(q.live, running=True) if s.id in ids]
         # a shuttle service that runs now is the next bus
         running = [s for s in timeline if s.start <= now < s.end and _rank(s) == 2]
@@ -1215,7 +1218,7 @@ class AnswerEngine:
         top = ranked[0][1]
         for pos, (i, score, conf) in enumerate(ranked[:4]):
             e = self.entries[i]
-            if e.type not in ("room", "venue") or conf < THRESHOLD or score < PLACE_TIE * top:
+            if e.type not in ("room", "venue") or conf < THRESHOLD or score < NAMED_TIE * top:
                 break
             if e.id in self._places_with_sessions:
                 return pos
