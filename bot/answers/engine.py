@@ -254,8 +254,6 @@ class _Query:
     live: Live | None = None
     #: entries that are not candidates at all (the room where something went wrong)
     not_answers: frozenset[int] = frozenset()
-    #: the room or venue whose programme answered a "what's on now there?" (its answer stands)
-    place: int | None = None
 
 
 class AnswerEngine:
@@ -846,8 +844,8 @@ class AnswerEngine:
         # "the dollar rate today" is not a question about today's programme
         unmet = bool(q.needs) and not (best is not None and self._fits(q, best[0]))
         if not unmet and (tq is not None or (q.schedule_words and not confident)):
-            answer = self._time_answer(question, lang, q, tq, now, ranked, confident)
-            return self._situation(question, lang, q, ranked, model, answer)
+            answer, settled = self._time_answer(question, lang, q, tq, now, ranked, confident)
+            return answer if settled else self._situation(question, lang, q, ranked, model, answer)
         if confident:
             ranked = self._prefer_shape(q, ranked)
         evidence = self._candidates(q, ranked, model)
@@ -871,7 +869,7 @@ class AnswerEngine:
         window's sessions or refuses, the decision model weighs the question's own words (the
         time expression is not among them: a time alone is no evidence for a session) and
         answers the non-session entry it chooses when it is likelier than every session."""
-        if timed.kind in (AnswerKind.FAQ, AnswerKind.CONTACT) or not ranked or q.place is not None:
+        if timed.kind in (AnswerKind.FAQ, AnswerKind.CONTACT) or not ranked:
             return timed
         if not any(not u.weak for u in q.units):
             return timed  # "what's on tomorrow?": only the programme answers it
@@ -1082,7 +1080,10 @@ class AnswerEngine:
                 break
         return out
 
-    def _time_answer(self, question: str, lang: str, q: _Query, tq: TimeQuery | None, now: dt.datetime, ranked: list[tuple[int, float, float]], confident: bool) -> Answer:
+    def _time_answer(self, question: str, lang: str, q: _Query, tq: TimeQuery | None, now: dt.datetime, ranked: list[tuple[int, float, float]], confident: bool) -> tuple[Answer, bool]:
+        """The answer to a question with a time in it, and whether it is settled: the
+        programme of a room the question names stands, whatever else the words suggest
+        (otherwise :meth:`_situation` may prefer an FAQ the question's other words name)."""
         if tq is None:
             tq = TimeQuery("window", day=self._default_day(now))
             start = dt.datetime.combine(tq.day, dt.time(0, 0), tzinfo=self.tz)
@@ -1090,34 +1091,33 @@ class AnswerEngine:
         listed, note = self.sessions_for(tq, now, q.live)
         upcoming = self._next_named(q, tq, now, ranked)
         if upcoming:  # "the next shuttle to the hotels": the next of those, not the programme's next
-            return self._schedule(question, lang, tq, upcoming, None, ranked[0][2], first=upcoming[0])
+            return self._schedule(question, lang, tq, upcoming, None, ranked[0][2], first=upcoming[0]), False
         place = self._place_asked(q, tq, ranked)
         if place is not None:  # "what's happening in the ballroom rn? minister asking"
             here, at_note = self._programme_at(self.entries[place].id, tq, now, listed, note, q.live)
             if here:
-                q.place = place
-                return self._schedule(question, lang, tq, here, at_note, max(THRESHOLD, ranked[0][2]), first=here[0])
+                return self._schedule(question, lang, tq, here, at_note, max(THRESHOLD, ranked[0][2]), first=here[0]), True
         if confident:
             ranked = self._prefer_shape(q, ranked)
             i, score, conf = ranked[0]
             e = self.entries[i]
             if e.type in ("faq", "contact") or (e.type == "venue" and not _in_place(listed, self.pack, e.id)):
-                return self._entry_answer(question, lang, ranked, 0)
+                return self._entry_answer(question, lang, ranked, 0), False
             if e.type == "room" and q.intents & {"where", "route"} and not q.schedule_words:
-                return self._entry_answer(question, lang, ranked, 0)  # "where is the Tsavo hall now?"
+                return self._entry_answer(question, lang, ranked, 0), False  # "where is the Tsavo hall now?"
             if e.type in ("room", "venue"):
                 pos = self._hosting_place(ranked)
                 here, at_note = self._programme_at(self.entries[ranked[pos][0]].id, tq, now, listed, note, q.live)
                 if here:
-                    return self._schedule(question, lang, tq, here, at_note, ranked[pos][2], first=here[0])
-                return self._entry_answer(question, lang, ranked, pos)
+                    return self._schedule(question, lang, tq, here, at_note, ranked[pos][2], first=here[0]), False
+                return self._entry_answer(question, lang, ranked, pos), False
             # sessions: those of the window the question's words point to
             scores = {self.entries[j].id: sc for j, sc, c in ranked if self.entries[j].type == "session" and c >= THRESHOLD}
             chosen = [s for s in listed if s.id in scores]
             if chosen:
                 top = max(chosen, key=lambda s: (scores[s.id], -s.start.timestamp()))
-                return self._schedule(question, lang, tq, chosen, note, conf, first=top)
-            return self._entry_answer(question, lang, ranked, 0)
+                return self._schedule(question, lang, tq, chosen, note, conf, first=top), False
+            return self._entry_answer(question, lang, ranked, 0), False
         # no confident topic: a plain time question, unless it also names a topic — one the
         # pack knows nothing about ("who won the match last night?") or one it knows but
         # not well enough ("a place to store my luggage on the last day")
@@ -1129,12 +1129,12 @@ class AnswerEngine:
             best = ranked[0] if ranked else None
             return Answer(question, lang, AnswerKind.UNKNOWN,
                           alternatives=self._alternatives(ranked, 0, loose=True) if best else [],
-                          time=tq, confidence=best[2] if best else 0.0)
+                          time=tq, confidence=best[2] if best else 0.0), False
         # the window's sessions; the one its words name first ("the plenary, started yet?"),
         # whatever else the question says ("ya empezaron con los discursos")
         named = self.entries[ranked[0][0]].id if best_is_session and topical else None
         return self._schedule(question, lang, tq, listed, note, 1.0,
-                              first=next((s for s in listed if s.id == named), None))
+                              first=next((s for s in listed if s.id == named), None)), False
 
     def _programme_at(self, place_id: str, tq: TimeQuery, now: dt.datetime, listed: list[Session],
                       note: str | None, live: Live | None) -> tuple[list[Session], str | None]:
