@@ -1120,3 +1120,47 @@ def test_the_big_hall_of_a_pack_whose_plenary_sits_in_a_whole_venue(pack):
     # the plenary given as the venue, not a room: the largest room, as before rooms were told apart
     at_venue = pack.model_copy(update={"sessions": [s.model_copy(update={"room": "kicc"}) for s in pack.sessions]})
     assert _largest_room(at_venue) == "tsavo-hall"
+
+
+@pytest.mark.parametrize(("question", "lang"), [
+    ("fair now? want to catch the simulator booth", "en"),
+    ("la feria ahora, quiero ver los simuladores", "es"),
+    ("fair now? my colleague wants the holograms", "en"),
+])
+def test_a_daily_session_named_with_a_time_is_the_one_in_the_window(busy, question, lang):
+    # the words, unsure (the booth, the holograms), name the fair of each day alike; at 15:00
+    # on day 2 the window holds day 2's (the first of the ranking, day 1's, is not in it)
+    assert _hit(busy.ask(question, lang, _at(busy, 11, 15))) == ("session", "expo-2")
+
+
+@pytest.mark.parametrize(("question", "lang", "hour", "expected"), [
+    ("what's happening in the Tsavo hall?", "en", 11, "plenary-1"),  # on now, not the day's first
+    ("what's happening in the Tsavo hall?", "en", 8, "opening"),  # before the day starts: its first
+    ("что происходит в зале Амбосели?", "ru", 12, "roundtable-adaptation"),  # nothing now: its next
+])
+def test_whats_happening_in_a_room_with_no_time_is_its_programme_from_now(busy, question, lang, hour, expected):
+    assert _hit(busy.ask(question, lang, _at(busy, 10, hour))) == ("session", expected)
+
+
+def test_the_way_to_a_room_with_a_programme_word_is_still_the_room(busy):
+    assert _hit(busy.ask("how do I get to the Amboseli room for the sessions?", "en", _at(busy, 10, 11))) == ("room", "amboseli-room")
+
+
+def test_chinese_room_numbers_with_a_kind_of_room_between():
+    from bot.answers.normalize import prepare
+
+    assert prepare("二号边会厅") == prepare("2号边会厅") == "第2边会厅"
+    assert prepare("二十四号上午的会") == "二十四号上午的会"  # a day of the month stays
+
+
+@pytest.mark.parametrize(("text", "mode"), [
+    ("phiên toàn thể bữa nay xong chưa", "window"),  # southern "today"
+    ("phong 3 dang co su kien gi vay", "now"),
+    ("而家WG2喺边度开紧会", "now"),  # Cantonese: meeting at this moment
+])
+def test_more_ways_to_say_today_and_now(pack, text, mode):
+    now = dt.datetime(2026, 3, 10, 10, 45, tzinfo=pack.tz)
+    tq = parse_time(text, now, pack.tz)
+    assert tq is not None and tq.mode == mode
+    if mode == "window":
+        assert tq.day == now.date()

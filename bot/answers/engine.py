@@ -843,7 +843,7 @@ class AnswerEngine:
         confident = best is not None and best[2] >= THRESHOLD
         # "the dollar rate today" is not a question about today's programme
         unmet = bool(q.needs) and not (best is not None and self._fits(q, best[0]))
-        if not unmet and (tq is not None or (q.schedule_words and not confident)):
+        if not unmet and (tq is not None or (q.schedule_words and (not confident or self._programme_of_place(q, ranked)))):
             answer, settled = self._time_answer(question, lang, q, tq, now, ranked, confident)
             return answer if settled else self._situation(question, lang, q, ranked, model, answer)
         if confident:
@@ -1109,7 +1109,10 @@ class AnswerEngine:
                 pos = self._hosting_place(ranked)
                 here, at_note = self._programme_at(self.entries[ranked[pos][0]].id, tq, now, listed, note, q.live)
                 if here:
-                    return self._schedule(question, lang, tq, here, at_note, ranked[pos][2], first=here[0]), False
+                    # of the room's day, the session on now or next ("what's happening in room 210?")
+                    today = now.astimezone(self.tz).date()
+                    first = min(here, key=lambda s: _from_now(s, now, today, self.tz)) if tq.mode == "window" else here[0]
+                    return self._schedule(question, lang, tq, here, at_note, ranked[pos][2], first=first), False
                 return self._entry_answer(question, lang, ranked, pos), False
             # sessions: those of the window the question's words point to
             scores = {self.entries[j].id: sc for j, sc, c in ranked if self.entries[j].type == "session" and c >= THRESHOLD}
@@ -1122,8 +1125,9 @@ class AnswerEngine:
         # pack knows nothing about ("who won the match last night?") or one it knows but
         # not well enough ("a place to store my luggage on the last day")
         topical = [u for u in q.units if not u.weak]
+        named = self._named_in_window(ranked, listed) if topical else None
         best_is_session = bool(ranked) and self.entries[ranked[0][0]].type == "session"
-        if best_is_session and topical and self.entries[ranked[0][0]].id not in {s.id for s in listed}:
+        if best_is_session and topical and named is None:
             best_is_session = False  # the topic's session is not in the window: the window does not answer it
         if not best_is_session and (topical or any(u.foreign for u in q.units)):
             best = ranked[0] if ranked else None
@@ -1132,9 +1136,33 @@ class AnswerEngine:
                           time=tq, confidence=best[2] if best else 0.0), False
         # the window's sessions; the one its words name first ("the plenary, started yet?"),
         # whatever else the question says ("ya empezaron con los discursos")
-        named = self.entries[ranked[0][0]].id if best_is_session and topical else None
+        named = named if best_is_session else None
         return self._schedule(question, lang, tq, listed, note, 1.0,
                               first=next((s for s in listed if s.id == named), None)), False
+
+    def _programme_of_place(self, q: _Query, ranked: list[tuple[int, float, float]]) -> bool:
+        """Whether a question with words of the programme and no time ("what's happening in
+        room 210?") asks for the programme of the room or venue the words are sure of: it
+        holds sessions, and the question does not ask the way there."""
+        e = self.entries[ranked[0][0]]
+        return (e.type in ("room", "venue") and e.id in self._places_with_sessions
+                and not q.intents & {"where", "route"})
+
+    def _named_in_window(self, ranked: list[tuple[int, float, float]], listed: list[Session]) -> str | None:
+        """The session the words name first that is in the window: the first one, or one
+        they name about as well ("is the exhibition still open now?" names the exhibition
+        of each day alike; now's is the one the window holds)."""
+        if not ranked or self.entries[ranked[0][0]].type != EntryType.SESSION:
+            return None
+        in_window = {s.id for s in listed}
+        top = ranked[0][1]
+        for i, score, _ in ranked[:HEAD_DEPTH]:
+            if score < SESSION_TIE * top:
+                break
+            e = self.entries[i]
+            if e.type == EntryType.SESSION and e.id in in_window:
+                return e.id
+        return None
 
     def _programme_at(self, place_id: str, tq: TimeQuery, now: dt.datetime, listed: list[Session],
                       note: str | None, live: Live | None) -> tuple[list[Session], str | None]:

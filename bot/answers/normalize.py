@@ -221,8 +221,9 @@ def _to_simplified() -> Callable[[str], str]:  # loaded on the first Chinese tex
 _HAN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _HAN_NUMBER = "[零〇一二两三四五六七八九十]{1,3}"
 #: "第二会议室", "二号会议室" and "2号会议室" are one room: each is read "第2会议室"; "二楼"
-#: (a floor) and "二号" alone (a day of the month) are left as they are
-_ORDINAL_RE = re.compile(rf"第({_HAN_NUMBER}|\d{{1,2}})|({_HAN_NUMBER}|\d{{1,2}})号(?=会议室|会议厅|厅|室|会场|分会场|分论坛|论坛|展厅|馆|楼|门|房间|入口|出口|口)")
+#: (a floor) and "二号" alone (a day of the month) are left as they are; a kind of room may
+#: come between ("2号边会室", "二号小会议室")
+_ORDINAL_RE = re.compile(rf"第({_HAN_NUMBER}|\d{{1,2}})|({_HAN_NUMBER}|\d{{1,2}})号(?=(?:边会|小|大|中|分|双边|会见|多功能)?(?:会议室|会议厅|厅|室|会场|分会场|分论坛|论坛|展厅|馆|楼|门|房间|入口|出口|口))")
 
 
 def _han_number(text: str) -> int | None:
