@@ -1164,3 +1164,12 @@ def test_more_ways_to_say_today_and_now(pack, text, mode):
     assert tq is not None and tq.mode == mode
     if mode == "window":
         assert tq.day == now.date()
+
+
+def test_the_last_day_in_colloquial_arabic(pack):
+    now = dt.datetime(2026, 3, 10, 10, 45, tzinfo=pack.tz)
+    days = sorted({s.start.astimezone(pack.tz).date() for s in pack.sessions})
+    tq = parse_time("امتى الحفل اللي في آخر يوم؟", now, pack.tz, days)
+    assert tq is not None and tq.day == days[-1]
+    tq = parse_time("أول يوم ايش فيه", now, pack.tz, days)
+    assert tq is not None and tq.day == days[0]

@@ -57,10 +57,10 @@ _SPECS: list[tuple[str, str]] = [
     ("明天下午", "day:1|part:afternoon"),
     ("明晚|明天晚上", "day:1|part:evening"),
     # -- ordinal days of the event --------------------------------------------------------
-    (_w("day one", "day 1", "first day", "opening day", "premier jour", "jour 1", "premiere journee", "primer dia", "dia 1", "el primer dia", "первый день", "первого дня", "день 1", "в первый день", "اليوم الاول", "اليوم 1", "ngay dau tien", "ngay dau", "ngay thu nhat", "ngay 1 cua hoi nghi"), "dayord:1"),
+    (_w("day one", "day 1", "first day", "opening day", "premier jour", "jour 1", "premiere journee", "primer dia", "dia 1", "el primer dia", "первый день", "первого дня", "день 1", "в первый день", "اليوم الاول", "اول يوم", "اليوم 1", "ngay dau tien", "ngay dau", "ngay thu nhat", "ngay 1 cua hoi nghi"), "dayord:1"),
     (_w("day two", "day 2", "second day", "deuxieme jour", "second jour", "jour 2", "deuxieme journee", "segundo dia", "dia 2", "второй день", "второго дня", "день 2", "во второй день", "اليوم الثاني", "اليوم 2", "ngay thu hai", "ngay thu 2", "ngay hai"), "dayord:2"),
     (_w("day three", "day 3", "third day", "troisieme jour", "jour 3", "tercer dia", "dia 3", "третий день", "третьего дня", "день 3", "اليوم الثالث", "ngay thu ba", "ngay thu 3"), "dayord:3"),
-    (_w("last day", "final day", "closing day", "dernier jour", "derniere journee", "ultimo dia", "последний день", "последнего дня", "اليوم الاخير", "ngay cuoi", "ngay cuoi cung", "ngay ket thuc"), "dayord:-1"),
+    (_w("last day", "final day", "closing day", "dernier jour", "derniere journee", "ultimo dia", "последний день", "последнего дня", "اليوم الاخير", "اخر يوم", "يوم الختام", "اليوم الختامي", "ngay cuoi", "ngay cuoi cung", "ngay ket thuc"), "dayord:-1"),
     ("第一天|首日|第1天|头一天", "dayord:1"),
     ("第二天|第2天", "dayord:2"),
     ("第三天|第3天", "dayord:3"),
