@@ -1081,8 +1081,9 @@ class AnswerEngine:
         return out
 
     def _time_answer(self, question: str, lang: str, q: _Query, tq: TimeQuery | None, now: dt.datetime, ranked: list[tuple[int, float, float]], confident: bool) -> tuple[Answer, bool]:
-        """The answer to a question with a time in it, and whether it is settled: the
-        programme of a room the question names stands, whatever else the words suggest
+        """The answer to a question about the programme's time line (a time in it, words of
+        the programme and no sure topic, or a room's programme), and whether it is settled:
+        the programme of a room the question names stands, whatever else the words suggest
         (otherwise :meth:`_situation` may prefer an FAQ the question's other words name)."""
         if tq is None:
             tq = TimeQuery("window", day=self._default_day(now))
@@ -1109,9 +1110,10 @@ class AnswerEngine:
                 pos = self._hosting_place(ranked)
                 here, at_note = self._programme_at(self.entries[ranked[pos][0]].id, tq, now, listed, note, q.live)
                 if here:
-                    # of the room's day, the session on now or next ("what's happening in room 210?")
+                    # of the room's programme today, the session on now or next ("what's happening in room 210?")
                     today = now.astimezone(self.tz).date()
-                    first = min(here, key=lambda s: _from_now(s, now, today, self.tz)) if tq.mode == "window" else here[0]
+                    first = (min(here, key=lambda s: _from_now(s, now, today, self.tz))
+                             if tq.mode == "window" and tq.day == today else here[0])
                     return self._schedule(question, lang, tq, here, at_note, ranked[pos][2], first=first), False
                 return self._entry_answer(question, lang, ranked, pos), False
             # sessions: those of the window the question's words point to
@@ -1136,7 +1138,6 @@ class AnswerEngine:
                           time=tq, confidence=best[2] if best else 0.0), False
         # the window's sessions; the one its words name first ("the plenary, started yet?"),
         # whatever else the question says ("ya empezaron con los discursos")
-        named = named if best_is_session else None
         return self._schedule(question, lang, tq, listed, note, 1.0,
                               first=next((s for s in listed if s.id == named), None)), False
 
