@@ -60,6 +60,10 @@ L2_GRID = (0.3, 1.0, 3.0, 10.0, 30.0)
 RIGHT, REFUSED_RIGHT, HELPFUL_REFUSAL, WRONG, NOISE = 1.0, 1.0, 0.5, -0.5, -0.25
 #: the held-out phrasings count half as much as a dev question when choosing the thresholds
 HELD_OUT_WEIGHT = 0.5
+#: how much a question of a fresh set (``*.fresh*.jsonl``: written blind, like a new pack's
+#: questions, where the words were not tuned on the question before its first run) counts
+#: against one of the sets the words were tuned on (``--fresh-weight``)
+FRESH_WEIGHT = 1.0
 
 
 @dataclass
@@ -76,6 +80,14 @@ class Asked:
     fits: np.ndarray | None = None  # it names what the question needs named (Candidate.fits)
     text: str = ""  # the question (diagnostics)
     lang: str = ""
+    fresh: bool = False  # from a fresh set (see FRESH_WEIGHT)
+
+
+def weight_of(a: Asked) -> float:
+    """How much a question counts in the fit and the thresholds."""
+    if a.pack.endswith(".held-out"):
+        return HELD_OUT_WEIGHT
+    return FRESH_WEIGHT if a.fresh else 1.0
 
 
 def collect() -> list[Asked]:
@@ -94,7 +106,8 @@ def collect() -> list[Asked]:
             in_scope = q.expect is not None
             if not answer.evidence:
                 right = (got in q.expect) if in_scope else got is None
-                asked.append(Asked(name.split(".")[0], in_scope, None, None, None, bool(right), text=q.q, lang=q.lang))
+                asked.append(Asked(name.split(".")[0], in_scope, None, None, None, bool(right), text=q.q, lang=q.lang,
+                                   fresh=".fresh" in name))
                 continue
             expected = set(q.expect or [])
             entries = [engine.entries[c.entry] for c in answer.evidence]
@@ -106,7 +119,7 @@ def collect() -> list[Asked]:
                 False,
                 np.array([e.type == "faq" for e in entries]),
                 np.array([c.fits for c in answer.evidence]),
-                text=q.q, lang=q.lang,
+                text=q.q, lang=q.lang, fresh=".fresh" in name,
             ))
         print(f"  {name}: {len(questions)} questions", flush=True)
     return asked
@@ -183,7 +196,7 @@ def _unsure_only(a: Asked) -> Asked:
     top = np.flatnonzero(a.features[:, LEX_TOP] == 1.0)
     if len(top) and a.features[top[0], LEX_CONF] >= THRESHOLD:
         right = bool(a.labels[top[0]]) if a.in_scope else False
-        return Asked(a.pack, a.in_scope, None, None, None, right, text=a.text, lang=a.lang)
+        return Asked(a.pack, a.in_scope, None, None, None, right, text=a.text, lang=a.lang, fresh=a.fresh)
     return a
 
 
@@ -199,7 +212,7 @@ def fit(asked: list[Asked], l2: float) -> tuple[np.ndarray, np.ndarray, np.ndarr
     x = np.vstack([a.features for a in fused])
     mean, scale = standardise(x)
     questions = [((a.features - mean) / scale, right_ones(a)) for a in fused]
-    weights = np.array([HELD_OUT_WEIGHT if a.pack.endswith(".held-out") else 1.0 for a in fused])
+    weights = np.array([weight_of(a) for a in fused])
     w, none_w, none_b = fit_choice(questions, weights, l2)
     return mean, scale, w, none_w, none_b
 
@@ -285,7 +298,7 @@ def _outcomes(asked: list[Asked], cal: Calibration, keep_at: float) -> np.ndarra
     """Per question, what the thresholds act on (see :func:`_utility`)."""
     rows = []
     for a in asked:
-        weight = HELD_OUT_WEIGHT if a.pack.endswith(".held-out") else 1.0
+        weight = weight_of(a)
         if a.features is None:
             rows.append((weight, a.in_scope, 1, float(a.fixed_right), 0, 0, 0.0, 0.0, -1, -1, -1, -1))
             continue
@@ -395,7 +408,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(CALIBRATION_PATH), help="where to write the fitted model")
     parser.add_argument("--l2", type=float, default=None, help="this regularisation instead of choosing one")
     parser.add_argument("--cache", help="the candidates collected by python -m bench.qa.loo --cache (same code only)")
+    parser.add_argument("--fresh-weight", type=float, default=FRESH_WEIGHT,
+                        help="how much a fresh set's question counts against a tuned-on set's")
     args = parser.parse_args(argv)
+    global FRESH_WEIGHT
+    FRESH_WEIGHT = args.fresh_weight
     t0 = time.perf_counter()
     if args.cache:
         asked = pickle.loads(Path(args.cache).read_bytes())
