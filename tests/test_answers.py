@@ -1173,3 +1173,13 @@ def test_the_last_day_in_colloquial_arabic(pack):
     assert tq is not None and tq.day == days[-1]
     tq = parse_time("أول يوم ايش فيه", now, pack.tz, days)
     assert tq is not None and tq.day == days[0]
+
+
+def test_covered_costs_in_french_are_not_phone_charging():
+    from bot.answers.lexicon import load_lexicon
+    from bot.answers.normalize import prepare, tokenize
+
+    lexicon = load_lexicon()
+    concepts = {h.concept for h in lexicon.match(tokenize(prepare("les frais de voyage sont pris en charge ?"), "fr"), "fr")}
+    assert "cost" in concepts and "charging" not in concepts
+    assert "charging" in {h.concept for h in lexicon.match(tokenize(prepare("où charger mon téléphone"), "fr"), "fr")}
