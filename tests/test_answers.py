@@ -1183,3 +1183,42 @@ def test_covered_costs_in_french_are_not_phone_charging():
     concepts = {h.concept for h in lexicon.match(tokenize(prepare("les frais de voyage sont pris en charge ?"), "fr"), "fr")}
     assert "cost" in concepts and "charging" not in concepts
     assert "charging" in {h.concept for h in lexicon.match(tokenize(prepare("où charger mon téléphone"), "fr"), "fr")}
+
+
+@pytest.fixture(scope="module")
+def with_lost_property(tmp_path_factory):
+    """qa-mini with a lost-property FAQ beside its shuttle FAQ."""
+    import shutil
+
+    import yaml
+
+    root = tmp_path_factory.mktemp("lost") / "pack"
+    shutil.copytree(MINI, root)
+    faq = yaml.safe_load((root / "faq.yaml").read_text(encoding="utf-8"))
+    faq["faq"].append({
+        "id": "lost-property", "category": faq["faq"][0]["category"],
+        "questions": {"en": ["I lost something at the summit, who do I ask?"],
+                      "es": ["Perdí algo en la cumbre, ¿a quién le pregunto?"]},
+        "answer": {"en": "Lost property is kept at the Information Desk by KICC Gate 1, 08:00–19:00.",
+                   "es": "Los objetos perdidos se guardan en el mostrador de información junto a la Puerta 1 del KICC, de 08:00 a 19:00."},
+    })
+    (root / "faq.yaml").write_text(yaml.safe_dump(faq, allow_unicode=True), encoding="utf-8")
+    return AnswerEngine(load_pack(root))  # the decision model chooses among what is left
+
+
+@pytest.mark.parametrize(("question", "lang"), [
+    ("left my iPad on the hotel shuttle bus this morning", "en"),
+    ("se me quedó la tablet en la lanzadera del hotel", "es"),
+])
+def test_something_lost_on_a_service_is_not_the_service(with_lost_property, question, lang):
+    # the shuttle FAQ (or the hotel) says where it was lost: not the answer; lost property,
+    # or "not sure", is
+    answer = with_lost_property.ask(question, lang, dt.datetime(2026, 3, 10, 9, 0, tzinfo=with_lost_property.tz))
+    assert _hit(answer) in (None, ("faq", "lost-property"))
+    assert not {m.id for m in answer.alternatives} & {"shuttle", "serena-hotel"}
+
+
+def test_fainting_after_a_reception_is_not_the_reception(busy):
+    answer = busy.ask("colleague fainted after the welcome reception", "en", _at(busy, 10, 21))
+    assert _hit(answer) != ("session", "welcome-reception")
+    assert _hit(answer) == ("faq", "medical") or answer.alternatives[0].id == "medical"

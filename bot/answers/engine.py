@@ -122,6 +122,8 @@ ENTITY_BONUS = 0.6  # times the name's own weight
 #: how deep in the words' ranking the entry about what went wrong is looked for (a place
 #: named, a garment, a verb can all score above it: "left my jacket in the plenary")
 HEAD_DEPTH = 12
+#: what only says where something was lost ("left my iPad on the hotel bus", "in a taxi")
+WHERE_LOST = frozenset({"@shuttle", "@transfer", "@taxi", "@car", "@public-transport", "@hotel", "@airport", "@flight"})
 CONTACT_UNASKED = 0.7
 #: a session (for "when") or a place (for "where") within this share of the best score wins
 SHAPE_RATIO = 0.65
@@ -983,23 +985,29 @@ class AnswerEngine:
         return ranked
 
     def _head_over_place(self, q: _Query, ranked: list[tuple[int, float, float]]) -> list[tuple[int, float, float]]:
-        """"Left my charger in the Zubarah room", "a colleague fainted in committee room 2":
-        the room named is where it happened, what went wrong (a ``head`` concept of the
-        lexicon: lost, sick) is what the question is about. When an entry among the first
-        HEAD_DEPTH speaks of it and the question does not ask where something is, the places
-        among the first few that do not are no answer (nor candidates of the decision model),
-        and that entry comes before them."""
+        """"Left my charger in the Zubarah room", "a colleague fainted in committee room 2",
+        "left my iPad on the hotel bus": the room, session or service named is where it
+        happened, what went wrong (a ``head`` concept of the lexicon: lost, sick) is what the
+        question is about. When an entry among the first HEAD_DEPTH speaks of it and the
+        question does not ask where something is, the places among the first few that do not
+        are no answer (nor candidates of the decision model), and that entry comes before them."""
         if q.intents & {"where", "route"}:
             return ranked
         heads = {t for t in q.terms if t.startswith("@") and t[1:] in self.lexicon.head}
         if not heads:
             return ranked
-        first = ranked[: RESCUE_DEPTH + 2]
-        places = {i for i, _, _ in first
-                  if self.entries[i].type in ("room", "venue") and not heads & self.index.terms_of[i]}
         about = next((k for k, (i, _, _) in enumerate(ranked[:HEAD_DEPTH])
                       if self.entries[i].type in ("faq", "contact") and heads & self.index.terms_of[i]), None)
-        if not places or about is None:
+        if about is None:
+            return ranked
+        # where or when it happened: a room, a venue, a session ("after the reception"), or,
+        # for something lost, an entry about a ride or a hotel ("left my iPad on the hotel
+        # bus": the shuttle FAQ, not "forgot the wifi password": the wifi FAQ)
+        places = {i for i, _, _ in ranked[: RESCUE_DEPTH + 2]
+                  if not heads & self.index.terms_of[i]
+                  and (self.entries[i].type in ("room", "venue", "session")
+                       or ("@lost" in heads and self._subject(i)[2] & WHERE_LOST))}
+        if not places:
             return ranked
         q.not_answers = frozenset(places)
         if ranked[0][0] in places:
