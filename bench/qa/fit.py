@@ -83,6 +83,11 @@ class Asked:
     fresh: bool = False  # from a fresh set (see FRESH_WEIGHT)
 
 
+def set_fresh_weight(weight: float) -> None:
+    global FRESH_WEIGHT
+    FRESH_WEIGHT = weight
+
+
 def weight_of(a: Asked) -> float:
     """How much a question counts in the fit and the thresholds."""
     if a.pack.endswith(".held-out"):
@@ -408,11 +413,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(CALIBRATION_PATH), help="where to write the fitted model")
     parser.add_argument("--l2", type=float, default=None, help="this regularisation instead of choosing one")
     parser.add_argument("--cache", help="the candidates collected by python -m bench.qa.loo --cache (same code only)")
-    parser.add_argument("--fresh-weight", type=float, default=FRESH_WEIGHT,
-                        help="how much a fresh set's question counts against a tuned-on set's")
+    parser.add_argument("--fresh-weight", type=float, default=None,
+                        help=f"how much a fresh set's question counts against a tuned-on set's ({FRESH_WEIGHT})")
     args = parser.parse_args(argv)
-    global FRESH_WEIGHT
-    FRESH_WEIGHT = args.fresh_weight
+    if args.fresh_weight is not None:
+        set_fresh_weight(args.fresh_weight)
     t0 = time.perf_counter()
     if args.cache:
         asked = pickle.loads(Path(args.cache).read_bytes())
