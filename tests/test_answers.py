@@ -963,6 +963,7 @@ def busy(tmp_path_factory):
     shutil.copytree(MINI, root)
     venues = yaml.safe_load((root / "venues.yaml").read_text(encoding="utf-8"))
     venues["venues"][0]["rooms"].append({"id": "dining-hall", "name": "Delegates' dining hall", "capacity": 2000})
+    venues["venues"][0]["rooms"].append({"id": "room-c", "name": {"en": "Breakout Room C", "fr": "Salle de réunion C"}})
     (root / "venues.yaml").write_text(yaml.safe_dump(venues, allow_unicode=True), encoding="utf-8")
     programme = yaml.safe_load((root / "programme.yaml").read_text(encoding="utf-8"))
     sessions = programme["sessions"]
@@ -981,6 +982,8 @@ def busy(tmp_path_factory):
          "end": "2026-03-11T13:00", "room": "committee-room-3"},
         {"id": "group-b", "title": "Working group (B)", "kind": "roundtable", "start": "2026-03-11T11:30",
          "end": "2026-03-11T13:00", "room": "press-centre"},
+        {"id": "caucus", "title": "Youth caucus", "kind": "side-event", "start": "2026-03-10T14:00",
+         "end": "2026-03-10T15:30", "room": "room-c"},
         {"id": "shuttle-1", "title": "Shuttle buses back to the hotels", "kind": "logistics",
          "start": "2026-03-10T17:00", "end": "2026-03-10T19:30", "room": "kicc"},
         {"id": "shuttle-2", "title": "Shuttle buses back to the hotels", "kind": "logistics",
@@ -1222,3 +1225,16 @@ def test_fainting_after_a_reception_is_not_the_reception(busy):
     answer = busy.ask("colleague fainted after the welcome reception", "en", _at(busy, 10, 21))
     assert _hit(answer) != ("session", "welcome-reception")
     assert _hit(answer) == ("faq", "medical") or answer.alternatives[0].id == "medical"
+
+
+@pytest.mark.parametrize(("question", "lang"), [
+    ("whats on in room c rn", "en"),  # typed in lower case: the letter after "room" names it
+    ("c quoi qui se passe dans la salle C là", "fr"),
+])
+def test_a_room_named_by_a_letter(busy, question, lang):
+    assert _hit(busy.ask(question, lang, _at(busy, 10, 14, 30))) == ("session", "caucus")
+
+
+def test_a_letter_after_a_room_word_is_not_an_accented_word(busy):
+    q = busy._query("où est la salle à manger", "fr", None, "où est la salle à manger")
+    assert "=a" not in q.terms

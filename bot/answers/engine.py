@@ -513,6 +513,7 @@ class AnswerEngine:
         concept_at: dict[int, list[str]] = defaultdict(list)
         intent_at: set[int] = set()
         schedule_at: set[int] = set()
+        room_word_at = {h.last for h in hits if h.intent and h.concept == "room-word"}
         loose: list[str] = []  # concepts named by stopwords only ("can't find", "help")
         for h in hits:
             if h.intent:
@@ -535,9 +536,10 @@ class AnswerEngine:
                 terms["@" + b] = max(terms.get("@" + b, 0.0), BROADER_WEIGHT)
 
         for i, tok in enumerate(tokens):
-            if (tok.stop and len(tok.surface) == 1 and ("=" + tok.surface) in self.index.df and cased
-                    and (cased[tok.start : tok.end].isupper() or tok.surface.isdigit())):
-                raw = "=" + tok.surface  # the "B" of "Roundtable Room B"
+            if (tok.stop and len(tok.surface) == 1 and ("=" + tok.surface) in self.index.df
+                    and ((cased and (cased[tok.start : tok.end].isupper() or tok.surface.isdigit()))
+                         or (i - 1 in room_word_at and (cased or text)[tok.start : tok.end].isascii()))):
+                raw = "=" + tok.surface  # the "B" of "Roundtable Room B", the "c" of "room c"
                 terms[raw] = 1.0
                 units.append(_Unit([raw], self._weight([raw], False), False, False, 1, False))
                 continue
