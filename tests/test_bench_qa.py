@@ -81,3 +81,26 @@ def test_the_language_of_dev_questions_is_read_without_false_switches() -> None:
     assert result["questions"] >= 1800
     assert result["false_switches"] == 0
     assert result["accuracy"] >= 0.93 and result["switch_rate"] >= 0.75
+
+
+def test_the_fresh_sets_and_new_hold_out_questions_name_entries_their_packs_have(tmp_path, capsys) -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("check_questions", ROOT / "bench" / "qa" / "briefs" / "check_questions.py")
+    assert spec and spec.loader
+    checker = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(checker)
+    dev, holdout = ROOT / "bench" / "qa" / "dev", ROOT / "bench" / "qa" / "holdout"
+    files = [(dev / "packs" / f.name.split(".")[0], f) for f in sorted(dev.glob("*.fresh2.jsonl"))]
+    files += [(holdout / name, holdout / f"{name}.jsonl")
+              for name in ("addis-food-2027", "tromso-arctic-2027", "amman-refugees-2027")]
+    assert len(files) == 8
+    for pack, path in files:
+        assert checker.check(pack, path) == 0, path.name
+    # a wrong id is caught
+    text = (dev / "doha-social-2026.fresh2.jsonl").read_text(encoding="utf-8")
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text(text.replace('"id": "wifi"', '"id": "wi-fi-typo"', 1), encoding="utf-8")
+    assert broken.read_text(encoding="utf-8") != text
+    assert checker.check(dev / "packs" / "doha-social-2026", broken) == 1
+    capsys.readouterr()  # the hold-out questions are for no one's eyes: nothing is shown
