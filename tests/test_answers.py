@@ -1238,3 +1238,13 @@ def test_a_room_named_by_a_letter(busy, question, lang):
 def test_a_letter_after_a_room_word_is_not_an_accented_word(busy):
     q = busy._query("où est la salle à manger", "fr", None, "où est la salle à manger")
     assert "=a" not in q.terms
+
+
+@pytest.mark.parametrize(("question", "ruled_out"), [
+    ("colleague fainted after the welcome reception", True),  # where it happened
+    ("my colleague feels sick, when does the welcome reception start?", False),  # what is asked
+])
+def test_a_session_named_beside_a_mishap_is_ruled_out_unless_asked_when(busy, question, ruled_out):
+    q = busy._query(question, "en", None, question)
+    busy._head_over_place(q, busy._score(q))
+    assert ("welcome-reception" in {busy.entries[i].id for i in q.not_answers}) is ruled_out

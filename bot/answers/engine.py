@@ -538,7 +538,7 @@ class AnswerEngine:
         for i, tok in enumerate(tokens):
             if (tok.stop and len(tok.surface) == 1 and ("=" + tok.surface) in self.index.df
                     and ((cased and (cased[tok.start : tok.end].isupper() or tok.surface.isdigit()))
-                         or (i - 1 in room_word_at and (cased or text)[tok.start : tok.end].isascii()))):
+                         or (i - 1 in room_word_at and text[tok.start : tok.end].isascii()))):
                 raw = "=" + tok.surface  # the "B" of "Roundtable Room B", the "c" of "room c"
                 terms[raw] = 1.0
                 units.append(_Unit([raw], self._weight([raw], False), False, False, 1, False))
@@ -1004,11 +1004,14 @@ class AnswerEngine:
             return ranked
         # where or when it happened: a room, a venue, a session ("after the reception"), or,
         # for something lost, an entry about a ride or a hotel ("left my iPad on the hotel
-        # bus": the shuttle FAQ, not "forgot the wifi password": the wifi FAQ)
+        # bus": the shuttle FAQ, not "forgot the wifi password": the wifi FAQ); unless the
+        # question asks when ("feeling sick, when does the closing start?": the session)
+        asks_when = "when" in q.intents
         places = {i for i, _, _ in ranked[: RESCUE_DEPTH + 2]
                   if not heads & self.index.terms_of[i]
-                  and (self.entries[i].type in ("room", "venue", "session")
-                       or ("@lost" in heads and self._subject(i)[2] & WHERE_LOST))}
+                  and (self.entries[i].type in ("room", "venue")
+                       or (not asks_when and self.entries[i].type == "session")
+                       or (not asks_when and "@lost" in heads and self._subject(i)[2] & WHERE_LOST))}
         if not places:
             return ranked
         q.not_answers = frozenset(places)
