@@ -104,3 +104,18 @@ def test_the_fresh_sets_and_new_hold_out_questions_name_entries_their_packs_have
     assert broken.read_text(encoding="utf-8") != text
     assert checker.check(dev / "packs" / "doha-social-2026", broken) == 1
     capsys.readouterr()  # the hold-out questions are for no one's eyes: nothing is shown
+
+
+def test_the_fit_weighs_fresh_sets_and_held_out_phrasings_as_asked() -> None:
+    import bench.qa.fit as fit
+
+    asked = [fit.Asked("pack", True, None, None, None, True),
+             fit.Asked("pack", True, None, None, None, True, fresh=True),
+             fit.Asked("pack.held-out", True, None, None, None, True)]
+    before = fit.FRESH_WEIGHT
+    try:
+        assert [fit.weight_of(a) for a in asked] == [1.0, before, fit.HELD_OUT_WEIGHT]
+        fit.set_fresh_weight(3.0)
+        assert [fit.weight_of(a) for a in asked] == [1.0, 3.0, fit.HELD_OUT_WEIGHT]
+    finally:
+        fit.set_fresh_weight(before)
