@@ -122,8 +122,6 @@ ENTITY_BONUS = 0.6  # times the name's own weight
 #: how deep in the words' ranking the entry about what went wrong is looked for (a place
 #: named, a garment, a verb can all score above it: "left my jacket in the plenary")
 HEAD_DEPTH = 12
-#: what only says where something was lost ("left my iPad on the hotel bus", "in a taxi")
-WHERE_LOST = frozenset({"@shuttle", "@transfer", "@taxi", "@car", "@public-transport", "@hotel", "@airport", "@flight"})
 CONTACT_UNASKED = 0.7
 #: a session (for "when") or a place (for "where") within this share of the best score wins
 SHAPE_RATIO = 0.65
@@ -1011,13 +1009,17 @@ class AnswerEngine:
                   if not heads & self.index.terms_of[i]
                   and (self.entries[i].type in ("room", "venue")
                        or (not asks_when and self.entries[i].type == "session")
-                       or (not asks_when and "@lost" in heads and self._subject(i)[2] & WHERE_LOST))}
+                       or (not asks_when and "@lost" in heads and self._setting(i)))}
         if not places:
             return ranked
         q.not_answers = frozenset(places)
         if ranked[0][0] in places:
             return [ranked[about], *ranked[:about], *ranked[about + 1 :]]
         return ranked
+
+    def _setting(self, i: int) -> bool:
+        """Whether entry ``i`` is about a ride or a place to stay (lexicon ``setting``)."""
+        return any(t[1:] in self.lexicon.setting for t in self._subject(i)[2])
 
     def _exact(self, ranked: list[tuple[int, float, float]], top: float) -> int:
         """The position of an FAQ entry the question asks in one of its own phrasings (all

@@ -54,6 +54,9 @@ class Lexicon:
         #: live data (the exchange rate): a question about a given day asks for that day's
         #: figure or a forecast, which no pack keeps
         self.live: set[str] = set()
+        #: a ride or a place to stay ("the hotel bus"): where something lost was lost, not
+        #: what a question about it asks for
+        self.setting: set[str] = set()
         #: what each of those requires the entry to name: itself ("exchange rate"), or
         #: another concept ("how much is it?" needs a price, free of charge included)
         self.required: dict[str, str] = {}
@@ -77,6 +80,8 @@ class Lexicon:
                         self.local.add(cid)
                     if spec.get("live"):
                         self.live.add(cid)
+                    if spec.get("setting"):
+                        self.setting.add(cid)
                     if spec.get("needs"):
                         self.needs.add(cid)
                         need = spec["needs"]
