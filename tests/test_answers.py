@@ -1248,3 +1248,13 @@ def test_a_session_named_beside_a_mishap_is_ruled_out_unless_asked_when(busy, qu
     q = busy._query(question, "en", None, question)
     busy._head_over_place(q, busy._score(q))
     assert ("welcome-reception" in {busy.entries[i].id for i in q.not_answers}) is ruled_out
+
+
+def test_a_ride_whose_answer_happens_to_say_drop_is_still_where_it_was_lost(demo_words_alone):
+    # the demo pack's taxi FAQ says "drop you at the drop-off point" (a lost word); its own
+    # questions do not speak of losing: it is where the phone was lost, lost property is the answer
+    e, text = demo_words_alone, "se me quedó el celular en un taxi, qué hago"
+    q = e._query(text, "es", None, text)
+    ranked = e._head_over_place(q, e._score(q))
+    assert e.entries[ranked[0][0]].id == "lost-property"
+    assert "taxi-grab" in {e.entries[i].id for i in q.not_answers}

@@ -996,21 +996,19 @@ class AnswerEngine:
         heads = {t for t in q.terms if t.startswith("@") and t[1:] in self.lexicon.head}
         if not heads:
             return ranked
-        about = next((k for k, (i, _, _) in enumerate(ranked[:HEAD_DEPTH])
-                      if self.entries[i].type in ("faq", "contact") and heads & self.index.terms_of[i]), None)
-        if about is None:
-            return ranked
         # where or when it happened: a room, a venue, a session ("after the reception"), or,
-        # for something lost, an entry about a ride or a hotel ("left my iPad on the hotel
-        # bus": the shuttle FAQ, not "forgot the wifi password": the wifi FAQ); unless the
-        # question asks when ("feeling sick, when does the closing start?": the session)
+        # for something lost, an entry about a ride or a hotel whose own questions do not
+        # speak of losing ("left my iPad on the hotel bus": the shuttle FAQ, whose answer may
+        # still say "drop you at the gate"; not "forgot the wifi password": the wifi FAQ);
+        # unless the question asks when ("feeling sick, when does the closing start?")
         asks_when = "when" in q.intents
         places = {i for i, _, _ in ranked[: RESCUE_DEPTH + 2]
-                  if not heads & self.index.terms_of[i]
-                  and (self.entries[i].type in ("room", "venue")
-                       or (not asks_when and self.entries[i].type == "session")
-                       or (not asks_when and "@lost" in heads and self._setting(i)))}
-        if not places:
+                  if (self.entries[i].type in ("room", "venue", "session") and not heads & self.index.terms_of[i]
+                      and (self.entries[i].type != "session" or not asks_when))
+                  or (not asks_when and "@lost" in heads and self._setting(i) and not heads & self._subject(i)[0])}
+        about = next((k for k, (i, _, _) in enumerate(ranked[:HEAD_DEPTH]) if i not in places
+                      and self.entries[i].type in ("faq", "contact") and heads & self._subject(i)[1]), None)
+        if not places or about is None:
             return ranked
         q.not_answers = frozenset(places)
         if ranked[0][0] in places:
