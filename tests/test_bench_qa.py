@@ -119,3 +119,61 @@ def test_the_fit_weighs_fresh_sets_and_held_out_phrasings_as_asked() -> None:
         assert [fit.weight_of(a) for a in asked] == [1.0, 3.0, fit.HELD_OUT_WEIGHT]
     finally:
         fit.set_fresh_weight(before)
+
+
+def test_a_first_run_is_kept_and_replaces_only_its_own_set(tmp_path) -> None:
+    import numpy as np
+    import pytest
+
+    import bench.qa.fit as fit
+    from bench.qa import firstrun
+    from bot.answers.fusion import FEATURES
+
+    width = len(FEATURES)
+    then = [fit.Asked("p", True, np.full((2, width), 0.25), np.array([1.0, 0.0]), np.array([True, False]), False,
+                      np.array([True, False]), np.array([True, True]), text="où est le vestiaire", lang="fr",
+                      fresh=True, set="p.fresh"),
+            fit.Asked("p", False, None, None, None, True, text="un dentiste ?", lang="fr", fresh=True, set="p.fresh")]
+    firstrun.save(then, "p.fresh", "abc1234", firstrun.path_of("p.fresh", tmp_path))
+    again = tmp_path / "again"
+    firstrun.save(then, "p.fresh", "abc1234", firstrun.path_of("p.fresh", again))
+    assert firstrun.path_of("p.fresh", tmp_path).read_bytes() == firstrun.path_of("p.fresh", again).read_bytes()
+    records = firstrun.recorded(tmp_path)
+    loaded = records["p.fresh"]
+    assert [a.text for a in loaded] == ["où est le vestiaire", "un dentiste ?"]
+    assert np.array_equal(loaded[0].features, then[0].features) and list(loaded[0].labels) == [1.0, 0.0]
+    assert list(loaded[0].answerable) == [True, False] and loaded[0].fresh and loaded[0].set == "p.fresh"
+    assert loaded[1].features is None and loaded[1].fixed_right and not loaded[1].in_scope
+
+    # today's candidates of that set give way to the first run's; another set's stay
+    now = [fit.Asked("p", True, np.zeros((1, width)), np.array([0.0]), np.array([True]), False, text=a.text,
+                     lang="fr", fresh=True, set="p.fresh") for a in then]
+    other = [fit.Asked("p", True, None, None, None, True, text="x", set="p")]
+    out = firstrun.apply(now + other, records)
+    assert out[:2] == loaded and out[2] is other[0]
+    # a set whose questions changed since its first run keeps today's
+    changed = [fit.Asked("p", True, None, None, None, True, text="autre", set="p.fresh"), now[1]]
+    assert firstrun.apply(changed, records) == changed
+
+    # a record of other features is refused, not misread
+    path = firstrun.path_of("p.fresh", tmp_path)
+    import gzip
+    lines = gzip.decompress(path.read_bytes()).decode("utf-8").splitlines()
+    lines[0] = lines[0].replace('"lex_conf"', '"lex_confidence"')
+    path.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode("utf-8")))
+    with pytest.raises(SystemExit):
+        firstrun.recorded(tmp_path)
+
+
+def test_every_recorded_first_run_matches_its_question_file() -> None:
+    from bench.qa import firstrun
+    from bench.qa.evaluate import load_questions
+
+    records = firstrun.recorded()
+    assert records, "the fresh sets' first runs are recorded in bench/qa/dev/first-run/"
+    sets = {name: qpath for name, _, qpath in dev_sets()}
+    for name, asked in records.items():
+        assert name in sets, f"{name}: no such dev set"
+        questions = load_questions(sets[name], None, None)
+        assert [q.q for q in questions] == [a.text for a in asked], name
+        assert [q.expect is not None for q in questions] == [a.in_scope for a in asked], name

@@ -81,6 +81,7 @@ class Asked:
     text: str = ""  # the question (diagnostics)
     lang: str = ""
     fresh: bool = False  # from a fresh set (see FRESH_WEIGHT)
+    set: str = ""  # the question file's name (``hanoi-2025.fresh``); "" for a held-out phrasing
 
 
 def set_fresh_weight(weight: float) -> None:
@@ -95,38 +96,47 @@ def weight_of(a: Asked) -> float:
     return FRESH_WEIGHT if a.fresh else 1.0
 
 
-def collect() -> list[Asked]:
+def collect(sets: list[tuple[str, Path, Path]] | None = None) -> list[Asked]:
+    """Every question of the dev sets (or of ``sets``: (name, pack dir, question file))."""
     asked: list[Asked] = []
-    for name, pack_dir, qpath in dev_sets():
-        pack = load_pack(pack_dir)
-        engine = AnswerEngine(pack)
-        engine.calibration = None  # the features, without any earlier fit's decisions
-        if engine.semantic is None or not engine.semantic.available:
-            raise SystemExit("the model is needed to fit the decision model")
-        engine.semantic.warm()
-        questions = load_questions(qpath, default_now(pack), pack.tz)
-        for q in questions:
-            answer = engine.ask(q.q, q.lang, q.now)
-            got = (answer.match.type, answer.match.id) if answer.match else None
-            in_scope = q.expect is not None
-            if not answer.evidence:
-                right = (got in q.expect) if in_scope else got is None
-                asked.append(Asked(name.split(".")[0], in_scope, None, None, None, bool(right), text=q.q, lang=q.lang,
-                                   fresh=".fresh" in name))
-                continue
-            expected = set(q.expect or [])
-            entries = [engine.entries[c.entry] for c in answer.evidence]
-            asked.append(Asked(
-                name.split(".")[0], in_scope,
-                np.stack([c.features for c in answer.evidence]),
-                np.array([(str(e.type), e.id) in expected for e in entries], dtype=float),
-                np.array([e.type == "faq" or c.lexical_conf >= THRESHOLD for e, c in zip(entries, answer.evidence, strict=True)]),
-                False,
-                np.array([e.type == "faq" for e in entries]),
-                np.array([c.fits for c in answer.evidence]),
-                text=q.q, lang=q.lang, fresh=".fresh" in name,
-            ))
-        print(f"  {name}: {len(questions)} questions", flush=True)
+    for name, pack_dir, qpath in dev_sets() if sets is None else sets:
+        asked.extend(collect_set(name, pack_dir, qpath))
+    return asked
+
+
+def collect_set(name: str, pack_dir: Path, qpath: Path) -> list[Asked]:
+    """One question file's questions, each with the candidates of an engine without a fit."""
+    pack = load_pack(pack_dir)
+    engine = AnswerEngine(pack)
+    engine.calibration = None  # the features, without any earlier fit's decisions
+    if engine.semantic is None or not engine.semantic.available:
+        raise SystemExit("the model is needed to fit the decision model")
+    engine.semantic.warm()
+    questions = load_questions(qpath, default_now(pack), pack.tz)
+    asked: list[Asked] = []
+    fresh = ".fresh" in name
+    for q in questions:
+        answer = engine.ask(q.q, q.lang, q.now)
+        got = (answer.match.type, answer.match.id) if answer.match else None
+        in_scope = q.expect is not None
+        if not answer.evidence:
+            right = (got in q.expect) if in_scope else got is None
+            asked.append(Asked(name.split(".")[0], in_scope, None, None, None, bool(right), text=q.q, lang=q.lang,
+                               fresh=fresh, set=name))
+            continue
+        expected = set(q.expect or [])
+        entries = [engine.entries[c.entry] for c in answer.evidence]
+        asked.append(Asked(
+            name.split(".")[0], in_scope,
+            np.stack([c.features for c in answer.evidence]),
+            np.array([(str(e.type), e.id) in expected for e in entries], dtype=float),
+            np.array([e.type == "faq" or c.lexical_conf >= THRESHOLD for e, c in zip(entries, answer.evidence, strict=True)]),
+            False,
+            np.array([e.type == "faq" for e in entries]),
+            np.array([c.fits for c in answer.evidence]),
+            text=q.q, lang=q.lang, fresh=fresh, set=name,
+        ))
+    print(f"  {name}: {len(questions)} questions", flush=True)
     return asked
 
 
@@ -194,6 +204,19 @@ def collect_held_out(folds: int = 3) -> list[Asked]:
     return asked
 
 
+def with_first_runs(asked: list[Asked]) -> list[Asked]:
+    """``asked`` with the fresh sets recorded at their first run as they were then
+    (:mod:`bench.qa.firstrun`: the words were tuned on them since)."""
+    from bench.qa import firstrun  # it imports this module
+
+    records = firstrun.recorded()
+    out = firstrun.apply(asked, records)
+    taken = {id(r) for questions in records.values() for r in questions}
+    used = {a.set for a in out if id(a) in taken}
+    print(f"first runs: {len(used)} of {len(records)} recorded sets", flush=True)
+    return out
+
+
 def _unsure_only(a: Asked) -> Asked:
     """A question whose words' first choice is confident, as a fixed outcome."""
     if a.features is None:
@@ -201,7 +224,7 @@ def _unsure_only(a: Asked) -> Asked:
     top = np.flatnonzero(a.features[:, LEX_TOP] == 1.0)
     if len(top) and a.features[top[0], LEX_CONF] >= THRESHOLD:
         right = bool(a.labels[top[0]]) if a.in_scope else False
-        return Asked(a.pack, a.in_scope, None, None, None, right, text=a.text, lang=a.lang, fresh=a.fresh)
+        return Asked(a.pack, a.in_scope, None, None, None, right, text=a.text, lang=a.lang, fresh=a.fresh, set=a.set)
     return a
 
 
@@ -415,6 +438,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", help="the candidates collected by python -m bench.qa.loo --cache (same code only)")
     parser.add_argument("--fresh-weight", type=float, default=None,
                         help=f"how much a fresh set's question counts against a tuned-on set's ({FRESH_WEIGHT})")
+    parser.add_argument("--no-first-run", action="store_true",
+                        help="the fresh sets' candidates as today's engine sees them, not as at their first run")
     args = parser.parse_args(argv)
     if args.fresh_weight is not None:
         set_fresh_weight(args.fresh_weight)
@@ -425,6 +450,8 @@ def main(argv: list[str] | None = None) -> int:
         warm_process()
         print("collecting candidates on the dev sets (bench/qa/dev/)", flush=True)
         asked = collect() + collect_held_out()
+    if not args.no_first_run:
+        asked = with_first_runs(asked)
     # the regression decides only where the words are not sure (their confident choice
     # stands): it learns from those questions; the others count as they are
     asked = [_unsure_only(a) for a in asked]

@@ -61,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--l2", type=float, default=1.0, help="the regularisation (the committed fit's: 1)")
     parser.add_argument("--cache", help="keep the collected candidates in this pickle (reused when present)")
     parser.add_argument("--curve", action="store_true", help="also the pooled figures as answer_at moves")
+    parser.add_argument("--no-first-run", action="store_true",
+                        help="the fresh sets as today's engine sees them, not as at their first run (bench.qa.firstrun)")
     args = parser.parse_args(argv)
     cache = Path(args.cache) if args.cache else None
     if cache is not None and cache.exists():
@@ -70,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
         asked = [fitting._unsure_only(a) for a in fitting.collect() + fitting.collect_held_out()]
         if cache is not None:
             cache.write_bytes(pickle.dumps(asked))
+    if not args.no_first_run:
+        asked = [fitting._unsure_only(a) for a in fitting.with_first_runs(asked)]
     packs = sorted({a.pack.split(".")[0] for a in asked})
     dev = [a for a in asked if not a.pack.endswith(".held-out")]
     everything = fitted(asked, args.l2)
