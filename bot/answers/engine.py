@@ -136,6 +136,14 @@ RARE_NAME = 2
 NAMED_TIE = 0.8
 #: shuttle departures and other timetable entries, asked about without a time
 LOGISTICS_UNTIMED = 0.8
+#: "has it started?", "is it over?", "did I miss it?": the sessions from this long before
+#: they start to this long after they end are the ones such a question is about
+NEAR_BEFORE = dt.timedelta(minutes=60)
+NEAR_AFTER = dt.timedelta(minutes=60)
+#: ... when the question names one of them at least this much (the words' confidence), or
+#: the model finds it this many deviations above the pack's entries
+NEAR_FLOOR = 0.2
+NEAR_Z = 2.0
 #: a word neither the pack nor the lexicon knows counts this much of an unseen word's weight
 #: (it is as often a filler our stopword lists miss as the topic the pack lacks)
 UNKNOWN_FACTOR = 0.7
@@ -508,6 +516,8 @@ class AnswerEngine:
             for a, b in words:
                 toneless_word[a] = toneless_word[b] = f"v0:{tokens[a].key}_{tokens[b].key}"
         intents = {h.concept for h in hits if h.intent}
+        if "status" in intents:
+            intents.add("when")  # "has the panel started?" asks about a session's time too
         concept_at: dict[int, list[str]] = defaultdict(list)
         intent_at: set[int] = set()
         schedule_at: set[int] = set()
@@ -847,12 +857,12 @@ class AnswerEngine:
         unmet = bool(q.needs) and not (best is not None and self._fits(q, best[0]))
         if not unmet and (tq is not None or (q.schedule_words and (not confident or self._programme_of_place(q, ranked)))):
             answer, settled = self._time_answer(question, lang, q, tq, now, ranked, confident)
-            return answer if settled else self._situation(question, lang, q, ranked, model, answer)
+            return answer if settled else self._situation(question, lang, q, ranked, model, answer, now)
         if confident:
             ranked = self._prefer_shape(q, ranked)
         evidence = self._candidates(q, ranked, model)
         if evidence and self.calibration is not None:
-            return self._fused_answer(question, lang, q, ranked, evidence, self.calibration)
+            return self._fused_answer(question, lang, q, ranked, evidence, self.calibration, self._near_now(q, now))
         if confident and not self._fits(q, ranked[0][0]):
             confident = False  # "today's dollar rate" is not the currency FAQ that gives none
         if not confident:
@@ -865,7 +875,7 @@ class AnswerEngine:
         return answer
 
     def _situation(self, question: str, lang: str, q: _Query, ranked: list[tuple[int, float, float]],
-                   model: _ModelView, timed: Answer) -> Answer:
+                   model: _ModelView, timed: Answer, now: dt.datetime) -> Answer:
         """A question with a time in it that is not about the programme ("I lost my badge
         yesterday", "a ride back after the reception tonight"): when the time path lists a
         window's sessions or refuses, the decision model weighs the question's own words (the
@@ -882,7 +892,7 @@ class AnswerEngine:
             if timed.kind == AnswerKind.UNKNOWN:
                 timed.evidence = evidence  # what the decision model would decide (its fit reads it)
             return timed
-        fused = self._fused_answer(question, lang, q, ranked, evidence, self.calibration)
+        fused = self._fused_answer(question, lang, q, ranked, evidence, self.calibration, self._near_now(q, now))
         if timed.kind == AnswerKind.UNKNOWN:
             # the window's sessions do not answer it: the decision model's own answer, or its
             # refusal with its "did you mean" buttons
@@ -893,6 +903,16 @@ class AnswerEngine:
         if sessions and max(sessions) >= fused.confidence:
             return timed
         return fused
+
+    def _near_now(self, q: _Query, now: dt.datetime) -> frozenset[int]:
+        """For a question about how a session stands ("has the glacier talk started?", "did
+        I miss the mangrove thing?"), the sessions on around ``now``: a delegate asks it about
+        the one about to start, on, or just over, not another day's. Empty for any other
+        question. The pack's times (a moved session is found by its new time in the answer)."""
+        if "status" not in q.intents:
+            return frozenset()
+        return frozenset(i for i, e in enumerate(self.entries) if e.type == EntryType.SESSION
+                         and e.obj.start - NEAR_BEFORE <= now <= e.obj.end + NEAR_AFTER)
 
     def _candidates(self, q: _Query, ranked: list[tuple[int, float, float]], model: _ModelView) -> list[Candidate]:
         """The candidates of both rankings with their features, or [] without the model."""
@@ -914,15 +934,27 @@ class AnswerEngine:
         return q.needs <= self.index.terms_of[i]
 
     def _fused_answer(self, question: str, lang: str, q: _Query, ranked: list[tuple[int, float, float]], evidence: list[Candidate],
-                      calibration: Calibration) -> Answer:
+                      calibration: Calibration, near: frozenset[int] = frozenset()) -> Answer:
         """Answer with the likeliest candidate when it is likely enough, offer the others
         that are as "did you mean" buttons, or refuse. Only an FAQ entry may be answered on
-        the model's word: a session, room, venue or contact needs the words' confidence too."""
+        the model's word: a session, room, venue or contact needs the words' confidence too.
+        A question about how a session stands ("already started?") is answered by the likeliest
+        of the candidates among ``near`` (:meth:`_near_now`) that the question names."""
         x = np.stack([c.features for c in evidence])
         for c, prob in zip(evidence, calibration.probabilities(x), strict=True):
             c.probability = float(prob)
         ordered = sorted(evidence, key=lambda c: -c.probability)
         chosen = _choose(ordered, [self.entries[c.entry].type for c in ordered], calibration)
+        # the words' first choice if it is one of them, else the likeliest
+        now_on = sorted((c for c in ordered if c.entry in near and c.fits and (
+            c.lexical_conf >= NEAR_FLOOR or c.features[fusion.FEATURES.index("sem_z")] >= NEAR_Z)),
+            key=lambda c: (c.lexical_rank != 0, -c.probability))
+        # ... unless the words name another session, one not on around then, better
+        # ("is the opening ceremony over?" asked the next day is about the opening)
+        named = max((c.lexical_conf for c in ordered if c.entry not in near
+                     and self.entries[c.entry].type == EntryType.SESSION), default=0.0)
+        if now_on and not (named >= THRESHOLD and named > now_on[0].lexical_conf):
+            chosen = now_on[0]
         offered = self._offered(ranked, ordered, chosen, calibration)
         if chosen is None:
             return Answer(question, lang, AnswerKind.UNKNOWN, alternatives=offered,
