@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from bot.answers.amounts import states_price
 from bot.answers.lexicon import Lexicon
 from bot.answers.normalize import LATIN_LANGS, Token, scan, tokenize, vocab_key
 from bot.catalog.models import ContentPack, Text
@@ -241,6 +242,12 @@ def entries_of(pack: ContentPack, extra: Phrasings | None = None) -> list[Entry]
             e.field_concepts.append("opening-hours")
         e.body_texts.extend((tag.replace("-", " "), "en") for tag in c.tags)
         entries.append(e)
+    for e in entries:
+        # "how much is it?" is answered by an entry that gives the figure, or says it is free
+        # (bot.answers.amounts; the lexicon's price-asked needs it), in what it tells (not a
+        # tag: "visa-free" is about visas)
+        if any(states_price(text) for text, _ in e.told):
+            e.extra_concepts.append("amount")
     for e in entries if extra else ():
         assert extra is not None
         for text, lang in extra.get((e.type, e.id), ()):
