@@ -1303,3 +1303,10 @@ def test_a_status_question_about_a_service_is_not_a_session_on_then(busy_model):
     answer = busy_model.ask("is the wifi still on? cant connect", "en", _at(busy_model, 10, 17, 30))
     assert _hit(answer) != ("session", "shuttle-1")
 
+
+@pytest.mark.parametrize("question", ["where can i grab a coffee", "landed last nite, where do i grab my lanyard"])
+def test_grab_in_english_is_not_the_ride_hailing_app(engine, question):
+    # "grab" stands for the app among Chinese phrases typed in Latin letters, which English
+    # questions also read: to grab something is not a taxi
+    assert "@taxi" not in engine._query(question, "en", None, question).terms
+    assert "@taxi" in engine._query("can i book a grab car", "en", None, "can i book a grab car").terms
