@@ -1310,3 +1310,21 @@ def test_grab_in_english_is_not_the_ride_hailing_app(engine, question):
     # questions also read: to grab something is not a taxi
     assert "@taxi" not in engine._query(question, "en", None, question).terms
     assert "@taxi" in engine._query("can i book a grab car", "en", None, "can i book a grab car").terms
+
+
+@pytest.mark.parametrize(("question", "lang"), [
+    ("colleague just collapsed at the green jobs fair, who do we call", "en"),
+    ("URGENT mon collègue s'est coupé la main au salon des emplois verts, ça saigne beaucoup", "fr"),
+])
+def test_someone_hurt_gets_the_medical_entry_not_the_place_nor_not_sure(busy_model, question, lang):
+    # the fair is where it happened (its summary could list a first-aid stand: its title does
+    # not); unsure between medical entries, one of them answers rather than "not sure"
+    answer = busy_model.ask(question, lang, _at(busy_model, 10, 11))
+    assert _hit(answer) == ("faq", "medical")
+
+
+def test_an_urgent_word_without_anyone_hurt_is_not_a_medical_question(engine):
+    # "emergency" about a laptop is not someone hurt: no medical entry for lack of a better one
+    answer = engine.ask("emergency: my laptop died, where can I charge it", "en",
+                        dt.datetime(2026, 3, 10, 11, 0, tzinfo=engine.tz))
+    assert _hit(answer) != ("faq", "medical")

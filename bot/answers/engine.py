@@ -140,6 +140,10 @@ LOGISTICS_UNTIMED = 0.8
 #: they start to this long after they end are the ones such a question is about
 NEAR_BEFORE = dt.timedelta(minutes=60)
 NEAR_AFTER = dt.timedelta(minutes=60)
+#: a question with these is about someone sick or hurt, and answered by an entry about
+#: CARE when it comes near one (AnswerEngine._fused_answer)
+URGENT = frozenset({"@sick"})
+CARE = frozenset({"@medical", "@sick", "@emergency", "@hospital"})
 #: ... when the question names one of them at least this much (the words' confidence), or
 #: the model finds it this many deviations above the pack's entries
 NEAR_FLOOR = 0.2
@@ -904,6 +908,17 @@ class AnswerEngine:
             return timed
         return fused
 
+    @functools.cached_property
+    def _care(self) -> frozenset[int]:
+        """The FAQ entries and contacts about medical help or emergencies: their name, or
+        most of their own questions, say so (not the dietary FAQ that has one about allergies)."""
+        def about_care(i: int) -> bool:
+            texts = self.index.key_texts_of[i]
+            return bool(texts) and sum(bool(t & CARE) for t in texts) / len(texts) >= MISHAP_SHARE
+
+        return frozenset(i for i, e in enumerate(self.entries)
+                         if e.type in (EntryType.FAQ, EntryType.CONTACT) and about_care(i))
+
     def _near_now(self, q: _Query, now: dt.datetime) -> frozenset[int]:
         """For a question about how a session stands ("has the glacier talk started?", "did
         I miss the mangrove thing?"), the sessions on around ``now``: a delegate asks it about
@@ -955,6 +970,14 @@ class AnswerEngine:
                      and self.entries[c.entry].type == EntryType.SESSION), default=0.0)
         if now_on and not (named >= THRESHOLD and named > now_on[0].lexical_conf):
             chosen = now_on[0]
+        if chosen is None and q.terms.keys() & URGENT:
+            # someone is hurt or in danger: the pack's medical or emergency entry the
+            # question comes nearest to answers, unsure or not ("not sure" is no help to a
+            # delegate whose colleague collapsed; the medical post is, even if they meant the
+            # emergency numbers)
+            care = next((c for c in ordered if c.entry in self._care and c.fits), None)
+            if care is not None and (care is ordered[0] or care.lexical_rank == 0):
+                chosen = care
         offered = self._offered(ranked, ordered, chosen, calibration)
         if chosen is None:
             return Answer(question, lang, AnswerKind.UNKNOWN, alternatives=offered,
@@ -1034,12 +1057,20 @@ class AnswerEngine:
         # still say "drop you at the gate"; not "forgot the wifi password": the wifi FAQ);
         # unless the question asks when ("feeling sick, when does the closing start?")
         asks_when = "when" in q.intents
+        # (a session by its title: an expo whose summary lists a first-aid stand is still
+        # where a colleague collapsed)
         places = {i for i, _, _ in ranked[: RESCUE_DEPTH + 2]
-                  if (self.entries[i].type in ("room", "venue", "session") and not heads & self.index.terms_of[i]
+                  if (self.entries[i].type in ("room", "venue", "session")
+                      and not heads & (self.index.key_terms_of if self.entries[i].type == "session"
+                                       else self.index.terms_of)[i]
                       and (self.entries[i].type != "session" or not asks_when))
                   or (not asks_when and "@lost" in heads and self._setting(i) and not heads & self._subject(i)[0])}
+        # ... an entry about it: most of its key texts name it, or its name names what it
+        # belongs to (sick: the "Medical emergency" contact)
+        kinds = {"@" + b for h in heads for b in self.lexicon.broader.get(h[1:], ())}
         about = next((k for k, (i, _, _) in enumerate(ranked[:HEAD_DEPTH]) if i not in places
-                      and self.entries[i].type in ("faq", "contact") and heads & self._subject(i)[1]), None)
+                      and self.entries[i].type in ("faq", "contact")
+                      and (heads & self._subject(i)[1] or kinds & self.index.key_terms_of[i])), None)
         if not places or about is None:
             return ranked
         q.not_answers = frozenset(places)
