@@ -1328,3 +1328,13 @@ def test_an_urgent_word_without_anyone_hurt_is_not_a_medical_question(engine):
     answer = engine.ask("emergency: my laptop died, where can I charge it", "en",
                         dt.datetime(2026, 3, 10, 11, 0, tzinfo=engine.tz))
     assert _hit(answer) != ("faq", "medical")
+
+
+@pytest.mark.parametrize(("question", "lang"), [
+    ("oye, dónde queda el cuarto para rezar", "es"),  # Latin-American "cuarto"
+    ("فين أوضة الصلاة يا جماعة؟", "ar"),  # Egyptian "أوضة"
+])
+def test_everyday_words_for_a_room_are_room_words(engine, question, lang):
+    q = engine._query(question, lang, None, question)
+    assert "room-word" in q.intents
+    assert not any(u.foreign for u in q.units)  # not a word the pack never uses
