@@ -53,8 +53,11 @@ _FREE = (
 _FREE_INSIDE = ("مجان", "بدون رسوم", "دون رسوم", "بلا رسوم", "免费", "免費", "不收费", "不收費", "包含在内")
 
 #: "a few thousand som": a magnitude in words before the currency is a figure too
-_MAGNITUDE = (r"(?:thousands?|hundreds?|millions?|milliers?|centaines?|miles|cientos|тысяч[аи]?|сотн[иея]"
-              r"|آلاف|ألف|مئات|nghìn|ngàn|trăm|triệu)(?:\s+(?:of|de|d'))?")
+_MAGNITUDES = ("thousand", "thousands", "hundred", "hundreds", "million", "millions", "millier", "milliers",
+               "centaine", "centaines", "miles", "cientos", "тысяч", "тысяча", "тысячи", "сотни", "сотня", "сотен",
+               "آلاف", "ألف", "مئات", "nghìn", "ngàn", "trăm", "triệu")
+_MAGNITUDE = "(?:" + "|".join(sorted(_MAGNITUDES, key=len, reverse=True)) + r")(?:\s+(?:of|de|d'))?"
+
 _NUMBER = r"\d[\d\s.,’'\u00a0\u202f]*\d|\d"
 _SIGN = f"[{re.escape(_SIGNS)}]"
 _CODE = "|".join(sorted(_CODES, key=len, reverse=True))
@@ -74,9 +77,25 @@ _FREE_RE = re.compile(
 )
 
 
+#: what each pattern needs in a text before it is worth running (most texts have none: an
+#: index build reads every entry's texts in every language)
+_WORD_RE = re.compile(r"\w+")
+_CODE_SET = frozenset(_CODES)
+_WORD_SET = frozenset(w.lower() for w in (*_WORDS, *_MAGNITUDES))
+_FREE_LAST = frozenset(phrase.lower().split()[-1] for phrase in _FREE)
+
+
 def states_price(text: str) -> bool:
     """Whether ``text`` gives an amount of money ("KES 500–1,000", "15 €", "20 000 FCFA",
     "50 đô") or says that something costs nothing ("free of charge", "gratuit", "免费")."""
-    text = _NOT_FREE.sub(" ", unicodedata.normalize("NFKC", text))
-    return (any(r.search(text) for r in _AMOUNTS) or bool(_FREE_RE.search(text))
-            or any(word in text for word in _FREE_INSIDE))
+    text = unicodedata.normalize("NFKC", text)
+    words = set(_WORD_RE.findall(text))
+    lower = {w.lower() for w in words}
+    sign, code, word, zh = _AMOUNTS
+    if (any(c in text for c in _SIGNS) and sign.search(text)) or (words & _CODE_SET and code.search(text)):
+        return True
+    if (lower & _WORD_SET and word.search(text)) or (any(u in text for u in _ZH_UNITS) and zh.search(text)):
+        return True
+    if lower & _FREE_LAST and _FREE_RE.search(_NOT_FREE.sub(" ", text)):
+        return True
+    return any(w in text for w in _FREE_INSIDE)
