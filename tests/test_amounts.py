@@ -77,10 +77,18 @@ def _hit(answer):
     return (answer.match.type, answer.match.id) if answer.match else None
 
 
-def test_a_price_the_pack_does_not_give_is_not_answered_with_the_entry_that_names_the_rate(priced):
+@pytest.mark.parametrize(("question", "lang"), [
+    ("how much is a night at the Serena with the conference rate?", "en"),
+    ("roughly how much should a night at the Serena cost with the conference rate?", "en"),
+    ("c'est combien la nuit au Serena avec le tarif conférence ?", "fr"),
+])
+def test_a_price_the_pack_does_not_give_is_not_answered_with_the_entry_that_names_the_rate(priced, question, lang):
+    answer = priced.ask(question, lang, dt.datetime(2026, 3, 10, 11, 0, tzinfo=priced.tz))
+    assert _hit(answer) is None
+
+
+def test_the_entry_that_names_the_rate_is_offered_and_the_one_that_gives_the_fare_answers(priced):
     now = dt.datetime(2026, 3, 10, 11, 0, tzinfo=priced.tz)
     answer = priced.ask("how much is a night at the Serena with the conference rate?", "en", now)
-    assert _hit(answer) is None
     assert ("faq", "hotels") in {(m.type, m.id) for m in answer.alternatives}  # offered, not given
-    # the entry that gives the figure answers
     assert _hit(priced.ask("how much is a taxi to the city centre?", "en", now)) == ("faq", "taxi")
