@@ -1338,3 +1338,15 @@ def test_everyday_words_for_a_room_are_room_words(engine, question, lang):
     q = engine._query(question, lang, None, question)
     assert "room-word" in q.intents
     assert not any(u.foreign for u in q.units)  # not a word the pack never uses
+
+
+def test_how_a_moved_session_stands_is_read_at_its_new_time(busy_model):
+    # the organisers moved the caucus to the next afternoon: "did I miss it?" then is about it
+    moved = [s.model_copy(update={"start": _at(busy_model, 11, 14), "end": _at(busy_model, 11, 15, 30)})
+             if s.id == "caucus" else s for s in busy_model.pack.sessions]
+    question = "did i miss the youth caucus thing?"
+    q = busy_model._query(question, "en", None, question)
+    q.live = (moved, frozenset())
+    ids = {busy_model.entries[i].id for i in busy_model._near_now(q, _at(busy_model, 11, 15, 40))}
+    assert "caucus" in ids
+    assert "caucus" not in {busy_model.entries[i].id for i in busy_model._near_now(q, _at(busy_model, 10, 15, 40))}

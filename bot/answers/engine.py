@@ -140,14 +140,14 @@ LOGISTICS_UNTIMED = 0.8
 #: they start to this long after they end are the ones such a question is about
 NEAR_BEFORE = dt.timedelta(minutes=60)
 NEAR_AFTER = dt.timedelta(minutes=60)
-#: a question with these is about someone sick or hurt, and answered by an entry about
-#: CARE when it comes near one (AnswerEngine._fused_answer)
-URGENT = frozenset({"@sick"})
-CARE = frozenset({"@medical", "@sick", "@emergency", "@hospital"})
 #: ... when the question names one of them at least this much (the words' confidence), or
 #: the model finds it this many deviations above the pack's entries
 NEAR_FLOOR = 0.2
 NEAR_Z = 2.0
+#: a question with these is about someone sick or hurt, and answered by an entry about
+#: CARE when it comes near one (AnswerEngine._fused_answer)
+URGENT = frozenset({"@sick"})
+CARE = frozenset({"@medical", "@sick", "@emergency", "@hospital"})
 #: a word neither the pack nor the lexicon knows counts this much of an unseen word's weight
 #: (it is as often a filler our stopword lists miss as the topic the pack lacks)
 UNKNOWN_FACTOR = 0.7
@@ -923,11 +923,13 @@ class AnswerEngine:
         """For a question about how a session stands ("has the glacier talk started?", "did
         I miss the mangrove thing?"), the sessions on around ``now``: a delegate asks it about
         the one about to start, on, or just over, not another day's. Empty for any other
-        question. The pack's times (a moved session is found by its new time in the answer)."""
+        question. At the times the sessions now run (``q.live``: a moved session is near at
+        its new time; a cancelled one is still found: the caller shows it as it runs)."""
         if "status" not in q.intents:
             return frozenset()
-        return frozenset(i for i, e in enumerate(self.entries) if e.type == EntryType.SESSION
-                         and e.obj.start - NEAR_BEFORE <= now <= e.obj.end + NEAR_AFTER)
+        near = {s.id for s in self._timeline(q.live, running=False)
+                if s.start - NEAR_BEFORE <= now <= s.end + NEAR_AFTER}
+        return frozenset(i for i, e in enumerate(self.entries) if e.type == EntryType.SESSION and e.id in near)
 
     def _candidates(self, q: _Query, ranked: list[tuple[int, float, float]], model: _ModelView) -> list[Candidate]:
         """The candidates of both rankings with their features, or [] without the model."""
@@ -971,7 +973,7 @@ class AnswerEngine:
         if now_on and not (named >= THRESHOLD and named > now_on[0].lexical_conf):
             chosen = now_on[0]
         if chosen is None and q.terms.keys() & URGENT:
-            # someone is hurt or in danger: the pack's medical or emergency entry the
+            # someone is sick or hurt: the pack's medical or emergency entry the
             # question comes nearest to answers, unsure or not ("not sure" is no help to a
             # delegate whose colleague collapsed; the medical post is, even if they meant the
             # emergency numbers)
