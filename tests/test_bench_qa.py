@@ -122,6 +122,8 @@ def test_the_fit_weighs_fresh_sets_and_held_out_phrasings_as_asked() -> None:
 
 
 def test_a_first_run_is_kept_and_replaces_only_its_own_set(tmp_path) -> None:
+    from dataclasses import replace
+
     import numpy as np
     import pytest
 
@@ -132,7 +134,7 @@ def test_a_first_run_is_kept_and_replaces_only_its_own_set(tmp_path) -> None:
     width = len(FEATURES)
     then = [fit.Asked("p", True, np.full((2, width), 0.25), np.array([1.0, 0.0]), np.array([True, False]), False,
                       np.array([True, False]), np.array([True, True]), text="où est le vestiaire", lang="fr",
-                      fresh=True, set="p.fresh"),
+                      fresh=True, set="p.fresh", expect=(("faq", "vestiaire"),)),
             fit.Asked("p", False, None, None, None, True, text="un dentiste ?", lang="fr", fresh=True, set="p.fresh")]
     firstrun.save(then, "p.fresh", "abc1234", firstrun.path_of("p.fresh", tmp_path))
     again = tmp_path / "again"
@@ -143,17 +145,21 @@ def test_a_first_run_is_kept_and_replaces_only_its_own_set(tmp_path) -> None:
     assert [a.text for a in loaded] == ["où est le vestiaire", "un dentiste ?"]
     assert np.array_equal(loaded[0].features, then[0].features) and list(loaded[0].labels) == [1.0, 0.0]
     assert list(loaded[0].answerable) == [True, False] and loaded[0].fresh and loaded[0].set == "p.fresh"
+    assert loaded[0].expect == (("faq", "vestiaire"),) and loaded[1].expect is None
     assert loaded[1].features is None and loaded[1].fixed_right and not loaded[1].in_scope
 
     # today's candidates of that set give way to the first run's; another set's stay
     now = [fit.Asked("p", True, np.zeros((1, width)), np.array([0.0]), np.array([True]), False, text=a.text,
-                     lang="fr", fresh=True, set="p.fresh") for a in then]
+                     lang="fr", fresh=True, set="p.fresh", expect=a.expect) for a in then]
     other = [fit.Asked("p", True, None, None, None, True, text="x", set="p")]
     out = firstrun.apply(now + other, records)
     assert out[:2] == loaded and out[2] is other[0]
     # a set whose questions changed since its first run keeps today's
     changed = [fit.Asked("p", True, None, None, None, True, text="autre", set="p.fresh"), now[1]]
     assert firstrun.apply(changed, records) == changed
+    # ... and so does one whose expected entries changed: the record's labels would be stale
+    relabelled = [replace(now[0], expect=(("faq", "cloakroom"),)), now[1]]
+    assert firstrun.apply(relabelled, records) == relabelled
 
     # a record of other features is refused, not misread
     path = firstrun.path_of("p.fresh", tmp_path)
@@ -177,3 +183,5 @@ def test_every_recorded_first_run_matches_its_question_file() -> None:
         questions = load_questions(sets[name], None, None)
         assert [q.q for q in questions] == [a.text for a in asked], name
         assert [q.expect is not None for q in questions] == [a.in_scope for a in asked], name
+        # its labels are today's question file's: a corrected `expect` needs the set recorded again
+        assert [None if q.expect is None else tuple(q.expect) for q in questions] == [a.expect for a in asked], name

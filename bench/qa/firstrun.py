@@ -42,7 +42,8 @@ def path_of(set_name: str, directory: Path = FIRST_RUN_DIR) -> Path:
 
 
 def _row(a: Asked) -> dict[str, object]:
-    row: dict[str, object] = {"q": a.text, "lang": a.lang, "in_scope": a.in_scope}
+    row: dict[str, object] = {"q": a.text, "lang": a.lang, "in_scope": a.in_scope,
+                              "expect": None if a.expect is None else [list(e) for e in a.expect]}
     if a.features is None:
         row["fixed_right"] = a.fixed_right
         return row
@@ -74,7 +75,9 @@ def load(path: Path) -> list[Asked]:
         asked = []
         for line in f:
             row = json.loads(line)
-            common = {"text": row["q"], "lang": row["lang"], "fresh": ".fresh" in name, "set": name}
+            expect = row.get("expect")
+            common = {"text": row["q"], "lang": row["lang"], "fresh": ".fresh" in name, "set": name,
+                      "expect": None if expect is None else tuple((str(t), str(i)) for t, i in expect)}
             pack = name.split(".")[0]
             if "x" not in row:
                 asked.append(Asked(pack, row["in_scope"], None, None, None, bool(row["fixed_right"]), **common))
@@ -94,7 +97,8 @@ def recorded(directory: Path = FIRST_RUN_DIR) -> dict[str, list[Asked]]:
 
 def apply(asked: list[Asked], records: dict[str, list[Asked]]) -> list[Asked]:
     """``asked`` with each recorded set's questions as its first run saw them. A set whose
-    question file changed since (another number of questions) keeps today's candidates."""
+    question file changed since (other questions, or other expected entries: the record's
+    labels would be stale) keeps today's candidates."""
     out: list[Asked] = []
     by_set: dict[str, list[Asked]] = {}
     for a in asked:
@@ -102,7 +106,7 @@ def apply(asked: list[Asked], records: dict[str, list[Asked]]) -> list[Asked]:
     for name, questions in by_set.items():
         first = records.get(name) if name else None
         if first is not None and len(first) == len(questions) and all(
-                f.text == q.text for f, q in zip(first, questions, strict=True)):
+                f.text == q.text and f.expect == q.expect for f, q in zip(first, questions, strict=True)):
             out.extend(first)
         else:
             out.extend(questions)

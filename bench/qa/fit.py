@@ -82,6 +82,8 @@ class Asked:
     lang: str = ""
     fresh: bool = False  # from a fresh set (see FRESH_WEIGHT)
     set: str = ""  # the question file's name (``hanoi-2025.fresh``); "" for a held-out phrasing
+    #: the entries the question file expects, as labelled when asked (None: out of scope)
+    expect: tuple[tuple[str, str], ...] | None = None
 
 
 def set_fresh_weight(weight: float) -> None:
@@ -116,13 +118,14 @@ def collect_set(name: str, pack_dir: Path, qpath: Path) -> list[Asked]:
     asked: list[Asked] = []
     fresh = ".fresh" in name
     for q in questions:
+        expect = tuple(q.expect) if q.expect is not None else None
         answer = engine.ask(q.q, q.lang, q.now)
         got = (answer.match.type, answer.match.id) if answer.match else None
         in_scope = q.expect is not None
         if not answer.evidence:
             right = (got in q.expect) if in_scope else got is None
             asked.append(Asked(name.split(".")[0], in_scope, None, None, None, bool(right), text=q.q, lang=q.lang,
-                               fresh=fresh, set=name))
+                               fresh=fresh, set=name, expect=expect))
             continue
         expected = set(q.expect or [])
         entries = [engine.entries[c.entry] for c in answer.evidence]
@@ -134,7 +137,7 @@ def collect_set(name: str, pack_dir: Path, qpath: Path) -> list[Asked]:
             False,
             np.array([e.type == "faq" for e in entries]),
             np.array([c.fits for c in answer.evidence]),
-            text=q.q, lang=q.lang, fresh=fresh, set=name,
+            text=q.q, lang=q.lang, fresh=fresh, set=name, expect=expect,
         ))
     print(f"  {name}: {len(questions)} questions", flush=True)
     return asked
@@ -224,7 +227,8 @@ def _unsure_only(a: Asked) -> Asked:
     top = np.flatnonzero(a.features[:, LEX_TOP] == 1.0)
     if len(top) and a.features[top[0], LEX_CONF] >= THRESHOLD:
         right = bool(a.labels[top[0]]) if a.in_scope else False
-        return Asked(a.pack, a.in_scope, None, None, None, right, text=a.text, lang=a.lang, fresh=a.fresh, set=a.set)
+        return Asked(a.pack, a.in_scope, None, None, None, right, text=a.text, lang=a.lang, fresh=a.fresh, set=a.set,
+                     expect=a.expect)
     return a
 
 
