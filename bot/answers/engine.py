@@ -927,9 +927,9 @@ class AnswerEngine:
         its new time; a cancelled one is still found: the caller shows it as it runs)."""
         if "status" not in q.intents:
             return frozenset()
-        near = {s.id for s in self._timeline(q.live, running=False)
-                if s.start - NEAR_BEFORE <= now <= s.end + NEAR_AFTER}
-        return frozenset(i for i, e in enumerate(self.entries) if e.type == EntryType.SESSION and e.id in near)
+        at = (self._position.get((EntryType.SESSION, s.id)) for s in self._timeline(q.live, running=False)
+              if s.start - NEAR_BEFORE <= now <= s.end + NEAR_AFTER)
+        return frozenset(i for i in at if i is not None)
 
     def _candidates(self, q: _Query, ranked: list[tuple[int, float, float]], model: _ModelView) -> list[Candidate]:
         """The candidates of both rankings with their features, or [] without the model."""
@@ -955,13 +955,36 @@ class AnswerEngine:
         """Answer with the likeliest candidate when it is likely enough, offer the others
         that are as "did you mean" buttons, or refuse. Only an FAQ entry may be answered on
         the model's word: a session, room, venue or contact needs the words' confidence too.
-        A question about how a session stands ("already started?") is answered by the likeliest
-        of the candidates among ``near`` (:meth:`_near_now`) that the question names."""
+        Two kinds of question overrule that choice (:meth:`_overrule`)."""
         x = np.stack([c.features for c in evidence])
         for c, prob in zip(evidence, calibration.probabilities(x), strict=True):
             c.probability = float(prob)
         ordered = sorted(evidence, key=lambda c: -c.probability)
-        chosen = _choose(ordered, [self.entries[c.entry].type for c in ordered], calibration)
+        chosen = self._overrule(q, ordered, _choose(ordered, [self.entries[c.entry].type for c in ordered], calibration),
+                                near)
+        offered = self._offered(ranked, ordered, chosen, calibration)
+        if chosen is None:
+            return Answer(question, lang, AnswerKind.UNKNOWN, alternatives=offered,
+                          confidence=ordered[0].probability, evidence=evidence)
+        if chosen.lexical_rank == 0:
+            moved = self._place_of_session(q, ranked)
+            if moved is not None:
+                answer = _moved_answer(question, lang, moved)
+                answer.confidence, answer.evidence = chosen.probability, evidence
+                return answer
+        e = self.entries[chosen.entry]
+        answer = Answer(question, lang, AnswerKind(e.type), self._match(chosen.entry, probability=chosen.probability),
+                        offered, confidence=chosen.probability, evidence=evidence)
+        if e.type == EntryType.SESSION:
+            answer.sessions = [e.obj]
+        return answer
+
+    def _overrule(self, q: _Query, ordered: list[Candidate], chosen: Candidate | None,
+                  near: frozenset[int]) -> Candidate | None:
+        """The decision model's choice, unless the question is one of two kinds it was not
+        fitted to weigh: how a session stands ("already started?": the likeliest candidate
+        among ``near``, :meth:`_near_now`, that the question names), or someone sick or hurt
+        when it would refuse (the medical or emergency entry it comes nearest to)."""
         # the words' first choice if it is one of them, else the likeliest
         now_on = sorted((c for c in ordered if c.entry in near and c.fits and (
             c.lexical_conf >= NEAR_FLOOR or c.features[fusion.FEATURES.index("sem_z")] >= NEAR_Z)),
@@ -980,22 +1003,7 @@ class AnswerEngine:
             care = next((c for c in ordered if c.entry in self._care and c.fits), None)
             if care is not None and (care is ordered[0] or care.lexical_rank == 0):
                 chosen = care
-        offered = self._offered(ranked, ordered, chosen, calibration)
-        if chosen is None:
-            return Answer(question, lang, AnswerKind.UNKNOWN, alternatives=offered,
-                          confidence=ordered[0].probability, evidence=evidence)
-        if chosen.lexical_rank == 0:
-            moved = self._place_of_session(q, ranked)
-            if moved is not None:
-                answer = _moved_answer(question, lang, moved)
-                answer.confidence, answer.evidence = chosen.probability, evidence
-                return answer
-        e = self.entries[chosen.entry]
-        answer = Answer(question, lang, AnswerKind(e.type), self._match(chosen.entry, probability=chosen.probability),
-                        offered, confidence=chosen.probability, evidence=evidence)
-        if e.type == EntryType.SESSION:
-            answer.sessions = [e.obj]
-        return answer
+        return chosen
 
     def _offered(self, ranked: list[tuple[int, float, float]], ordered: list[Candidate], chosen: Candidate | None,
                  calibration: Calibration) -> list[Match]:
