@@ -10,11 +10,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from bot.answers import Answer, AnswerEngine, Match
+from bot.answers import Answer, AnswerEngine, Match, fusion
 from bot.answers.cli import ask_command
 from bot.answers.compose import compose, plain
+from bot.answers.fusion import Candidate
 from bot.answers.normalize import (
     arabic_alternatives,
     detect_language,
@@ -1350,3 +1352,69 @@ def test_how_a_moved_session_stands_is_read_at_its_new_time(busy_model):
     ids = {busy_model.entries[i].id for i in busy_model._near_now(q, _at(busy_model, 11, 15, 40))}
     assert "caucus" in ids
     assert "caucus" not in {busy_model.entries[i].id for i in busy_model._near_now(q, _at(busy_model, 10, 15, 40))}
+
+
+@pytest.fixture(scope="module")
+def named_halls(tmp_path_factory):
+    """qa-mini whose Amboseli room's name has a part after a dash, as packs name rooms
+    ("Room Cauca — Working Group II (Hall A)")."""
+    import shutil
+
+    import yaml
+
+    root = tmp_path_factory.mktemp("halls") / "pack"
+    shutil.copytree(MINI, root)
+    venues = yaml.safe_load((root / "venues.yaml").read_text(encoding="utf-8"))
+    rooms = {r["id"]: r for r in venues["venues"][0]["rooms"]}
+    rooms["amboseli-room"]["name"]["ar"] = "قاعة أمبوسيلي — الفريق العامل الثاني"
+    (root / "venues.yaml").write_text(yaml.safe_dump(venues, allow_unicode=True), encoding="utf-8")
+    return AnswerEngine(load_pack(root), semantic=False)
+
+
+def test_the_big_hall_is_the_largest_room_not_a_room_named_hall():
+    # Johannesburg's plenary room is the "Ballroom (plenary)", its press centre "Press
+    # centre (Hall 2)": the words rank the latter first for "hall", and "the big hall" is the former
+    pack = load_pack(ROOT / "bench" / "qa" / "dev" / "packs" / "johannesburg-fmcbg-2027")
+    engine = AnswerEngine(pack, semantic=False)
+    answer = engine.ask("whats happening in the big hall rn", "en", dt.datetime(2027, 7, 14, 10, 5, tzinfo=engine.tz))
+    assert _hit(answer) == ("session", "session-1")
+
+
+def test_a_room_is_named_by_the_part_of_its_name_before_a_dash(named_halls):
+    # "what's on now in the Amboseli hall?" in Gulf Arabic, the room's Arabic name longer
+    answer = named_halls.ask("ايش اللي شغال الحين في قاعة أمبوسيلي؟", "ar", _at(named_halls, 10, 14, 30))
+    assert _hit(answer) == ("session", "roundtable-adaptation")
+
+
+def _candidate(engine: AnswerEngine, type_: str, id_: str, probability: float, *, lexical_rank: int | None,
+               lexical_conf: float, sem_z: float) -> Candidate:
+    features = np.zeros(len(fusion.FEATURES))
+    features[fusion.FEATURES.index("sem_z")] = sem_z
+    features[fusion.FEATURES.index("lex_conf")] = lexical_conf
+    features[fusion.FEATURES.index("lex_present")] = float(lexical_rank is not None)
+    i = next(n for n, e in enumerate(engine.entries) if (e.type, e.id) == (type_, id_))
+    return Candidate(i, features, lexical_conf, lexical_rank, probability)
+
+
+def test_someone_sick_gets_the_care_entry_the_model_singles_out(busy_model):
+    # "同事晕倒了！！医务室在哪": the words' first choice is another FAQ (the weather's heat),
+    # the model's is the medical FAQ, nobody likely enough to answer: the medical FAQ answers
+    question = "my colleague fainted, where is the doctor"
+    q = busy_model._query(question, "en", None, question)
+    other = _candidate(busy_model, "faq", "weather", 0.2, lexical_rank=0, lexical_conf=0.5, sem_z=0.1)
+    medical = _candidate(busy_model, "faq", "medical", 0.13, lexical_rank=3, lexical_conf=0.37, sem_z=2.5)
+    assert busy_model._overrule(q, [other, medical], None, frozenset()) is medical
+    # ... but not one the model does not single out either
+    medical.features[fusion.FEATURES.index("sem_z")] = 1.0
+    assert busy_model._overrule(q, [other, medical], None, frozenset()) is None
+
+
+def test_a_refusal_offers_its_likeliest_candidate(busy_model):
+    # "left my pass in committee room 3 yesterday": the lost-badge FAQ is both rankings' first
+    # choice, not likely enough to answer, and the words account for little of the question
+    first = _candidate(busy_model, "faq", "lost-badge", 0.4, lexical_rank=0, lexical_conf=0.2, sem_z=2.4)
+    calibration = busy_model.calibration
+    offered = busy_model._offered([], [first], None, calibration)
+    assert [(m.type, m.id) for m in offered] == [("faq", "lost-badge")]
+    first.probability = 0.1  # unlikely: not offered on the model's word
+    assert busy_model._offered([], [first], None, calibration) == []

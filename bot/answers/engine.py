@@ -110,6 +110,10 @@ ALTERNATIVE_RATIO = 0.75
 MAX_ALTERNATIVES = 3
 #: a refusal's buttons: candidates the words account for at least this much
 ALTERNATIVE_FLOOR = THRESHOLD * 0.6
+#: ... and the likeliest candidate of a refusal, whatever the words make of it, from this
+#: probability on (the model and the words agree on "lost and found" for "left my laptop in
+#: committee room 2", but not enough to answer: the delegate should still get the button)
+TOP_OFFER_AT = 0.25
 TYPE_BOOST = {
     "where": {"room": 1.3, "venue": 1.3},
     "route": {"venue": 1.15},
@@ -145,7 +149,8 @@ NEAR_AFTER = dt.timedelta(minutes=60)
 NEAR_FLOOR = 0.2
 NEAR_Z = 2.0
 #: a question with these is about someone sick or hurt, and answered by an entry about
-#: CARE when it comes near one (AnswerEngine._fused_answer)
+#: CARE when it comes near one: the first by the model or the words, or one the model
+#: finds NEAR_Z deviations above the pack (AnswerEngine._overrule)
 URGENT = frozenset({"@sick"})
 CARE = frozenset({"@medical", "@sick", "@emergency", "@hospital"})
 #: a word neither the pack nor the lexicon knows counts this much of an unseen word's weight
@@ -987,7 +992,7 @@ class AnswerEngine:
         when it would refuse (the medical or emergency entry it comes nearest to)."""
         # the words' first choice if it is one of them, else the likeliest
         now_on = sorted((c for c in ordered if c.entry in near and c.fits and (
-            c.lexical_conf >= NEAR_FLOOR or c.features[fusion.FEATURES.index("sem_z")] >= NEAR_Z)),
+            c.lexical_conf >= NEAR_FLOOR or _sem_z(c) >= NEAR_Z)),
             key=lambda c: (c.lexical_rank != 0, -c.probability))
         # ... unless the words name another session, one not on around then, better
         # ("is the opening ceremony over?" asked the next day is about the opening)
@@ -1001,7 +1006,7 @@ class AnswerEngine:
             # delegate whose colleague collapsed; the medical post is, even if they meant the
             # emergency numbers)
             care = next((c for c in ordered if c.entry in self._care and c.fits), None)
-            if care is not None and (care is ordered[0] or care.lexical_rank == 0):
+            if care is not None and (care is ordered[0] or care.lexical_rank == 0 or _sem_z(care) >= NEAR_Z):
                 chosen = care
         return chosen
 
@@ -1017,7 +1022,8 @@ class AnswerEngine:
         if chosen is None:  # a refusal: its near misses, likeliest first
             picks.sort(key=lambda i: -probability[i])
         for c in ordered:
-            if c is not chosen and c.entry not in picks and _offered(c, calibration):
+            if c is not chosen and c.entry not in picks and (
+                    _offered(c, calibration) or (chosen is None and c is ordered[0] and c.probability >= TOP_OFFER_AT)):
                 picks.append(c.entry)
         return [self._match(i, probability=probability[i]) for i in picks[:MAX_ALTERNATIVES]]
 
@@ -1289,14 +1295,17 @@ class AnswerEngine:
         if tq.mode not in ("now", "next") or q.intents & {"where", "route"}:
             return None  # "where is the ballroom now?" asks for the room
         qterms = set(q.terms)
+        big_hall = "@main-hall" in qterms
         for i, _, _ in ranked[:PLACE_DEPTH]:
             e = self.entries[i]
             if e.type in ("faq", "contact") and not q.schedule_words:
                 return None  # "is the wifi in the ballroom down now?" is about the wifi
             if e.type not in ("room", "venue") or e.id not in self._places_with_sessions:
                 continue
-            if "@main-hall" in qterms and "main-hall" in e.field_concepts:
+            if big_hall and "main-hall" in e.field_concepts:
                 return i
+            if big_hall and any("main-hall" in self.entries[j].field_concepts for j, _, _ in ranked[:PLACE_DEPTH]):
+                continue  # "the big hall" is that one, not "Hall 2" ranked above it for "hall"
             for terms in self._place_names.get(i, ()):
                 found = terms & qterms
                 if 2 * len(found) >= len(terms) and any(self._places_named[t] <= RARE_NAME for t in found):
@@ -1307,14 +1316,17 @@ class AnswerEngine:
     def _place_names(self) -> dict[int, list[frozenset[str]]]:
         """Each room's and venue's names as index terms, also without what they add in
         brackets and as that alone ("Ballroom (plenary)": the ballroom, the plenary;
-        "Meeting Hall 1 (MH1)": MH1)."""
+        "Meeting Hall 1 (MH1)": MH1), and each part between dashes ("Room Cauca — Working
+        Group II (Hall A)": Room Cauca, Working Group II)."""
         names: dict[int, list[frozenset[str]]] = defaultdict(list)
         for i, e in enumerate(self.entries):
             if e.type not in ("room", "venue"):
                 continue
             for text, lang in e.names:
                 inside = [m.group(0).strip(" ()（）[]") for m in _BRACKETS.finditer(text)]
-                for variant in dict.fromkeys((text, _BRACKETS.sub(" ", text).strip(), *inside)):
+                outside = _BRACKETS.sub(" ", text).strip()
+                parts = [p.strip() for p in _DASHES.split(outside)] if _DASHES.search(outside) else []
+                for variant in dict.fromkeys((text, outside, *inside, *(p for p in parts if p))):
                     terms = frozenset(t for t in analysed(variant, lang, self.lexicon).terms if not t.startswith(("v:", "@")))
                     if terms:
                         names[i].append(terms)
@@ -1603,12 +1615,19 @@ def _offered(c: Candidate, calibration: Calibration) -> bool:
     return c.lexical_rank is None or c.lexical_conf >= ALTERNATIVE_FLOOR or fusion.singled_out(c.features)
 
 
+def _sem_z(c: Candidate) -> float:
+    """How many deviations above the pack's entries the model finds a candidate."""
+    return float(c.features[fusion.FEATURES.index("sem_z")])
+
+
 def _moved_answer(question: str, lang: str, moved: tuple[Match, float]) -> Answer:
     match, conf = moved
     return Answer(question, lang, AnswerKind(match.type), match, confidence=conf)
 
 
 _BRACKETS = re.compile(r"\s*[(（\[][^)）\]]*[)）\]]")
+#: what separates the parts of a room's name ("Room Cauca — Working Group II")
+_DASHES = re.compile(r"\s+[—–-]\s+")
 
 
 def _from_now(session: Session, now: dt.datetime, today: dt.date, tz: dt.tzinfo) -> tuple[int, float]:
