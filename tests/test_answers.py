@@ -1407,14 +1407,3 @@ def test_someone_sick_gets_the_care_entry_the_model_singles_out(busy_model):
     # ... but not one the model does not single out either
     medical.features[fusion.FEATURES.index("sem_z")] = 1.0
     assert busy_model._overrule(q, [other, medical], None, frozenset()) is None
-
-
-def test_a_refusal_offers_its_likeliest_candidate(busy_model):
-    # "left my pass in committee room 3 yesterday": the lost-badge FAQ is both rankings' first
-    # choice, not likely enough to answer, and the words account for little of the question
-    first = _candidate(busy_model, "faq", "lost-badge", 0.4, lexical_rank=0, lexical_conf=0.2, sem_z=2.4)
-    calibration = busy_model.calibration
-    offered = busy_model._offered([], [first], None, calibration)
-    assert [(m.type, m.id) for m in offered] == [("faq", "lost-badge")]
-    first.probability = 0.1  # unlikely: not offered on the model's word
-    assert busy_model._offered([], [first], None, calibration) == []

@@ -110,10 +110,6 @@ ALTERNATIVE_RATIO = 0.75
 MAX_ALTERNATIVES = 3
 #: a refusal's buttons: candidates the words account for at least this much
 ALTERNATIVE_FLOOR = THRESHOLD * 0.6
-#: ... and the likeliest candidate of a refusal, whatever the words make of it, from this
-#: probability on (the model and the words agree on "lost and found" for "left my laptop in
-#: committee room 2", but not enough to answer: the delegate should still get the button)
-TOP_OFFER_AT = 0.25
 TYPE_BOOST = {
     "where": {"room": 1.3, "venue": 1.3},
     "route": {"venue": 1.15},
@@ -1022,8 +1018,7 @@ class AnswerEngine:
         if chosen is None:  # a refusal: its near misses, likeliest first
             picks.sort(key=lambda i: -probability[i])
         for c in ordered:
-            if c is not chosen and c.entry not in picks and (
-                    _offered(c, calibration) or (chosen is None and c is ordered[0] and c.probability >= TOP_OFFER_AT)):
+            if c is not chosen and c.entry not in picks and _offered(c, calibration):
                 picks.append(c.entry)
         return [self._match(i, probability=probability[i]) for i in picks[:MAX_ALTERNATIVES]]
 
