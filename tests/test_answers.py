@@ -1407,3 +1407,21 @@ def test_someone_sick_gets_the_care_entry_the_model_singles_out(busy_model):
     # ... but not one the model does not single out either
     medical.features[fusion.FEATURES.index("sem_z")] = 1.0
     assert busy_model._overrule(q, [other, medical], None, frozenset()) is None
+
+
+def test_a_day_of_the_month_after_on_is_that_day(pack):
+    # "I am reaching on 11th late night": the 11th, not tonight
+    now = dt.datetime(2026, 3, 10, 8, 0, tzinfo=pack.tz)
+    tq = parse_time("where do I collect my pass, reaching on 11th late night only", now, pack.tz, pack.event_days())
+    assert tq is not None and tq.day == dt.date(2026, 3, 11)
+
+
+@pytest.mark.parametrize(("word", "lang"), [("7pm", "en"), ("20h", "fr"), ("18th", "en"), ("30pm", "en")])
+def test_a_clock_time_or_a_date_left_over_is_no_topic(word, lang):
+    # a flight "moved to the 18th" (outside the event, so no time expression takes it) or
+    # "at 20h": not a word the pack lacks, which would make the question look out of scope
+    assert [t.terms for t in tokenize(f"flight {word}", lang)][1] == []
+
+
+def test_a_floor_keeps_its_number():
+    assert tokenize("2nd floor", "en")[0].terms == ["2nd"]

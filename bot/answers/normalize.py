@@ -392,6 +392,12 @@ class Token:
     toned: str = ""  # Vietnamese: the syllable with its tones, when it has any
 
 
+#: a clock time or a day of the month typed as one word that no time expression took
+#: ("7pm", "20h", "30pm" of "10:30pm", "the 18th" outside the event's days): no topic of
+#: the question, and not a word the pack lacks (low ordinals stay: "2nd floor")
+_CLOCK_OR_DATE = re.compile(r"\d{1,2}(?:[ap]m|h\d{0,2})|(?:1[1-9]|2\d|3[01])(?:st|nd|rd|th)")
+
+
 @functools.lru_cache(maxsize=200_000)
 def _word(word: str, lang: str) -> tuple[str, str, tuple[str, ...], bool, str, str]:
     """(surface, key, terms, stop, script, toned) of one non-Chinese word read as ``lang``."""
@@ -426,7 +432,7 @@ def _word(word: str, lang: str) -> tuple[str, str, tuple[str, ...], bool, str, s
     if lang not in ("en", "fr", "es"):
         lang = "en"
     bare = fold_accents(word)
-    stop = bare in stopwords(lang) or len(bare) == 1
+    stop = bare in stopwords(lang) or len(bare) == 1 or _CLOCK_OR_DATE.fullmatch(bare) is not None
     key = stem_word(bare, lang)
     if len(key) < 4 and len(bare) > len(key) + 1:
         # the stemmer cut a short word to a stub that collides (es "sala" and "salida"

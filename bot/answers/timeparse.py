@@ -180,9 +180,10 @@ _DATE_RES = [
     # 25/10, 25.10, 25-10 (day first unless only month first makes sense)
     re.compile(r"(?<![\d:])(?P<a>[0-3]?\d)[/.\-](?P<b>[0-3]?\d)(?:[/.\-](?:20)?\d\d)?(?![\d:])"),
 ]
-# a bare day of the month: "le 25", "el 25", "on the 25th", "25号", "ngay 25", "25-го"
+# a bare day of the month: "le 25", "el 25", "on the 25th", "on 25th", "25号", "ngay 25", "25-го"
 _BARE_DAY_RES = [
     re.compile(_L + r"(?:on the|the|le|el|dia|ngay)\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?" + _R),
+    re.compile(_L + r"(?:on|by|till|until)\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)" + _R),  # "on 13th"
     re.compile(r"(?P<d>[0-3]?\d)\s*(?:日|号)"),
     re.compile(_L + r"(?P<d>[0-3]?\d)-?(?:го|е)" + _R),
 ]
