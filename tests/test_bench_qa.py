@@ -91,10 +91,11 @@ def test_the_fresh_sets_and_new_hold_out_questions_name_entries_their_packs_have
     checker = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(checker)
     dev, holdout = ROOT / "bench" / "qa" / "dev", ROOT / "bench" / "qa" / "holdout"
-    files = [(dev / "packs" / f.name.split(".")[0], f) for f in sorted(dev.glob("*.fresh2.jsonl"))]
+    files = [(dev / "packs" / f.name.split(".")[0], f)
+             for f in sorted([*dev.glob("*.fresh2.jsonl"), *dev.glob("*.fresh4.jsonl")])]
     files += [(holdout / name, holdout / f"{name}.jsonl")
               for name in ("addis-food-2027", "tromso-arctic-2027", "amman-refugees-2027")]
-    assert len(files) == 8
+    assert len(files) == 13
     for pack, path in files:
         assert checker.check(pack, path) == 0, path.name
     # a wrong id is caught
@@ -119,6 +120,19 @@ def test_the_fit_weighs_fresh_sets_and_held_out_phrasings_as_asked() -> None:
         assert [fit.weight_of(a) for a in asked] == [1.0, 3.0, fit.HELD_OUT_WEIGHT]
     finally:
         fit.set_fresh_weight(before)
+
+
+def test_the_temperature_is_chosen_on_the_fresh_sets_first_runs() -> None:
+    # the dev material most like a pack nobody tuned for: the long-tuned sets' unsure
+    # questions are the hard rest, and would make the model look surer than it should be
+    import bench.qa.fit as fit
+
+    tuned = fit.Asked("pack", True, None, None, None, True)
+    fresh = fit.Asked("pack", True, None, None, None, True, fresh=True)
+    assert fit._calibration_set([tuned, fresh], "fresh") == [fresh]
+    assert fit._calibration_set([tuned, fresh], "all") == [tuned, fresh]
+    assert fit._calibration_set([tuned], "fresh") == [tuned]  # no fresh set: all there is
+    assert (fit.TEMPER_ON, fit.THRESHOLDS_ON) == ("fresh", "all")
 
 
 def test_a_first_run_is_kept_and_replaces_only_its_own_set(tmp_path) -> None:

@@ -111,15 +111,23 @@ def test_a_time_or_a_place_is_never_answered_on_the_models_word(kind):
     assert as_faq is not None and as_faq.entry == 3
 
 
-def test_agreement_of_both_rankings_answers_an_faq():
+@pytest.mark.parametrize("kind", ["faq", "session"])
+def test_agreement_of_both_rankings_answers_an_faq_or_a_session(kind):
+    # "la charla de créditos de biodiversidad, a qué hora es": the words' first choice, not
+    # sure, and the model's, singled out
     cal = _calibration({}, none=5.0)  # a decision model that would refuse everything
     key = _sims(20, e0=0.95)
-    chosen, cands = _decide([(0, 5.0, 0.45)], key, ["faq"] * 20, cal)
+    types = [kind] + ["faq"] * 19
+    chosen, cands = _decide([(0, 5.0, 0.45)], key, types, cal)
     assert cands[0].features[F("sem_z")] >= AGREE_Z and chosen is not None and chosen.entry == 0
     # the words too unsure (below the agreement floor): refused
-    assert _decide([(0, 5.0, 0.2)], key, ["faq"] * 20, cal)[0] is None
-    # a session in the same position: refused
-    assert _decide([(0, 5.0, 0.45)], key, ["session"] + ["faq"] * 19, cal)[0] is None
+    assert _decide([(0, 5.0, 0.2)], key, types, cal)[0] is None
+
+
+@pytest.mark.parametrize("kind", ["room", "venue", "contact"])
+def test_agreement_does_not_answer_a_place_or_a_contact(kind):
+    cal = _calibration({}, none=5.0)
+    assert _decide([(0, 5.0, 0.45)], _sims(20, e0=0.95), [kind] + ["faq"] * 19, cal)[0] is None
 
 
 def test_the_models_clear_choice_that_the_words_accept_wins():
@@ -181,3 +189,19 @@ def test_the_kept_coefficients_match_the_features_and_round_trip(tmp_path):
     broken = tmp_path / "calibration.json"
     broken.write_text("{}", encoding="utf-8")
     assert load_calibration(broken) is None  # no fitted model: the engine decides from its words
+
+
+def test_agreement_does_not_answer_who_with_a_session():
+    # "who moderates the glacier panel?": the panel is both rankings' first choice, but its
+    # card is not an answer to who; an FAQ still is ("who do I call for a doctor?")
+    cal = _calibration({}, none=5.0)
+    key = _sims(20, e0=0.95)
+    for kind, answered in (("session", False), ("faq", True)):
+        cands = candidates([(0, 5.0, 0.45)], np.array(key, dtype=np.float32), np.full(20, -1.0, dtype=np.float32),
+                           [kind] + ["faq"] * 19, set(), 0.0)
+        for c, prob in zip(cands, cal.probabilities(np.stack([c.features for c in cands])), strict=True):
+            c.probability = float(prob)
+        ordered = sorted(cands, key=lambda c: -c.probability)
+        types = [([kind] + ["faq"] * 19)[c.entry] for c in ordered]
+        chosen = _choose(ordered, types, cal, who=True)
+        assert (chosen is not None and chosen.entry == 0) is answered

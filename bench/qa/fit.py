@@ -86,9 +86,26 @@ class Asked:
     expect: tuple[tuple[str, str], ...] | None = None
 
 
+#: what the temperature and the thresholds are chosen on: "fresh" (the fresh sets as at
+#: their first run, the dev material most like a pack nobody tuned for) or "all" dev sets
+TEMPER_ON = "fresh"
+THRESHOLDS_ON = "all"
+
+
+def _calibration_set(asked: list[Asked], on: str) -> list[Asked]:
+    """The questions ``on`` names (all of ``asked`` when it has no fresh set)."""
+    fresh = [a for a in asked if a.fresh]
+    return fresh if on == "fresh" and fresh else asked
+
+
 def set_fresh_weight(weight: float) -> None:
     global FRESH_WEIGHT
     FRESH_WEIGHT = weight
+
+
+def set_calibration_sets(temper_on: str, thresholds_on: str) -> None:
+    global TEMPER_ON, THRESHOLDS_ON
+    TEMPER_ON, THRESHOLDS_ON = temper_on, thresholds_on
 
 
 def weight_of(a: Asked) -> float:
@@ -296,6 +313,8 @@ def _chosen(a: Asked, p: np.ndarray, keep_at: float) -> tuple[int | None, bool]:
         else:
             chosen = lexical if p[lexical] >= keep_at else None
     elif lexical is not None and agreed(a.features[lexical], bool(a.faq[lexical])):
+        # (the engine also declines a session here when the question asks who: the fit
+        # does not keep the question's intents, and counts those few as the rule answers)
         chosen = lexical
     else:
         chosen, gated = next((k for k in order if a.answerable[k]), None), True
@@ -386,7 +405,7 @@ def temper(cal: Calibration, asked: list[Asked]) -> Calibration:
     lowest log loss on the dev questions as delegates ask them (the held-out phrasings, which
     the fit also learns from, are easier: fitted on both, the model is overconfident on the
     questions). Each question's order of candidates is unchanged."""
-    dev = [a for a in asked if not a.pack.endswith(".held-out") and a.features is not None]
+    dev = [a for a in _calibration_set(asked, TEMPER_ON) if not a.pack.endswith(".held-out") and a.features is not None]
     if not dev:
         return cal
     width = max(len(a.features) for a in dev)
@@ -419,7 +438,7 @@ def fitted(asked: list[Asked], l2: float) -> Calibration:
     """The choice model fitted on ``asked``, tempered on its dev questions, then its thresholds."""
     mean, scale, w, none_w, none_b = fit(asked, l2)
     cal = temper(Calibration(FEATURES, mean, scale, w, none_w, none_b, 0.5, 0.3, 0.0), asked)
-    answer_at, offer_at, keep_at = choose_thresholds(asked, cal)
+    answer_at, offer_at, keep_at = choose_thresholds(_calibration_set(asked, THRESHOLDS_ON), cal)
     return replace(cal, answer_at=answer_at, offer_at=offer_at, keep_at=keep_at)
 
 
@@ -444,9 +463,14 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"how much a fresh set's question counts against a tuned-on set's ({FRESH_WEIGHT})")
     parser.add_argument("--no-first-run", action="store_true",
                         help="the fresh sets' candidates as today's engine sees them, not as at their first run")
+    parser.add_argument("--temper-on", choices=("fresh", "all"), default=TEMPER_ON,
+                        help="the questions the temperature is chosen on (fresh: the fresh sets' first runs)")
+    parser.add_argument("--thresholds-on", choices=("fresh", "all"), default=THRESHOLDS_ON,
+                        help="the questions the thresholds are chosen on")
     args = parser.parse_args(argv)
     if args.fresh_weight is not None:
         set_fresh_weight(args.fresh_weight)
+    set_calibration_sets(args.temper_on, args.thresholds_on)
     t0 = time.perf_counter()
     if args.cache:
         asked = pickle.loads(Path(args.cache).read_bytes())

@@ -961,8 +961,8 @@ class AnswerEngine:
         for c, prob in zip(evidence, calibration.probabilities(x), strict=True):
             c.probability = float(prob)
         ordered = sorted(evidence, key=lambda c: -c.probability)
-        chosen = self._overrule(q, ordered, _choose(ordered, [self.entries[c.entry].type for c in ordered], calibration),
-                                near)
+        types = [self.entries[c.entry].type for c in ordered]
+        chosen = self._overrule(q, ordered, _choose(ordered, types, calibration, who="who" in q.intents), near)
         offered = self._offered(ranked, ordered, chosen, calibration)
         if chosen is None:
             return Answer(question, lang, AnswerKind.UNKNOWN, alternatives=offered,
@@ -1569,20 +1569,22 @@ def _credit(have: AbstractSet[str], key: AbstractSet[str], words: Collection[str
     return 0.0
 
 
-def _choose(ordered: list[Candidate], types: list[str], calibration: Calibration) -> Candidate | None:
+def _choose(ordered: list[Candidate], types: list[str], calibration: Calibration, who: bool = False) -> Candidate | None:
     """The candidate to answer with (``ordered``: best first), or None: refuse.
 
     The words' own confident first choice stands unless the model finds it unlikely (below
     ``keep_at``) or prefers another the words accept too (:func:`fusion.preferred`): on a
-    pack's own names and phrasings the words are exact. Otherwise the
-    likeliest candidate answers when it is likely enough (``answer_at``), if it is an FAQ
-    entry or one the words support (never a time or a place on the model's word alone). A candidate that
-    does not name what the question needs named (:attr:`Candidate.fits`) is never the answer."""
-    chosen = _choose_any(ordered, types, calibration)
+    pack's own names and phrasings the words are exact. The words' unsure first choice
+    answers when the model singles it out too (:func:`fusion.agreed`: an FAQ entry, or a
+    session unless the question asks ``who``). Otherwise the likeliest candidate answers
+    when it is likely enough (``answer_at``), if it is an FAQ entry or one the words support
+    (never a time or a place on the model's word alone). A candidate that does not name
+    what the question needs named (:attr:`Candidate.fits`) is never the answer."""
+    chosen = _choose_any(ordered, types, calibration, who)
     return chosen if chosen is None or chosen.fits else None
 
 
-def _choose_any(ordered: list[Candidate], types: list[str], calibration: Calibration) -> Candidate | None:
+def _choose_any(ordered: list[Candidate], types: list[str], calibration: Calibration, who: bool) -> Candidate | None:
     lexical = next((c for c in ordered if c.lexical_rank == 0), None)
     if lexical is not None and lexical.lexical_conf >= THRESHOLD:
         model = next((c for c in ordered if c.features[fusion.FEATURES.index("sem_top")] == 1.0), None)
@@ -1590,7 +1592,8 @@ def _choose_any(ordered: list[Candidate], types: list[str], calibration: Calibra
                 model.features, model.probability, lexical.features, lexical.probability):
             return model
         return lexical if lexical.probability >= calibration.keep_at else None
-    if lexical is not None and fusion.agreed(lexical.features, types[ordered.index(lexical)] == EntryType.FAQ):
+    if lexical is not None and fusion.agreed(lexical.features, types[ordered.index(lexical)] == EntryType.FAQ,
+                                             sessions=not who):
         return lexical
     for c, type_ in zip(ordered, types, strict=True):
         if type_ == EntryType.FAQ or c.lexical_conf >= THRESHOLD:

@@ -58,7 +58,7 @@ FEATURES: tuple[str, ...] = (
 
 #: the words' own threshold (bot.answers.engine.THRESHOLD), for the lex_sure feature
 LEXICAL_THRESHOLD = 0.54
-#: agreement: the words' first choice, an FAQ entry they account for at least AGREE_FLOOR,
+#: agreement: the words' first choice, an FAQ entry or a session they account for at least AGREE_FLOOR,
 #: is also the model's and stands AGREE_Z deviations above the pack's mean: it answers
 #: whatever the regression says (the earlier engine's "second opinion", kept as a rule)
 AGREE_Z = 3.0
@@ -76,10 +76,15 @@ def preferred(x: np.ndarray, probability: float, words_top: np.ndarray, words_pr
             and probability > words_probability and words_top[f("lex_conf")] < 0.999)
 
 
-def agreed(x: np.ndarray, faq: bool) -> bool:
-    """Whether a candidate's features show the agreement rule above."""
+def agreed(x: np.ndarray, faq: bool, sessions: bool = True) -> bool:
+    """Whether a candidate's features show the agreement rule above: an FAQ entry, or a
+    session (both rankings' first choice: "la charla de créditos de biodiversidad, a qué
+    hora es" names the side event loosely, and the model singles it out) unless
+    ``sessions`` is false (the engine: a question asking who, "who moderates the glacier
+    panel?", which a session's card does not answer); never a place or a contact."""
     f = FEATURES.index
-    return faq and x[f("agree")] == 1.0 and x[f("sem_z")] >= AGREE_Z and x[f("lex_conf")] >= AGREE_FLOOR
+    return ((faq or (sessions and x[f("type_session")] == 1.0)) and x[f("agree")] == 1.0
+            and x[f("sem_z")] >= AGREE_Z and x[f("lex_conf")] >= AGREE_FLOOR)
 
 def singled_out(x: np.ndarray) -> bool:
     """Whether the model singles a candidate out: its first choice, AGREE_Z deviations above
