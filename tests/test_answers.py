@@ -1425,3 +1425,19 @@ def test_a_clock_time_or_a_date_left_over_is_no_topic(word, lang):
 
 def test_a_floor_keeps_its_number():
     assert tokenize("2nd floor", "en")[0].terms == ["2nd"]
+
+
+@pytest.mark.parametrize(("question", "lang"), [
+    ("забыл ноутбук в зале Амбосели, куда обращаться?", "ru"),  # "where to turn": whom
+    ("j'ai oublié mon ordinateur dans la salle Amboseli, je m'adresse où ?", "fr"),
+])
+def test_something_lost_in_a_room_asking_where_to_turn_is_not_about_the_room(engine, question, lang):
+    q = engine._query(question, lang, None, question)
+    assert "contact" in q.intents and q.intents & {"where", "route"}
+    position = {(e.type, e.id): i for i, e in enumerate(engine.entries)}
+    room, lost = position[("room", "amboseli-room")], position[("faq", "lost-badge")]
+    ranked = engine._head_over_place(q, [(room, 5.0, 0.6), (lost, 4.0, 0.5)])
+    assert ranked[0][0] == lost and room in q.not_answers
+    # asking where the room is, it is the room
+    where = engine._query("où est la salle Amboseli ?", "fr", None, "où est la salle Amboseli ?")
+    assert engine._head_over_place(where, [(room, 5.0, 0.6), (lost, 4.0, 0.5)])[0][0] == room

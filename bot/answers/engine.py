@@ -1055,10 +1055,10 @@ class AnswerEngine:
         "left my iPad on the hotel bus": the room, session or service named is where it
         happened, what went wrong (a ``head`` concept of the lexicon: lost, sick) is what the
         question is about. When an entry among the first HEAD_DEPTH speaks of it and the
-        question does not ask where something is, the places among the first few that do not
+        question does not ask where something is (but may ask where to turn), the places among the first few that do not
         are no answer (nor candidates of the decision model), and that entry comes before them."""
-        if q.intents & {"where", "route"}:
-            return ranked
+        if q.intents & {"where", "route"} and "contact" not in q.intents:
+            return ranked  # ("куда обращаться?", "je m'adresse où ?" ask whom to turn to)
         heads = {t for t in q.terms if t.startswith("@") and t[1:] in self.lexicon.head}
         if not heads:
             return ranked
