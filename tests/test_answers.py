@@ -1441,3 +1441,11 @@ def test_something_lost_in_a_room_asking_where_to_turn_is_not_about_the_room(eng
     # asking where the room is, it is the room
     where = engine._query("où est la salle Amboseli ?", "fr", None, "où est la salle Amboseli ?")
     assert engine._head_over_place(where, [(room, 5.0, 0.6), (lost, 4.0, 0.5)])[0][0] == room
+
+
+@pytest.mark.parametrize(("question", "lang"), [
+    ("签字仪式搞完了没", "zh"), ("展示还没结束吧", "zh"), ("tiệc chào mừng còn hông", "vi"),
+])
+def test_everyday_ways_to_ask_whether_it_is_still_on(engine, question, lang):
+    assert "status" in engine._query(question, lang, None, question).intents
+    assert "status" not in engine._query("còn phòng không", "vi", None, "còn phòng không").intents
