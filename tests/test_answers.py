@@ -1449,3 +1449,14 @@ def test_something_lost_in_a_room_asking_where_to_turn_is_not_about_the_room(eng
 def test_everyday_ways_to_ask_whether_it_is_still_on(engine, question, lang):
     assert "status" in engine._query(question, lang, None, question).intents
     assert "status" not in engine._query("còn phòng không", "vi", None, "còn phòng không").intents
+
+
+@pytest.mark.parametrize(("question", "lang", "who"), [
+    ("who moderates the panel on glaciers?", "en", True),
+    ("من سيتحدث في الافتتاح؟", "ar", True),  # who will speak at the opening
+    ("مين بيتكلم في الافتتاح؟", "ar", True),
+    ("الباص من الفندق للمركز متى؟", "ar", False),  # the bus *from* the hotel
+    ("متى تبدأ الجلسة من فضلك", "ar", False),  # *please*
+])
+def test_arabic_min_asks_who_only_as_the_first_word(engine, question, lang, who):
+    assert engine._asks_who(engine._query(question, lang, None, question)) is who

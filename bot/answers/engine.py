@@ -962,7 +962,7 @@ class AnswerEngine:
             c.probability = float(prob)
         ordered = sorted(evidence, key=lambda c: -c.probability)
         types = [self.entries[c.entry].type for c in ordered]
-        chosen = self._overrule(q, ordered, _choose(ordered, types, calibration, who="who" in q.intents), near)
+        chosen = self._overrule(q, ordered, _choose(ordered, types, calibration, who=self._asks_who(q)), near)
         offered = self._offered(ranked, ordered, chosen, calibration)
         if chosen is None:
             return Answer(question, lang, AnswerKind.UNKNOWN, alternatives=offered,
@@ -979,6 +979,16 @@ class AnswerEngine:
         if e.type == EntryType.SESSION:
             answer.sessions = [e.obj]
         return answer
+
+    def _asks_who(self, q: _Query) -> bool:
+        """Whether the question asks who. Arabic من is also "from" ("الباص من الفندق") and
+        "please" (من فضلك): alone, it asks who only as the question's first word."""
+        if "who" not in q.intents:
+            return False
+        if q.lang != "ar":
+            return True
+        hits = [h for h in self.lexicon.match(q.tokens, "ar") if h.intent and h.concept == "who"]
+        return any(h.first == 0 or h.last > h.first or q.tokens[h.first].surface != "من" for h in hits)
 
     def _overrule(self, q: _Query, ordered: list[Candidate], chosen: Candidate | None,
                   near: frozenset[int]) -> Candidate | None:
