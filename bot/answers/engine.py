@@ -1065,8 +1065,9 @@ class AnswerEngine:
         "left my iPad on the hotel bus": the room, session or service named is where it
         happened, what went wrong (a ``head`` concept of the lexicon: lost, sick) is what the
         question is about. When an entry among the first HEAD_DEPTH speaks of it and the
-        question does not ask where something is (but may ask where to turn), the places among the first few that do not
-        are no answer (nor candidates of the decision model), and that entry comes before them."""
+        question does not ask where something is (it may ask where to turn), the places
+        among the first few that do not are no answer (nor candidates of the decision
+        model), and that entry comes before them."""
         if q.intents & {"where", "route"} and "contact" not in q.intents:
             return ranked  # ("куда обращаться?", "je m'adresse où ?" ask whom to turn to)
         heads = {t for t in q.terms if t.startswith("@") and t[1:] in self.lexicon.head}
@@ -1300,17 +1301,20 @@ class AnswerEngine:
         if tq.mode not in ("now", "next") or q.intents & {"where", "route"}:
             return None  # "where is the ballroom now?" asks for the room
         qterms = set(q.terms)
-        big_hall = "@main-hall" in qterms
+        # "the big hall" is the largest room when it is among them, not "Hall 2" ranked
+        # above it for "hall"
+        big_hall = "@main-hall" in qterms and any(
+            "main-hall" in self.entries[i].field_concepts for i, _, _ in ranked[:PLACE_DEPTH])
         for i, _, _ in ranked[:PLACE_DEPTH]:
             e = self.entries[i]
             if e.type in ("faq", "contact") and not q.schedule_words:
                 return None  # "is the wifi in the ballroom down now?" is about the wifi
             if e.type not in ("room", "venue") or e.id not in self._places_with_sessions:
                 continue
-            if big_hall and "main-hall" in e.field_concepts:
-                return i
-            if big_hall and any("main-hall" in self.entries[j].field_concepts for j, _, _ in ranked[:PLACE_DEPTH]):
-                continue  # "the big hall" is that one, not "Hall 2" ranked above it for "hall"
+            if big_hall:
+                if "main-hall" in e.field_concepts:
+                    return i
+                continue
             for terms in self._place_names.get(i, ()):
                 found = terms & qterms
                 if 2 * len(found) >= len(terms) and any(self._places_named[t] <= RARE_NAME for t in found):
