@@ -1460,3 +1460,12 @@ def test_everyday_ways_to_ask_whether_it_is_still_on(engine, question, lang):
 ])
 def test_arabic_min_asks_who_only_as_the_first_word(engine, question, lang, who):
     assert engine._asks_who(engine._query(question, lang, None, question)) is who
+
+
+@pytest.mark.parametrize(("question", "lang", "filler"), [
+    ("hi po, where can i pray here po", "en", "po"),  # Filipino English politeness
+    ("se me quedó el celular, a quién le pregunto", "es", "pregunto"),
+    ("вайфай не ловит пж", "ru", "пж"),
+])
+def test_chat_fillers_are_no_topic(question, lang, filler):
+    assert [t.stop for t in tokenize(question, lang) if t.surface == filler] == [True] * question.count(filler)
