@@ -67,7 +67,7 @@ from bot.answers.index import (
     analysed,
     entries_of,
 )
-from bot.answers.lexicon import Lexicon, load_lexicon
+from bot.answers.lexicon import Hit, Lexicon, load_lexicon
 from bot.answers.normalize import (
     CYRILLIC_RE,
     MAX_CHARS,
@@ -267,6 +267,8 @@ class _Query:
     live: Live | None = None
     #: entries that are not candidates at all (the room where something went wrong)
     not_answers: frozenset[int] = frozenset()
+    #: it asks who (:func:`_asks_who`)
+    asks_who: bool = False
 
 
 class AnswerEngine:
@@ -609,7 +611,8 @@ class AnswerEngine:
                            if t.startswith("@") and t[1:] in self.lexicon.needs} | timed_needs)
         if self._about_elsewhere(terms, original or text) or self._live_data(terms, tq):
             needs |= {ELSEWHERE}
-        return _Query(lang, tokens, units, terms, intents, schedule_words, tq is not None, needs)
+        return _Query(lang, tokens, units, terms, intents, schedule_words, tq is not None, needs,
+                      asks_who=_asks_who(hits, tokens))
 
     def _weight(self, unit_terms: list[str], concept: bool) -> float:
         """How much a word of the question matters: rarer in the pack, more telling
@@ -962,7 +965,7 @@ class AnswerEngine:
             c.probability = float(prob)
         ordered = sorted(evidence, key=lambda c: -c.probability)
         types = [self.entries[c.entry].type for c in ordered]
-        chosen = self._overrule(q, ordered, _choose(ordered, types, calibration, who=self._asks_who(q)), near)
+        chosen = self._overrule(q, ordered, _choose(ordered, types, calibration, who=q.asks_who), near)
         offered = self._offered(ranked, ordered, chosen, calibration)
         if chosen is None:
             return Answer(question, lang, AnswerKind.UNKNOWN, alternatives=offered,
@@ -979,16 +982,6 @@ class AnswerEngine:
         if e.type == EntryType.SESSION:
             answer.sessions = [e.obj]
         return answer
-
-    def _asks_who(self, q: _Query) -> bool:
-        """Whether the question asks who. Arabic من is also "from" ("الباص من الفندق") and
-        "please" (من فضلك): alone, it asks who only as the question's first word."""
-        if "who" not in q.intents:
-            return False
-        if q.lang != "ar":
-            return True
-        hits = [h for h in self.lexicon.match(q.tokens, "ar") if h.intent and h.concept == "who"]
-        return any(h.first == 0 or h.last > h.first or q.tokens[h.first].surface != "من" for h in hits)
 
     def _overrule(self, q: _Query, ordered: list[Candidate], chosen: Candidate | None,
                   near: frozenset[int]) -> Candidate | None:
@@ -1334,7 +1327,7 @@ class AnswerEngine:
             for text, lang in e.names:
                 inside = [m.group(0).strip(" ()（）[]") for m in _BRACKETS.finditer(text)]
                 outside = _BRACKETS.sub(" ", text).strip()
-                parts = [p.strip() for p in _DASHES.split(outside)] if _DASHES.search(outside) else []
+                parts = (p.strip() for p in _DASHES.split(outside))
                 for variant in dict.fromkeys((text, outside, *inside, *(p for p in parts if p))):
                     terms = frozenset(t for t in analysed(variant, lang, self.lexicon).terms if not t.startswith(("v:", "@")))
                     if terms:
@@ -1625,6 +1618,13 @@ def _offered(c: Candidate, calibration: Calibration) -> bool:
     if c.probability < calibration.offer_at:
         return False
     return c.lexical_rank is None or c.lexical_conf >= ALTERNATIVE_FLOOR or fusion.singled_out(c.features)
+
+
+def _asks_who(hits: Sequence[Hit], tokens: list[Token]) -> bool:
+    """Whether a question's lexicon hits say it asks who. Arabic من is also "from"
+    ("الباص من الفندق") and "please" (من فضلك): alone, it asks who only as the first word."""
+    return any(h.first == 0 or h.last > h.first or tokens[h.first].surface != "من"
+               for h in hits if h.intent and h.concept == "who")
 
 
 def _sem_z(c: Candidate) -> float:
