@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import os
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -472,6 +473,28 @@ async def test_two_corrections_in_a_row_end_with_the_last_text(database_url: str
             assert await svc.correct(org, bid, "en", f"Hall D{attempt}") == 3
             await drain(bot)
             assert [got(user) for user, _ in crowd] == [[f"Hall D{attempt}"]] * 3
+
+
+async def test_a_correction_is_not_rendered_from_a_snapshot_older_than_itself(database_url: str) -> None:
+    """The state the race above leaves behind, made on purpose: a render that read the
+    broadcast just before the correction committed stores the previous text in the
+    renderer's cache after the correction cleared it. The correction's edits name their
+    revision and read past that snapshot."""
+    async with running_bot(database_url) as bot:
+        org = await organiser(bot)
+        crowd = await people(bot, [(5001 + i, "en", None) for i in range(2)])
+        svc = service(bot)
+        bid = await draft(bot, org, {"en": "Hall B"}, audience={"kind": "role", "role": "delegate"})
+        await svc.submit(org, bid)
+        await drain(bot)
+        assert await svc.correct(org, bid, "en", "Hall C") == 2
+        await drain(bot)
+        stale = svc._cache[bid][1]
+        assert stale.texts == {"en": "Hall C"}
+        assert await svc.correct(org, bid, "en", "Hall D") == 2
+        svc._cache[bid] = (time.monotonic(), stale)  # no await since the commit: nothing rendered yet
+        await drain(bot)
+        assert [got(user) for user, _ in crowd] == [["Hall D"]] * 2
 
 
 async def test_a_correction_reaches_the_message_that_was_on_its_way(database_url: str) -> None:

@@ -768,7 +768,8 @@ class BroadcastService:
             if targets:
                 await self.outbox.enqueue_many(
                     s, KIND, [Recipient(person_id=p, key=f"broadcast:{b.id}:r{b.revision}:{p}",
-                                        spec={"broadcast": b.id, "edit": m, "lang": language}) for p, m in targets],
+                                        spec={"broadcast": b.id, "edit": m, "lang": language,
+                                              "rev": b.revision}) for p, m in targets],
                     priority=Priority.NORMAL, group_id=f"bc{b.id}e{b.revision}",
                 )
             on_its_way = (await s.execute(
@@ -779,13 +780,11 @@ class BroadcastService:
             if on_its_way:  # rendered, perhaps with the old text: edited once delivered (see render)
                 await self.outbox.enqueue_many(
                     s, KIND, [Recipient(person_id=p, key=f"broadcast:{b.id}:r{b.revision}:{p}", spec={
-                        "broadcast": b.id, "edit_row": row, "lang": language,
+                        "broadcast": b.id, "edit_row": row, "lang": language, "rev": b.revision,
                         "fallback": language not in before and reader == language}) for row, p, reader in on_its_way],
                     priority=Priority.NORMAL, group_id=f"bc{b.id}e{b.revision}",
                     due_at=self.clock.now() + IN_FLIGHT_SETTLE,
                 )
-        # again once committed: a render in between cached the text before this correction
-        self._cache.pop(broadcast_id, None)
         return len(targets) + len(on_its_way)
 
     @staticmethod
@@ -874,21 +873,27 @@ class BroadcastService:
         return await report_rows(self.db, broadcast_id)
 
     # -- rendering (the outbox's renderer for KIND) ----------------------------------------
-    async def _snapshot(self, s: AsyncSession, broadcast_id: int) -> Snapshot | None:
+    async def _snapshot(self, s: AsyncSession, broadcast_id: int, revision: int = 0) -> Snapshot | None:
+        """The broadcast as rendering needs it, cached for a second; never older than
+        ``revision`` (a correction's edits name theirs). A render that read the broadcast just
+        before a correction committed may store the old text after the correction cleared the
+        cache: the revision, not the clearing, is what keeps that text out of the new edits."""
         cached = self._cache.get(broadcast_id)
         now = time.monotonic()
-        if cached is not None and now - cached[0] < 1.0:
+        if cached is not None and now - cached[0] < 1.0 and cached[1].revision >= revision:
             return cached[1]
         b = await s.get(Broadcast, broadcast_id, populate_existing=True)
         if b is None:
             return None
         snap = Snapshot.of(b)
-        self._cache[broadcast_id] = (now, snap)
+        latest = self._cache.get(broadcast_id)
+        if latest is None or latest[1].revision <= snap.revision:
+            self._cache[broadcast_id] = (now, snap)
         return snap
 
     async def render(self, req: RenderRequest) -> Message | Skip:
         spec = req.spec
-        snap = await self._snapshot(req.session, int(spec["broadcast"]))
+        snap = await self._snapshot(req.session, int(spec["broadcast"]), int(spec.get("rev", 0)))
         if snap is None:
             return Skip("broadcast deleted")
         person = req.person
