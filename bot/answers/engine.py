@@ -267,8 +267,6 @@ class _Query:
     live: Live | None = None
     #: entries that are not candidates at all (the room where something went wrong)
     not_answers: frozenset[int] = frozenset()
-    #: it asks who (:func:`_asks_who`)
-    asks_who: bool = False
 
 
 class AnswerEngine:
@@ -523,6 +521,8 @@ class AnswerEngine:
             for a, b in words:
                 toneless_word[a] = toneless_word[b] = f"v0:{tokens[a].key}_{tokens[b].key}"
         intents = {h.concept for h in hits if h.intent}
+        if "who" in intents and not _asks_who(hits, tokens):
+            intents.discard("who")  # Arabic من as "from" or "please": no boost for contacts and sessions
         if "status" in intents:
             intents.add("when")  # "has the panel started?" asks about a session's time too
         concept_at: dict[int, list[str]] = defaultdict(list)
@@ -611,8 +611,7 @@ class AnswerEngine:
                            if t.startswith("@") and t[1:] in self.lexicon.needs} | timed_needs)
         if self._about_elsewhere(terms, original or text) or self._live_data(terms, tq):
             needs |= {ELSEWHERE}
-        return _Query(lang, tokens, units, terms, intents, schedule_words, tq is not None, needs,
-                      asks_who=_asks_who(hits, tokens))
+        return _Query(lang, tokens, units, terms, intents, schedule_words, tq is not None, needs)
 
     def _weight(self, unit_terms: list[str], concept: bool) -> float:
         """How much a word of the question matters: rarer in the pack, more telling
@@ -965,7 +964,7 @@ class AnswerEngine:
             c.probability = float(prob)
         ordered = sorted(evidence, key=lambda c: -c.probability)
         types = [self.entries[c.entry].type for c in ordered]
-        chosen = self._overrule(q, ordered, _choose(ordered, types, calibration, who=q.asks_who), near)
+        chosen = self._overrule(q, ordered, _choose(ordered, types, calibration, who="who" in q.intents), near)
         offered = self._offered(ranked, ordered, chosen, calibration)
         if chosen is None:
             return Answer(question, lang, AnswerKind.UNKNOWN, alternatives=offered,
