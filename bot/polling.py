@@ -27,6 +27,7 @@ from telegram import Bot, Update
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from bot.intake import Intake
+from bot.waiting import wait_event
 
 log = logging.getLogger(__name__)
 MAX_PAUSE = 30.0
@@ -127,8 +128,7 @@ async def _unless_stopped(call: Coroutine[Any, Any, _T], stop: asyncio.Event) ->
 
 
 async def _sleep(seconds: float, stop: asyncio.Event) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), seconds)
+    await wait_event(stop, seconds)
 
 
 def _seconds(value: object) -> float:

@@ -357,6 +357,20 @@ async def test_a_kill_leaves_rows_that_are_recovered_and_only_in_flight_ones_cou
             assert (await bot.services.outbox.counts("b1"))["sent"] == 30
 
 
+async def test_a_kill_that_comes_as_the_sender_is_woken_still_stops_it(database_url: str) -> None:
+    """Cancelled in the very step its wake-up event is set (a commit woke it as it was
+    killed): on Python 3.11 ``asyncio.wait_for`` lost that cancellation and the sender's loop
+    ran on, polling the database for ever (a CI run hung in the test above)."""
+    async with running_bot(database_url) as bot:
+        sender = sender_of(bot)
+        await sender.idle()
+        task = sender._task
+        assert task is not None
+        sender.wake()
+        await asyncio.wait_for(sender.abandon(), 5)
+        assert task.cancelled()
+
+
 async def rows_count(bot: Harness, state: DeliveryState, at_least: int) -> bool:
     return sum(1 for r in await rows(bot) if r.state == state) >= at_least
 

@@ -76,6 +76,7 @@ from bot.delivery.claims import (
 from bot.delivery.outbox import BLOCKED, Outbox
 from bot.delivery.ratelimit import ChatRateLimiter
 from bot.store.models import Priority
+from bot.waiting import wait_event
 
 log = logging.getLogger(__name__)
 TICK_SECONDS = 1.0
@@ -175,8 +176,7 @@ class Sender:
             left = deadline - loop.time()
             if left <= 0:
                 return
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._pass_done.wait(), left)
+            await wait_event(self._pass_done, left)
 
     async def idle(self, timeout: float = 60.0) -> None:
         """Wait until nothing is due, held or in flight (tests, benchmarks). Looks at the clock
@@ -257,8 +257,7 @@ class Sender:
             self._pass_done = asyncio.Event()
             if self._stopping:
                 break
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), wait)
+            await wait_event(self._wake, wait)
             if self._in_flight and self.config.coalesce_s:
                 # sends finish one by one: let a few more finish, so one pass (two database
                 # transactions) serves several of them instead of each its own

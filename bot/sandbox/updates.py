@@ -10,7 +10,6 @@ Conflict, as Telegram does. Waiting uses events, never sleeping loops.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import random
 import time
@@ -19,6 +18,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from bot.sandbox.state import ApiError
+from bot.waiting import wait_event
 
 #: what Telegram sends when allowed_updates was never given (or given as an empty list)
 DEFAULT_EXCLUDED = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
@@ -131,8 +131,7 @@ class UpdateQueue:
             left = deadline - time.monotonic()
             if left <= 0 or self.closing:
                 return []
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(event.wait(), left)
+            await wait_event(event, left)
             if self.closing:
                 return []
             if mine != self._polls:

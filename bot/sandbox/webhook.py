@@ -20,6 +20,7 @@ from aiohttp import ClientError, ClientSession, ClientTimeout
 from bot.sandbox import errors
 from bot.sandbox.state import ApiError
 from bot.sandbox.updates import update_chat
+from bot.waiting import wait_event
 
 if TYPE_CHECKING:
     from bot.sandbox.emulator import Emulator
@@ -116,8 +117,7 @@ class WebhookDelivery:
             if wait is None:
                 await self._wake.wait()
             else:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), wait)
+                await wait_event(self._wake, wait)
 
     def _dispatch(self) -> None:
         hook = self.emu.webhook
