@@ -457,17 +457,23 @@ async def test_a_second_correction_before_the_first_is_delivered_keeps_the_added
         assert (got(a), got(c)) == (["Hall E"], ["Sala C"])
 
 
+async def delivered_to_delegates(bot: Harness, n: int, text: str) -> tuple[Person, list[tuple[SimUser, Person]], BroadcastService, int]:
+    """An organiser's English broadcast to ``n`` delegates, sent and delivered."""
+    org = await organiser(bot)
+    crowd = await people(bot, [(5001 + i, "en", None) for i in range(n)])
+    svc = service(bot)
+    bid = await draft(bot, org, {"en": text}, audience={"kind": "role", "role": "delegate"})
+    await svc.submit(org, bid)
+    await drain(bot)
+    return org, crowd, svc, bid
+
+
 async def test_two_corrections_in_a_row_end_with_the_last_text(database_url: str) -> None:
     """The second correction is made while the sender renders the first one's edits: those
     must not leave the previous text in the renderer's snapshot cache, or the second edit goes
     out with it ("not modified") and the readers keep the first correction."""
     async with running_bot(database_url) as bot:
-        org = await organiser(bot)
-        crowd = await people(bot, [(5001 + i, "en", None) for i in range(3)])
-        svc = service(bot)
-        bid = await draft(bot, org, {"en": "Hall B"}, audience={"kind": "role", "role": "delegate"})
-        await svc.submit(org, bid)
-        await drain(bot)
+        org, crowd, svc, bid = await delivered_to_delegates(bot, 3, "Hall B")
         for attempt in range(5):
             assert await svc.correct(org, bid, "en", f"Hall C{attempt}") == 3
             assert await svc.correct(org, bid, "en", f"Hall D{attempt}") == 3
@@ -481,12 +487,7 @@ async def test_a_correction_is_not_rendered_from_a_snapshot_older_than_itself(da
     renderer's cache after the correction cleared it. The correction's edits name their
     revision and read past that snapshot."""
     async with running_bot(database_url) as bot:
-        org = await organiser(bot)
-        crowd = await people(bot, [(5001 + i, "en", None) for i in range(2)])
-        svc = service(bot)
-        bid = await draft(bot, org, {"en": "Hall B"}, audience={"kind": "role", "role": "delegate"})
-        await svc.submit(org, bid)
-        await drain(bot)
+        org, crowd, svc, bid = await delivered_to_delegates(bot, 2, "Hall B")
         assert await svc.correct(org, bid, "en", "Hall C") == 2
         await drain(bot)
         stale = svc._cache[bid][1]
