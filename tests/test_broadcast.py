@@ -530,6 +530,41 @@ async def test_a_correction_reaches_the_message_that_was_on_its_way(database_url
         assert sorted(follow.values()) == [DeliveryState.SENT, DeliveryState.SKIPPED]  # French: another language
 
 
+async def test_a_recall_cancels_the_corrections_not_yet_out(database_url: str) -> None:
+    """Corrected while the messages were on their way (the follow-up edits wait for them to be
+    delivered), then recalled: those edits are cancelled with the recall, not left to the
+    renderer, and nothing is edited before the messages are deleted."""
+    async with running_bot(database_url) as bot:
+        org = await organiser(bot)
+        (a, _), (b, _) = await people(bot, [(5001, "en", None), (5002, "en", None)])
+        svc = service(bot)
+        bid = await draft(bot, org, {"en": "Hall B"}, audience={"kind": "role", "role": "delegate"})
+        bot.emulator.delay_next("sendMessage", 1.5, count=2)
+        await svc.submit(org, bid)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 20
+        while True:  # both rendered and on their way
+            async with bot.services.db.session() as s:
+                states = (await s.scalars(select(OutboxMessage.state).where(OutboxMessage.group_id == f"bc{bid}"))).all()
+            if list(states) == [DeliveryState.SENDING] * 2:
+                break
+            assert loop.time() < deadline, states
+            await asyncio.sleep(0.02)
+        assert await svc.correct(org, bid, "en", "Hall C") == 2  # edits to follow the delivery
+        recall = await svc.recall(org, bid)
+        assert (recall.deleting, recall.stopped, recall.in_flight) == (0, 0, 2)
+        await drain(bot)
+        assert await svc.follow_recall(bid) == 2
+        bot.clock.advance(dt.timedelta(seconds=61))  # past the edits' due time
+        await drain(bot)
+        assert (got(a), got(b)) == ([], [])
+        async with bot.services.db.session() as s:
+            follow = (await s.execute(select(OutboxMessage.state, OutboxMessage.last_error)
+                                      .where(OutboxMessage.group_id == f"bc{bid}e1"))).all()
+        assert [tuple(row) for row in follow] == [(DeliveryState.CANCELLED, "recalled by an organiser")] * 2
+        assert bot.emulator.calls.get("editmessagetext", 0) == 0
+
+
 async def test_recall_while_sending_stops_the_rest_and_deletes_what_arrived(database_url: str) -> None:
     slow = Limits(overall_per_s=5, private_per_s=0, group_per_min=0)
     async with running_bot(database_url, bot_limits=slow) as bot:

@@ -836,6 +836,9 @@ class BroadcastService:
                 raise BroadcastError(Problem.NOT_SENT)
             stopped = await self.outbox.cancel(s, group_id=b.group_id, reason="recalled by an organiser")
             await self.outbox.cancel(s, group_id=f"bc{b.id}c", reason="recalled by an organiser")
+            # corrections not out yet (groups bc<id>e<revision>, keys broadcast:<id>:r<revision>:…):
+            # the messages they would edit are being deleted
+            await self.outbox.cancel(s, prefix=f"broadcast:{b.id}:r", reason="recalled by an organiser")
             in_flight = int(await s.scalar(select(func.count()).where(
                 OutboxMessage.group_id == b.group_id, OutboxMessage.state == DeliveryState.SENDING)) or 0)
             deleting = await self._delete_sent(s, b)
