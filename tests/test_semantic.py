@@ -195,3 +195,42 @@ def test_a_pack_built_on_two_threads_gets_the_vectors_of_one_call_at_a_time() ->
     passages = encoder.encode_many(texts, passage=True, workers=2)
     assert np.allclose(passages, encoder.encode(texts, passage=True), atol=1e-6)
     assert not np.allclose(passages, one, atol=1e-3)  # a passage is not a query
+
+
+class TableEncoder:
+    """Vectors chosen by hand: what the model would say, made exact."""
+
+    def __init__(self, table: dict[str, list[float]]) -> None:
+        self.table = table
+
+    def encode(self, texts: list[str], passage: bool = False) -> np.ndarray:
+        rows = np.array([self.table[t] for t in texts], dtype=np.float32)
+        return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+    def encode_many(self, texts: list[str], passage: bool = False) -> np.ndarray:
+        return self.encode(texts, passage)
+
+
+def test_a_question_is_compared_with_every_language_of_the_pack(tmp_path) -> None:
+    """Two entries the French phrasings cannot tell apart for a French question: their English
+    phrasings (and, at half weight, the other languages') decide. A language not embedded yet
+    does not count, and an entry with no phrasing keeps the fusion's mark of none (-1)."""
+    from bot.answers.engine import _ModelView
+
+    table = {"q": [1, 1, 0, 0], "fr0": [1, 0, 1, 0], "fr1": [1, 0, 1, 0],
+             "en0": [0, 0, 1, 1], "en1": [1, 1, 0, 0.2], "ru0": [0, 0, 0, 1], "ru1": [1, 1, 0, 0]}
+    rows = [(0, "fr0", "fr"), (1, "fr1", "fr"), (0, "en0", "en"), (1, "en1", "en"), (0, "ru0", "ru"), (1, "ru1", "ru")]
+    index = SemanticIndex(rows, tmp_path, encoder=TableEncoder(table))
+    own = index.scores(TableEncoder(table).encode(["q"])[0], "fr", 3)
+    assert own is not None and own[0][0] == pytest.approx(own[0][1]) and own[0][2] == -1.0
+    key, _ = _ModelView(index, "q", 3).scores("fr")
+    assert key[1] > key[0] and key[2] == -1.0
+    en, ru = table["en1"], table["ru1"]
+    cos = lambda a, b: float(np.dot(a, b) / np.linalg.norm(a) / np.linalg.norm(b))  # noqa: E731
+    mean_others = (cos(table["q"], en) + cos(table["q"], ru)) / 2
+    assert key[1] == pytest.approx(own[0][1] + 0.5 * mean_others + 0.5 * cos(table["q"], en), abs=1e-5)
+
+    waiting = SemanticIndex(rows, tmp_path / "cold", encoder=TableEncoder(table), blocking=False)
+    waiting.warm(["fr"])  # English and Russian not embedded yet: the French texts alone
+    key, _ = _ModelView(waiting, "q", 3).scores("fr")
+    assert key[0] == pytest.approx(key[1]) and key[2] == -1.0

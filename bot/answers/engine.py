@@ -1523,6 +1523,12 @@ def _head(text: str) -> str:
     return text[: cut + 1] if cut >= TOLD_CHARS // 3 else text[:TOLD_CHARS].rsplit(" ", 1)[0]
 
 
+#: the model's comparison across the pack's languages (:meth:`_ModelView._pooled`)
+POOL_OTHERS = 0.5
+POOL_PIVOT = "en"
+POOL_PIVOT_WEIGHT = 0.5
+
+
 class _ModelView:
     """The model's view of one question: embedded once (on first need), scored per language.
     Read as Vietnamese typed without tones, the model is given the question with the tones
@@ -1556,8 +1562,35 @@ class _ModelView:
             if text not in self._vectors:
                 self._vectors[text] = self._semantic.embed(text)
             vector = self._vectors[text]
-            self._scores[lang] = None if vector is None else self._semantic.scores(vector, lang, self._n)
+            self._scores[lang] = None if vector is None else self._pooled(vector, lang)
         return self._scores[lang]
+
+    def _pooled(self, vector: np.ndarray, lang: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """The question against its language's texts, and at half weight each against the
+        pack's English texts and the mean of its other languages': each translation of a
+        phrasing or an answer is one more way of saying it, and the model reads English
+        best. An entry's similarities are those sums (the fusion reads them as z-scores over
+        the pack, so their scale does not matter). Only languages embedded already count (in
+        the bot, they are built in the background)."""
+        semantic = self._semantic
+        assert semantic is not None
+        own = semantic.scores(vector, lang, self._n)
+        if own is None:
+            return None
+        built = semantic.built_languages()
+        others = {other: found for other in semantic.languages() if other != lang and other in built
+                  and (found := semantic.scores(vector, other, self._n)) is not None}
+        pivot = others.get(POOL_PIVOT)
+        pooled = []
+        for part in (0, 1):  # the phrasings, then the answers' heads
+            sims = own[part].copy()
+            if others:
+                sims += POOL_OTHERS * np.mean([o[part] for o in others.values()], axis=0)
+            if pivot is not None:
+                sims += POOL_PIVOT_WEIGHT * pivot[part]
+            sims[own[part] <= -1.0] = -1.0  # no text in its language: none anywhere (the fusion's mark)
+            pooled.append(sims)
+        return pooled[0], pooled[1]
 
 
 def _credit(have: AbstractSet[str], key: AbstractSet[str], words: Collection[str], concepts: Collection[str]) -> float:

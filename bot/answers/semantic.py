@@ -222,6 +222,10 @@ class SemanticIndex:
     def languages(self) -> list[str]:
         return list(self._texts)
 
+    def built_languages(self) -> frozenset[str]:
+        """The languages embedded already (or, for an index that builds when asked, all)."""
+        return frozenset(self._texts) if self.blocking else frozenset(self._built)
+
     def text_count(self) -> int:
         """How many distinct texts the model embeds for this pack (all languages)."""
         return len({text_key(t, p) for rows in self._texts.values() for _, t, p in rows})
