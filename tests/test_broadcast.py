@@ -498,6 +498,22 @@ async def test_a_correction_is_not_rendered_from_a_snapshot_older_than_itself(da
         assert [got(user) for user, _ in crowd] == [["Hall D"]] * 2
 
 
+async def submitted_and_on_their_way(bot: Harness, svc: BroadcastService, org: Person, bid: int, n: int) -> None:
+    """Submit the broadcast with its ``n`` messages held in Telegram's hands a while: returns
+    once all are rendered and on their way (sending, not yet recorded as sent)."""
+    bot.emulator.delay_next("sendMessage", 1.5, count=n)
+    await svc.submit(org, bid)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 20
+    while True:
+        async with bot.services.db.session() as s:
+            states = (await s.scalars(select(OutboxMessage.state).where(OutboxMessage.group_id == f"bc{bid}"))).all()
+        if list(states) == [DeliveryState.SENDING] * n:
+            return
+        assert loop.time() < deadline, states
+        await asyncio.sleep(0.02)
+
+
 async def test_a_correction_reaches_the_message_that_was_on_its_way(database_url: str) -> None:
     """Corrected while a message is on its way (rendered with the old text, not yet recorded as
     sent): once it is delivered, an edit follows with the corrected text. A message on its way
@@ -507,17 +523,7 @@ async def test_a_correction_reaches_the_message_that_was_on_its_way(database_url
         (a, _), (b, _) = await people(bot, [(5001, "en", None), (5002, "fr", None)])
         svc = service(bot)
         bid = await draft(bot, org, {"en": "Hall B", "fr": "Salle B"}, audience={"kind": "role", "role": "delegate"})
-        bot.emulator.delay_next("sendMessage", 1.5, count=2)
-        await svc.submit(org, bid)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + 20
-        while True:  # both rendered and on their way
-            async with bot.services.db.session() as s:
-                states = (await s.scalars(select(OutboxMessage.state).where(OutboxMessage.group_id == f"bc{bid}"))).all()
-            if list(states) == [DeliveryState.SENDING] * 2:
-                break
-            assert loop.time() < deadline, states
-            await asyncio.sleep(0.02)
+        await submitted_and_on_their_way(bot, svc, org, bid, 2)
         assert await svc.correct(org, bid, "en", "Hall C") == 2  # both are followed, once delivered
         await drain(bot)
         assert (got(a), got(b)) == (["Hall B"], ["Salle B"])  # delivered as rendered
@@ -539,17 +545,7 @@ async def test_a_recall_cancels_the_corrections_not_yet_out(database_url: str) -
         (a, _), (b, _) = await people(bot, [(5001, "en", None), (5002, "en", None)])
         svc = service(bot)
         bid = await draft(bot, org, {"en": "Hall B"}, audience={"kind": "role", "role": "delegate"})
-        bot.emulator.delay_next("sendMessage", 1.5, count=2)
-        await svc.submit(org, bid)
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + 20
-        while True:  # both rendered and on their way
-            async with bot.services.db.session() as s:
-                states = (await s.scalars(select(OutboxMessage.state).where(OutboxMessage.group_id == f"bc{bid}"))).all()
-            if list(states) == [DeliveryState.SENDING] * 2:
-                break
-            assert loop.time() < deadline, states
-            await asyncio.sleep(0.02)
+        await submitted_and_on_their_way(bot, svc, org, bid, 2)
         assert await svc.correct(org, bid, "en", "Hall C") == 2  # edits to follow the delivery
         recall = await svc.recall(org, bid)
         assert (recall.deleting, recall.stopped, recall.in_flight) == (0, 0, 2)
