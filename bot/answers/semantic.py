@@ -7,10 +7,11 @@ places a question near the pack's own texts when they mean the same thing, in an
 seven languages. Every entry's phrasings (an FAQ's questions, a session's title, a room's
 name) are embedded as queries and the head of its answer as a passage (e5's recipe for
 question-to-document search); a question is compared with all of them and each entry gets
-its best similarity (:meth:`SemanticIndex.scores`). The engine fuses that ranking with its
-own (:mod:`bot.answers.fusion`): the model's similarities are compressed (an unrelated
-question still scores 0.8), so they are read against their distribution over the pack's
-entries, never as absolute numbers.
+its best similarity (:meth:`SemanticIndex.scores`), per language: the engine reads the
+question against every language the pack has (``_ModelView._pooled``). The engine fuses
+that ranking with its own (:mod:`bot.answers.fusion`): the model's similarities are
+compressed (an unrelated question still scores 0.8), so they are read against their
+distribution over the pack's entries, never as absolute numbers.
 
 Cost on a 2-vCPU machine: 10-20 ms per question embedded; about 100 short texts a second
 to embed a pack (the engine chooses which texts within a budget, see
