@@ -24,7 +24,7 @@ import numpy as np
 from bench.qa.__main__ import default_now, dev_sets, warm_process
 from bench.qa.evaluate import load_questions
 from bot.answers import AnswerEngine
-from bot.answers.engine import POOL_OTHERS, POOL_PIVOT, POOL_PIVOT_WEIGHT, _ModelView
+from bot.answers.engine import POOL_PIVOT, _ModelView, pool
 from bot.answers.fusion import zscores
 from bot.catalog.loader import load_pack
 
@@ -34,10 +34,10 @@ MIXES = ("own", "pooled", "own+en", "own+others", "max")
 def mixes(per: dict[str, np.ndarray], lang: str) -> dict[str, np.ndarray]:
     """The phrasings' similarities of one question under each mix (raw, before z-scores)."""
     own = per[lang]
-    others = np.mean([v for other, v in per.items() if other != lang], axis=0) if len(per) > 1 else own
-    pivot = per.get(POOL_PIVOT) if lang != POOL_PIVOT else None
-    pooled = own + POOL_OTHERS * others + (POOL_PIVOT_WEIGHT * pivot if pivot is not None else 0.0)
-    return {"own": own, "pooled": pooled, "own+en": own + (pivot if pivot is not None else 0.0),
+    rest = {other: v for other, v in per.items() if other != lang}
+    others = np.mean(list(rest.values()), axis=0) if rest else own
+    pivot = rest.get(POOL_PIVOT, 0.0)
+    return {"own": own, "pooled": pool(own, rest), "own+en": own + pivot,
             "own+others": own + others, "max": np.max(np.stack(list(per.values())), axis=0)}
 
 

@@ -1529,6 +1529,20 @@ POOL_PIVOT = "en"
 POOL_PIVOT_WEIGHT = 0.5
 
 
+def pool(own: np.ndarray, others: dict[str, np.ndarray]) -> np.ndarray:
+    """An entry's similarities in the question's language (``own``) with, at half weight each,
+    English's and the mean of the other languages' (``others``, by language; English among
+    them unless the question is in English). -1 (no text) stays -1."""
+    sims = own.copy()
+    if others:
+        sims += POOL_OTHERS * np.mean(list(others.values()), axis=0)
+    pivot = others.get(POOL_PIVOT)
+    if pivot is not None:
+        sims += POOL_PIVOT_WEIGHT * pivot
+    sims[own <= -1.0] = -1.0  # no text in its language: none anywhere (the fusion's mark)
+    return sims
+
+
 class _ModelView:
     """The model's view of one question: embedded once (on first need), scored per language.
     Read as Vietnamese typed without tones, the model is given the question with the tones
@@ -1580,17 +1594,8 @@ class _ModelView:
         built = semantic.built_languages()
         others = {other: found for other in semantic.languages() if other != lang and other in built
                   and (found := semantic.scores(vector, other, self._n)) is not None}
-        pivot = others.get(POOL_PIVOT)
-        pooled = []
-        for part in (0, 1):  # the phrasings, then the answers' heads
-            sims = own[part].copy()
-            if others:
-                sims += POOL_OTHERS * np.mean([o[part] for o in others.values()], axis=0)
-            if pivot is not None:
-                sims += POOL_PIVOT_WEIGHT * pivot[part]
-            sims[own[part] <= -1.0] = -1.0  # no text in its language: none anywhere (the fusion's mark)
-            pooled.append(sims)
-        return pooled[0], pooled[1]
+        key, body = (pool(own[part], {other: o[part] for other, o in others.items()}) for part in (0, 1))
+        return key, body
 
 
 def _credit(have: AbstractSet[str], key: AbstractSet[str], words: Collection[str], concepts: Collection[str]) -> float:
