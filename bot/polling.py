@@ -55,14 +55,14 @@ class Poller:
             except TimedOut:
                 continue
             except RetryAfter as exc:
-                await _sleep(_seconds(exc.retry_after), stop)
+                await wait_event(stop, _seconds(exc.retry_after))
                 continue
             except InvalidToken:
                 raise
             except (Conflict, NetworkError) as exc:
                 pause = min(max(pause * 2, 1.0), MAX_PAUSE)
                 log.warning("getUpdates failed (%s: %s); again in %.0f s", type(exc).__name__, exc, pause)
-                await _sleep(pause, stop)
+                await wait_event(stop, pause)
                 continue
             if batch is None:  # stopped while waiting
                 return
@@ -76,7 +76,7 @@ class Poller:
                 pause = min(max(pause * 2, 1.0), MAX_PAUSE)
                 log.error("could not store %d update(s) in the inbox; asking again in %.0f s",
                           len(updates), pause, exc_info=True)
-                await _sleep(pause, stop)
+                await wait_event(stop, pause)
                 continue
             self.offset = updates[-1].update_id + 1
 
@@ -126,9 +126,6 @@ async def _unless_stopped(call: Coroutine[Any, Any, _T], stop: asyncio.Event) ->
         return None
     return task.result()
 
-
-async def _sleep(seconds: float, stop: asyncio.Event) -> None:
-    await wait_event(stop, seconds)
 
 
 def _seconds(value: object) -> float:
