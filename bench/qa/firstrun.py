@@ -128,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.qa.firstrun", description=__doc__.splitlines()[0])
     parser.add_argument("sets", nargs="+", help="question files' names, as bench/qa/dev/<name>.jsonl")
     parser.add_argument("--force", action="store_true", help="record again a set already recorded")
+    parser.add_argument("--as", dest="label", help="the commit to write in the header (python -m bench.qa.rerecord: "
+                                                      "an earlier commit's engine with today's model)")
     args = parser.parse_args(argv)
     known = {name: (name, pack_dir, qpath) for name, pack_dir, qpath in dev_sets()}
     for name in args.sets:
@@ -136,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         if path_of(name).exists() and not args.force:
             parser.error(f"{name} is recorded already: its first run is past (--force records it again)")
     warm_process()
-    commit = _commit()
+    commit = args.label or _commit()
     for name in args.sets:
         save(collect([known[name]]), name, commit, path_of(name))
         print(f"written {path_of(name)} (at {commit})")

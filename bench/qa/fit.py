@@ -39,7 +39,7 @@ import numpy as np
 
 from bench.qa.__main__ import default_now, dev_sets, warm_process
 from bench.qa.evaluate import load_questions
-from bot.answers import AnswerEngine
+from bot.answers import AnswerEngine, fusion
 from bot.answers.engine import ALTERNATIVE_FLOOR, THRESHOLD
 from bot.answers.fusion import (
     CALIBRATION_PATH,
@@ -51,7 +51,6 @@ from bot.answers.fusion import (
     fit_choice,
     preferred,
     reliability,
-    singled_out,
     standardise,
 )
 from bot.catalog.loader import load_pack
@@ -330,7 +329,7 @@ def _offers(a: Asked, p: np.ndarray, chosen: int | None) -> tuple[float, float]:
     order = np.argsort(-p, kind="stable")
     eligible = [k for k in order if k != chosen and
                 (a.features[k, LEX_PRESENT] == 0.0 or a.features[k, LEX_CONF] >= ALTERNATIVE_FLOOR
-                 or singled_out(a.features[k]))][:3]
+                 or fusion.singled_out(a.features[k]))][:3]
     right = max((float(p[k]) for k in eligible if a.labels[k]), default=-1.0)
     return right, float(p[eligible[0]]) if eligible else -1.0
 

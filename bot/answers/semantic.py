@@ -35,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.answers.question_map import load_question_map
 from bot.config import EMBEDDINGS_CACHE_DIR
 
 log = logging.getLogger(__name__)
@@ -98,6 +99,14 @@ class Encoder:
                 vecs = embed(chunk) if len(chunk) > 1 else embed(chunk[0])[None, :]
             out.append(np.asarray(vecs, dtype=np.float32))
         return np.concatenate(out) if out else np.zeros((0, 384), dtype=np.float32)
+
+    def encode_question(self, text: str) -> np.ndarray:
+        """A delegate's question as a vector: :meth:`encode`, then read through the question
+        map fitted on the dev sets (:mod:`bot.answers.question_map`). The pack's texts are
+        not mapped: their vectors (and the disk cache) are the model's own."""
+        vector = self.encode([text])[0]
+        matrix = load_question_map()
+        return vector if matrix is None else matrix @ vector
 
     def encode_many(self, texts: list[str], passage: bool = False, workers: int = BUILD_WORKERS) -> np.ndarray:
         """:meth:`encode` for a pack's texts: batches of :data:`BUILD_BATCH` shared among
@@ -298,9 +307,9 @@ class SemanticIndex:
         return lang in self._built or (self.blocking and lang in self._texts)
 
     def embed(self, question: str) -> np.ndarray | None:
-        """The question's vector (None without the model)."""
+        """The question's vector, as the engine compares it (None without the model)."""
         encoder = self.encoder
-        return None if encoder is None else encoder.encode([question])[0]
+        return None if encoder is None else encoder.encode_question(question)
 
     def scores(self, vector: np.ndarray, lang: str, n_entries: int) -> tuple[np.ndarray, np.ndarray] | None:
         """Per entry, the best similarity of the question's ``vector`` to its phrasings and

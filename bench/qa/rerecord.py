@@ -1,0 +1,119 @@
+"""``python -m bench.qa.rerecord --patch FILE... --label NAME [--maps DIR] [SET...]``: record
+fresh sets' first runs again, each at its own commit, with a change to the model applied.
+
+A first run (:mod:`bench.qa.firstrun`) keeps a fresh set's candidates as the engine saw them
+before any word was tuned on it; the decision model is fitted on those. A change to what
+the model contributes (its features) makes every record stale, and recording a set at
+today's commit would not do: the words have learnt from it since. So, for each commit the
+records name (``abc1234`` or ``abc1234+pooled``: the part before ``+``), this script
+
+1. adds a worktree of today's commit (today's benchmark and question files), with the
+   main checkout's ``.venv`` and embedding cache;
+2. puts back that commit's ``bot/`` (``git checkout <commit> -- bot/``: the words, the
+   engine and the lexicon as they were; files added since stay);
+3. applies each ``--patch`` in order (a patch already there, as the pooling is from
+   ``ac231d1`` on, is skipped), so that only the model's side is today's;
+4. records the commit's sets again (``python -m bench.qa.firstrun --force``), each with the
+   question map fitted without its pack (``--maps DIR/<pack>.npy`` from
+   ``python -m bench.qa.question_map --folds DIR``: a map that saw the pack's questions would
+   make the model look better than on a new pack), and writes the header
+   ``<commit>+<label>``;
+5. copies the records into ``bench/qa/dev/first-run/`` and removes the worktree.
+
+Check afterwards that the words' features did not move (bench/qa/dev/README.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from bench.qa.firstrun import FIRST_RUN_DIR, path_of
+
+ROOT = Path(__file__).resolve().parents[2]
+
+RUN = """
+import sys
+from pathlib import Path
+from bot.answers import question_map, semantic
+maps = {maps!r}
+if maps:
+    matrix = question_map.load_question_map(Path(maps))
+    if matrix is None:
+        raise SystemExit("no question map at " + maps)
+    semantic.load_question_map = lambda: matrix
+from bench.qa.firstrun import main
+sys.exit(main({args!r}))
+"""
+
+
+def base_commit(set_name: str) -> str:
+    with gzip.open(path_of(set_name), "rt", encoding="utf-8") as f:
+        return str(json.loads(f.readline())["commit"]).split("+")[0]
+
+
+def git(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
+
+
+def prepare(commit: str, patches: list[Path], where: Path) -> None:
+    """A worktree of today's commit with ``commit``'s bot/ and the patches."""
+    done = git("worktree", "add", "--detach", str(where), "HEAD")
+    if done.returncode:
+        raise SystemExit(done.stderr)
+    (where / ".venv").symlink_to(ROOT / ".venv")
+    (where / "var").mkdir(exist_ok=True)
+    (where / "var" / "cache").symlink_to(ROOT / "var" / "cache")
+    if git("checkout", commit, "--", "bot/", cwd=where).returncode:
+        raise SystemExit(f"cannot check out {commit}'s bot/")
+    for patch in patches:
+        if git("apply", "--check", "-R", str(patch), cwd=where).returncode == 0:
+            print(f"  {commit}: {patch.name} is there already", flush=True)
+            continue
+        applied = git("apply", "-3", str(patch), cwd=where)
+        if applied.returncode:
+            raise SystemExit(f"{patch} does not apply at {commit}:\n{applied.stderr}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.qa.rerecord", description=__doc__.splitlines()[0])
+    parser.add_argument("sets", nargs="*", help="recorded sets (default: all)")
+    parser.add_argument("--patch", action="append", default=[], help="a patch to apply to each commit's bot/")
+    parser.add_argument("--label", required=True, help="what the header adds to the commit (<commit>+<label>)")
+    parser.add_argument("--maps", help="a folder of question maps per pack (python -m bench.qa.question_map --folds)")
+    args = parser.parse_args(argv)
+    names = args.sets or sorted(p.name.removesuffix(".jsonl.gz") for p in FIRST_RUN_DIR.glob("*.jsonl.gz"))
+    by_commit: dict[str, list[str]] = {}
+    for name in names:
+        by_commit.setdefault(base_commit(name), []).append(name)
+    patches = [Path(p).resolve() for p in args.patch]
+    for commit, sets in sorted(by_commit.items()):
+        where = Path(tempfile.mkdtemp(prefix=f"rerecord-{commit}-")) / "tree"
+        try:
+            prepare(commit, patches, where)
+            by_pack: dict[str, list[str]] = {}
+            for name in sets:
+                by_pack.setdefault(name.split(".")[0], []).append(name)
+            for pack, pack_sets in by_pack.items():
+                maps = str(Path(args.maps).resolve() / f"{pack}.npy") if args.maps else ""
+                code = RUN.format(maps=maps, args=[*pack_sets, "--force", "--as", f"{commit}+{args.label}"])
+                ran = subprocess.run([str(where / ".venv" / "bin" / "python"), "-c", code], cwd=where)
+                if ran.returncode:
+                    raise SystemExit(f"recording {pack_sets} at {commit} failed")
+                for name in pack_sets:
+                    shutil.copyfile(where / "bench" / "qa" / "dev" / "first-run" / f"{name}.jsonl.gz", path_of(name))
+                    print(f"recorded {name} at {commit}+{args.label}", flush=True)
+        finally:
+            git("worktree", "remove", "--force", str(where))
+            shutil.rmtree(where.parent, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
