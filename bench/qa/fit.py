@@ -32,6 +32,8 @@ import math
 import pickle
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -39,7 +41,7 @@ import numpy as np
 
 from bench.qa.__main__ import default_now, dev_sets, warm_process
 from bench.qa.evaluate import load_questions
-from bot.answers import AnswerEngine, fusion
+from bot.answers import AnswerEngine, fusion, semantic
 from bot.answers.engine import ALTERNATIVE_FLOOR, THRESHOLD
 from bot.answers.fusion import (
     CALIBRATION_PATH,
@@ -53,6 +55,7 @@ from bot.answers.fusion import (
     reliability,
     standardise,
 )
+from bot.answers.question_map import load_question_map
 from bot.catalog.loader import load_pack
 
 L2_GRID = (0.3, 1.0, 3.0, 10.0, 30.0)
@@ -122,8 +125,36 @@ def collect(sets: list[tuple[str, Path, Path]] | None = None) -> list[Asked]:
     return asked
 
 
+#: a folder of question maps fitted each without one pack (``--maps``), or None: the map itself
+MAPS: Path | None = None
+
+
+@contextmanager
+def map_without(pack: str) -> Iterator[None]:
+    """While a dev pack's questions are asked: the question map fitted without that pack
+    (:data:`MAPS`, from ``python -m bench.qa.question_map --folds``), so that the model's
+    features there look as on a pack the map never saw."""
+    if MAPS is None:
+        yield
+        return
+    matrix = load_question_map(MAPS / f"{pack}.npy")
+    if matrix is None:
+        raise SystemExit(f"no question map for {pack} in {MAPS}")
+    saved = semantic.load_question_map
+    semantic.load_question_map = lambda: matrix
+    try:
+        yield
+    finally:
+        semantic.load_question_map = saved
+
+
 def collect_set(name: str, pack_dir: Path, qpath: Path) -> list[Asked]:
     """One question file's questions, each with the candidates of an engine without a fit."""
+    with map_without(pack_dir.name):
+        return _collect_set(name, pack_dir, qpath)
+
+
+def _collect_set(name: str, pack_dir: Path, qpath: Path) -> list[Asked]:
     pack = load_pack(pack_dir)
     engine = AnswerEngine(pack)
     engine.calibration = None  # the features, without any earlier fit's decisions
@@ -164,62 +195,69 @@ def collect_held_out(folds: int = 3) -> list[Asked]:
     asked: list[Asked] = []
     packs = {name.split(".")[0]: pack_dir for name, pack_dir, _ in dev_sets()}
     for name, pack_dir in sorted(packs.items()):
-        pack = load_pack(pack_dir)
-        now = default_now(pack)
-        for fold in range(folds):
-            held: list[tuple[str, str, str]] = []  # (entry id, lang, question)
-            absent: list[tuple[str, str]] = []  # (lang, question) of an entry left out
-            faq = []
-            for n, entry in enumerate(pack.faq):
-                if n % (2 * folds) == fold:
-                    absent.extend((lang, qs[0]) for lang, qs in entry.questions.items() if qs)
-                    continue
-                kept: dict[str, list[str]] = {}
-                for lang, questions in entry.questions.items():
-                    for k, question in enumerate(questions):
-                        if (k + len(entry.id) + len(lang)) % folds == fold:
-                            held.append((entry.id, lang, question))
-                        else:
-                            kept.setdefault(lang, []).append(question)
-                if not kept:  # an entry keeps at least one phrasing
-                    lang, questions = next(iter(entry.questions.items()))
-                    kept[lang] = questions[:1]
-                    held = [h for h in held if (h[0], h[1], h[2]) != (entry.id, lang, questions[0])]
-                faq.append(entry.model_copy(update={"questions": kept}))
-            reduced = pack.model_copy(update={"faq": faq})
-            reduced._lookup = {}
-            engine = AnswerEngine(reduced)
-            engine.calibration = None
-            engine.semantic.warm()
-            for entry_id, lang, question in held:
-                answer = engine.ask(question, lang, now)
-                if not answer.evidence:
-                    continue
-                entries = [engine.entries[c.entry] for c in answer.evidence]
+        with map_without(pack_dir.name):
+            asked.extend(_held_out(name, pack_dir, folds))
+    return asked
+
+
+def _held_out(name: str, pack_dir: Path, folds: int) -> list[Asked]:
+    asked: list[Asked] = []
+    pack = load_pack(pack_dir)
+    now = default_now(pack)
+    for fold in range(folds):
+        held: list[tuple[str, str, str]] = []  # (entry id, lang, question)
+        absent: list[tuple[str, str]] = []  # (lang, question) of an entry left out
+        faq = []
+        for n, entry in enumerate(pack.faq):
+            if n % (2 * folds) == fold:
+                absent.extend((lang, qs[0]) for lang, qs in entry.questions.items() if qs)
+                continue
+            kept: dict[str, list[str]] = {}
+            for lang, questions in entry.questions.items():
+                for k, question in enumerate(questions):
+                    if (k + len(entry.id) + len(lang)) % folds == fold:
+                        held.append((entry.id, lang, question))
+                    else:
+                        kept.setdefault(lang, []).append(question)
+            if not kept:  # an entry keeps at least one phrasing
+                lang, questions = next(iter(entry.questions.items()))
+                kept[lang] = questions[:1]
+                held = [h for h in held if (h[0], h[1], h[2]) != (entry.id, lang, questions[0])]
+            faq.append(entry.model_copy(update={"questions": kept}))
+        reduced = pack.model_copy(update={"faq": faq})
+        reduced._lookup = {}
+        engine = AnswerEngine(reduced)
+        engine.calibration = None
+        engine.semantic.warm()
+        for entry_id, lang, question in held:
+            answer = engine.ask(question, lang, now)
+            if not answer.evidence:
+                continue
+            entries = [engine.entries[c.entry] for c in answer.evidence]
+            asked.append(Asked(
+                f"{name}.held-out", True,
+                np.stack([c.features for c in answer.evidence]),
+                np.array([(str(e.type), e.id) == ("faq", entry_id) for e in entries], dtype=float),
+                np.array([e.type == "faq" or c.lexical_conf >= THRESHOLD
+                          for e, c in zip(entries, answer.evidence, strict=True)]),
+                False,
+                np.array([e.type == "faq" for e in entries]),
+                text=question, lang=lang,
+            ))
+        for lang, question in absent:
+            answer = engine.ask(question, lang, now)
+            if answer.evidence:
                 asked.append(Asked(
-                    f"{name}.held-out", True,
-                    np.stack([c.features for c in answer.evidence]),
-                    np.array([(str(e.type), e.id) == ("faq", entry_id) for e in entries], dtype=float),
-                    np.array([e.type == "faq" or c.lexical_conf >= THRESHOLD
-                              for e, c in zip(entries, answer.evidence, strict=True)]),
+                    f"{name}.held-out", False, np.stack([c.features for c in answer.evidence]),
+                    np.zeros(len(answer.evidence)),
+                    np.array([engine.entries[c.entry].type == "faq" or c.lexical_conf >= THRESHOLD
+                              for c in answer.evidence]),
                     False,
-                    np.array([e.type == "faq" for e in entries]),
+                    np.array([engine.entries[c.entry].type == "faq" for c in answer.evidence]),
                     text=question, lang=lang,
                 ))
-            for lang, question in absent:
-                answer = engine.ask(question, lang, now)
-                if answer.evidence:
-                    asked.append(Asked(
-                        f"{name}.held-out", False, np.stack([c.features for c in answer.evidence]),
-                        np.zeros(len(answer.evidence)),
-                        np.array([engine.entries[c.entry].type == "faq" or c.lexical_conf >= THRESHOLD
-                                  for c in answer.evidence]),
-                        False,
-                        np.array([engine.entries[c.entry].type == "faq" for c in answer.evidence]),
-                        text=question, lang=lang,
-                    ))
-            print(f"  {name}, held-out phrasings, fold {fold + 1}/{folds}: {len(held)} questions, "
-                  f"{len(absent)} of entries left out", flush=True)
+        print(f"  {name}, held-out phrasings, fold {fold + 1}/{folds}: {len(held)} questions, "
+              f"{len(absent)} of entries left out", flush=True)
     return asked
 
 
@@ -460,6 +498,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", help="the candidates collected by python -m bench.qa.loo --cache (same code only)")
     parser.add_argument("--fresh-weight", type=float, default=None,
                         help=f"how much a fresh set's question counts against a tuned-on set's ({FRESH_WEIGHT})")
+    parser.add_argument("--maps", help="question maps fitted each without one dev pack (python -m bench.qa.question_map "
+                                       "--folds DIR): each pack's questions asked with its own")
     parser.add_argument("--no-first-run", action="store_true",
                         help="the fresh sets' candidates as today's engine sees them, not as at their first run")
     parser.add_argument("--temper-on", choices=("fresh", "all"), default=TEMPER_ON,
@@ -470,6 +510,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.fresh_weight is not None:
         set_fresh_weight(args.fresh_weight)
     set_calibration_sets(args.temper_on, args.thresholds_on)
+    if args.maps:
+        global MAPS
+        MAPS = Path(args.maps)
     t0 = time.perf_counter()
     if args.cache:
         asked = pickle.loads(Path(args.cache).read_bytes())

@@ -7,7 +7,10 @@ alone, as z-scores over the pack, for several ways of reading the pack's languag
 - ``own``: the question against its own language's texts only;
 - ``pooled``: what the engine does (:meth:`bot.answers.engine._ModelView._pooled`): its own
   language, plus half of English's and half of the mean of the other languages';
-- ``own+en``, ``own+others``, ``max``: other mixes, for comparison.
+- ``own+en``, ``own+others``, ``max``: other mixes, for comparison;
+- ``pooled-raw``: ``pooled`` with the question as the model embeds it, without the question
+  map (:mod:`bot.answers.question_map`; the map was fitted on these questions, so only
+  ``python -m bench.qa.question_map --cv`` measures it fairly).
 
 It prints top-1, top-3, the mean reciprocal rank, and how well the best z-score tells
 in-scope from out-of-scope questions (AUC). Pooling weights are chosen on this (dev sets
@@ -28,7 +31,7 @@ from bot.answers.engine import POOL_PIVOT, _ModelView, pool
 from bot.answers.fusion import zscores
 from bot.catalog.loader import load_pack
 
-MIXES = ("own", "pooled", "own+en", "own+others", "max")
+MIXES = ("own", "pooled", "own+en", "own+others", "max", "pooled-raw")
 
 
 def mixes(per: dict[str, np.ndarray], lang: str) -> dict[str, np.ndarray]:
@@ -72,7 +75,11 @@ def main(argv: list[str] | None = None) -> int:
             per = {lang: found[0] for lang in engine.semantic.languages()
                    if (found := engine.semantic.scores(vector, lang, n)) is not None}
             right = {ids[(t, i)] for t, i in (q.expect or []) if (t, i) in ids}
-            for mix, sims in mixes(per, q.lang).items():
+            raw = engine.semantic.encoder.encode([view._text_for(q.lang)])[0]
+            per_raw = {lang: found[0] for lang in per if (found := engine.semantic.scores(raw, lang, n)) is not None}
+            found_mixes = mixes(per, q.lang)
+            found_mixes["pooled-raw"] = mixes(per_raw, q.lang)["pooled"]
+            for mix, sims in found_mixes.items():
                 z = zscores(sims)
                 order = np.argsort(-z, kind="stable")
                 if right:

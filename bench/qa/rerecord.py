@@ -41,17 +41,11 @@ ROOT = Path(__file__).resolve().parents[2]
 RUN = """
 import sys
 from pathlib import Path
-from bot.answers import question_map, semantic
-maps = {maps!r}
-if maps:
-    matrix = question_map.load_question_map(Path(maps))
-    if matrix is None:
-        raise SystemExit("no question map at " + maps)
-    semantic.load_question_map = lambda: matrix
+from bench.qa import fit
+fit.MAPS = Path({maps!r}) if {maps!r} else None
 from bench.qa.firstrun import main
 sys.exit(main({args!r}))
 """
-
 
 def base_commit(set_name: str) -> str:
     with gzip.open(path_of(set_name), "rt", encoding="utf-8") as f:
@@ -97,18 +91,13 @@ def main(argv: list[str] | None = None) -> int:
         where = Path(tempfile.mkdtemp(prefix=f"rerecord-{commit}-")) / "tree"
         try:
             prepare(commit, patches, where)
-            by_pack: dict[str, list[str]] = {}
+            maps = str(Path(args.maps).resolve()) if args.maps else ""
+            code = RUN.format(maps=maps, args=[*sets, "--force", "--as", f"{commit}+{args.label}"])
+            if subprocess.run([str(where / ".venv" / "bin" / "python"), "-c", code], cwd=where).returncode:
+                raise SystemExit(f"recording {sets} at {commit} failed")
             for name in sets:
-                by_pack.setdefault(name.split(".")[0], []).append(name)
-            for pack, pack_sets in by_pack.items():
-                maps = str(Path(args.maps).resolve() / f"{pack}.npy") if args.maps else ""
-                code = RUN.format(maps=maps, args=[*pack_sets, "--force", "--as", f"{commit}+{args.label}"])
-                ran = subprocess.run([str(where / ".venv" / "bin" / "python"), "-c", code], cwd=where)
-                if ran.returncode:
-                    raise SystemExit(f"recording {pack_sets} at {commit} failed")
-                for name in pack_sets:
-                    shutil.copyfile(where / "bench" / "qa" / "dev" / "first-run" / f"{name}.jsonl.gz", path_of(name))
-                    print(f"recorded {name} at {commit}+{args.label}", flush=True)
+                shutil.copyfile(where / "bench" / "qa" / "dev" / "first-run" / f"{name}.jsonl.gz", path_of(name))
+                print(f"recorded {name} at {commit}+{args.label}", flush=True)
         finally:
             git("worktree", "remove", "--force", str(where))
             shutil.rmtree(where.parent, ignore_errors=True)
