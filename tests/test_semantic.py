@@ -44,6 +44,9 @@ def now(pack):
     [
         ("في ترجمة للعربي؟", "ar", ("faq", "interpretation")),  # Levantine: "is there Arabic translation?"
         ("المصريين محتاجين فيزا لكينيا؟", "ar", ("faq", "visa")),  # Egyptian: "do Egyptians need a visa?"
+        # "tie compulsory?": the words only offer the dress code; the model, through the question
+        # map, reads it as the dress code (it was a "did you mean" before the map)
+        ("cravate obligatoire ?", "fr", ("faq", "dress-code")),
     ],
 )
 def test_the_model_answers_what_the_words_alone_could_not(engines, now, question, lang, expected) -> None:
@@ -210,6 +213,9 @@ class TableEncoder:
     def encode_many(self, texts: list[str], passage: bool = False) -> np.ndarray:
         return self.encode(texts, passage)
 
+    def encode_question(self, text: str) -> np.ndarray:
+        return self.encode([text])[0]
+
 
 def test_a_question_is_compared_with_every_language_of_the_pack(tmp_path) -> None:
     """Two entries the French phrasings cannot tell apart for a French question: their English
@@ -234,3 +240,29 @@ def test_a_question_is_compared_with_every_language_of_the_pack(tmp_path) -> Non
     waiting.warm(["fr"])  # English and Russian not embedded yet: the French texts alone
     key, _ = _ModelView(waiting, "q", 3).scores("fr")
     assert key[0] == pytest.approx(key[1]) and key[2] == -1.0
+
+
+def test_a_question_is_read_through_the_question_map_and_the_pack_as_the_model_embeds_it(tmp_path) -> None:
+    """The map fitted on the dev sets (bot.answers.question_map) applies to the delegate's
+    question only: the pack's vectors (and their disk cache) stay the model's own, and the
+    engine compares the mapped question with them."""
+    from bot.answers.question_map import load_question_map, save_question_map
+
+    matrix = load_question_map()
+    assert matrix is not None and matrix.shape == (384, 384)
+    assert 0.0 < float(np.abs(matrix - np.eye(384)).max()) < 1.0  # fitted, and near the identity
+    encoder = Encoder.shared()
+    raw = encoder.encode(["where do I pick up the thing for my neck"])[0]
+    mapped = encoder.encode_question("where do I pick up the thing for my neck")
+    assert np.allclose(mapped, matrix @ raw, atol=1e-5) and not np.allclose(mapped, raw, atol=1e-3)
+    texts = [(0, "Where do I collect my badge?", "en"), (1, "What is the wifi password?", "en")]
+    index = SemanticIndex(texts, tmp_path, encoder=encoder)
+    assert np.allclose(index.embed("badge?"), encoder.encode_question("badge?"))
+    key, _ = index.scores(index.embed("badge?"), "en", 2)
+    pack_vectors = encoder.encode([t for _, t, _ in texts])
+    assert np.allclose(key, pack_vectors @ (matrix @ encoder.encode(["badge?"])[0]), atol=1e-5)
+    # the file keeps W - I in half precision, and reads back as W
+    w = np.eye(384) + np.random.default_rng(1).normal(0, 0.01, (384, 384))
+    save_question_map(w, tmp_path / "map.npy")
+    assert np.allclose(load_question_map(tmp_path / "map.npy"), w, atol=1e-4)
+    assert load_question_map(tmp_path / "missing.npy") is None
