@@ -314,8 +314,21 @@ def test_the_money_faq_still_answers_money_questions(engine, clock):
 
 
 def test_an_unrelated_question_offers_no_buttons(engine, clock):
-    for question in ("who won the football last night", "quel est le meilleur restaurant de sushi à Paris ?"):
-        assert engine.ask(question, "en", clock.now()).alternatives == []
+    assert engine.ask("who won the football last night", "en", clock.now()).alternatives == []
+
+
+def test_food_somewhere_else_is_not_answered_by_the_pack(engine, clock):
+    """"The best sushi restaurant in Paris?" is about eating, and the model reads it as the
+    meals entry; but it names a place the pack never names as where the food is (a ``located``
+    concept, bot/answers/places.py): refused, the meals entry at most offered, as the weather
+    entry is for the weather elsewhere. Food from a country is not a place ("a Korean
+    restaurant", which Vietnamese says "nhà hàng Hàn Quốc")."""
+    for question, lang in (("quel est le meilleur restaurant de sushi à Paris ?", "fr"),
+                           ("the best sushi restaurant in Paris?", "en"), ("ресторан суши в Париже", "ru")):
+        answer = engine.ask(question, lang, clock.now())
+        assert answer.match is None and answer.offer_liaison, question
+        assert {(m.type, m.id) for m in answer.alternatives} <= {("faq", "meals")}, question
+    assert _hit(engine.ask("nhà hàng Hàn Quốc gần đây", "vi", clock.now())) == ("faq", "meals")
 
 
 @pytest.mark.parametrize(

@@ -700,11 +700,17 @@ class AnswerEngine:
     def _about_elsewhere(self, terms: Sequence[str], text: str) -> bool:
         """A question about the event's own city (a ``local`` concept: the weather) that names
         a place the pack never names ("the weather in Minsk this week?") asks about
-        somewhere else: no entry answers it (:data:`ELSEWHERE`)."""
-        local = self.lexicon.local
-        if not local or not any(t.startswith("@") and t[1:] in local for t in terms):
+        somewhere else: no entry answers it (:data:`ELSEWHERE`); so does one about something
+        found there (a ``located`` concept: food, sights) that names such a place as where it
+        is ("the best sushi restaurant in Paris?")."""
+        concepts = {t[1:] for t in terms if t.startswith("@")}
+        if not concepts.isdisjoint(self.lexicon.local):
+            named = places.gazetteer().named(text, skip_origin=True)
+        elif not concepts.isdisjoint(self.lexicon.located):
+            named = places.gazetteer().named(text, skip_origin=True, located=True)
+        else:
             return False
-        return bool(places.gazetteer().named(text, skip_origin=True) - self.places_here)
+        return bool(named - self.places_here)
 
     @functools.cached_property
     def places_here(self) -> frozenset[str]:

@@ -51,6 +51,10 @@ class Lexicon:
         #: about the event's own city (the weather): a question naming another place is not
         #: answered by the pack (bot.answers.places)
         self.local: set[str] = set()
+        #: about something at the event's city (food, sights, a night out): a question that names
+        #: another place as where it is ("a sushi bar in Paris") is not answered by the pack
+        #: (``local: located``)
+        self.located: set[str] = set()
         #: live data (the exchange rate): a question about a given day asks for that day's
         #: figure or a forecast, which no pack keeps
         self.live: set[str] = set()
@@ -76,7 +80,9 @@ class Lexicon:
                         self.weak.add(cid)
                     if spec.get("head"):
                         self.head.add(cid)
-                    if spec.get("local"):
+                    if spec.get("local") == "located":
+                        self.located.add(cid)
+                    elif spec.get("local"):
                         self.local.add(cid)
                     if spec.get("live"):
                         self.live.add(cid)

@@ -44,6 +44,9 @@ _COMMON_WORDS = frozenset({
 })
 #: words that name where someone comes from: the place after them is not what is asked about
 _ORIGIN_WORDS = frozenset({"from", "desde", "depuis", "из", "من", "tu", "从", "来自"})
+#: words that say where something is ("a sushi bar in Paris", "à Paris", "в Париже", "ở Paris"),
+#: folded as the text is (no accents or tones): :meth:`Gazetteer.named`'s ``located``
+_LOCATED_WORDS = ("in", "à", "au", "aux", "en", "в", "во", "ở", "tại", "في")
 _AR_CLITICS = ("و", "ف")
 _AR_PREPOSITIONS = ("ب", "ل", "ك")
 
@@ -110,17 +113,21 @@ class Gazetteer:
             found.sort(key=lambda item: -len(item[0]))
         self._han.sort(key=lambda item: -len(item[0]))
 
-    def named(self, text: str, skip_origin: bool = False) -> set[str]:
+    def named(self, text: str, skip_origin: bool = False, located: bool = False) -> set[str]:
         """The places a text names (their ids); ``skip_origin``: not those it names as where
-        someone comes from."""
+        someone comes from; ``located``: only those it names as where something is ("a sushi
+        bar in Paris", not "a Korean restaurant", which Vietnamese says "nhà hàng Hàn Quốc")."""
         found: set[str] = set()
+        located_words = _located_words()
         plain = "|".join(run for run in HAN_RUN_RE.findall(unicodedata.normalize("NFKC", text))
                          if HAN_RE.match(run))  # its Chinese alone
         for name, place in self._han if plain else ():
             at = plain.find(name)
             while at >= 0:
                 before = plain[max(0, at - 2):at]
-                if not (skip_origin and any(before.endswith(w) for w in ("从", "来自"))):
+                if located and not before.endswith("在"):
+                    pass
+                elif not (skip_origin and any(before.endswith(w) for w in ("从", "来自"))):
                     found.add(place)
                     break
                 at = plain.find(name, at + 1)
@@ -130,6 +137,8 @@ class Gazetteer:
         for k, word in enumerate(words):
             if skip_origin and k and words[k - 1] in _ORIGIN_WORDS:
                 continue
+            if located and not (k and words[k - 1] in located_words):
+                continue
             for reading in readings[word]:
                 for seq, place in self._words.get(reading, ()):
                     rest = words[k + 1 : k + len(seq)]
@@ -137,6 +146,11 @@ class Gazetteer:
                         found.add(place)
                         break
         return found
+
+
+@functools.cache
+def _located_words() -> frozenset[str]:
+    return frozenset(_fold(w) for w in _LOCATED_WORDS)
 
 
 def _tz_city(tz: str) -> str | None:
