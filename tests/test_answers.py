@@ -395,10 +395,11 @@ def test_normalisation_helpers():
     assert bare <= toned  # a question without tones meets a text with tones
 
 
-@pytest.mark.parametrize("text", ["chỗ đậu xe ở đâu", "cho dau xe o dau"])
+@pytest.mark.parametrize("text", ["chỗ đậu xe ở đâu", "cho dau xe o dau", "cho dau xe ở đâu vậy"])
 def test_a_phrase_typed_without_tones_is_not_lost_to_stopwords(text):
     """Without tones "đậu" (park) folds onto the stopword "đâu" (where) and "chỗ" (place)
-    onto "cho" (for): the phrase chỗ đậu xe must still name parking."""
+    onto "cho" (for): the phrase chỗ đậu xe must still name parking, also when the rest of
+    the question has its tones."""
     from bot.answers.lexicon import load_lexicon
 
     hits = load_lexicon().match(tokenize(text, "vi"), "vi")

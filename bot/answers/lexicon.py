@@ -247,9 +247,11 @@ class Lexicon:
                         continue
                     if last <= covered_until or any(
                         stops[i + j] and not phrase_stops[j] for j in range(n)
-                    ) and not (toneless and n > 1 and not all(stops[i : last + 1])):
+                    ) and not (lang == "vi" and n > 1 and not any(toned[i : last + 1])
+                               and not all(stops[i : last + 1])):
                         # typed without tones, a word of a phrase may fold onto a stopword
-                        # ("cho dau xe": chỗ đậu xe, "parking", not cho "for" + đâu "where")
+                        # ("cho dau xe": chỗ đậu xe, "parking", not cho "for" + đâu "where"),
+                        # also beside words typed with them ("cho dau xe ở đâu vậy")
                         continue
                     hits.extend(Hit(cid, i, last) for cid in ids)
                     if n > 1 and stops[i : last + 1].count(False) >= 2:
