@@ -328,7 +328,12 @@ def test_food_somewhere_else_is_not_answered_by_the_pack(engine, clock):
         answer = engine.ask(question, lang, clock.now())
         assert answer.match is None and answer.offer_liaison, question
         assert {(m.type, m.id) for m in answer.alternatives} <= {("faq", "meals")}, question
-    assert _hit(engine.ask("nhà hàng Hàn Quốc gần đây", "vi", clock.now())) == ("faq", "meals")
+    from bot.answers import places
+
+    korean = "nhà hàng Hàn Quốc gần đây"  # a Korean restaurant nearby: Korea named, not as where
+    assert places.gazetteer().named(korean, skip_origin=True) == {"country:KR"}
+    assert places.gazetteer().named(korean, skip_origin=True, located=True) == set()
+    assert places.gazetteer().named("nhà hàng ở Seoul", skip_origin=True, located=True) != set()
 
 
 @pytest.mark.parametrize(
