@@ -98,6 +98,10 @@ class CountingEncoder:
         self.texts.extend(texts)
         return self.real.encode_many(texts, passage=passage)
 
+    def encode_question(self, text: str) -> np.ndarray:
+        self.texts.append(text)
+        return self.real.encode_question(text)
+
 
 def test_vectors_are_cached_on_disk_and_rebuilt_when_unreadable(tmp_path) -> None:
     texts = [(0, "Where is the prayer room?", "en"), (1, "What is the wifi password?", "en"),

@@ -125,9 +125,8 @@ class Gazetteer:
             at = plain.find(name)
             while at >= 0:
                 before = plain[max(0, at - 2):at]
-                if located and not before.endswith("在"):
-                    pass
-                elif not (skip_origin and any(before.endswith(w) for w in ("从", "来自"))):
+                if (before.endswith("在") if located
+                        else not (skip_origin and any(before.endswith(w) for w in ("从", "来自")))):
                     found.add(place)
                     break
                 at = plain.find(name, at + 1)

@@ -326,12 +326,13 @@ class SemanticIndex:
         return key, body
 
     def similarities(self, question: str, lang: str) -> dict[int, float] | None:
-        """Best cosine similarity of the question to each entry's phrasings in ``lang``, or
-        None when there is no model's opinion to be had."""
+        """Best similarity of the question, as the engine reads it (:meth:`embed`), to each
+        entry's phrasings in ``lang``, or None when there is no model's opinion to be had."""
         built = self._ready(lang)
-        if built is None or self.encoder is None:
+        vector = self.embed(question) if built is not None else None
+        if built is None or vector is None:
             return None
-        sims = built.matrix @ self.encoder.encode([question])[0]
+        sims = built.matrix @ vector
         out: dict[int, float] = {}
         for entry, sim, passage in zip(built.entries.tolist(), sims.tolist(), built.passage.tolist(), strict=True):
             if not passage and sim > out.get(entry, -2.0):
