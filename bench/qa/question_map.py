@@ -33,7 +33,7 @@ import numpy as np
 from bench.qa.__main__ import default_now, dev_sets, warm_process
 from bench.qa.evaluate import load_questions
 from bot.answers import AnswerEngine
-from bot.answers.engine import POOL_OTHERS, POOL_PIVOT, POOL_PIVOT_WEIGHT, _ModelView
+from bot.answers.engine import _ModelView, pool_weights
 from bot.answers.question_map import QUESTION_MAP_PATH, save_question_map
 from bot.catalog.loader import load_pack
 
@@ -111,13 +111,7 @@ def _language(entries: np.ndarray, matrix: np.ndarray, passage: np.ndarray) -> L
 
 def _mix(lang: str, langs: list[str]) -> dict[str, float]:
     """The weight of each language's similarities in the engine's pooling (engine.pool)."""
-    rest = [other for other in langs if other != lang]
-    weights = {lang: 1.0}
-    for other in rest:
-        weights[other] = POOL_OTHERS / len(rest)
-    if POOL_PIVOT in rest:
-        weights[POOL_PIVOT] += POOL_PIVOT_WEIGHT
-    return weights
+    return {lang: 1.0, **pool_weights([other for other in langs if other != lang])}
 
 
 def forward(pack: Pack, questions: list[Question], w: np.ndarray,

@@ -1535,16 +1535,22 @@ POOL_PIVOT = "en"
 POOL_PIVOT_WEIGHT = 0.5
 
 
+def pool_weights(others: Collection[str]) -> dict[str, float]:
+    """The weight of each other language in :func:`pool` (the question's own weighs 1): an
+    equal share of POOL_OTHERS each, and POOL_PIVOT_WEIGHT more for the pivot."""
+    weights = {lang: POOL_OTHERS / len(others) for lang in others}
+    if POOL_PIVOT in weights:
+        weights[POOL_PIVOT] += POOL_PIVOT_WEIGHT
+    return weights
+
+
 def pool(own: np.ndarray, others: dict[str, np.ndarray]) -> np.ndarray:
     """An entry's similarities in the question's language (``own``) with, at half weight each,
     English's and the mean of the other languages' (``others``, by language; English among
     them unless the question is in English). -1 (no text) stays -1."""
     sims = own.copy()
-    if others:
-        sims += POOL_OTHERS * np.mean(list(others.values()), axis=0)
-    pivot = others.get(POOL_PIVOT)
-    if pivot is not None:
-        sims += POOL_PIVOT_WEIGHT * pivot
+    for lang, weight in pool_weights(others).items():
+        sims += weight * others[lang]
     sims[own <= -1.0] = -1.0  # no text in its language: none anywhere (the fusion's mark)
     return sims
 
