@@ -324,7 +324,8 @@ def test_food_somewhere_else_is_not_answered_by_the_pack(engine, clock):
     entry is for the weather elsewhere. Food from a country is not a place ("a Korean
     restaurant", which Vietnamese says "nhà hàng Hàn Quốc")."""
     for question, lang in (("quel est le meilleur restaurant de sushi à Paris ?", "fr"),
-                           ("the best sushi restaurant in Paris?", "en"), ("ресторан суши в Париже", "ru")):
+                           ("the best sushi restaurant in Paris?", "en"), ("ресторан суши в Париже", "ru"),
+                           ("أفضل مطعم سوشي بباريس؟", "ar")):
         answer = engine.ask(question, lang, clock.now())
         assert answer.match is None and answer.offer_liaison, question
         assert {(m.type, m.id) for m in answer.alternatives} <= {("faq", "meals")}, question
@@ -873,6 +874,8 @@ def test_the_weather_somewhere_else_is_not_the_packs_weather(engine, clock, ques
     ("question", "lang"),
     [("is it cold in Nairobi at night?", "en"),  # the pack's own city
      ("I fly in from Moscow, what will the weather be like?", "en"),  # where someone comes from
+     ("je viens de Ouagadougou, il fera froid le soir ici ?", "fr"),
+     ("у нас в Якутске сейчас мороз, а какая погода здесь?", "ru"),
      ("какая погода будет вечером?", "ru")],
 )
 def test_the_weather_here_is_still_the_packs_weather(engine, clock, question, lang):
@@ -888,6 +891,11 @@ def test_places_are_found_in_every_script_and_case():
     assert found("迪拜明天天气") and found("meteo a paris") and found("Weather in PARIS")
     assert not found("need a jersey for the evening?")  # a time zone's city that is a word
     assert not found("I come from Paris", skip_origin=True)
+    # two words that say where one is from, and Arabic's glued "in" as where something is
+    assert not found("je viens d'Abidjan", skip_origin=True) and found("je viens d'Abidjan")
+    assert not found("chez moi à Dakar il fait 40", skip_origin=True) and found("à Dakar", skip_origin=True)
+    assert found("مطعم سوشي بباريس", located=True) == found("مطعم سوشي في باريس", located=True) != set()
+    assert not found("مطعم بيروتي", located=True)  # a Beirut-style restaurant: not where it is
 
 
 def test_the_model_singles_out_an_entry_the_words_barely_read(engine, clock):

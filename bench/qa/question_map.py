@@ -143,7 +143,8 @@ def forward(pack: Pack, questions: list[Question], w: np.ndarray,
         rows = np.array(ks)
         own = nearest[lang][0][rows]
         weights = _mix(lang, list(pack.languages))
-        sims = sum(weight * np.where(np.isfinite(nearest[other][0][rows]), nearest[other][0][rows], 0.0)
+        # an entry without text in another language counts -1 there, as in engine.pool
+        sims = sum(weight * np.where(np.isfinite(nearest[other][0][rows]), nearest[other][0][rows], -1.0)
                    for other, weight in weights.items())
         sims = np.where(np.isfinite(own), sims, -np.inf)
         pooled[rows] = sims

@@ -44,10 +44,19 @@ _COMMON_WORDS = frozenset({
 })
 #: words that name where someone comes from: the place after them is not what is asked about
 _ORIGIN_WORDS = frozenset({"from", "desde", "depuis", "из", "من", "tu", "从", "来自"})
+#: two words that say the same ("je viens de Ouaga", "soy de Lima", "у нас в Якутске", "back home
+#: in Lagos"), folded as the text is: "de", "в" and "in" alone say nothing of where one is from
+_ORIGIN_PAIRS = frozenset({
+    ("viens", "de"), ("viens", "d"), ("venons", "de"), ("venons", "d"), ("vient", "de"), ("vient", "d"),
+    ("chez", "moi"), ("chez", "nous"), ("vengo", "de"), ("venimos", "de"), ("soy", "de"), ("somos", "de"),
+    ("нас", "в"), ("нас", "во"), ("меня", "в"), ("меня", "во"), ("home", "in"),
+})
 #: words that say where something is ("a sushi bar in Paris", "à Paris", "в Париже", "ở Paris"),
 #: folded as the text is (no accents or tones): :meth:`Gazetteer.named`'s ``located``
 _LOCATED_WORDS = ("in", "à", "au", "aux", "en", "в", "во", "ở", "tại", "في")
 _AR_CLITICS = ("و", "ف")
+#: Arabic's "in", glued to the name it precedes ("مطعم بباريس", a restaurant in Paris)
+_AR_IN = "ب"
 _AR_PREPOSITIONS = ("ب", "ل", "ك")
 
 
@@ -134,17 +143,28 @@ class Gazetteer:
         # each distinct word read once (a pack's text repeats most of its words)
         readings = {w: tuple(dict.fromkeys(_readings(w))) for w in set(words)}
         for k, word in enumerate(words):
-            if skip_origin and k and words[k - 1] in _ORIGIN_WORDS:
-                continue
+            if skip_origin and k and (words[k - 1] in _ORIGIN_WORDS or tuple(words[max(0, k - 2):k]) in _ORIGIN_PAIRS
+                                      or (k >= 3 and tuple(words[k - 3:k - 1]) in _ORIGIN_PAIRS)):
+                continue  # "у нас в Якутске", "chez moi à Dakar"
+            candidates = readings[word]
             if located and not (k and words[k - 1] in located_words):
-                continue
-            for reading in readings[word]:
+                candidates = _glued_in(word)  # "بباريس": Paris, after a glued "in"
+            for reading in candidates:
                 for seq, place in self._words.get(reading, ()):
                     rest = words[k + 1 : k + len(seq)]
                     if len(rest) == len(seq) - 1 and all(key in readings[w] for key, w in zip(seq[1:], rest, strict=True)):
                         found.add(place)
                         break
         return found
+
+
+def _glued_in(word: str) -> tuple[str, ...]:
+    """The keys an Arabic word stands for when it begins with a glued "in" (بباريس, وببيروت),
+    without it; nothing for any other word."""
+    if not ARABIC_RE.search(word):
+        return ()
+    return tuple(_key(word[len(clitic) + 1:]) for clitic in ("", *_AR_CLITICS)
+                 if word.startswith(clitic + _AR_IN) and len(word) - len(clitic) - 1 >= 3)
 
 
 @functools.cache
