@@ -1351,6 +1351,18 @@ def test_someone_hurt_gets_the_medical_entry_not_the_place_nor_not_sure(busy_mod
     assert _hit(answer) == ("faq", "medical")
 
 
+def test_someone_taken_ill_near_a_place_gets_care_not_the_places_card():
+    """The decision model may be surest of the place a delegate names as where it happened
+    ("near the side event rooms in hall B", a room's own name): someone sick or hurt asks
+    for care, so the medical or emergency entry it comes near answers instead; the place
+    is still the answer to where it is."""
+    cali = AnswerEngine(load_pack(ROOT / "bench" / "qa" / "dev" / "packs" / "cali-biodiversity-2028"))
+    now = dt.datetime.combine(cali.pack.event.start, dt.time(11, 0), tzinfo=cali.pack.tz)
+    answer = cali.ask("my colleague just fainted near the side event rooms in hall B!! who do I call", "en", now)
+    assert _hit(answer) in {("contact", "medical-post"), ("faq", "medical"), ("faq", "emergency-numbers")}
+    assert _hit(cali.ask("where is side event room 1 in hall B?", "en", now)) == ("room", "side-room-1")
+
+
 def test_an_urgent_word_without_anyone_hurt_is_not_a_medical_question(engine):
     # "emergency" about a laptop is not someone hurt: no medical entry for lack of a better one
     answer = engine.ask("emergency: my laptop died, where can I charge it", "en",

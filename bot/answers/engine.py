@@ -928,6 +928,14 @@ class AnswerEngine:
         return frozenset(i for i, e in enumerate(self.entries)
                          if e.type in (EntryType.FAQ, EntryType.CONTACT) and about_care(i))
 
+    def _only_where(self, i: int) -> bool:
+        """Whether entry ``i`` is a place or a session that is not itself about care (a
+        side room, the expo, not the medical room)."""
+        if self.entries[i].type not in (EntryType.ROOM, EntryType.VENUE, EntryType.SESSION):
+            return False
+        texts = self.index.key_texts_of[i]
+        return not any(t & CARE for t in texts)
+
     def _near_now(self, q: _Query, now: dt.datetime) -> frozenset[int]:
         """For a question about how a session stands ("has the glacier talk started?", "did
         I miss the mangrove thing?"), the sessions on around ``now``: a delegate asks it about
@@ -1004,11 +1012,12 @@ class AnswerEngine:
                      and self.entries[c.entry].type == EntryType.SESSION), default=0.0)
         if now_on and not (named >= THRESHOLD and named > now_on[0].lexical_conf):
             chosen = now_on[0]
-        if chosen is None and q.terms.keys() & URGENT:
+        if q.terms.keys() & URGENT and (chosen is None or self._only_where(chosen.entry)):
             # someone is sick or hurt: the pack's medical or emergency entry the
             # question comes nearest to answers, unsure or not ("not sure" is no help to a
             # delegate whose colleague collapsed; the medical post is, even if they meant the
-            # emergency numbers)
+            # emergency numbers); so it does when the choice is the place where it happened
+            # ("my colleague fainted near side room 1": not the room's card)
             care = next((c for c in ordered if c.entry in self._care and c.fits), None)
             if care is not None and (care is ordered[0] or care.lexical_rank == 0 or _sem_z(care) >= NEAR_Z):
                 chosen = care
