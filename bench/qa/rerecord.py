@@ -12,7 +12,9 @@ records name (``abc1234`` or ``abc1234+pooled``: the part before ``+``), this sc
 2. puts back that commit's ``bot/`` (``git checkout <commit> -- bot/``: the words, the
    engine and the lexicon as they were; files added since stay);
 3. applies each ``--patch`` in order (a patch already there, as the pooling is from
-   ``ac231d1`` on, is skipped), so that only the model's side is today's;
+   ``ac231d1`` on, is skipped: it reverses cleanly, or the commit descends from the one
+   named after the patch's ``@``, ``--patch pooled.patch@c953bf2``, for code that has moved
+   on since), so that only the model's side is today's;
 4. records the commit's sets again (``python -m bench.qa.firstrun --force``), each with the
    question map fitted without its pack (``--maps DIR/<pack>.npy`` from
    ``python -m bench.qa.question_map --folds DIR``: a map that saw the pack's questions would
@@ -56,7 +58,12 @@ def git(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
 
 
-def prepare(commit: str, patches: list[Path], where: Path) -> None:
+def has(commit: str, since: str | None) -> bool:
+    """Whether ``commit`` is ``since`` or descends from it."""
+    return since is not None and git("merge-base", "--is-ancestor", since, commit).returncode == 0
+
+
+def prepare(commit: str, patches: list[tuple[Path, str | None]], where: Path) -> None:
     """A worktree of today's commit with ``commit``'s bot/ and the patches."""
     done = git("worktree", "add", "--detach", str(where), "HEAD")
     if done.returncode:
@@ -66,8 +73,8 @@ def prepare(commit: str, patches: list[Path], where: Path) -> None:
     (where / "var" / "cache").symlink_to(ROOT / "var" / "cache")
     if git("checkout", commit, "--", "bot/", cwd=where).returncode:
         raise SystemExit(f"cannot check out {commit}'s bot/")
-    for patch in patches:
-        if git("apply", "--check", "-R", str(patch), cwd=where).returncode == 0:
+    for patch, since in patches:
+        if has(commit, since) or git("apply", "--check", "-R", str(patch), cwd=where).returncode == 0:
             print(f"  {commit}: {patch.name} is there already", flush=True)
             continue
         applied = git("apply", "-3", str(patch), cwd=where)
@@ -78,7 +85,8 @@ def prepare(commit: str, patches: list[Path], where: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.qa.rerecord", description=__doc__.splitlines()[0])
     parser.add_argument("sets", nargs="*", help="recorded sets (default: all)")
-    parser.add_argument("--patch", action="append", default=[], help="a patch to apply to each commit's bot/")
+    parser.add_argument("--patch", action="append", default=[],
+                        help="a patch to apply to each commit's bot/ (FILE@COMMIT: not to COMMIT and its descendants)")
     parser.add_argument("--label", required=True, help="what the header adds to the commit (<commit>+<label>)")
     parser.add_argument("--maps", help="a folder of question maps per pack (python -m bench.qa.question_map --folds)")
     args = parser.parse_args(argv)
@@ -86,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     by_commit: dict[str, list[str]] = {}
     for name in names:
         by_commit.setdefault(base_commit(name), []).append(name)
-    patches = [Path(p).resolve() for p in args.patch]
+    patches = [(Path(p.partition("@")[0]).resolve(), p.partition("@")[2] or None) for p in args.patch]
     for commit, sets in sorted(by_commit.items()):
         where = Path(tempfile.mkdtemp(prefix=f"rerecord-{commit}-")) / "tree"
         try:
