@@ -44,7 +44,7 @@ _COMMON_WORDS = frozenset({
 })
 #: words that name where someone comes from: the place after them is not what is asked about
 _ORIGIN_WORDS = frozenset({"from", "desde", "depuis", "из", "من", "tu", "从", "来自"})
-#: two words that say the same ("je viens de Ouaga", "soy de Lima", "у нас в Якутске", "back home
+#: two words that say the same ("je viens de Ouaga", "soy de Quito", "у нас в Якутске", "back home
 #: in Lagos"), folded as the text is: "de", "в" and "in" alone say nothing of where one is from
 _ORIGIN_PAIRS = frozenset({
     ("viens", "de"), ("viens", "d"), ("venons", "de"), ("venons", "d"), ("vient", "de"), ("vient", "d"),
@@ -145,7 +145,7 @@ class Gazetteer:
         for k, word in enumerate(words):
             if skip_origin and k and (words[k - 1] in _ORIGIN_WORDS or tuple(words[max(0, k - 2):k]) in _ORIGIN_PAIRS
                                       or (k >= 3 and tuple(words[k - 3:k - 1]) in _ORIGIN_PAIRS)):
-                continue  # "у нас в Якутске", "chez moi à Dakar"
+                continue  # "у нас в Якутске"; a word between: "chez moi à Dakar"
             candidates = readings[word]
             if located and not (k and words[k - 1] in located_words):
                 candidates = _glued_in(word)  # "بباريس": Paris, after a glued "in"
