@@ -1363,6 +1363,20 @@ def test_someone_taken_ill_near_a_place_gets_care_not_the_places_card():
     assert _hit(cali.ask("where is side event room 1 in hall B?", "en", now)) == ("room", "side-room-1")
 
 
+@pytest.mark.parametrize(("question", "lang"), [
+    ("متى يغلق سوق المنظمات في اليوم الأخير", "ar"),
+    ("سوق المنظمات بيسكر امتى اخر يوم", "ar"),
+    ("when does the marketplace close on the last day", "en"),
+])
+def test_a_session_held_every_day_is_the_one_on_the_day_asked(question, lang):
+    """The marketplace is held on three days under one title ("day 1", "day 3"): asked with a
+    day, the answer is that day's, even where the words alone choose the first one (its
+    Arabic title shares "اليوم" with "the last day")."""
+    doha = AnswerEngine(load_pack(ROOT / "bench" / "qa" / "dev" / "packs" / "doha-social-2026"))
+    now = dt.datetime.combine(doha.pack.event.start, dt.time(8, 0), tzinfo=doha.pack.tz)
+    assert _hit(doha.ask(question, lang, now)) == ("session", "marketplace-9")
+
+
 def test_an_urgent_word_without_anyone_hurt_is_not_a_medical_question(engine):
     # "emergency" about a laptop is not someone hurt: no medical entry for lack of a better one
     answer = engine.ask("emergency: my laptop died, where can I charge it", "en",

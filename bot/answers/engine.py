@@ -870,7 +870,8 @@ class AnswerEngine:
         unmet = bool(q.needs) and not (best is not None and self._fits(q, best[0]))
         if not unmet and (tq is not None or (q.schedule_words and (not confident or self._programme_of_place(q, ranked)))):
             answer, settled = self._time_answer(question, lang, q, tq, now, ranked, confident)
-            return answer if settled else self._situation(question, lang, q, ranked, model, answer, now)
+            answer = answer if settled else self._situation(question, lang, q, ranked, model, answer, now)
+            return self._repeat_in_window(answer, tq)
         if confident:
             ranked = self._prefer_shape(q, ranked)
         evidence = self._candidates(q, ranked, model)
@@ -885,6 +886,27 @@ class AnswerEngine:
             moved = self._place_of_session(q, ranked)
             answer = _moved_answer(question, lang, moved) if moved else self._entry_answer(question, lang, ranked, 0)
         answer.evidence = evidence
+        return answer
+
+    def _repeat_in_window(self, answer: Answer, tq: TimeQuery | None) -> Answer:
+        """A session held on several days under one title (the marketplace's "day 1", "day
+        3") chosen by its words for a question that names a day ("when does the marketplace
+        close on the last day?"): the one held in that day's window, not the first."""
+        if (tq is None or tq.mode != "window" or tq.start is None or tq.end is None
+                or answer.kind != AnswerKind.SESSION or answer.match is None):
+            return answer
+        siblings = self._repeats.get(answer.match.id)
+        if not siblings:
+            return answer
+        start, end = tq.start, tq.end
+        held = [s for s in siblings if s.start < end and s.end > start]
+        if not held or any(s.id == answer.match.id for s in held):
+            return answer
+        chosen = held[0]
+        answer.alternatives = [m for m in answer.alternatives if m.id != chosen.id]
+        answer.match = Match(EntryType.SESSION, chosen.id, answer.match.score)
+        answer.sessions = [self.pack.session(chosen.id) or chosen]
+        answer.time = answer.time or tq
         return answer
 
     def _situation(self, question: str, lang: str, q: _Query, ranked: list[tuple[int, float, float]],
