@@ -1377,6 +1377,20 @@ def test_a_session_held_every_day_is_the_one_on_the_day_asked(question, lang):
     assert _hit(doha.ask(question, lang, now)) == ("session", "marketplace-9")
 
 
+@pytest.mark.parametrize(("pack", "question", "lang", "now", "session"), [
+    # "Conference Hall A": the letter that tells it from the other halls names it
+    ("tashkent-education-2027", "ça parle de quoi dans la salle A là maintenant?", "fr", "2027-04-14T15:10+05:00",
+     "panel-workforce"),
+    # "this time slot" is now
+    ("nairobi-trade-2027", "Mara厅这个时段有什么讲的咧？", "zh", "2027-03-16T16:10+03:00", "rt-agro-processing"),
+])
+def test_whats_on_in_a_room_named_by_its_letter_or_this_slot(pack, question, lang, now, session):
+    engine = AnswerEngine(load_pack(ROOT / "bench" / "qa" / "dev" / "packs" / pack))
+    answer = engine.ask(question, lang, dt.datetime.fromisoformat(now))
+    assert _hit(answer) == ("session", session)
+    assert answer.time is not None and answer.time.mode == "now"
+
+
 def test_an_urgent_word_without_anyone_hurt_is_not_a_medical_question(engine):
     # "emergency" about a laptop is not someone hurt: no medical entry for lack of a better one
     answer = engine.ask("emergency: my laptop died, where can I charge it", "en",

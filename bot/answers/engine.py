@@ -66,6 +66,7 @@ from bot.answers.index import (
     Phrasings,
     analysed,
     entries_of,
+    raw_terms,
 )
 from bot.answers.lexicon import Hit, Lexicon, load_lexicon
 from bot.answers.normalize import (
@@ -1366,6 +1367,9 @@ class AnswerEngine:
                 parts = (p.strip() for p in _DASHES.split(outside))
                 for variant in dict.fromkeys((text, outside, *inside, *(p for p in parts if p))):
                     terms = frozenset(t for t in analysed(variant, lang, self.lexicon).terms if not t.startswith(("v:", "@")))
+                    # the letter or digit that tells the rooms apart ("Conference Hall A":
+                    # "la salle A"), which the words drop as a stopword
+                    terms |= {t for t in raw_terms(variant, lang) if len(t) == 2}
                     if terms:
                         names[i].append(terms)
         return names
