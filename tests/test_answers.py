@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.answers import Answer, AnswerEngine, Match, fusion
+from bot.answers import Answer, AnswerEngine, AnswerKind, Match, fusion
 from bot.answers.cli import ask_command
 from bot.answers.compose import compose, plain
 from bot.answers.fusion import Candidate
@@ -585,7 +585,7 @@ def test_chinese_function_character_resplit():
 
 
 def test_kinds_are_enums_and_the_contract_keeps_its_strings(engine, clock):
-    from bot.answers import AnswerKind, EntryType
+    from bot.answers import EntryType
 
     answer = engine.ask("wifi password", "en", clock.now())
     assert answer.kind is AnswerKind.FAQ and answer.kind == "faq"
@@ -1389,6 +1389,26 @@ def test_whats_on_in_a_room_named_by_its_letter_or_this_slot(pack, question, lan
     answer = engine.ask(question, lang, dt.datetime.fromisoformat(now))
     assert _hit(answer) == ("session", session)
     assert answer.time is not None and answer.time.mode == "now"
+
+
+@pytest.mark.parametrize(("question", "lang"), [
+    ("le per diem des délégués, on le touche où et quand?", "fr"),
+    ("¿cuánto pagan de viáticos diarios a los delegados?", "es"),
+    ("когда выплатят суточные?", "ru"),
+    ("можно ли продлить визу прямо здесь, если задержусь на неделю", "ru"),
+    ("muon o lai them 1 tuan thi gia han visa the nao", "vi"),
+])
+def test_a_per_diem_or_a_visa_extension_needs_an_entry_that_speaks_of_it(question, lang):
+    """Doha's pack has a visa FAQ and prices, but no word of a daily allowance or of
+    extending a visa: those questions are not answered by them. Dakar's pack has a DSA FAQ,
+    which answers the per diem."""
+    doha = AnswerEngine(load_pack(ROOT / "bench" / "qa" / "dev" / "packs" / "doha-social-2026"))
+    now = dt.datetime.combine(doha.pack.event.start, dt.time(11, 0), tzinfo=doha.pack.tz)
+    assert doha.ask(question, lang, now).kind == AnswerKind.UNKNOWN
+    if "diem" in question or "суточные" in question or "viáticos" in question:
+        dakar = AnswerEngine(load_pack(ROOT / "bench" / "qa" / "dev" / "packs" / "dakar-fisheries-2027"))
+        at = dt.datetime.combine(dakar.pack.event.start, dt.time(11, 0), tzinfo=dakar.pack.tz)
+        assert _hit(dakar.ask(question, lang, at)) == ("faq", "dsa-allowance")
 
 
 def test_an_urgent_word_without_anyone_hurt_is_not_a_medical_question(engine):
