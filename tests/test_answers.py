@@ -1427,6 +1427,22 @@ def test_a_message_refused_whole_is_answered_by_the_sentence_that_asks(pack, que
     assert engine._ask(question, lang, now).kind == AnswerKind.UNKNOWN  # refused as a whole
 
 
+def test_who_speaks_at_a_session_that_names_nobody_is_not_answered_by_its_card():
+    """Belém's energy plenary and methane roundtable list no speakers: who speaks or
+    moderates there is not in the pack (offered, not answered). Doha's opening lists its
+    speakers; and "when" or "what's on" with a French "qui" is not a question about a person."""
+    belem = AnswerEngine(load_pack(ROOT / "bench" / "qa" / "dev" / "packs" / "belem-climate-2026"))
+    now = dt.datetime.combine(belem.pack.event.start, dt.time(9, 0), tzinfo=belem.pack.tz)
+    for question, lang, session in [("who are the speakers at the fossil fuels plenary", "en", "plenary-energy"),
+                                    ("ai điều phối bàn tròn về khí mê-tan", "vi", "rt-methane")]:
+        answer = belem.ask(question, lang, now)
+        assert answer.kind == AnswerKind.UNKNOWN
+        assert ("session", session) in {(str(m.type), m.id) for m in answer.alternatives}
+    doha = AnswerEngine(load_pack(ROOT / "bench" / "qa" / "dev" / "packs" / "doha-social-2026"))
+    at = dt.datetime.combine(doha.pack.event.start, dt.time(8, 0), tzinfo=doha.pack.tz)
+    assert _hit(doha.ask("who is speaking at the opening ceremony", "en", at)) == ("session", "opening-ceremony")
+
+
 def test_an_urgent_word_without_anyone_hurt_is_not_a_medical_question(engine):
     # "emergency" about a laptop is not someone hurt: no medical entry for lack of a better one
     answer = engine.ask("emergency: my laptop died, where can I charge it", "en",

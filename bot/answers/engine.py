@@ -1016,14 +1016,23 @@ class AnswerEngine:
         entity = set(self._entity_bonus(set(q.terms)))
         found = [c for c in fusion.candidates(ranked, sims[0], sims[1], self._types, entity, foreign)
                  if c.entry not in q.not_answers]
-        if q.needs:
+        if q.needs or _asks_person(q):
             for c in found:
                 c.fits = self._fits(q, c.entry)
         return found
 
     def _fits(self, q: _Query, i: int) -> bool:
-        """Whether entry ``i`` names what the question needs named (lexicon ``needs``)."""
-        return q.needs <= self.index.terms_of[i]
+        """Whether entry ``i`` names what the question needs named (lexicon ``needs``), and
+        a person when the question asks who speaks or chairs ("who moderates the methane
+        roundtable?": not a session that names nobody)."""
+        if not q.needs <= self.index.terms_of[i]:
+            return False
+        return not (_asks_person(q) and self._names_nobody(i))
+
+    def _names_nobody(self, i: int) -> bool:
+        """Whether entry ``i`` is a session that names no speaker."""
+        e = self.entries[i]
+        return e.type == EntryType.SESSION and not getattr(e.obj, "speakers", None)
 
     def _fused_answer(self, question: str, lang: str, q: _Query, ranked: list[tuple[int, float, float]], evidence: list[Candidate],
                       calibration: Calibration, near: frozenset[int] = frozenset()) -> Answer:
@@ -1737,6 +1746,16 @@ def _offered(c: Candidate, calibration: Calibration) -> bool:
     if c.probability < calibration.offer_at:
         return False
     return c.lexical_rank is None or c.lexical_conf >= ALTERNATIVE_FLOOR or fusion.singled_out(c.features)
+
+
+#: intents beside "who" that make a question about something else than a person ("when does
+#: the Chu-Talas commission speak?", "c'est quoi qui se passe en salle A", "who do I call")
+_NOT_A_PERSON = frozenset({"contact", "when", "where", "route", "schedule", "status"})
+
+
+def _asks_person(q: _Query) -> bool:
+    """Whether a question asks who someone is at a session (speaks, chairs, moderates)."""
+    return "who" in q.intents and not q.intents & _NOT_A_PERSON
 
 
 def _asks_who(hits: Sequence[Hit], tokens: list[Token]) -> bool:
