@@ -71,7 +71,6 @@ from bot.answers.index import (
 from bot.answers.lexicon import Hit, Lexicon, load_lexicon
 from bot.answers.normalize import (
     CYRILLIC_RE,
-    HAN_RE,
     MAX_CHARS,
     Token,
     arabic_alternatives,
@@ -190,12 +189,6 @@ TEXT_UNIT = 50
 #: how much of an answer the model reads: its first sentences, up to this many characters
 TOLD_CHARS = 200
 _HAS_WORD = re.compile(r"[^\W_]", re.UNICODE)
-#: a long message's sentences: where a question, an exclamation or a full stop ends one
-_CLAUSE_END = re.compile(r"[?？!！。;；\n]+|(?<=\w)[.:](?=\s)")
-#: a sentence asked alone answers a message the engine refused as a whole only when the
-#: engine is at least this sure of it (measured on the fresh dev sets' long messages: at
-#: 0.8, 8 refused questions answered right, 1 wrong, no out-of-scope one answered)
-CLAUSE_CONFIDENCE = 0.8
 
 
 class AnswerKind(StrEnum):
@@ -324,34 +317,6 @@ class AnswerEngine:
         at the times they now run and the ids of those cancelled (the organisers' changes,
         which the engine does not keep): time questions choose by them ("what's next?" after
         a delay), and the answer lists the pack's own sessions, for the caller to show live."""
-        answer = self._ask(question, lang, now, live)
-        if answer.kind == AnswerKind.UNKNOWN and self.calibration is not None:
-            # (without the decision model, as bench.qa.fit collects its features, the whole
-            # message's own candidates are what it learns from)
-            return self._one_sentence(question, lang, now, live, answer)
-        return answer
-
-    def _one_sentence(self, question: str, lang: str, now: dt.datetime, live: Live | None, refused: Answer) -> Answer:
-        """A long message refused as a whole, its need in one of its sentences ("flight
-        delayed, got in at midnight, boss already shouting. my badge isn't collected yet,
-        when does accreditation close?"): the sentence the engine is surest of, when it is
-        sure (:data:`CLAUSE_CONFIDENCE`); else the refusal."""
-        clauses = [c.strip() for c in _CLAUSE_END.split(question)]
-        clauses = [c for c in clauses if len(c.split()) >= 3 or (HAN_RE.search(c) and len(c) >= 4)]
-        if len(clauses) < 2:
-            return refused
-        best: Answer | None = None
-        for clause in clauses:
-            answer = self._ask(clause, lang, now, live)
-            if answer.kind != AnswerKind.UNKNOWN and answer.match is not None and (
-                    best is None or answer.confidence > best.confidence):
-                best = answer
-        if best is None or best.confidence < CLAUSE_CONFIDENCE:
-            return refused
-        best.question = question
-        return best
-
-    def _ask(self, question: str, lang: str, now: dt.datetime, live: Live | None = None) -> Answer:
         if now.tzinfo is None:
             now = now.replace(tzinfo=self.tz)
         text = prepare(question or "")
