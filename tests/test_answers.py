@@ -753,6 +753,26 @@ def test_clock_times_as_delegates_write_them(pack, question, hour, minute):
     assert (tq.start.hour, tq.start.minute) == (hour, minute)
 
 
+@pytest.mark.parametrize("question", [
+    "what's on after 4pm on the first day",
+    "qu'est-ce qu'il y a après 16 h",
+    "что идет после 16:00",
+    "下午4点以后有什么会",
+    "sau 16h có gì",
+    "any bus from 16:00?",
+])
+def test_after_a_clock_time_is_the_rest_of_the_day(pack, question):
+    """"After 4pm" is every session from 16:00 on that day, not only the hour at 4."""
+    now = dt.datetime(2026, 3, 11, 2, 0, tzinfo=dt.UTC)
+    tq = parse_time(question, now, pack.tz, pack.event_days())
+    assert tq is not None and tq.mode == "window" and tq.start is not None and tq.end is not None
+    local = tq.start.astimezone(pack.tz)
+    assert (local.hour, local.minute) == (16, 0)
+    assert tq.end - tq.start == dt.timedelta(hours=8)
+    at = parse_time("what's on at 4pm", now, pack.tz, pack.event_days())
+    assert at is not None and at.mode == "at"
+
+
 @pytest.mark.parametrize(
     ("question", "lang"),
     [("me da tiempo de llegar al aeropuerto después de la clausura?", "es"),

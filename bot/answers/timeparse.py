@@ -251,7 +251,7 @@ def parse_time(
             if free(m.start(), m.end()):
                 found_clock = _clock_from_match(m)
                 if found_clock is not None:
-                    clocks.append((m.start(), found_clock, _bare_hour(m)))
+                    clocks.append((m.start(), found_clock, _bare_hour(m), m.end()))
                     taken.append((m.start(), m.end()))
     # the first clock time in the question is the one asked about; any other ("my flight
     # is at 6, the closing ends at 4:45") is a time too, not a topic word
@@ -316,6 +316,10 @@ def parse_time(
         elif first is not None and first[2] and part is None and AFTERNOON_HOURS[0] <= clock.hour <= AFTERNOON_HOURS[1]:
             clock = clock.replace(hour=clock.hour + 12)  # "what's on at 4?" at a conference: 16:00
         at = dt.datetime.combine(day, clock, tzinfo=tz)
+        if first is not None and _from_clock_on(folded, first[0], first[3]):
+            # "what's on after 4pm on Tuesday": the rest of that day, not the hour at 4
+            end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0, 0), tzinfo=tz)
+            return TimeQuery("window", start=at, end=end, day=day, spans=spans)
         return TimeQuery("at", start=at, end=at + dt.timedelta(hours=1), day=day, spans=spans)
     if part is not None:
         a, b = PARTS[part]
@@ -328,6 +332,21 @@ def parse_time(
         start = max(start, local_now)
     after = next((m.split(":", 1)[1] for m in meanings if m.startswith("after:")), None)
     return TimeQuery("window", start=start, end=end, day=day, part=part, spans=spans, after=after)
+
+
+#: "after" or "from" just before a clock time (in the folded text: no accents, Arabic
+#: letters folded), or just after it in Chinese ("下午4点以后")
+_AFTER_CLOCK = re.compile(
+    r"(?<![^\W\d_])(?:after|from|later than|apres|a partir de|a partir d|despues de(?: las?)?|a partir de las?|"
+    r"desde las?|после|начиная с|بعد(?: الساعه)?|من الساعه|sau(?: khi)?)\s*(?:the\s+|les\s+|la\s+|las\s+)?$"
+)
+_AFTER_CLOCK_ZH = re.compile(r"^\s*(?:以后|之后|以後|之後|后|後|起)")
+
+
+def _from_clock_on(folded: str, start: int, end: int) -> bool:
+    """Whether the clock time at ``folded[start:end]`` starts the rest of the day ("after
+    4pm", "à partir de 16 h", "下午4点以后")."""
+    return bool(_AFTER_CLOCK.search(folded[max(0, start - 24):start]) or _AFTER_CLOCK_ZH.match(folded[end:end + 3]))
 
 
 def _free_prepared(a: int, b: int, taken: list[tuple[int, int]], index: list[int]) -> bool:
