@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import gc
 import math
 import re
 import unicodedata
@@ -731,6 +732,16 @@ class AnswerEngine:
         _ = self._repeats, self._places_named, self._places_with_sessions
         if self.semantic is not None:
             _ = self.retoner
+            # the model's first question (its working memory, the question map) costs
+            # several times a later one's: not the first delegate's
+            self.semantic.embed("where is the registration desk?")
+        # what is built by now (the index, the lexicon's tables, the Chinese dictionary) lives
+        # as long as the pack: out of the collector's way (gc.freeze), so that a full
+        # collection through it, a tenth of a second, does not fall on a delegate's
+        # question; what an engine before this one left in cycles goes first (unfreeze)
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
 
     def _corrector(self, key: str) -> Corrector:
         found = self._correctors.get(key)
