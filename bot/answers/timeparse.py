@@ -245,7 +245,7 @@ def parse_time(
             if found is not None:
                 day = day or found
                 taken.append((m.start(), m.end()))
-    clocks: list[tuple[int, dt.time, bool]] = []
+    clocks: list[tuple[int, dt.time, bool, int]] = []  # start, time, a bare hour, end
     for rx in _CLOCK_RES:
         for m in rx.finditer(folded):
             if free(m.start(), m.end()):
