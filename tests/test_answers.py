@@ -773,6 +773,22 @@ def test_after_a_clock_time_is_the_rest_of_the_day(pack, question):
     assert at is not None and at.mode == "at"
 
 
+@pytest.mark.parametrize(("question", "lang"), [
+    ("qu'est-ce qu'il y a après 16 h le premier jour", "fr"),
+    ("what's on after 4pm on the first day", "en"),
+    ("第一天下午4点以后有什么会", "zh"),
+])
+def test_after_a_clock_time_lists_that_days_sessions_from_then_on(demo, question, lang):
+    """The word "after" is the time's, not a topic: not only the evening shuttle whose text
+    says "after the last sessions"."""
+    now = dt.datetime(2025, 10, 24, 10, 0, tzinfo=demo.tz)
+    answer = demo.ask(question, lang, now)
+    assert answer.kind == AnswerKind.SCHEDULE
+    starts = [s.start.astimezone(demo.tz) for s in answer.sessions]
+    assert len(starts) >= 3 and all(t.date() == dt.date(2025, 10, 25) and t.hour >= 16 for t in starts)
+    assert any(s.id == "roundtable-contact-points" for s in answer.sessions)
+
+
 @pytest.mark.parametrize(
     ("question", "lang"),
     [("me da tiempo de llegar al aeropuerto después de la clausura?", "es"),

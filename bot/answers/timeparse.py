@@ -257,6 +257,11 @@ def parse_time(
     # is at 6, the closing ends at 4:45") is a time too, not a topic word
     first = min(clocks, key=lambda c: c[0]) if clocks else None
     clock = first[1] if first else None
+    # "after 4pm": the word "after" belongs to the time, not to the topic (a shuttle's
+    # "after the last sessions" must not make it the question's subject)
+    after_clock = _from_clock_on(folded, first[0], first[3]) if first is not None else None
+    if after_clock is not None:
+        taken.append(after_clock)
     for rx, meaning in _COMPILED:
         for m in rx.finditer(folded):
             if free(m.start(), m.end()):
@@ -316,7 +321,7 @@ def parse_time(
         elif first is not None and first[2] and part is None and AFTERNOON_HOURS[0] <= clock.hour <= AFTERNOON_HOURS[1]:
             clock = clock.replace(hour=clock.hour + 12)  # "what's on at 4?" at a conference: 16:00
         at = dt.datetime.combine(day, clock, tzinfo=tz)
-        if first is not None and _from_clock_on(folded, first[0], first[3]):
+        if after_clock is not None:
             # "what's on after 4pm on Tuesday": the rest of that day, not the hour at 4
             end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0, 0), tzinfo=tz)
             return TimeQuery("window", start=at, end=end, day=day, spans=spans)
@@ -343,10 +348,15 @@ _AFTER_CLOCK = re.compile(
 _AFTER_CLOCK_ZH = re.compile(r"^\s*(?:以后|之后|以後|之後|后|後|起)")
 
 
-def _from_clock_on(folded: str, start: int, end: int) -> bool:
-    """Whether the clock time at ``folded[start:end]`` starts the rest of the day ("after
-    4pm", "à partir de 16 h", "下午4点以后")."""
-    return bool(_AFTER_CLOCK.search(folded[max(0, start - 24):start]) or _AFTER_CLOCK_ZH.match(folded[end:end + 3]))
+def _from_clock_on(folded: str, start: int, end: int) -> tuple[int, int] | None:
+    """Where the word is that makes the clock time at ``folded[start:end]`` start the rest of
+    the day ("after 4pm", "à partir de 16 h", "下午4点以后"), or None."""
+    before = max(0, start - 24)
+    m = _AFTER_CLOCK.search(folded[before:start])
+    if m is not None:
+        return before + m.start(), before + m.end()
+    m = _AFTER_CLOCK_ZH.match(folded[end:end + 3])
+    return (end + m.start(), end + m.end()) if m is not None else None
 
 
 def _free_prepared(a: int, b: int, taken: list[tuple[int, int]], index: list[int]) -> bool:
