@@ -377,10 +377,14 @@ class AnswerEngine:
         chosen = min((at.get(s.id, s) for s in siblings), key=lambda s: _from_now(s, now, today, self.tz))
         if chosen.id == answer.match.id:
             return
-        session = self.pack.session(chosen.id) or chosen
+        self._to_sibling(answer, chosen)
+
+    def _to_sibling(self, answer: Answer, chosen: Session) -> None:
+        """``answer`` about ``chosen``, another session of the same title, instead."""
+        assert answer.match is not None
         answer.alternatives = [m for m in answer.alternatives if m.id != chosen.id]
         answer.match = Match(EntryType.SESSION, chosen.id, answer.match.score)
-        answer.sessions = [session]
+        answer.sessions = [self.pack.session(chosen.id) or chosen]
 
     @functools.cached_property
     def _repeats(self) -> dict[str, list[Session]]:
@@ -914,10 +918,7 @@ class AnswerEngine:
         held = [s for s in siblings if s.start < end and s.end > start]
         if not held or any(s.id == answer.match.id for s in held):
             return answer
-        chosen = held[0]
-        answer.alternatives = [m for m in answer.alternatives if m.id != chosen.id]
-        answer.match = Match(EntryType.SESSION, chosen.id, answer.match.score)
-        answer.sessions = [self.pack.session(chosen.id) or chosen]
+        self._to_sibling(answer, held[0])
         answer.time = answer.time or tq
         return answer
 

@@ -342,8 +342,8 @@ def parse_time(
 #: "after" or "from" just before a clock time (in the folded text: no accents, Arabic
 #: letters folded), or just after it in Chinese ("下午4点以后")
 _AFTER_CLOCK = re.compile(
-    r"(?<![^\W\d_])(?:after|from|later than|apres|a partir de|a partir d|despues de(?: las?)?|a partir de las?|"
-    r"desde las?|после|начиная с|بعد(?: الساعه)?|من الساعه|sau(?: khi)?)\s*(?:the\s+|les\s+|la\s+|las\s+)?$"
+    r"(?<![^\W\d_])(?:after|from|later than|apres|a partir de|a partir d|despues de|desde|после|начиная с|"
+    r"بعد(?: الساعه)?|من الساعه|sau(?: khi)?)\s*(?:the\s+|les\s+|la\s+|las\s+)?$"
 )
 _AFTER_CLOCK_ZH = re.compile(r"^\s*(?:以后|之后|以後|之後|后|後|起)")
 
