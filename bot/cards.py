@@ -308,6 +308,11 @@ def room_card(room: Room, venue: Venue, pack: ContentPack, lang: str) -> str:
     if room.floor is not None:
         # TRANSLATORS: {floor} is the floor or level as the pack gives it ("2", "B1", "Ground")
         lines.append(t._("Floor: {floor}").format(floor=value(t, room.floor)))
+    if room.capacity:
+        # TRANSLATORS: how many seats the room has; {n} is the number, already formatted
+        # ("Capacity: 4,000 seats")
+        seats = t.ngettext("Capacity: {n} seat", "Capacity: {n} seats", room.capacity)
+        lines.append("👥 " + seats.format(n=t.number(room.capacity)))
     if room.directions:
         lines.append(t._("How to get there: {directions}").format(directions=pack_text(t, room.directions, pack)))
     if room.accessibility:

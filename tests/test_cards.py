@@ -174,3 +174,21 @@ def test_last_updated_line_uses_the_entrys_date_else_the_packs():
     t = translator("en")
     card = plain(session_card(pack.sessions[0], pack, "en"))
     assert "Last updated: " + t.date(pack.updated, pack.tz, fmt="medium") in card
+
+
+@pytest.mark.parametrize("lang", SUPPORTED_LANGUAGES)
+def test_room_card_gives_the_rooms_capacity_in_the_readers_numbers(lang):
+    """'How many people fit in the plenary hall' is answered by the room's card, so it shows the
+    pack's ``capacity``, counted with the language's plural and written in its digits; a room
+    without one shows no such line."""
+    pack = _demo_pack() or _pack("qa-mini")
+    t = translator(lang)
+    sized = [(r, v) for v in pack.venues for r in v.rooms if r.capacity]
+    assert sized, "the pack gives no room a capacity"
+    room, venue = sized[0]
+    card = plain(room_card(room, venue, pack, lang))
+    line = t.ngettext("Capacity: {n} seat", "Capacity: {n} seats", room.capacity)
+    assert line.format(n=t.number(room.capacity)) in card
+    assert t.number(room.capacity) in card
+    bare = room.model_copy(update={"capacity": None})
+    assert line.split("{")[0].strip() not in plain(room_card(bare, venue, pack, lang))
