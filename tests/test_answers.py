@@ -1427,6 +1427,23 @@ def test_whats_on_in_a_room_named_by_its_letter_or_this_slot(pack, question, lan
     assert answer.time is not None and answer.time.mode == "now"
 
 
+@pytest.mark.parametrize(("question", "lang", "session"), [
+    ("which panel is in committee room A?", "en", "panel-safety-data"),
+    ("c quoi le panel dans la committee room A", "fr", "panel-safety-data"),
+    ("phong committee A co panel gi", "vi", "panel-safety-data"),
+])
+def test_a_kind_of_session_asked_in_a_room_gets_the_rooms_programme(question, lang, session):
+    """No time and no word of the programme, only a room and a kind of session: the room's
+    session of the day (on now, or the next), not the room's card. The room alone, its way,
+    or another topic beside it still get the card."""
+    engine = AnswerEngine(load_pack(ROOT / "bench" / "qa" / "dev" / "packs" / "montreal-aviation-2027"))
+    now = dt.datetime.fromisoformat("2027-10-04T15:00-04:00")
+    answer = engine.ask(question, lang, now)
+    assert answer.kind == AnswerKind.SCHEDULE and _hit(answer) == ("session", session)
+    for other in ("committee room A", "where is the panel in committee room A?", "committee room A wifi panel"):
+        assert _hit(engine.ask(other, "en", now)) == ("room", "committee-a"), other
+
+
 @pytest.mark.parametrize(("question", "lang"), [
     ("le per diem des délégués, on le touche où et quand?", "fr"),
     ("¿cuánto pagan de viáticos diarios a los delegados?", "es"),

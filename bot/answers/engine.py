@@ -884,7 +884,8 @@ class AnswerEngine:
         confident = best is not None and best[2] >= THRESHOLD
         # "the dollar rate today" is not a question about today's programme
         unmet = bool(q.needs) and not (best is not None and self._fits(q, best[0]))
-        if not unmet and (tq is not None or (q.schedule_words and (not confident or self._programme_of_place(q, ranked)))):
+        programme = q.schedule_words or (confident and self._kind_at_place(q, ranked))
+        if not unmet and (tq is not None or (programme and (not confident or self._programme_of_place(q, ranked)))):
             answer, settled = self._time_answer(question, lang, q, tq, now, ranked, confident)
             answer = answer if settled else self._situation(question, lang, q, ranked, model, answer, now)
             return self._repeat_in_window(answer, tq)
@@ -1297,6 +1298,24 @@ class AnswerEngine:
         e = self.entries[ranked[0][0]]
         return (e.type in ("room", "venue") and e.id in self._places_with_sessions
                 and not q.intents & {"where", "route"})
+
+    def _kind_at_place(self, q: _Query, ranked: list[tuple[int, float, float]]) -> bool:
+        """Whether a question without a time or a word of the programme asks which session the
+        room or venue it names holds ("c quoi le panel dans la committee room A", "phòng
+        committee A đang có panel gì"): besides generic words, its words are the place's name
+        and a kind of session that name does not hold, and nothing else. The place's programme
+        answers it, not its card ("the plenary hall?" alone still gets the card)."""
+        if q.intents & {"where", "route", "contact", "who"} or not self._programme_of_place(q, ranked):
+            return False
+        name = self.index.key_terms_of[ranked[0][0]]
+        kind = False
+        for u in q.units:
+            if u.weak or any(t in name for t in u.terms):
+                continue
+            if not any(t in SESSION_KINDS for t in u.terms):
+                return False  # "the plenary hall wifi", "book the side-event room"
+            kind = True
+        return kind
 
     def _named_in_window(self, ranked: list[tuple[int, float, float]], listed: list[Session]) -> str | None:
         """The session the words name first that is in the window: the first one, or one
@@ -1724,6 +1743,10 @@ def _offered(c: Candidate, calibration: Calibration) -> bool:
         return False
     return c.lexical_rank is None or c.lexical_conf >= ALTERNATIVE_FLOOR or fusion.singled_out(c.features)
 
+
+#: concepts that name a kind of session: "which panel is in room A?" asks for its programme
+SESSION_KINDS = frozenset({"@roundtable", "@plenary", "@side-event", "@keynote", "@briefing", "@high-level",
+                           "@press-conference"})
 
 #: intents beside "who" that make a question about something else than a person ("when does
 #: the Chu-Talas commission speak?", "c'est quoi qui se passe en salle A", "who do I call")
