@@ -1427,6 +1427,20 @@ def test_whats_on_in_a_room_named_by_its_letter_or_this_slot(pack, question, lan
     assert answer.time is not None and answer.time.mode == "now"
 
 
+@pytest.mark.parametrize(("question", "lang"), [
+    ("who is in charge of the wifi and the printers?", "en"),
+    ("à qui je m'adresse pour le wifi et l'imprimante ?", "fr"),
+])
+def test_whom_to_ask_about_something_is_the_desk_whose_role_names_it(question, lang):
+    """Panamá's IT Support desk is named "IT Support"; its role says "Wifi connection,
+    printing...". Asked whom to turn to about those, it is the answer, not the wifi FAQ;
+    asked about the wifi itself, the FAQ still is."""
+    engine = AnswerEngine(load_pack(ROOT / "bench" / "qa" / "dev" / "packs" / "panama-migration-2027"))
+    now = dt.datetime.combine(engine.pack.event.start, dt.time(11, 0), tzinfo=engine.pack.tz)
+    assert _hit(engine.ask(question, lang, now)) == ("contact", "it-support")
+    assert _hit(engine.ask("wifi password?", "en", now)) == ("faq", "wifi")
+
+
 @pytest.mark.parametrize(("question", "lang", "session"), [
     ("which panel is in committee room A?", "en", "panel-safety-data"),
     ("c quoi le panel dans la committee room A", "fr", "panel-safety-data"),

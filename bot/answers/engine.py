@@ -781,8 +781,11 @@ class AnswerEngine:
         candidates = sorted(raw.items(), key=lambda kv: -kv[1])[:MAX_CANDIDATES]
         unit_sets = [(frozenset(u.terms[: u.n_words]), frozenset(u.terms[u.n_words :]), u.weight) for u in q.units]
         topical = [unit for unit, u in zip(unit_sets, q.units, strict=True) if not u.weak]
+        whom = "contact" in q.intents
         for i, s in candidates:
             have, key = terms_of[i], key_terms_of[i]
+            if whom and self.entries[i].type == EntryType.CONTACT:
+                key = have  # "who handles the wifi?": a desk's role names what it does as its name does
             covered = 0.0
             for words, concepts, weight in unit_sets:
                 covered += _credit(have, key, words, concepts) * weight
