@@ -666,11 +666,12 @@ def test_toneless_vietnamese_conference_is_not_the_lounge(demo, demo_words_alone
     "question",
     ["que hay ahorita", "这会儿在开什么会", "whats on rn", "فيه ايه دلوقتي", "شو في هلق", "شنو كاين دابا",
      "ايش فيه ذلحين", "شو في هلّق", "شو في هلأ؟", "شكاين ضروك", "что щас идёт", "phong lon gio dang co gi z",
-     "現在在開什麼會"],
+     "現在在開什麼會", "c'est quoi qui se passe présentement"],
 )
 def test_everyday_words_for_now_ask_what_is_on_now(pack, question):
     """Colloquial "now" (Latin-American Spanish, spoken Chinese, chat English, Egyptian,
-    Levantine and Moroccan Arabic) reads as "now", like the standard words."""
+    Levantine and Moroccan Arabic, Quebec and African French) reads as "now", like the
+    standard words."""
     now = dt.datetime(2026, 3, 11, 8, 0, tzinfo=dt.UTC)
     tq = parse_time(question, now, pack.tz, pack.event_days())
     assert tq is not None and tq.mode == "now"
