@@ -652,6 +652,18 @@ def test_a_gift_for_my_kids_is_not_the_session_on_children(demo):
     assert _hit(demo.ask("souvenirs for my kids", "en", _demo_now(demo))) == ("faq", "souvenirs-shopping")
 
 
+@pytest.mark.parametrize(("question", "lang"), [
+    ("where can I buy souvenirs?", "en"), ("где купить сувениры", "ru"), ("mua quà lưu niệm ở đâu", "vi"),
+])
+def test_souvenirs_are_not_the_sim_card_faq_that_says_where_to_buy_one(demo, question, lang):
+    """Panamá's pack says where to buy a SIM card and nothing of souvenirs: the question is
+    out of its scope. The demo pack's shopping FAQ answers it."""
+    panama = AnswerEngine(load_pack(ROOT / "bench" / "qa" / "dev" / "packs" / "panama-migration-2027"))
+    now = dt.datetime.combine(panama.pack.event.start, dt.time(11, 0), tzinfo=panama.pack.tz)
+    assert panama.ask(question, lang, now).kind == AnswerKind.UNKNOWN
+    assert _hit(demo.ask(question, lang, _demo_now(demo))) == ("faq", "souvenirs-shopping")
+
+
 @pytest.mark.parametrize("question", ["hoi nghi o dau", "hoi nghi"])
 def test_toneless_vietnamese_conference_is_not_the_lounge(demo, demo_words_alone, question):
     """hoi nghi (hội nghị, the conference) typed without tones read "nghi" as nghỉ (rest):
