@@ -133,6 +133,9 @@ SESSION_TIE = 0.9
 #: (rooms and venues) may share the word that names it
 PLACE_DEPTH = 5
 RARE_NAME = 2
+#: concepts that name a kind of session: "which panel is in room A?" asks for its programme
+SESSION_KINDS = frozenset({"@roundtable", "@plenary", "@side-event", "@keynote", "@briefing", "@high-level",
+                           "@press-conference"})
 #: a time question's places, or the sessions of "the next X", that score this share of the
 #: first one's are as good a reading of it
 NAMED_TIE = 0.8
@@ -1746,10 +1749,6 @@ def _offered(c: Candidate, calibration: Calibration) -> bool:
         return False
     return c.lexical_rank is None or c.lexical_conf >= ALTERNATIVE_FLOOR or fusion.singled_out(c.features)
 
-
-#: concepts that name a kind of session: "which panel is in room A?" asks for its programme
-SESSION_KINDS = frozenset({"@roundtable", "@plenary", "@side-event", "@keynote", "@briefing", "@high-level",
-                           "@press-conference"})
 
 #: intents beside "who" that make a question about something else than a person ("when does
 #: the Chu-Talas commission speak?", "c'est quoi qui se passe en salle A", "who do I call")
