@@ -133,9 +133,6 @@ SESSION_TIE = 0.9
 #: (rooms and venues) may share the word that names it
 PLACE_DEPTH = 5
 RARE_NAME = 2
-#: concepts that name a kind of session: "which panel is in room A?" asks for its programme
-SESSION_KINDS = frozenset({"@roundtable", "@plenary", "@side-event", "@keynote", "@briefing", "@high-level",
-                           "@press-conference"})
 #: a time question's places, or the sessions of "the next X", that score this share of the
 #: first one's are as good a reading of it
 NAMED_TIE = 0.8
@@ -1310,15 +1307,18 @@ class AnswerEngine:
         room or venue it names holds ("c quoi le panel dans la committee room A", "phòng
         committee A đang có panel gì"): besides generic words, its words are the place's name
         and a kind of session that name does not hold, and nothing else. The place's programme
-        answers it, not its card ("the plenary hall?" alone still gets the card)."""
-        if q.intents & {"where", "route", "contact", "who"} or not self._programme_of_place(q, ranked):
+        answers it, not its card ("the plenary hall?" alone still gets the card). (That the
+        first entry is a place holding sessions, not asked the way to, the caller checks with
+        :meth:`_programme_of_place`.)"""
+        if q.intents & {"contact", "who"}:
             return False
         name = self.index.key_terms_of[ranked[0][0]]
+        kinds = self.lexicon.session_kinds
         kind = False
         for u in q.units:
             if u.weak or any(t in name for t in u.terms):
                 continue
-            if not any(t in SESSION_KINDS for t in u.terms):
+            if not any(t.startswith("@") and t[1:] in kinds for t in u.terms):
                 return False  # "the plenary hall wifi", "book the side-event room"
             kind = True
         return kind

@@ -61,6 +61,9 @@ class Lexicon:
         #: a ride or a place to stay ("the hotel bus"): where something lost was lost, not
         #: what a question about it asks for
         self.setting: set[str] = set()
+        #: a kind of session (panel, plenary, side event): "which panel is in room A?" asks
+        #: for the room's programme
+        self.session_kinds: set[str] = set()
         #: what each of those requires the entry to name: itself ("exchange rate"), or
         #: another concept ("how much is it?" needs a price, free of charge included)
         self.required: dict[str, str] = {}
@@ -88,6 +91,8 @@ class Lexicon:
                         self.live.add(cid)
                     if spec.get("setting"):
                         self.setting.add(cid)
+                    if spec.get("session-kind"):
+                        self.session_kinds.add(cid)
                     if spec.get("needs"):
                         self.needs.add(cid)
                         need = spec["needs"]

@@ -10,7 +10,7 @@ only: for each, a softmax over its pack's entries (the engine's pooled similarit
 makes the expected entries likely, regularised towards the identity. It learns what help-desk
 questions of any conference have in common (a badge, a shuttle, a prayer room asked in
 everyday words), never a pack's names: measured on packs left out of its fit, it moves the
-model's own first choice from 0.665 to 0.762 on 5,936 fresh dev questions (``python -m bench.qa.question_map --cv``).
+model's own first choice from 0.654 to 0.757 on 6,832 fresh dev questions (``python -m bench.qa.question_map --cv``).
 
 The file holds ``W - I`` in half precision; without it, questions are read as the model
 embeds them.
