@@ -1652,3 +1652,92 @@ def test_arabic_min_asks_who_only_as_the_first_word(engine, question, lang, who)
 ])
 def test_chat_fillers_are_no_topic(question, lang, filler):
     assert [t.stop for t in tokenize(question, lang) if t.surface == filler] == [True] * question.count(filler)
+
+
+@pytest.mark.parametrize(("question", "lang", "session"), [
+    ("what's the very first thing on saturday morning?", "en", "opening-ceremony"),
+    ("what is the last event on saturday", "en", "gala-dinner"),
+    ("c'est quoi la dernière séance samedi", "fr", "gala-dinner"),
+    ("какое первое заседание в субботу?", "ru", "opening-ceremony"),
+    ("أول جلسة يوم السبت الساعة كم؟", "ar", "opening-ceremony"),
+    ("第一天第一场是什么", "zh", "opening-ceremony"),
+    ("第二天最后一场是什么", "zh", "press-briefing-26"),
+    ("phiên cuối cùng ngày 26 là gì", "vi", "press-briefing-26"),
+])
+def test_the_first_or_the_last_of_a_days_sessions(demo, question, lang, session):
+    """An ordinal with a time asks for the earliest (or latest) of its sessions, of the
+    programme proper (not the dawn shuttle); "first" is no topic word (a session titled
+    "first teachers" is not it), and "first aid" is still the medical post."""
+    answer = demo.ask(question, lang, _demo_now(demo, 7))
+    assert answer.kind == AnswerKind.SCHEDULE and _hit(answer) == ("session", session)
+    assert _hit(demo.ask("first aid on saturday?", "en", _demo_now(demo, 7))) == ("faq", "medical-post")
+
+
+@pytest.fixture(scope="module")
+def montreal():
+    return AnswerEngine(load_pack(ROOT / "bench" / "qa" / "dev" / "packs" / "montreal-aviation-2027"))
+
+
+@pytest.mark.parametrize(("question", "lang", "expected"), [
+    ("estoy en la cafetería, ¿dónde queda la sala plenaria?", "es", ("room", "plenary-hall")),
+    ("я в пресс-центре, где молельная комната?", "ru", ("faq", "prayer-room")),
+])
+def test_where_the_asker_is_is_not_what_they_ask_about(montreal, question, lang, expected):
+    """"I'm at the cafeteria, where is the plenary hall?": the words after "I'm at", to the
+    end of their clause, say where the asker is: they count little beside what is asked for
+    (the plenary hall, not the cafeteria)."""
+    now = dt.datetime.fromisoformat("2027-10-04T15:00-04:00")
+    assert _hit(montreal.ask(question, lang, now)) == expected
+    # said alone, the place is what the question is about
+    assert _hit(montreal.ask("estoy en la cafetería, ¿dónde queda?", "es", now)) == ("room", "cafeteria")
+
+
+@pytest.mark.parametrize(("question", "lang", "room"), [
+    ("وين القاعة ٥١٤", "ar", "committee-b"),  # Arabic-Indic digits are the room's number
+    ("где зал комитетов Б", "ru", "committee-b"),  # a Cyrillic letter is the pack's Latin B
+    ("وين قاعة اللجنة ب", "ar", "committee-b"),
+    ("no encuentro la sala de comité B", "es", "committee-b"),  # not finding a room: its way
+    ("je trouve plus la salle 210", "fr", "side-event-room"),
+])
+def test_a_room_named_by_its_number_or_letter_in_any_script(montreal, question, lang, room):
+    now = dt.datetime.fromisoformat("2027-10-04T15:00-04:00")
+    assert _hit(montreal.ask(question, lang, now)) == ("room", room)
+    # a lost thing in a room is still a lost thing
+    assert _hit(montreal.ask("I lost my phone in committee room B", "en", now))[0] == "faq"
+
+
+def test_a_hyphenated_word_is_also_the_word_written_without_its_hyphen():
+    """"Start-up stage" in a pack meets "startup" in a question (and "wi-fi" "wifi"): the
+    first part carries the joined word's term too, alike in the tokenizer the questions go
+    through and in the fast scan the index is built with."""
+    from bot.answers.normalize import scan, tokenize
+
+    for text, joined in (("Start-up stage (Expo tent)", "startup"), ("the wi-fi code", "wifi"), ("check-in desk", "checkin")):
+        tokens = tokenize(text, "en")
+        assert any(joined in t.terms for t in tokens), text
+        assert [tuple(t.terms) for t in tokens] == [tuple(t) for t in scan(text, "en").terms], text
+    assert all("saintantoin" not in t.terms for t in tokenize("Saint Antoine", "en"))  # no hyphen, no joined word
+
+
+@pytest.fixture(scope="module")
+def tashkent():
+    return AnswerEngine(load_pack(ROOT / "bench" / "qa" / "dev" / "packs" / "tashkent-education-2027"))
+
+
+def test_a_session_held_in_the_window_asked_is_answered_on_the_models_word(tashkent):
+    """"Thursday evening, where do we eat plov, what to wear?": the words name no session
+    well, the decision model singles out Thursday evening's cultural evening. A session is
+    not answered on the model's word alone, but the day and the part of it the question
+    names are the words' support: it answers."""
+    now = dt.datetime.fromisoformat("2027-04-14T08:00+05:00")
+    answer = tashkent.ask("tối thứ năm ăn plov ở đâu, mặc gì cho hợp", "vi", now)
+    assert _hit(answer) == ("session", "cultural-evening")
+
+
+def test_the_big_hall_of_a_window_is_the_largest_room_not_the_hall_named_like_it(tashkent):
+    """"hội trường lớn" (the big hall) is the Grand Hall, not "Hội trường B" that the words
+    rank first for "hội trường"; the first session there tomorrow morning is its plenary."""
+    now = dt.datetime.fromisoformat("2027-04-15T20:00+05:00")
+    answer = tashkent.ask("sáng mai phiên đầu tiên ở hội trường lớn là gì", "vi", now)
+    assert answer.kind == AnswerKind.SCHEDULE and _hit(answer) == ("session", "plenary-3")
+    assert _hit(tashkent.ask("sáng mai ở hội trường B có gì", "vi", now)) == ("session", "side-toys")  # Hall B's

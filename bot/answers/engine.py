@@ -129,6 +129,23 @@ CONTACT_UNASKED = 0.7
 SHAPE_RATIO = 0.65
 #: sessions whose scores are this close are one reading of a question with no day in it
 SESSION_TIE = 0.9
+#: the lexicon's ordinal intents: with a time, "the first" or "the last" of its sessions
+ORDINALS = frozenset({"first", "last"})
+#: the words that say where the asker is ("I'm at the big staircase, where is room 3?")
+#: count this much, to the end of their clause, when the question says something else too
+HERE_FACTOR = 0.35
+HERE_SPAN = 6  # at most this many words after "I'm at"
+#: intents that start another clause ("I'm in the lobby where is room 3")
+CLAUSE_INTENTS = frozenset({"where", "route", "when", "status", "schedule", "contact", "who", "first", "last"})
+#: words that start another clause
+_CLAUSE_WORDS = frozenset({"and", "but", "so", "et", "mais", "pis", "donc", "y", "pero", "и", "но", "а", "mà", "và", "nhưng"})
+#: a room's letter typed in Cyrillic or Arabic after a word for a room, or last in a question
+#: that has one ("зал Б", "зал комитетов Б", "قاعة اللجنة ب"):
+#: the Latin letter packs name rooms with (Cyrillic look-alikes and Б; Arabic by the
+#: alphabet's order, أ ب ج د)
+_ROOM_LETTER = {"а": "a", "б": "b", "с": "c", "д": "d", "е": "e", "к": "k", "м": "m",
+                "ا": "a", "ب": "b", "ج": "c", "د": "d"}
+_CLAUSE_MARK = re.compile(r"[,;:.!?،؛؟，。！？、…—–\n]")
 #: how deep in the words' ranking a time question's place is looked for, and how few names
 #: (rooms and venues) may share the word that names it
 PLACE_DEPTH = 5
@@ -526,6 +543,9 @@ class AnswerEngine:
             hits = [h for h in hits if h.intent or h.last > h.first or not any(a <= h.first <= b for a, b in words)]
             for a, b in words:
                 toneless_word[a] = toneless_word[b] = f"v0:{tokens[a].key}_{tokens[b].key}"
+        hits = _room_not_found(hits, tokens)
+        if tq is None:  # "the last bus to the hotels": with no time, "last" is a word like others
+            hits = [h for h in hits if not (h.intent and h.concept in ORDINALS)]
         intents = {h.concept for h in hits if h.intent}
         if "who" in intents and not _asks_who(hits, tokens):
             intents.discard("who")  # Arabic من as "from" or "please": no boost for contacts and sessions
@@ -534,6 +554,7 @@ class AnswerEngine:
         concept_at: dict[int, list[str]] = defaultdict(list)
         intent_at: set[int] = set()
         schedule_at: set[int] = set()
+        ordinal_at: set[int] = set()  # "the first (session) on Thursday": no topic word
         room_word_at = {h.last for h in hits if h.intent and h.concept == "room-word"}
         loose: list[str] = []  # concepts named by stopwords only ("can't find", "help")
         for h in hits:
@@ -541,13 +562,23 @@ class AnswerEngine:
                 intent_at.update(range(h.first, h.last + 1))
                 if h.concept == "schedule":
                     schedule_at.update(range(h.first, h.last + 1))
+                elif h.concept in ORDINALS:
+                    ordinal_at.update(range(h.first, h.last + 1))
                 continue
             content = [i for i in range(h.first, h.last + 1) if not tokens[i].stop]
             if not content:
                 loose.append("@" + h.concept)
             for i in content:
                 concept_at[i].append("@" + h.concept)
+        for h in hits:  # "first aid" is no ordinal, nor "the last day" (a time: its words are taken)
+            if h.intent and h.concept in ORDINALS and (
+                    all(i in concept_at for i in range(h.first, h.last + 1))
+                    or all(not tokens[i].surface for i in range(h.first, h.last + 1))):
+                intents.discard(h.concept)
+                ordinal_at.difference_update(range(h.first, h.last + 1))
+        here_at = _where_i_am(hits, tokens, text)
         units: list[_Unit] = []
+        here_units: list[int] = []
         terms: dict[str, float] = {}
         schedule_words = 0
 
@@ -564,11 +595,19 @@ class AnswerEngine:
                 terms[raw] = 1.0
                 units.append(_Unit([raw], self._weight([raw], False), False, False, 1, False))
                 continue
+            if (tok.stop and tok.surface in _ROOM_LETTER and ("=" + _ROOM_LETTER[tok.surface]) in self.index.df
+                    and (i - 1 in room_word_at or (room_word_at and i == len(tokens) - 1))):
+                raw = "=" + _ROOM_LETTER[tok.surface]  # "в зале Б", "القاعة ب": the pack's hall B
+                terms[raw] = 1.0
+                units.append(_Unit([raw], self._weight([raw], False), False, False, 1, False))
+                continue
             if tok.stop or not tok.terms and not concept_at.get(i):
                 continue
             concepts = list(dict.fromkeys(concept_at.get(i, [])))
             if i in schedule_at and (tq is not None or not concepts or concepts == ["@event-general"]):
                 schedule_words += 1
+                continue
+            if i in ordinal_at and not concepts:
                 continue
             if i in intent_at and not concepts:
                 for t in tok.terms:
@@ -605,8 +644,19 @@ class AnswerEngine:
                 weight *= HEAD_FACTOR
             single_han = tok.script == "han" and len(tok.surface) == 1
             generic = weak or single_han or bool(concepts) and all(c[1:] in self.lexicon.weak for c in concepts)
+            if i in here_at:
+                here_units.append(len(units))
             units.append(_Unit(unit_terms, weight, bool(concepts), unseen and not weak and not single_han,
                                len(own), generic))
+        if here_units and len(here_units) < len(units):  # the question says more than where
+            elsewhere = {t for k, u in enumerate(units) if k not in here_units for t in u.terms}
+            for k in here_units:  # where the asker is: not what the question is about
+                units[k].weight *= HERE_FACTOR
+                units[k].weak = True
+                for t in units[k].terms:
+                    if t not in elsewhere and t in terms:
+                        terms[t] *= HERE_FACTOR
+                elsewhere.update(units[k].terms)  # scaled once
         for c in dict.fromkeys(loose):
             if not any(c in u.terms for u in units):
                 add_concept(c)
@@ -682,12 +732,13 @@ class AnswerEngine:
         return out
 
     def _split(self, tok: Token, lang: str) -> list[Token] | None:
-        """A word the pack writes as two ("vietnam" / "viet nam"): one token with both terms."""
+        """A word the pack writes as two ("vietnam" / "viet nam", "startup" / "start-up",
+        "checkin" / "check-in"): one token with both terms."""
         word = tok.surface
         if tok.script != "latin" or len(word) < 6:
             return None
         df = self.index.df
-        for cut in range(3, len(word) - 2):
+        for cut in range(3, len(word) - 1):
             parts = tokenize(word[:cut] + " " + word[cut:], lang)
             if len(parts) == 2 and all(any(t in df for t in p.terms) for p in parts):
                 tok.terms = parts[0].terms + parts[1].terms
@@ -890,6 +941,7 @@ class AnswerEngine:
         programme = q.schedule_words or (confident and self._kind_at_place(q, ranked))
         if not unmet and (tq is not None or (programme and (not confident or self._programme_of_place(q, ranked)))):
             answer, settled = self._time_answer(question, lang, q, tq, now, ranked, confident)
+            self._in_order(q, answer)
             answer = answer if settled else self._situation(question, lang, q, ranked, model, answer, now)
             return self._repeat_in_window(answer, tq)
         if confident:
@@ -907,6 +959,21 @@ class AnswerEngine:
             answer = _moved_answer(question, lang, moved) if moved else self._entry_answer(question, lang, ranked, 0)
         answer.evidence = evidence
         return answer
+
+    def _in_order(self, q: _Query, answer: Answer) -> None:
+        """"The very first thing on Thursday morning", "the last session on Friday": of the
+        window's sessions the answer lists, the earliest or the latest to start is its match
+        (of the programme proper: not the dawn shuttle nor the all-day exhibition)."""
+        order = ORDINALS & q.intents
+        if (len(order) != 1 or answer.kind != AnswerKind.SCHEDULE or not answer.sessions
+                or answer.time is None or answer.time.mode != "window" or answer.match is None):
+            return
+        sign = 1 if "first" in order else -1
+        # of the kind the answer chose: the programme proper's, or the shuttles the words named
+        # ("the first shuttle tomorrow")
+        kind = next((_rank(s) for s in answer.sessions if s.id == answer.match.id), 0)
+        chosen = min(answer.sessions, key=lambda s: (_rank(s) != kind, sign * s.start.timestamp()))
+        answer.match = Match(EntryType.SESSION, chosen.id, answer.match.score)
 
     def _repeat_in_window(self, answer: Answer, tq: TimeQuery | None) -> Answer:
         """A session held on several days under one title (the marketplace's "day 1", "day
@@ -948,13 +1015,49 @@ class AnswerEngine:
         if timed.kind == AnswerKind.UNKNOWN:
             # the window's sessions do not answer it: the decision model's own answer, or its
             # refusal with its "did you mean" buttons
-            return fused
+            return self._in_window(fused, timed.time, self.calibration)
         if fused.kind not in (AnswerKind.FAQ, AnswerKind.CONTACT):
             return timed  # a session, a room or a venue named with a time: the window's sessions there
         sessions = [c.probability for c in evidence if self.entries[c.entry].type == EntryType.SESSION]
         if sessions and max(sessions) >= fused.confidence:
             return timed
         return fused
+
+    def _in_window(self, fused: Answer, tq: TimeQuery | None, calibration: Calibration) -> Answer:
+        """"Thursday evening, where do we eat plov and what to wear?": the decision model's
+        likeliest candidate is a session held in the window the question names, likely
+        enough, but the words alone do not name it well enough for a session to be answered
+        on the model's word. The time is the words' support: that session answers."""
+        if (fused.kind not in (AnswerKind.UNKNOWN, AnswerKind.SESSION) or not fused.evidence or tq is None
+                or tq.mode != "window" or tq.start is None or tq.end is None):
+            return fused
+        start, end = tq.start, tq.end
+
+        def held(c: Candidate) -> bool:
+            e = self.entries[c.entry]
+            return e.type == EntryType.SESSION and e.obj.start < end and e.obj.end > start
+
+        ordered = sorted(fused.evidence, key=lambda c: -c.probability)
+        if fused.kind == AnswerKind.SESSION:
+            # "Thursday night's party: halal food?" answered with Wednesday's reception: a
+            # session of another day is not the one asked about; the likeliest of that
+            # window's, if the model would offer it
+            if fused.match is None or any(held(c) and self.entries[c.entry].id == fused.match.id for c in ordered):
+                return fused
+            inside = next((c for c in ordered if held(c) and c.fits), None)
+            if inside is None or inside.probability < calibration.offer_at:
+                return fused  # none of that window's: the day may be the asker's mistake
+            best = inside
+        else:
+            best = ordered[0]
+            if not held(best) or not best.fits or best.probability < calibration.answer_at:
+                return fused
+        e = self.entries[best.entry]
+        answer = Answer(fused.question, fused.lang, AnswerKind.SESSION, self._match(best.entry, probability=best.probability),
+                        [m for m in fused.alternatives if m.id != e.id], confidence=best.probability,
+                        evidence=fused.evidence)
+        answer.sessions = [e.obj]
+        return answer
 
     @functools.cached_property
     def _care(self) -> frozenset[int]:
@@ -1260,7 +1363,7 @@ class AnswerEngine:
             if e.type == "room" and q.intents & {"where", "route"} and not q.schedule_words:
                 return self._entry_answer(question, lang, ranked, 0), False  # "where is the Tsavo hall now?"
             if e.type in ("room", "venue"):
-                pos = self._hosting_place(ranked)
+                pos = self._hosting_place(q, ranked)
                 here, at_note = self._programme_at(self.entries[ranked[pos][0]].id, tq, now, listed, note, q.live)
                 if here:
                     # of the room's programme today, the session on now or next ("what's happening in room 210?")
@@ -1275,7 +1378,12 @@ class AnswerEngine:
             if chosen:
                 top = max(chosen, key=lambda s: (scores[s.id], -s.start.timestamp()))
                 return self._schedule(question, lang, tq, chosen, note, conf, first=top), False
-            return self._entry_answer(question, lang, ranked, 0), False
+            if not (tq.mode == "window" and tq.start is not None and tq.end is not None and not any(
+                    s.start < tq.end and s.end > tq.start for s in self._repeats.get(e.id, [e.obj]))):
+                return self._entry_answer(question, lang, ranked, 0), False  # (held then: :meth:`_repeat_in_window`)
+            # the session the words name is held on another day than the one asked (nor
+            # repeated on it): read the question as one the words are unsure of (the decision
+            # model weighs the window's sessions, :meth:`_in_window`)
         # no confident topic: a plain time question, unless it also names a topic — one the
         # pack knows nothing about ("who won the match last night?") or one it knows but
         # not well enough ("a place to store my luggage on the last day")
@@ -1425,11 +1533,17 @@ class AnswerEngine:
         """How many rooms and venues have a name with each word (few: it tells them apart)."""
         return Counter(t for names in self._place_names.values() for t in set().union(*names))
 
-    def _hosting_place(self, ranked: list[tuple[int, float, float]]) -> int:
+    def _hosting_place(self, q: _Query, ranked: list[tuple[int, float, float]]) -> int:
         """Of the rooms and venues a time question names about as well as its first one
         ("what's on in sala 1?": Conference Room 1 or the Registration Pavilion at Gate 1),
         the position of the first that holds sessions of the programme proper (registration
-        or a shuttle stop holds logistics); the first one when none does."""
+        or a shuttle stop holds logistics); the first one when none does. "The big hall" is
+        the largest room when it is among the first ones, not "Hall B" ranked above it for
+        "hall" (as :meth:`_place_asked` reads it)."""
+        if "@main-hall" in q.terms:
+            for pos, (i, _, _) in enumerate(ranked[:PLACE_DEPTH]):
+                if "main-hall" in self.entries[i].field_concepts:
+                    return pos
         top = ranked[0][1]
         for pos, (i, score, conf) in enumerate(ranked[:4]):
             e = self.entries[i]
@@ -1792,6 +1906,56 @@ def _from_now(session: Session, now: dt.datetime, today: dt.date, tz: dt.tzinfo)
     if session.start.astimezone(tz).date() == today:
         return (1 if ahead else 2, gap)
     return (3 if ahead else 4, gap)
+
+
+def _room_not_found(hits: list[Hit], tokens: list[Token]) -> list[Hit]:
+    """"I can't find room C", "no encuentro la sala C", "не могу найти зал Б": the way to a
+    room, not a lost item. The lexicon's ``lost`` followed by a word for a room (only
+    stopwords and the room's letter or number between) asks where it is."""
+    rooms = {h.first for h in hits if h.intent and h.concept == "room-word"}
+    if not rooms:
+        return hits
+    out = []
+    for h in hits:
+        if not h.intent and h.concept == "lost" and _opens_clause(tokens, h.first):
+            j = h.last + 1
+            while j < len(tokens) and j not in rooms and (tokens[j].stop or len(tokens[j].surface) == 1):
+                j += 1
+            if j in rooms:
+                out.append(Hit("where", h.first, h.last, True))
+                continue
+        out.append(h)
+    return out
+
+
+def _opens_clause(tokens: list[Token], i: int) -> bool:
+    """Whether only stopwords stand before token ``i`` in its clause ("no encuentro la sala
+    C", "... y no encuentro la sala C"; not "le portable de mon patron est resté dans la salle")."""
+    j = i - 1
+    while j >= 0 and tokens[j].surface not in _CLAUSE_WORDS:
+        if not tokens[j].stop:
+            return False
+        j -= 1
+    return True
+
+
+def _where_i_am(hits: list[Hit], tokens: list[Token], text: str) -> set[int]:
+    """The tokens that say where the asker is: after "I'm at", "estoy en", "я у", "انا عند",
+    "đang ở" (the lexicon's ``here``), to the end of the clause (a comma, "and", another
+    intent such as "where"), at most :data:`HERE_SPAN` words."""
+    starts = [h.last + 1 for h in hits if h.intent and h.concept == "here"]
+    if not starts:
+        return set()
+    other = {i for h in hits if h.intent and h.concept in CLAUSE_INTENTS for i in range(h.first, h.last + 1)}
+    out: set[int] = set()
+    for k in starts:
+        for i in range(k, min(k + HERE_SPAN, len(tokens))):
+            if i in other or tokens[i].surface in _CLAUSE_WORDS:
+                break
+            if i > k and _CLAUSE_MARK.search(text[tokens[i - 1].end : tokens[i].start]):
+                break
+            out.add(i)
+    return out
 
 
 def _rank(session: Session) -> int:

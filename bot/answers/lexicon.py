@@ -318,9 +318,10 @@ class Lexicon:
     def _match_han(self, tokens: list[Token]) -> list[Hit]:
         hits: list[Hit] = []
         # rebuild runs of consecutive Han tokens with their token indices
+        # (a number written in figures joins its run: "第1场", "24小时" as the lexicon has them)
         runs: list[list[int]] = []
         for i, tok in enumerate(tokens):
-            if tok.script != "han":
+            if tok.script != "han" and not (tok.surface.isdigit() and _beside_han(tokens, i)):
                 continue
             if runs and runs[-1][-1] == i - 1 and tokens[i - 1].end == tok.start:
                 runs[-1].append(i)
@@ -373,3 +374,9 @@ def _arabic_persons(phrase: str) -> list[str]:
         return []
     return [prefix + word[1:] for prefix in "نيت"]
 
+
+def _beside_han(tokens: list[Token], i: int) -> bool:
+    """Whether the token at ``i`` touches a Han token (no space between them)."""
+    before = i > 0 and tokens[i - 1].script == "han" and tokens[i - 1].end == tokens[i].start
+    after = i + 1 < len(tokens) and tokens[i + 1].script == "han" and tokens[i].end == tokens[i + 1].start
+    return before or after
