@@ -1706,19 +1706,6 @@ def test_a_room_named_by_its_number_or_letter_in_any_script(montreal, question, 
     assert _hit(montreal.ask("I lost my phone in committee room B", "en", now))[0] == "faq"
 
 
-def test_a_hyphenated_word_is_also_the_word_written_without_its_hyphen():
-    """"Start-up stage" in a pack meets "startup" in a question (and "wi-fi" "wifi"): the
-    first part carries the joined word's term too, alike in the tokenizer the questions go
-    through and in the fast scan the index is built with."""
-    from bot.answers.normalize import scan, tokenize
-
-    for text, joined in (("Start-up stage (Expo tent)", "startup"), ("the wi-fi code", "wifi"), ("check-in desk", "checkin")):
-        tokens = tokenize(text, "en")
-        assert any(joined in t.terms for t in tokens), text
-        assert [tuple(t.terms) for t in tokens] == [tuple(t) for t in scan(text, "en").terms], text
-    assert all("saintantoin" not in t.terms for t in tokenize("Saint Antoine", "en"))  # no hyphen, no joined word
-
-
 @pytest.fixture(scope="module")
 def tashkent():
     return AnswerEngine(load_pack(ROOT / "bench" / "qa" / "dev" / "packs" / "tashkent-education-2027"))

@@ -472,27 +472,7 @@ def tokenize(text: str, lang: str) -> list[Token]:
         tokens.append(Token(surface, key, list(terms), stop, script, m.start(), m.end(), toned))
     if lang == "vi":
         _vi_bigrams(tokens)
-    elif wl in ("en", "fr", "es"):
-        _hyphen_compounds(tokens, text, wl)
     return tokens
-
-
-def _hyphen_compounds(tokens: list[Token], text: str, lang: str) -> None:
-    """A word written with a hyphen ("start-up", "check-in", "e-mail") is also the word
-    written without one ("startup", "checkin", "email"): its first part carries that term too."""
-    for a, b in zip(tokens, tokens[1:], strict=False):
-        if a.script == "latin" and b.script == "latin" and b.start == a.end + 1 and text[a.end] == "-":
-            joined = _joined_term(a.surface, b.surface, lang)
-            if joined and joined not in a.terms:
-                a.terms = [*a.terms, joined]
-
-
-def _joined_term(first: str, second: str, lang: str) -> str | None:
-    """The index term of two hyphenated words written as one, if it is a word."""
-    if len(first) + len(second) < 4:
-        return None
-    _, _, terms, stop, _, _ = _word(first + second, lang)
-    return terms[0] if terms and not stop else None
 
 
 @dataclass(slots=True)
@@ -515,23 +495,15 @@ def scan(text: str, lang: str) -> Scan | None:
     if (lang == "fr" or lang == "en") and "'" in text:
         text = _ELISION_RE.sub(r"\1 ", text)
     wl = lang if lang in LATIN_LANGS else "en"
-    found = [(info, m) for info, m in ((_word(m.group(0), wl), m) for m in WORD_RE.finditer(text)) if info[0]]
-    if not found:
+    infos = [info for info in (_word(w, wl) for w in WORD_RE.findall(text)) if info[0]]
+    if not infos:
         return Scan([], [], [], [], [], [])
-    infos = [info for info, _ in found]
     surfaces, keys, terms, stops, scripts, toned = (list(x) for x in zip(*infos, strict=True))
     if lang == "vi":
         terms = [list(t) for t in terms]
         for i in range(len(infos) - 1):
             if scripts[i] == scripts[i + 1] == "latin" and not (stops[i] and stops[i + 1]):
                 (terms[i] if not stops[i] else terms[i + 1]).append(f"v0:{keys[i]}_{keys[i + 1]}")
-    elif wl in ("en", "fr", "es"):  # as :func:`_hyphen_compounds`
-        for i in range(len(found) - 1):
-            a, b = found[i][1], found[i + 1][1]
-            if scripts[i] == scripts[i + 1] == "latin" and b.start() == a.end() + 1 and text[a.end()] == "-":
-                joined = _joined_term(surfaces[i], surfaces[i + 1], wl)
-                if joined and joined not in terms[i]:
-                    terms[i] = (*terms[i], joined)
     return Scan(keys, terms, stops, scripts, toned, surfaces)
 
 
