@@ -1024,10 +1024,13 @@ class AnswerEngine:
         return fused
 
     def _in_window(self, fused: Answer, tq: TimeQuery | None, calibration: Calibration) -> Answer:
-        """"Thursday evening, where do we eat plov and what to wear?": the decision model's
-        likeliest candidate is a session held in the window the question names, likely
-        enough, but the words alone do not name it well enough for a session to be answered
-        on the model's word. The time is the words' support: that session answers."""
+        """The decision model's answer to a question that names a day or a part of one,
+        read against that window. "Thursday evening, where do we eat plov and what to
+        wear?": its likeliest candidate, likely enough, is a session held then, which it
+        refused because the words alone do not name it well enough for a session to be
+        answered on the model's word; the time is the words' support, so that session
+        answers. And a session it answers that is held on another day gives way to the
+        likeliest of the window's sessions when that one is likely enough to be offered."""
         if (fused.kind not in (AnswerKind.UNKNOWN, AnswerKind.SESSION) or not fused.evidence or tq is None
                 or tq.mode != "window" or tq.start is None or tq.end is None):
             return fused
@@ -1910,8 +1913,9 @@ def _from_now(session: Session, now: dt.datetime, today: dt.date, tz: dt.tzinfo)
 
 def _room_not_found(hits: list[Hit], tokens: list[Token]) -> list[Hit]:
     """"I can't find room C", "no encuentro la sala C", "не могу найти зал Б": the way to a
-    room, not a lost item. The lexicon's ``lost`` followed by a word for a room (only
-    stopwords and the room's letter or number between) asks where it is."""
+    room, not a lost item. The lexicon's ``lost`` at the start of its clause (only stopwords
+    before it) and followed by a word for a room (only stopwords or a single letter between)
+    asks where it is; "my boss's phone stayed in the plenary hall" is still a lost thing."""
     rooms = {h.first for h in hits if h.intent and h.concept == "room-word"}
     if not rooms:
         return hits
@@ -1940,8 +1944,8 @@ def _opens_clause(tokens: list[Token], i: int) -> bool:
 
 
 def _where_i_am(hits: list[Hit], tokens: list[Token], text: str) -> set[int]:
-    """The tokens that say where the asker is: after "I'm at", "estoy en", "я у", "انا عند",
-    "đang ở" (the lexicon's ``here``), to the end of the clause (a comma, "and", another
+    """The tokens that say where the asker is: after "I'm at", "estoy en", "я у", "انا واقف
+    عند", "đang ở" (the lexicon's ``here``), to the end of the clause (a comma, "and", another
     intent such as "where"), at most :data:`HERE_SPAN` words."""
     starts = [h.last + 1 for h in hits if h.intent and h.concept == "here"]
     if not starts:
