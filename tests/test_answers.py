@@ -1666,10 +1666,11 @@ def test_chat_fillers_are_no_topic(question, lang, filler):
 ])
 def test_the_first_or_the_last_of_a_days_sessions(demo, question, lang, session):
     """An ordinal with a time asks for the earliest (or latest) of its sessions, of the
-    programme proper (not the dawn shuttle); "first" is no topic word (a session titled
+    programme proper (not the dawn shuttle), shown alone; "first" is no topic word (a session titled
     "first teachers" is not it), and "first aid" is still the medical post."""
     answer = demo.ask(question, lang, _demo_now(demo, 7))
     assert answer.kind == AnswerKind.SCHEDULE and _hit(answer) == ("session", session)
+    assert [s.id for s in answer.sessions] == [session]  # that session's card, not the day's list
     assert _hit(demo.ask("first aid on saturday?", "en", _demo_now(demo, 7))) == ("faq", "medical-post")
 
 

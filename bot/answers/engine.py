@@ -963,7 +963,8 @@ class AnswerEngine:
     def _in_order(self, q: _Query, answer: Answer) -> None:
         """"The very first thing on Thursday morning", "the last session on Friday": of the
         window's sessions the answer lists, the earliest or the latest to start is its match
-        (of the programme proper: not the dawn shuttle nor the all-day exhibition)."""
+        and the one session it shows (of the programme proper: not the dawn shuttle nor the
+        all-day exhibition)."""
         order = ORDINALS & q.intents
         if (len(order) != 1 or answer.kind != AnswerKind.SCHEDULE or not answer.sessions
                 or answer.time is None or answer.time.mode != "window" or answer.match is None):
@@ -974,6 +975,7 @@ class AnswerEngine:
         kind = next((_rank(s) for s in answer.sessions if s.id == answer.match.id), 0)
         chosen = min(answer.sessions, key=lambda s: (_rank(s) != kind, sign * s.start.timestamp()))
         answer.match = Match(EntryType.SESSION, chosen.id, answer.match.score)
+        answer.sessions = [chosen]  # the one asked for, not the whole day's list
 
     def _repeat_in_window(self, answer: Answer, tq: TimeQuery | None) -> Answer:
         """A session held on several days under one title (the marketplace's "day 1", "day
