@@ -987,8 +987,7 @@ class AnswerEngine:
         siblings = self._repeats.get(answer.match.id)
         if not siblings:
             return answer
-        start, end = tq.start, tq.end
-        held = [s for s in siblings if s.start < end and s.end > start]
+        held = [s for s in siblings if _held_in(s, tq)]
         if not held or any(s.id == answer.match.id for s in held):
             return answer
         self._to_sibling(answer, held[0])
@@ -1033,14 +1032,15 @@ class AnswerEngine:
         answered on the model's word; the time is the words' support, so that session
         answers. And a session it answers that is held on another day gives way to the
         likeliest of the window's sessions when that one is likely enough to be offered."""
-        if (fused.kind not in (AnswerKind.UNKNOWN, AnswerKind.SESSION) or not fused.evidence or tq is None
-                or tq.mode != "window" or tq.start is None or tq.end is None):
+        if fused.kind not in (AnswerKind.UNKNOWN, AnswerKind.SESSION) or not fused.evidence or tq is None:
             return fused
-        start, end = tq.start, tq.end
 
         def held(c: Candidate) -> bool:
             e = self.entries[c.entry]
-            return e.type == EntryType.SESSION and e.obj.start < end and e.obj.end > start
+            return e.type == EntryType.SESSION and _held_in(e.obj, tq)
+
+        if not any(held(c) for c in fused.evidence):
+            return fused  # no window, or none of its sessions among the candidates
 
         ordered = sorted(fused.evidence, key=lambda c: -c.probability)
         if fused.kind == AnswerKind.SESSION:
@@ -1383,8 +1383,8 @@ class AnswerEngine:
             if chosen:
                 top = max(chosen, key=lambda s: (scores[s.id], -s.start.timestamp()))
                 return self._schedule(question, lang, tq, chosen, note, conf, first=top), False
-            if not (tq.mode == "window" and tq.start is not None and tq.end is not None and not any(
-                    s.start < tq.end and s.end > tq.start for s in self._repeats.get(e.id, [e.obj]))):
+            if (tq.mode != "window" or tq.start is None or tq.end is None
+                    or any(_held_in(s, tq) for s in self._repeats.get(e.id, [e.obj]))):
                 return self._entry_answer(question, lang, ranked, 0), False  # (held then: :meth:`_repeat_in_window`)
             # the session the words name is held on another day than the one asked (nor
             # repeated on it): read the question as one the words are unsure of (the decision
@@ -1962,6 +1962,12 @@ def _where_i_am(hits: list[Hit], tokens: list[Token], text: str) -> set[int]:
                 break
             out.add(i)
     return out
+
+
+def _held_in(session: Session, tq: TimeQuery) -> bool:
+    """Whether ``session`` is held (in part) in the window ``tq`` names (a day, a part of one)."""
+    return (tq.mode == "window" and tq.start is not None and tq.end is not None
+            and session.start < tq.end and session.end > tq.start)
 
 
 def _rank(session: Session) -> int:
