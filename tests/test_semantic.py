@@ -109,7 +109,7 @@ def test_vectors_are_cached_on_disk_and_rebuilt_when_unreadable(tmp_path) -> Non
     first = CountingEncoder()
     SemanticIndex(texts, tmp_path, encoder=first).warm()
     assert sorted(first.texts) == sorted(t for _, t, _ in texts)
-    assert {p.name for p in tmp_path.iterdir()} == {"en.npz", "fr.npz"}
+    assert {p.name for p in tmp_path.glob("*.npz")} == {"en.npz", "fr.npz"}  # (and a .lock file each)
 
     again = CountingEncoder()  # a restart: nothing to embed
     index = SemanticIndex(texts, tmp_path, encoder=again)
@@ -270,3 +270,46 @@ def test_a_question_is_read_through_the_question_map_and_the_pack_as_the_model_e
     save_question_map(w, tmp_path / "map.npy")
     assert np.allclose(load_question_map(tmp_path / "map.npy"), w, atol=1e-4)
     assert load_question_map(tmp_path / "missing.npy") is None
+
+
+_BUILDER = """
+import sys, time
+from pathlib import Path
+from bot.answers.semantic import Encoder, SemanticIndex
+cache, go, name = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+texts = [f"Where is meeting room {n}?" for n in range(40)] + [f"{name}: question {n}" for n in range(20)]
+real = Encoder.shared()
+embedded = []
+class Counting:
+    def encode_many(self, batch, passage=False):
+        embedded.extend(batch)
+        return real.encode_many(batch, passage=passage)
+index = SemanticIndex([(i, t, "en") for i, t in enumerate(texts)], cache, encoder=Counting())
+print("ready", flush=True)
+while not go.exists():
+    time.sleep(0.01)
+index.warm()
+print(len(embedded), flush=True)
+"""
+
+
+def test_two_processes_sharing_the_cache_embed_each_text_once_and_keep_both_additions(tmp_path) -> None:
+    """Two processes (the bot's workers, the test suite's) build packs that share 40 texts,
+    at the same moment, on one cache directory: they take turns, so the shared texts are
+    embedded once, and the cache keeps both processes' own texts (a write does not drop the
+    other's)."""
+    import subprocess
+
+    go = tmp_path / "go"
+    procs = [subprocess.Popen([sys.executable, "-c", _BUILDER, str(tmp_path / "cache"), str(go), name],
+                              cwd=ROOT, stdout=subprocess.PIPE, text=True) for name in ("alpha", "beta")]
+    try:
+        for proc in procs:
+            assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        go.touch()
+        counts = [int(proc.communicate(timeout=120)[0].strip()) for proc in procs]
+    finally:
+        for proc in procs:
+            proc.kill()
+    assert sorted(counts) == [20, 60]  # the first embeds all of its texts, the second its own 20
+    assert len(VectorCache(tmp_path / "cache").load("en")) == 40 + 20 + 20

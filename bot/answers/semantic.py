@@ -28,8 +28,9 @@ import hashlib
 import logging
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +38,11 @@ import numpy as np
 
 from bot.answers.question_map import load_question_map
 from bot.config import EMBEDDINGS_CACHE_DIR
+
+try:
+    import fcntl
+except ImportError:  # Windows: no shared lock, each process embeds what it lacks
+    fcntl = None  # type: ignore[assignment]
 
 log = logging.getLogger(__name__)
 
@@ -140,8 +146,10 @@ class Encoder:
 
 class VectorCache:
     """Vectors of texts already embedded, on disk: one ``.npz`` per language, keyed by a
-    hash of the text. Written atomically; two processes writing at once lose nothing worse
-    than each other's additions (they are recomputed)."""
+    hash of the text. Written atomically. Processes that share the directory (the bot's
+    workers, the test suite's) take turns through :meth:`locked`: the second to need a text
+    finds it embedded by the first instead of computing it again, and no write drops
+    another's additions."""
 
     def __init__(self, directory: Path | None) -> None:
         self.directory = directory
@@ -162,6 +170,29 @@ class VectorCache:
         except (OSError, ValueError, KeyError) as exc:
             log.warning("embedding cache %s unreadable, rebuilding it: %s", path, exc)
             return {}
+
+    @contextmanager
+    def locked(self, lang: str) -> Iterator[None]:
+        """Hold the language's file lock (``<lang>.lock`` beside its vectors) for a
+        load-embed-save: the lock is the kernel's (``flock``), released if the holder dies.
+        Where there is no directory or no ``fcntl`` (Windows) it holds nothing."""
+        path = self._path(lang)
+        if path is None or fcntl is None:
+            yield
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(path.with_suffix(".lock"), "a+b")  # noqa: SIM115 - closed below
+        except OSError as exc:  # a read-only disk: embed without taking turns
+            log.warning("embedding cache lock %s not taken: %s", path, exc)
+            yield
+            return
+        with handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def save(self, lang: str, vectors: dict[str, np.ndarray]) -> None:
         path = self._path(lang)
@@ -255,26 +286,35 @@ class SemanticIndex:
             found = self._built.get(lang)
             if found is not None:
                 return found
-            known = self._cache.load(lang)
             keys = [text_key(text, passage) for _, text, passage in rows]
-            known.update((k, self._memo[k]) for k in keys if k not in known and k in self._memo)
-            changed = False
-            for passage in (False, True):
-                missing = list(dict.fromkeys(
-                    text for (_, text, p), key in zip(rows, keys, strict=True) if p is passage and key not in known))
-                if missing:
-                    vecs = encoder.encode_many(missing, passage=passage)
-                    for text, vec in zip(missing, vecs, strict=True):
-                        known[text_key(text, passage)] = vec
-                    changed = True
-            if changed:
-                self._cache.save(lang, known)
+            known = self._known(lang, keys)
+            if any(key not in known for key in keys):
+                with self._cache.locked(lang):  # another process may be embedding them now
+                    known = self._known(lang, keys)
+                    changed = False
+                    for passage in (False, True):
+                        missing = list(dict.fromkeys(
+                            text for (_, text, p), key in zip(rows, keys, strict=True)
+                            if p is passage and key not in known))
+                        if missing:
+                            vecs = encoder.encode_many(missing, passage=passage)
+                            for text, vec in zip(missing, vecs, strict=True):
+                                known[text_key(text, passage)] = vec
+                            changed = True
+                    if changed:
+                        self._cache.save(lang, known)
             matrix = np.stack([known[key] for key in keys])
             self._memo.update((key, known[key]) for key in keys)
             entries = np.array([entry for entry, _, _ in rows])
             passages = np.array([p for _, _, p in rows], dtype=bool)
             found = self._built[lang] = Built(entries, matrix, passages)
             return found
+
+    def _known(self, lang: str, keys: list[str]) -> dict[str, np.ndarray]:
+        """The disk cache's vectors for ``lang``, with what this index already holds."""
+        known = self._cache.load(lang)
+        known.update((k, self._memo[k]) for k in keys if k not in known and k in self._memo)
+        return known
 
     def status(self) -> str:
         """"ready" (every language embedded), "warming", or "unavailable"."""
