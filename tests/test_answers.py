@@ -1674,6 +1674,38 @@ def test_the_first_or_the_last_of_a_days_sessions(demo, question, lang, session)
     assert _hit(demo.ask("first aid on saturday?", "en", _demo_now(demo, 7))) == ("faq", "medical-post")
 
 
+@pytest.mark.parametrize(("question", "lang", "session"), [
+    ("what's after the opening ceremony?", "en", "signing-ceremony"),  # the next to start, in any hall
+    ("what comes after the opening in the plenary hall", "en", "plenary-general-discussion-1"),  # in that hall
+    ("¿qué hay después de la ceremonia de clausura?", "es", "press-briefing-26"),
+    ("闭幕式之后有什么", "zh", "press-briefing-26"),  # the session named before 之后
+    ("شو بعد حفل الافتتاح", "ar", "signing-ceremony"),
+    ("trước lễ bế mạc có gì", "vi", "plenary-general-discussion-3"),  # before: the last to end
+])
+def test_what_comes_after_or_before_a_session_is_its_neighbour(demo, question, lang, session):
+    """"What's after the opening?" names the opening to ask what follows it that day: the
+    answer is the neighbour, not the session named, which the words alone find."""
+    answer = demo.ask(question, lang, _demo_now(demo, 7))
+    assert answer.kind == AnswerKind.SCHEDULE and _hit(answer) == ("session", session)
+    assert not {"opening-ceremony", "closing-ceremony"} & {s.id for s in answer.sessions}
+    # "after" a time, or in a concept, is not after a session
+    assert _hit(demo.ask("what's on after 4pm on saturday", "en", _demo_now(demo, 7))) == (
+        "session", "roundtable-contact-points")
+    assert _hit(demo.ask("when is the opening ceremony?", "en", _demo_now(demo, 7))) == ("session", "opening-ceremony")
+
+
+@pytest.mark.parametrize(("question", "lang"), [
+    ("what's on sunday before lunch", "en"),
+    ("что есть в воскресенье до обеда", "ru"),
+    ("星期天午饭前有什么", "zh"),
+])
+def test_before_lunch_is_the_morning(demo, question, lang):
+    """"Before lunch" is a time, the morning (as "after lunch" is the afternoon), not the lunch FAQ."""
+    answer = demo.ask(question, lang, _demo_now(demo, 7))
+    assert answer.kind == AnswerKind.SCHEDULE and answer.sessions
+    assert all(s.start.astimezone(demo.tz).hour < 12 and s.start.day == 26 for s in answer.sessions)
+
+
 @pytest.fixture(scope="module")
 def montreal():
     return AnswerEngine(load_pack(ROOT / "bench" / "qa" / "dev" / "packs" / "montreal-aviation-2027"))

@@ -135,6 +135,10 @@ ORDINALS = frozenset({"first", "last"})
 #: count this much, to the end of their clause, when the question says something else too
 HERE_FACTOR = 0.35
 HERE_SPAN = 6  # at most this many words after "I'm at"
+#: the lexicon's intents for a session's neighbours ("what's after the opening?"), and how
+#: many words after them (before them in Chinese) may name the session
+RELATIVE = frozenset({"after", "before"})
+RELATIVE_SPAN = 6
 #: intents that start another clause ("I'm in the lobby where is room 3")
 CLAUSE_INTENTS = frozenset({"where", "route", "when", "status", "schedule", "contact", "who", "first", "last"})
 #: words that start another clause
@@ -286,6 +290,9 @@ class _Query:
     live: Live | None = None
     #: entries that are not candidates at all (the room where something went wrong)
     not_answers: frozenset[int] = frozenset()
+    #: "after" or "before" (:data:`RELATIVE`), the terms of what it names ("the opening
+    #: ceremony in the main hall") and of that name's first word ("opening")
+    relative: tuple[str, frozenset[str], frozenset[str]] | None = None
 
 
 class AnswerEngine:
@@ -357,7 +364,7 @@ class AnswerEngine:
             if not query.units and not query.schedule_words and timed is None:
                 answer = Answer(question, lang, AnswerKind.EMPTY, question_lang=query.lang)
             else:
-                answer = self._decide(question, lang, query, timed, now, model)
+                answer = self._beside(query, timed, self._decide(question, lang, query, timed, now, model))
                 answer.question_lang = query.lang
             if best is None or _better(answer, best):
                 best = answer
@@ -559,6 +566,8 @@ class AnswerEngine:
         loose: list[str] = []  # concepts named by stopwords only ("can't find", "help")
         for h in hits:
             if h.intent:
+                if h.concept in RELATIVE:
+                    continue  # read by what it names (:func:`_named_beside`); its word stays a word
                 intent_at.update(range(h.first, h.last + 1))
                 if h.concept == "schedule":
                     schedule_at.update(range(h.first, h.last + 1))
@@ -577,6 +586,7 @@ class AnswerEngine:
                 intents.discard(h.concept)
                 ordinal_at.difference_update(range(h.first, h.last + 1))
         here_at = _where_i_am(hits, tokens, text)
+        relative = _named_beside(hits, tokens, text, lang, concept_at)
         units: list[_Unit] = []
         here_units: list[int] = []
         terms: dict[str, float] = {}
@@ -667,7 +677,8 @@ class AnswerEngine:
                            if t.startswith("@") and t[1:] in self.lexicon.needs} | timed_needs)
         if self._about_elsewhere(terms, original or text) or self._live_data(terms, tq):
             needs |= {ELSEWHERE}
-        return _Query(lang, tokens, units, terms, intents, schedule_words, tq is not None, needs)
+        return _Query(lang, tokens, units, terms, intents, schedule_words, tq is not None, needs,
+                      relative=relative)
 
     def _weight(self, unit_terms: list[str], concept: bool) -> float:
         """How much a word of the question matters: rarer in the pack, more telling
@@ -976,6 +987,70 @@ class AnswerEngine:
         chosen = min(answer.sessions, key=lambda s: (_rank(s) != kind, sign * s.start.timestamp()))
         answer.match = Match(EntryType.SESSION, chosen.id, answer.match.score)
         answer.sessions = [chosen]  # the one asked for, not the whole day's list
+
+    def _beside(self, q: _Query, tq: TimeQuery | None, answer: Answer) -> Answer:
+        """"What's after the opening?", "and before the gala dinner?": the words found the
+        session named, the question asks for its neighbours that day. After: the next to
+        start once it is over (all that start then, and the next in its own room, the match
+        when the question names that room: "after the opening in the main hall"); before:
+        the last to end before it starts. Of the programme proper when the day has any
+        there, else the exhibitions, else the shuttles ("after the closing"); within the
+        part of the day asked, if any ("after the opening, what's on in the afternoon").
+
+        Not when the question's other words are about that session too ("has the press
+        briefing after the signing started?"), nor on a refusal (a pressing "before the
+        dinner" is not the programme before it)."""
+        found = answer.match
+        if (q.relative is None or found is None or found.type != EntryType.SESSION
+                or answer.kind not in (AnswerKind.SESSION, AnswerKind.SCHEDULE)):
+            return answer
+        which, named, head = q.relative
+        i = self._position.get((EntryType.SESSION, found.id))
+        if i is None or not head & self.index.key_terms_of[i]:
+            return answer  # the session found is not the one named beside "after"
+        timeline = self._timeline(q.live, running=True)
+        session = next((s for s in timeline if s.id == found.id), None)
+        if session is None:
+            return answer
+        rest = {t for u in q.units for t in u.terms} - named - self._place_terms(session.room)
+        if rest & self.index.key_terms_of[i]:
+            return answer  # "the press briefing after the signing": the question is about it
+        day = session.start.astimezone(self.tz).date()
+        that_day = [s for s in timeline if s.id != session.id and s.start.astimezone(self.tz).date() == day]
+        if which == "after":
+            around = [s for s in that_day if s.start >= session.end]
+        else:
+            around = [s for s in that_day if s.end <= session.start]
+        pool = next(([s for s in around if _rank(s) <= rank] for rank in (0, 1, 2)
+                     if any(_rank(s) <= rank for s in around)), [])
+        if tq is not None and tq.mode == "window" and tq.part is not None:
+            pool = [s for s in pool if _held_in(s, tq)] or pool
+        if not pool:
+            return answer
+        sign = 1 if which == "after" else -1
+        edge = (min if which == "after" else max)(s.start if which == "after" else s.end for s in pool)
+        group = [s for s in pool if (s.start if which == "after" else s.end) == edge]
+        own = sorted((s for s in pool if s.room == session.room), key=lambda s: sign * s.start.timestamp())
+        chosen = own[0] if own and self._names_room(q, session.room, head) else group[0]
+        listed = sorted({s.id: s for s in [*group, chosen]}.values(), key=lambda s: (s.start, _rank(s)))
+        start, end = dt.datetime.combine(day, dt.time(0), self.tz), dt.datetime.combine(day, dt.time(23, 59), self.tz)
+        tq = (TimeQuery("window", start=session.end, end=end, day=day) if which == "after"
+              else TimeQuery("window", start=start, end=session.start, day=day))
+        moved = self._schedule(answer.question, answer.lang, tq, self._as_in_pack(listed, q.live), None,
+                               max(answer.confidence, found.score), first=chosen)
+        moved.evidence = answer.evidence
+        return moved
+
+    def _names_room(self, q: _Query, room: str, besides: AbstractSet[str]) -> bool:
+        """Whether the question names the room or venue ``room`` in words other than
+        ``besides`` ("after the opening in the main hall")."""
+        return bool(self._place_terms(room) & (q.terms.keys() - besides))
+
+    def _place_terms(self, room: str) -> frozenset[str]:
+        """The key terms of the room or venue a session is held in (its ``room``)."""
+        ids = ((EntryType.ROOM, room), (EntryType.VENUE, room))
+        return frozenset().union(*(self.index.key_terms_of[i] for i in (self._position.get(k) for k in ids)
+                                   if i is not None))
 
     def _repeat_in_window(self, answer: Answer, tq: TimeQuery | None) -> Answer:
         """A session held on several days under one title (the marketplace's "day 1", "day
@@ -1962,6 +2037,42 @@ def _where_i_am(hits: list[Hit], tokens: list[Token], text: str) -> set[int]:
                 break
             out.add(i)
     return out
+
+
+def _named_beside(hits: list[Hit], tokens: list[Token], text: str, lang: str, concept_at: dict[int, list[str]],
+                  ) -> tuple[str, frozenset[str], frozenset[str]] | None:
+    """"After the opening", "avant le dîner", "开幕式之后": "after" or "before" (the lexicon's
+    :data:`RELATIVE` intents), the terms of what follows it (precedes it in Chinese), to
+    the end of the clause, at most :data:`RELATIVE_SPAN` words, and those of its nearest
+    word. None when a time took the
+    word ("after 4pm", "after lunch"), a concept holds it ("after landing"), or the question
+    says both."""
+    found = [h for h in hits if h.intent and h.concept in RELATIVE
+             and all(tokens[i].surface for i in range(h.first, h.last + 1))
+             and not all(i in concept_at for i in range(h.first, h.last + 1))]
+    if len({h.concept for h in found}) != 1:
+        return None
+    h = found[0]
+    step = -1 if tokens[h.first].script == "han" else 1
+    word = tokens[h.first]
+    if step > 0 and [t.surface for t in tokenize(text[word.start : word.end], lang)] != [word.surface]:
+        return None  # a typo read as "after" ("fin d'aprem"): too weak to turn the answer around
+    other = {i for x in hits if x.intent and x.concept in CLAUSE_INTENTS for i in range(x.first, x.last + 1)}
+    i = h.first - 1 if step < 0 else h.last + 1
+    named: set[str] = set()
+    head: frozenset[str] = frozenset()  # the nearest word's: "opening" (not "in the main hall")
+    for _ in range(RELATIVE_SPAN):
+        if not 0 <= i < len(tokens) or i in other or tokens[i].surface in _CLAUSE_WORDS:
+            break
+        a, b = (tokens[i], tokens[i + 1]) if step < 0 else (tokens[i - 1], tokens[i])
+        if _CLAUSE_MARK.search(text[a.end : b.start]):
+            break
+        tok = tokens[i]
+        words = {*tok.terms, *concept_at.get(i, ())} | ({"=" + tok.surface} if tok.terms else set())
+        named.update(words)
+        head = head or frozenset(words)
+        i += step
+    return (h.concept, frozenset(named), head) if head else None
 
 
 def _held_in(session: Session, tq: TimeQuery) -> bool:

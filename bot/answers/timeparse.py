@@ -81,6 +81,9 @@ _SPECS: list[tuple[str, str]] = [
     # "after lunch": the afternoon from the end of the day's lunch (``TimeQuery.after``)
     (_w("after lunch", "after the lunch", "after the lunch break", "apres le dejeuner", "apres dejeuner", "despues del almuerzo", "despues de comer", "بعد الغداء", "بعد الغدا", "sau bua trua", "sau an trua"), "part:afternoon|after:lunch"),
     ("午饭后|午餐后", "part:afternoon|after:lunch"),
+    # "before lunch": the morning (the engine's "before" is for sessions: "before the gala")
+    (_w("before lunch", "before the lunch", "before the lunch break", "avant le dejeuner", "avant dejeuner", "avant midi", "antes del almuerzo", "antes de comer", "antes del mediodia", "до обеда", "перед обедом", "قبل الغداء", "قبل الغدا", "قبل الظهر", "truoc bua trua", "truoc an trua", "truoc trua"), "part:morning"),
+    ("午饭前|午餐前|午饭之前|中午前|中午之前", "part:morning"),
     (_w("afternoon", "afternoons", "apres-midi", "apres midi", "por la tarde", "en la tarde", "de la tarde", "днем", "после обеда", "дневн\\w*", "بعد الظهر", "بعد الظهيره", "العصر", "buoi chieu"), "part:afternoon"),
     (_w("evening", "evenings", "night", "soir", "soiree", "por la noche", "en la noche", "de la noche", "noche", "вечером", "вечер", "вечерн\\w*", "مساء", "المساء", "مساءا", "ليلا", "بالليل", "في الليل", "بليل", "عشية", "buoi toi"), "part:evening"),
     (_w("noon", "midday", "lunchtime", "lunch time", "midi", "mediodia", "полдень", "в обед", "الظهر", "الظهيره", "buoi trua"), "part:noon"),
@@ -91,8 +94,9 @@ _SPECS: list[tuple[str, str]] = [
     # -- now / next -------------------------------------------------------------------------
     (_w("right now", "rn", "now", "currently", "at the moment", "at present", "ongoing", "in progress", "maintenant", "presentement", "a l'heure actuelle", "en ce moment", "actuellement", "en cours", "a present", "ahora mismo", "ahorita", "ahora", "en este momento", "actualmente", "en curso", "прямо сейчас", "сейчас", "в данный момент", "в настоящее время", "идет сейчас", "الان", "حاليا", "في هذه اللحظه", "الحين", "ذلحين", "دحين", "هالحين", "دلوقتي", "دلوقت", "هلق", "هلّق", "هلأ", "هلء", "هسه", "هسا", "دروك", "ضروك", "دابا", "توا", "щас", "ща", "bay gio", "gio nay", "bgio", "hien tai", "hien gio", "luc nay", "dang dien ra", "ngay luc nay", "gio dang", "dang co gi", "dang hop gi", "dang co su kien", "dang to chuc", "kounye a", "kounyea", "konnya"), "now"),
     ("现在|目前|此刻|此时|当前|当下|正在进行|眼下|这会儿|这会|而家|开紧|这个时段|这个时间段|這個時段|這個時間段|这个点|這個點|這會兒", "now"),
-    (_w("next", "coming up", "upcoming", "after this", "after that", "later", "prochain", "prochaine", "prochains", "prochaines", "ensuite", "suivant", "suivante", "a venir", "apres ca", "et apres", "et la suite", "quoi la suite", "koi la suite", "siguiente", "proximo", "proxima", "proximos", "proximas", "a continuacion", "despues", "luego", "que sigue", "sigue", "que viene", "следующ\\w*", "дальше", "далее", "потом", "затем", "ближайш\\w*", "التالي", "التاليه", "القادم", "القادمه", "بعد ذلك", "بعد هذا", "المقبل", "المقبله", "الجايه", "الجاي", "اللي جايه", "اللي جاي", "tiep theo", "ke tiep", "sap toi", "sau do", "tiep"), "next"),
-    ("下一个|下一场|下一项|接下来|之后|然后|下一|随后|稍后", "next"),
+    (_w("next", "coming up", "upcoming", "after this", "after that", "later", "prochain", "prochaine", "prochains", "prochaines", "ensuite", "suivant", "suivante", "a venir", "apres ca", "et apres", "et la suite", "quoi la suite", "koi la suite", "siguiente", "proximo", "proxima", "proximos", "proximas", "a continuacion", "despues(?!\\s+del?\\b)", "luego(?!\\s+del?\\b)", "que sigue", "sigue", "que viene", "следующ\\w*", "дальше", "далее", "потом", "затем", "ближайш\\w*", "التالي", "التاليه", "القادم", "القادمه", "بعد ذلك", "بعد هذا", "المقبل", "المقبله", "الجايه", "الجاي", "اللي جايه", "اللي جاي", "tiep theo", "ke tiep", "sap toi", "sau do", "tiep"), "next"),
+    # "之后" alone is "next"; after a noun it is "after" it ("开幕式之后": the engine's RELATIVE)
+    ("下一个|下一场|下一项|接下来|(?<![\u4e00-\u9fff])之后|那之后|这之后|然后|下一|随后|稍后", "next"),
 ]
 
 # Vietnamese single syllables whose sense needs their tones (matched on the toned text)
