@@ -1660,6 +1660,7 @@ def test_chat_fillers_are_no_topic(question, lang, filler):
     ("c'est quoi la dernière séance samedi", "fr", "gala-dinner"),
     ("какое первое заседание в субботу?", "ru", "opening-ceremony"),
     ("أول جلسة يوم السبت الساعة كم؟", "ar", "opening-ceremony"),
+    ("آخر حاجة يوم السبت ايه", "ar", "gala-dinner"),  # Egyptian "the last thing"
     ("第一天第一场是什么", "zh", "opening-ceremony"),
     ("第二天最后一场是什么", "zh", "press-briefing-26"),
     ("phiên cuối cùng ngày 26 là gì", "vi", "press-briefing-26"),
@@ -1680,6 +1681,7 @@ def test_the_first_or_the_last_of_a_days_sessions(demo, question, lang, session)
     ("¿qué hay después de la ceremonia de clausura?", "es", "press-briefing-26"),
     ("闭幕式之后有什么", "zh", "press-briefing-26"),  # the session named before 之后
     ("شو بعد حفل الافتتاح", "ar", "signing-ceremony"),
+    ("شو في بعد الجلسة الختامية", "ar", "press-briefing-26"),  # a word for "session" is part of the name
     ("trước lễ bế mạc có gì", "vi", "plenary-general-discussion-3"),  # before: the last to end
 ])
 def test_what_comes_after_or_before_a_session_is_its_neighbour(demo, question, lang, session):
@@ -1692,6 +1694,18 @@ def test_what_comes_after_or_before_a_session_is_its_neighbour(demo, question, l
     assert _hit(demo.ask("what's on after 4pm on saturday", "en", _demo_now(demo, 7))) == (
         "session", "roundtable-contact-points")
     assert _hit(demo.ask("when is the opening ceremony?", "en", _demo_now(demo, 7))) == ("session", "opening-ceremony")
+
+
+@pytest.mark.parametrize(("question", "weekday"), [
+    ("ايه اللي فيه يوم الاتنين", 0), ("يوم التلات الصبح", 1), ("الاربعا بالليل", 2),  # Egyptian and Levantine
+    ("qué hay después de esto", None),  # "después de esto" is "next", not a day
+])
+def test_colloquial_arabic_weekdays(question, weekday):
+    tz = dt.timezone(dt.timedelta(hours=2))
+    tq = parse_time(question, dt.datetime(2027, 3, 14, 8, 0, tzinfo=tz), tz, [])
+    assert tq is not None
+    assert (tq.day.weekday() if tq.mode == "window" and tq.day else None) == weekday
+    assert weekday is not None or tq.mode == "next"
 
 
 @pytest.mark.parametrize(("question", "lang"), [

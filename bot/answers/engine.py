@@ -998,8 +998,9 @@ class AnswerEngine:
         part of the day asked, if any ("after the opening, what's on in the afternoon").
 
         Not when the question's other words are about that session too ("has the press
-        briefing after the signing started?"), nor on a refusal (a pressing "before the
-        dinner" is not the programme before it)."""
+        briefing after the signing started?") or name something else ("do I sign up before
+        going to the side event?"), nor on a refusal (a pressing "before the dinner" is not
+        the programme before it)."""
         found = answer.match
         if (q.relative is None or found is None or found.type != EntryType.SESSION
                 or answer.kind not in (AnswerKind.SESSION, AnswerKind.SCHEDULE)):
@@ -1015,6 +1016,8 @@ class AnswerEngine:
         rest = {t for u in q.units for t in u.terms} - named - self._place_terms(session.room)
         if rest & self.index.key_terms_of[i]:
             return answer  # "the press briefing after the signing": the question is about it
+        if any(t.startswith("@") for t in rest):
+            return answer  # "sign up before going to the side event": about something else
         day = session.start.astimezone(self.tz).date()
         that_day = [s for s in timeline if s.id != session.id and s.start.astimezone(self.tz).date() == day]
         if which == "after":
@@ -2057,7 +2060,9 @@ def _named_beside(hits: list[Hit], tokens: list[Token], text: str, lang: str, co
     word = tokens[h.first]
     if step > 0 and [t.surface for t in tokenize(text[word.start : word.end], lang)] != [word.surface]:
         return None  # a typo read as "after" ("fin d'aprem"): too weak to turn the answer around
-    other = {i for x in hits if x.intent and x.concept in CLAUSE_INTENTS for i in range(x.first, x.last + 1)}
+    # another intent ends the name, but not a word for a session ("بعد الجلسة الختامية")
+    other = {i for x in hits if x.intent and x.concept in CLAUSE_INTENTS - {"schedule"}
+             for i in range(x.first, x.last + 1)}
     i = h.first - 1 if step < 0 else h.last + 1
     named: set[str] = set()
     head: frozenset[str] = frozenset()  # the nearest word's: "opening" (not "in the main hall")

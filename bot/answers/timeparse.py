@@ -94,7 +94,7 @@ _SPECS: list[tuple[str, str]] = [
     # -- now / next -------------------------------------------------------------------------
     (_w("right now", "rn", "now", "currently", "at the moment", "at present", "ongoing", "in progress", "maintenant", "presentement", "a l'heure actuelle", "en ce moment", "actuellement", "en cours", "a present", "ahora mismo", "ahorita", "ahora", "en este momento", "actualmente", "en curso", "прямо сейчас", "сейчас", "в данный момент", "в настоящее время", "идет сейчас", "الان", "حاليا", "في هذه اللحظه", "الحين", "ذلحين", "دحين", "هالحين", "دلوقتي", "دلوقت", "هلق", "هلّق", "هلأ", "هلء", "هسه", "هسا", "دروك", "ضروك", "دابا", "توا", "щас", "ща", "bay gio", "gio nay", "bgio", "hien tai", "hien gio", "luc nay", "dang dien ra", "ngay luc nay", "gio dang", "dang co gi", "dang hop gi", "dang co su kien", "dang to chuc", "kounye a", "kounyea", "konnya"), "now"),
     ("现在|目前|此刻|此时|当前|当下|正在进行|眼下|这会儿|这会|而家|开紧|这个时段|这个时间段|這個時段|這個時間段|这个点|這個點|這會兒", "now"),
-    (_w("next", "coming up", "upcoming", "after this", "after that", "later", "prochain", "prochaine", "prochains", "prochaines", "ensuite", "suivant", "suivante", "a venir", "apres ca", "et apres", "et la suite", "quoi la suite", "koi la suite", "siguiente", "proximo", "proxima", "proximos", "proximas", "a continuacion", "despues(?!\\s+del?\\b)", "luego(?!\\s+del?\\b)", "que sigue", "sigue", "que viene", "следующ\\w*", "дальше", "далее", "потом", "затем", "ближайш\\w*", "التالي", "التاليه", "القادم", "القادمه", "بعد ذلك", "بعد هذا", "المقبل", "المقبله", "الجايه", "الجاي", "اللي جايه", "اللي جاي", "tiep theo", "ke tiep", "sap toi", "sau do", "tiep"), "next"),
+    (_w("next", "coming up", "upcoming", "after this", "after that", "later", "prochain", "prochaine", "prochains", "prochaines", "ensuite", "suivant", "suivante", "a venir", "apres ca", "et apres", "et la suite", "quoi la suite", "koi la suite", "siguiente", "proximo", "proxima", "proximos", "proximas", "a continuacion", "despues de esto", "despues de eso", "despues(?!\\s+del?\\b)", "luego(?!\\s+del?\\b)", "que sigue", "sigue", "que viene", "следующ\\w*", "дальше", "далее", "потом", "затем", "ближайш\\w*", "التالي", "التاليه", "القادم", "القادمه", "بعد ذلك", "بعد هذا", "المقبل", "المقبله", "الجايه", "الجاي", "اللي جايه", "اللي جاي", "tiep theo", "ke tiep", "sap toi", "sau do", "tiep"), "next"),
     # "之后" alone is "next"; after a noun it is "after" it ("开幕式之后": the engine's RELATIVE)
     ("下一个|下一场|下一项|接下来|(?<![\u4e00-\u9fff])之后|那之后|这之后|然后|下一|随后|稍后", "next"),
 ]
@@ -112,9 +112,9 @@ _TONED_SPECS: list[tuple[str, str]] = [
 ]
 
 _WEEKDAYS: list[tuple[str, ...]] = [
-    ("monday", "lundi", "lunes", "понедельник\\w*", "الاثنين", "الإثنين", "thu hai", "thu 2"),
-    ("tuesday", "mardi", "martes", "вторник\\w*", "الثلاثاء", "thu ba", "thu 3"),
-    ("wednesday", "mercredi", "miercoles", "сред[аеуы]", "الاربعاء", "thu tu", "thu 4"),
+    ("monday", "lundi", "lunes", "понедельник\\w*", "الاثنين", "الإثنين", "الاتنين", "thu hai", "thu 2"),
+    ("tuesday", "mardi", "martes", "вторник\\w*", "الثلاثاء", "التلات", "التلاتاء", "thu ba", "thu 3"),
+    ("wednesday", "mercredi", "miercoles", "сред[аеуы]", "الاربعاء", "الاربعا", "يوم الاربع", "thu tu", "thu 4"),
     ("thursday", "jeudi", "jueves", "четверг\\w*", "الخميس", "thu nam", "thu 5"),
     ("friday", "vendredi", "viernes", "пятниц[аеуы]", "الجمعه", "thu sau", "thu 6"),
     ("saturday", "samedi", "sabado", "суббот[аеуы]", "السبت", "thu bay", "thu 7"),
