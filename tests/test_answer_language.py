@@ -95,6 +95,15 @@ def test_clear_questions_switch_and_only_into_the_packs_languages() -> None:
     assert reading("where can I find the prayer room?").lang == "en"
 
 
+def test_english_contractions_are_english() -> None:
+    """"what's", "i'm", "don't": English, as "qu'il" and "l'aéroport" are French (an Arabic
+    speaker's "what's on sunday before lunch" was answered in Arabic)."""
+    assert switch_to("what's on sunday before lunch", "ar") == "en"
+    assert switch_to("i'm lost, where's room 3", "fr") == "en"
+    assert switch_to("c'est où le mcdonald's", "fr") is None  # a French question with a possessive
+    assert switch_to("c'est où le mcdonald's", "es") == "fr"
+
+
 async def test_a_short_question_stays_in_the_setting(bot: Harness) -> None:
     user = bot.user(7303, "Ana", language_code="es")
     await user.send("wifi password")

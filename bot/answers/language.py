@@ -56,6 +56,9 @@ _SCRIPT_LANG = {"cyrillic": "ru", "arabic": "ar", "han": "zh"}
 _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)?", re.UNICODE)
 _LINK = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+|@\w+|#\w+", re.IGNORECASE)
 _ELIDED = re.compile(r"^(?:l|d|j|qu|n|s|c|m|t|jusqu|lorsqu|puisqu)'(.+)$")
+#: an English contraction: "what's", "i'm", "don't", "we're", "it'll" (a pronoun or a question word
+#: and its verb, or a verb and its "not"); a possessive ("the hotel's") is English too
+_CONTRACTED = re.compile(r"^([a-z]+)'(?:s|re|m|ll|ve|d)$|^([a-z]+n)'t$")
 _SENTENCE_END = re.compile(r"[.!?¿¡:;\n]\s*$")
 _FR_LETTERS = set("çœèêëîïûùà")
 _ES_LETTERS = set("ñ")
@@ -106,6 +109,9 @@ def _latin_evidence(text: str, words: list[str]) -> dict[str, float]:
             word = elided.group(1)
         elif word in elisions:
             continue  # "l" beside "l'ATM" is the same article: it counts once
+        elif contracted := _CONTRACTED.match(word):
+            evidence["en"] += 1.0
+            word = contracted.group(1) or contracted.group(2)[:-1]
         if has_vietnamese_marks(word):
             evidence["vi"] += 1.0
             continue
