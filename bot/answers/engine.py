@@ -991,8 +991,8 @@ class AnswerEngine:
     def _beside(self, q: _Query, tq: TimeQuery | None, answer: Answer) -> Answer:
         """"What's after the opening?", "and before the gala dinner?": the words found the
         session named, the question asks for its neighbours that day. After: the next to
-        start once it is over (all that start then, and the next in its own room, the match
-        when the question names that room: "after the opening in the main hall"); before:
+        start once it is over (all that start at that moment), or the next in its own room
+        when the question names that room ("after the opening in the main hall"); before:
         the last to end before it starts. Of the programme proper when the day has any
         there, else the exhibitions, else the shuttles ("after the closing"); within the
         part of the day asked, if any ("after the opening, what's on in the afternoon").
