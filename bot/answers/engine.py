@@ -1037,9 +1037,9 @@ class AnswerEngine:
         chosen = own[0] if own and self._names_room(q, session.room, head) else group[0]
         listed = sorted({s.id: s for s in [*group, chosen]}.values(), key=lambda s: (s.start, _rank(s)))
         start, end = dt.datetime.combine(day, dt.time(0), self.tz), dt.datetime.combine(day, dt.time(23, 59), self.tz)
-        tq = (TimeQuery("window", start=session.end, end=end, day=day) if which == "after"
-              else TimeQuery("window", start=start, end=session.start, day=day))
-        moved = self._schedule(answer.question, answer.lang, tq, self._as_in_pack(listed, q.live), None,
+        window = (TimeQuery("window", start=session.end, end=end, day=day) if which == "after"
+                  else TimeQuery("window", start=start, end=session.start, day=day))
+        moved = self._schedule(answer.question, answer.lang, window, self._as_in_pack(listed, q.live), None,
                                max(answer.confidence, found.score), first=chosen)
         moved.evidence = answer.evidence
         return moved
@@ -2047,9 +2047,8 @@ def _named_beside(hits: list[Hit], tokens: list[Token], text: str, lang: str, co
     """"After the opening", "avant le dîner", "开幕式之后": "after" or "before" (the lexicon's
     :data:`RELATIVE` intents), the terms of what follows it (precedes it in Chinese), to
     the end of the clause, at most :data:`RELATIVE_SPAN` words, and those of its nearest
-    word. None when a time took the
-    word ("after 4pm", "after lunch"), a concept holds it ("after landing"), or the question
-    says both."""
+    word. None when a time took the word ("after 4pm", "after lunch"), a concept holds it
+    ("after landing"), or the question says both."""
     found = [h for h in hits if h.intent and h.concept in RELATIVE
              and all(tokens[i].surface for i in range(h.first, h.last + 1))
              and not all(i in concept_at for i in range(h.first, h.last + 1))]
