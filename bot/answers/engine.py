@@ -1044,16 +1044,21 @@ class AnswerEngine:
         moved.evidence = answer.evidence
         return moved
 
+    def _place_of(self, room: str) -> int | None:
+        """The entry of the room or venue a session is held in (its ``room``)."""
+        found = self._position.get((EntryType.ROOM, room))
+        return found if found is not None else self._position.get((EntryType.VENUE, room))
+
     def _names_room(self, q: _Query, room: str, besides: AbstractSet[str]) -> bool:
         """Whether the question names the room or venue ``room`` in words other than
         ``besides`` ("after the opening in the main hall")."""
-        return bool(self._place_terms(room) & (q.terms.keys() - besides))
+        i = self._place_of(room)
+        return i is not None and self._names_place(i, q.terms.keys() - besides)
 
     def _place_terms(self, room: str) -> frozenset[str]:
-        """The key terms of the room or venue a session is held in (its ``room``)."""
-        ids = ((EntryType.ROOM, room), (EntryType.VENUE, room))
-        return frozenset().union(*(self.index.key_terms_of[i] for i in (self._position.get(k) for k in ids)
-                                   if i is not None))
+        """The words of the names of the room or venue a session is held in (its ``room``)."""
+        i = self._place_of(room)
+        return frozenset().union(*self._place_names.get(i, ())) if i is not None else frozenset()
 
     def _repeat_in_window(self, answer: Answer, tq: TimeQuery | None) -> Answer:
         """A session held on several days under one title (the marketplace's "day 1", "day
@@ -1582,11 +1587,18 @@ class AnswerEngine:
                 if "main-hall" in e.field_concepts:
                     return i
                 continue
-            for terms in self._place_names.get(i, ()):
-                found = terms & qterms
-                if 2 * len(found) >= len(terms) and any(self._places_named[t] <= RARE_NAME for t in found):
-                    return i
+            if self._names_place(i, qterms):
+                return i
         return None
+
+    def _names_place(self, i: int, qterms: AbstractSet[str]) -> bool:
+        """Whether ``qterms`` name room or venue ``i``: most of the words of one of its names,
+        one of them a word few names share ("the ballroom" of "Ballroom (plenary)")."""
+        for terms in self._place_names.get(i, ()):
+            found = terms & qterms
+            if 2 * len(found) >= len(terms) and any(self._places_named[t] <= RARE_NAME for t in found):
+                return True
+        return False
 
     @functools.cached_property
     def _place_names(self) -> dict[int, list[frozenset[str]]]:
