@@ -1712,12 +1712,57 @@ def test_colloquial_arabic_weekdays(question, weekday):
     ("what's on sunday before lunch", "en"),
     ("что есть в воскресенье до обеда", "ru"),
     ("星期天午饭前有什么", "zh"),
+    ("dimanche avant le dej y a quoi", "fr"),
 ])
 def test_before_lunch_is_the_morning(demo, question, lang):
     """"Before lunch" is a time, the morning (as "after lunch" is the afternoon), not the lunch FAQ."""
     answer = demo.ask(question, lang, _demo_now(demo, 7))
     assert answer.kind == AnswerKind.SCHEDULE and answer.sessions
     assert all(s.start.astimezone(demo.tz).hour < 12 and s.start.day == 26 for s in answer.sessions)
+
+
+@pytest.mark.parametrize(("question", "part"), [
+    ("toi thu tu co gi hong", "evening"),  # toneless "tối" before a weekday, not "tôi" (I)
+    ("dem thu 5 co gi", "evening"),
+    ("sang thu 5 co gi", "morning"),
+    ("chieu chu nhat co gi", "afternoon"),
+    ("toi muon biet thu tu co gi", None),  # "tôi muốn biết": I want to know
+])
+def test_toneless_vietnamese_part_of_a_weekday(question, part):
+    tz = dt.timezone(dt.timedelta(hours=7))
+    tq = parse_time(question, dt.datetime(2027, 3, 14, 8, 0, tzinfo=tz), tz, [])
+    assert tq is not None and tq.mode == "window" and tq.day is not None
+    assert tq.part == part
+
+
+def test_an_evening_is_headed_by_its_own_events(tmp_path):
+    """"What's on Thursday evening?": the evening's window opens at 17:00 and lists the
+    press briefing then, but the answer is about the reception at 19:30."""
+    import shutil
+
+    import yaml
+
+    pack_dir = tmp_path / "pack"
+    shutil.copytree(MINI, pack_dir)
+    programme = yaml.safe_load((pack_dir / "programme.yaml").read_text(encoding="utf-8"))
+    day = min(dt.date.fromisoformat(str(s["start"])[:10]) for s in programme["sessions"])
+    sessions = [
+        {"id": "late-briefing", "title": {"en": "Press briefing"}, "kind": "plenary",
+         "start": f"{day}T17:00", "end": f"{day}T17:30", "room": "tsavo-hall"},
+        {"id": "reception", "title": {"en": "Welcome reception"}, "kind": "social",
+         "start": f"{day}T19:30", "end": f"{day}T22:00", "room": "tsavo-hall"},
+    ]
+    programme["sessions"] = [s for s in programme["sessions"]
+                             if dt.datetime.fromisoformat(str(s["end"])).time() <= dt.time(17, 0)
+                             or str(s["start"])[:10] != str(day)] + sessions
+    (pack_dir / "programme.yaml").write_text(yaml.safe_dump(programme, allow_unicode=True), encoding="utf-8")
+    engine = AnswerEngine(load_pack(pack_dir), semantic=False)
+    now = dt.datetime.combine(day, dt.time(8, 0), tzinfo=engine.tz)
+    for question, lang in [("what's on this evening?", "en"), ("ce soir on fait quoi ?", "fr"), ("今晚有什么活动", "zh")]:
+        answer = engine.ask(question, lang, now)
+        assert answer.kind == AnswerKind.SCHEDULE
+        assert [s.id for s in answer.sessions][:2] == ["late-briefing", "reception"]
+        assert _hit(answer) == ("session", "reception")
 
 
 @pytest.fixture(scope="module")

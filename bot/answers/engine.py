@@ -129,6 +129,8 @@ CONTACT_UNASKED = 0.7
 SHAPE_RATIO = 0.65
 #: sessions whose scores are this close are one reading of a question with no day in it
 SESSION_TIE = 0.9
+#: an evening's own events start from this hour (the window of "this evening" opens earlier)
+EVENING_PROPER = dt.time(18, 0)
 #: the lexicon's ordinal intents: with a time, "the first" or "the last" of its sessions
 ORDINALS = frozenset({"first", "last"})
 #: the words that say where the asker is ("I'm at the big staircase, where is room 3?")
@@ -1659,7 +1661,11 @@ class AnswerEngine:
         if listed:
             # the session the question is about: the first of the programme proper, not the
             # shuttle or the all-day exhibition that happen to start earlier
-            first = first or min(listed, key=lambda x: (_rank(x), listed.index(x)))
+            # (of an evening, what starts once the working day is over: the reception, not
+            # the 17:00 press briefing the window's edge takes in)
+            late = tq.part == "evening"
+            first = first or min(listed, key=lambda x: (
+                _rank(x), late and x.start.astimezone(self.tz).time() < EVENING_PROPER, listed.index(x)))
             answer.match = Match(EntryType.SESSION, first.id, round(min(1.0, conf), 3))
         return answer
 

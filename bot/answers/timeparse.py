@@ -79,12 +79,16 @@ _SPECS: list[tuple[str, str]] = [
     # -- parts of a day ---------------------------------------------------------------------
     (_w("morning", "mornings", "matin", "matinee", "por la manana", "en la manana", "de la manana", "утром", "утро", "утренн\\w*", "صباحا", "الصباح", "صباح", "الصبح", "الصبحيه", "buoi sang"), "part:morning"),
     # "after lunch": the afternoon from the end of the day's lunch (``TimeQuery.after``)
-    (_w("after lunch", "after the lunch", "after the lunch break", "apres le dejeuner", "apres dejeuner", "despues del almuerzo", "despues de comer", "بعد الغداء", "بعد الغدا", "sau bua trua", "sau an trua"), "part:afternoon|after:lunch"),
+    (_w("after lunch", "after the lunch", "after the lunch break", "apres le dejeuner", "apres dejeuner", "apres le dej", "apres dej", "despues del almuerzo", "despues de almorzar", "despues de comer", "بعد الغداء", "بعد الغدا", "sau bua trua", "sau an trua"), "part:afternoon|after:lunch"),
     ("午饭后|午餐后", "part:afternoon|after:lunch"),
     # "before lunch": the morning (the engine's "before" is for sessions: "before the gala")
-    (_w("before lunch", "before the lunch", "before the lunch break", "avant le dejeuner", "avant dejeuner", "avant midi", "antes del almuerzo", "antes de comer", "antes del mediodia", "до обеда", "перед обедом", "قبل الغداء", "قبل الغدا", "قبل الظهر", "truoc bua trua", "truoc an trua", "truoc trua"), "part:morning"),
+    (_w("before lunch", "before the lunch", "before the lunch break", "avant le dejeuner", "avant dejeuner", "avant le dej", "avant dej", "avant midi", "antes del almuerzo", "antes de almorzar", "antes de comer", "antes del mediodia", "до обеда", "перед обедом", "قبل الغداء", "قبل الغدا", "قبل الظهر", "truoc bua trua", "truoc an trua", "truoc trua"), "part:morning"),
     ("午饭前|午餐前|午饭之前|中午前|中午之前", "part:morning"),
     (_w("afternoon", "afternoons", "apres-midi", "apres midi", "por la tarde", "en la tarde", "de la tarde", "днем", "после обеда", "дневн\\w*", "بعد الظهر", "بعد الظهيره", "العصر", "buoi chieu"), "part:afternoon"),
+    # toneless Vietnamese before a weekday: "toi thu tu" is Wednesday evening, not "I"
+    (_w(*(f"{part}(?=\\s+(?:thu\\s+(?:hai|ba|tu|nam|sau|bay|[2-7])|chu nhat|cn)\\b)" for part in ("toi", "dem"))), "part:evening"),
+    (_w("sang(?=\\s+(?:thu\\s+(?:hai|ba|tu|nam|sau|bay|[2-7])|chu nhat|cn)\\b)"), "part:morning"),
+    (_w("chieu(?=\\s+(?:thu\\s+(?:hai|ba|tu|nam|sau|bay|[2-7])|chu nhat|cn)\\b)"), "part:afternoon"),
     (_w("evening", "evenings", "night", "soir", "soiree", "por la noche", "en la noche", "de la noche", "noche", "вечером", "вечер", "вечерн\\w*", "مساء", "المساء", "مساءا", "ليلا", "بالليل", "في الليل", "بليل", "عشية", "buoi toi"), "part:evening"),
     (_w("noon", "midday", "lunchtime", "lunch time", "midi", "mediodia", "полдень", "в обед", "الظهر", "الظهيره", "buoi trua"), "part:noon"),
     ("上午|早上|早晨|早间", "part:morning"),
