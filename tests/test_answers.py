@@ -1676,6 +1676,23 @@ def test_the_first_or_the_last_of_a_days_sessions(demo, question, lang, session)
 
 
 @pytest.mark.parametrize(("question", "lang", "session"), [
+    ("what's the very last event of the conference?", "en", "press-briefing-26"),
+    ("cuál es el último evento de la conferencia", "es", "press-briefing-26"),
+    ("su kien cuoi cung cua hoi nghi la gi", "vi", "press-briefing-26"),  # the ordinal after its noun
+    ("c'est quoi la toute première séance de la conférence", "fr", "opening-ceremony"),
+])
+def test_the_first_or_the_last_of_the_whole_event(demo, question, lang, session):
+    """With no day, an ordinal of the conference itself is of its first or last day, asked
+    on any day; "the first conference of the States Parties" is another event, not the
+    programme's first session."""
+    answer = demo.ask(question, lang, _demo_now(demo, 7))
+    assert answer.kind == AnswerKind.SCHEDULE and _hit(answer) == ("session", session)
+    assert [s.id for s in answer.sessions] == [session]
+    other = demo.ask("when is the first conference of the states parties held?", "en", _demo_now(demo, 7))
+    assert not (other.kind == AnswerKind.SCHEDULE and _hit(other) == ("session", "opening-ceremony"))
+
+
+@pytest.mark.parametrize(("question", "lang", "session"), [
     ("what's after the opening ceremony?", "en", "signing-ceremony"),  # the next to start, in any hall
     ("what comes after the opening in the plenary hall", "en", "plenary-general-discussion-1"),  # in that hall
     ("¿qué hay después de la ceremonia de clausura?", "es", "press-briefing-26"),

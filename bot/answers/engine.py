@@ -295,6 +295,8 @@ class _Query:
     #: "after" or "before" (:data:`RELATIVE`), the terms of what it names ("the opening
     #: ceremony in the main hall") and of that name's first word ("opening")
     relative: tuple[str, frozenset[str], frozenset[str]] | None = None
+    #: "the last event of the conference": an ordinal of the whole event, with no time
+    event_ordinal: str | None = None
 
 
 class AnswerEngine:
@@ -363,6 +365,9 @@ class AnswerEngine:
         for candidate, reading, timed in texts:
             query = self._query(reading, candidate, timed, question if reading is text else reading)
             query.live = live
+            if timed is None and query.event_ordinal is not None:
+                timed = self._event_day(query.event_ordinal)  # its first day's first, last day's last
+                query.timed = True
             if not query.units and not query.schedule_words and timed is None:
                 answer = Answer(question, lang, AnswerKind.EMPTY, question_lang=query.lang)
             else:
@@ -553,8 +558,17 @@ class AnswerEngine:
             for a, b in words:
                 toneless_word[a] = toneless_word[b] = f"v0:{tokens[a].key}_{tokens[b].key}"
         hits = _room_not_found(hits, tokens)
+        event_ordinal = None
         if tq is None:  # "the last bus to the hotels": with no time, "last" is a word like others
-            hits = [h for h in hits if not (h.intent and h.concept in ORDINALS)]
+            event_ordinal = _of_the_event(hits, lang)
+            if event_ordinal is None:
+                hits = [h for h in hits if not (h.intent and h.concept in ORDINALS)]
+            else:  # the words naming the event chose the window, as a day's name does
+                for h in hits:
+                    if not h.intent and h.concept == "event-general":
+                        for tok in tokens[h.first:h.last + 1]:
+                            tok.stop, tok.terms, tok.surface = True, [], ""
+                hits = [h for h in hits if h.intent or h.concept != "event-general"]
         intents = {h.concept for h in hits if h.intent}
         if "who" in intents and not _asks_who(hits, tokens):
             intents.discard("who")  # Arabic من as "from" or "please": no boost for contacts and sessions
@@ -680,7 +694,7 @@ class AnswerEngine:
         if self._about_elsewhere(terms, original or text) or self._live_data(terms, tq):
             needs |= {ELSEWHERE}
         return _Query(lang, tokens, units, terms, intents, schedule_words, tq is not None, needs,
-                      relative=relative)
+                      relative=relative, event_ordinal=event_ordinal)
 
     def _weight(self, unit_terms: list[str], concept: bool) -> float:
         """How much a word of the question matters: rarer in the pack, more telling
@@ -972,6 +986,15 @@ class AnswerEngine:
             answer = _moved_answer(question, lang, moved) if moved else self._entry_answer(question, lang, ranked, 0)
         answer.evidence = evidence
         return answer
+
+    def _event_day(self, ordinal: str) -> TimeQuery | None:
+        """The whole of the event's first or last day, as the window of "the first session of
+        the conference", "the very last event of the summit"."""
+        if not self.days:
+            return None
+        day = self.days[0] if ordinal == "first" else self.days[-1]
+        start = dt.datetime.combine(day, dt.time(0), self.tz)
+        return TimeQuery("window", start=start, end=start + dt.timedelta(days=1), day=day)
 
     def _in_order(self, q: _Query, answer: Answer) -> None:
         """"The very first thing on Thursday morning", "the last session on Friday": of the
@@ -2058,6 +2081,21 @@ def _where_i_am(hits: list[Hit], tokens: list[Token], text: str) -> set[int]:
                 break
             out.add(i)
     return out
+
+
+def _of_the_event(hits: list[Hit], lang: str) -> str | None:
+    """"The last event of the conference", "la toute première séance du sommet": the one
+    ordinal of a question that names the event itself (the lexicon's ``event-general``),
+    not as the word the ordinal qualifies ("the first conference of the States Parties" is
+    another event; "sự kiện cuối cùng": in Vietnamese the ordinal follows its noun)."""
+    ordinals = [h for h in hits if h.intent and h.concept in ORDINALS]
+    if len({h.concept for h in ordinals}) != 1:
+        return None
+    qualified = {h.first - 1 for h in ordinals} if lang == "vi" else {h.last + 1 for h in ordinals}
+    if not any(not h.intent and h.concept == "event-general"
+               and not (h.last in qualified if lang == "vi" else h.first in qualified) for h in hits):
+        return None
+    return ordinals[0].concept
 
 
 def _named_beside(hits: list[Hit], tokens: list[Token], text: str, lang: str, concept_at: dict[int, list[str]],
