@@ -1700,6 +1700,9 @@ def test_the_first_or_the_last_of_the_whole_event(demo, question, lang, session)
     ("شو بعد حفل الافتتاح", "ar", "signing-ceremony"),
     ("شو في بعد الجلسة الختامية", "ar", "press-briefing-26"),  # a word for "session" is part of the name
     ("trước lễ bế mạc có gì", "vi", "plenary-general-discussion-3"),  # before: the last to end
+    # the words alone are unsure which session (a refusal): its first "did you mean" session,
+    # when the question says nothing else; toneless "so 2" (số: number) is part of the name
+    ("sau phien thao luan chung so 2 la gi", "vi", "side-event-asean"),
 ])
 def test_what_comes_after_or_before_a_session_is_its_neighbour(demo, question, lang, session):
     """"What's after the opening?" names the opening to ask what follows it that day: the
@@ -1711,6 +1714,9 @@ def test_what_comes_after_or_before_a_session_is_its_neighbour(demo, question, l
     assert _hit(demo.ask("what's on after 4pm on saturday", "en", _demo_now(demo, 7))) == (
         "session", "roundtable-contact-points")
     assert _hit(demo.ask("when is the opening ceremony?", "en", _demo_now(demo, 7))) == ("session", "opening-ceremony")
+    # a refusal stands when the question names something else beside the session
+    assert demo.ask("a hair salon near the hotel after the general discussion 2",
+                    "en", _demo_now(demo, 7)).kind != AnswerKind.SCHEDULE
 
 
 @pytest.mark.parametrize(("question", "weekday"), [

@@ -145,6 +145,8 @@ RELATIVE_SPAN = 6
 CLAUSE_INTENTS = frozenset({"where", "route", "when", "status", "schedule", "contact", "who", "first", "last"})
 #: words that start another clause
 _CLAUSE_WORDS = frozenset({"and", "but", "so", "et", "mais", "pis", "donc", "y", "pero", "и", "но", "а", "mà", "và", "nhưng"})
+#: of those, Vietnamese syllables typed without tones: "phien toan the so 2" (số: number)
+_NOT_CLAUSE_WORDS_VI = frozenset({"so", "y"})
 #: a room's letter typed in Cyrillic or Arabic after a word for a room, or last in a question
 #: that has one ("зал Б", "зал комитетов Б", "قاعة اللجنة ب"):
 #: the Latin letter packs name rooms with (Cyrillic look-alikes and Б; Arabic by the
@@ -293,8 +295,9 @@ class _Query:
     #: entries that are not candidates at all (the room where something went wrong)
     not_answers: frozenset[int] = frozenset()
     #: "after" or "before" (:data:`RELATIVE`), the terms of what it names ("the opening
-    #: ceremony in the main hall") and of that name's first word ("opening")
-    relative: tuple[str, frozenset[str], frozenset[str]] | None = None
+    #: ceremony in the main hall"), of that name's first word ("opening"), and the positions
+    #: of the tokens of both and of the word "after"
+    relative: tuple[str, frozenset[str], frozenset[str], frozenset[int]] | None = None
     #: "the last event of the conference": an ordinal of the whole event, with no time
     event_ordinal: str | None = None
 
@@ -1024,13 +1027,21 @@ class AnswerEngine:
 
         Not when the question's other words are about that session too ("has the press
         briefing after the signing started?") or name something else ("do I sign up before
-        going to the side event?"), nor on a refusal (a pressing "before the dinner" is not
-        the programme before it)."""
-        found = answer.match
-        if (q.relative is None or found is None or found.type != EntryType.SESSION
-                or answer.kind not in (AnswerKind.SESSION, AnswerKind.SCHEDULE)):
+        going to the side event?"). On a refusal, its first "did you mean" session (held on
+        the day asked, if any) when the question says nothing but the session and when:
+        "sau phiên toàn thể số 2 là gì" (a hair salon "before the reception" is not the
+        programme before it)."""
+        if q.relative is None:
             return answer
-        which, named, head = q.relative
+        found = answer.match
+        refused = found is None and answer.kind == AnswerKind.UNKNOWN
+        if refused and (tq is None or tq.mode == "window"):
+            found = next((m for m in answer.alternatives if m.type == EntryType.SESSION
+                          and self._on_day_asked(m.id, tq, q.live)), None)
+        if (found is None or found.type != EntryType.SESSION
+                or answer.kind not in (AnswerKind.SESSION, AnswerKind.SCHEDULE, AnswerKind.UNKNOWN)):
+            return answer
+        which, named, head, span = q.relative
         i = self._position.get((EntryType.SESSION, found.id))
         if i is None or not head & self.index.key_terms_of[i]:
             return answer  # the session found is not the one named beside "after"
@@ -1039,6 +1050,8 @@ class AnswerEngine:
         if session is None:
             return answer
         rest = {t for u in q.units for t in u.terms} - named - self._place_terms(session.room)
+        if refused and any(t.terms and not t.stop and i not in span for i, t in enumerate(q.tokens)):
+            return answer  # a refusal stands when the question says anything else
         if rest & self.index.key_terms_of[i]:
             return answer  # "the press briefing after the signing": the question is about it
         if any(t.startswith("@") for t in rest):
@@ -1068,6 +1081,13 @@ class AnswerEngine:
                                max(answer.confidence, found.score), first=chosen)
         moved.evidence = answer.evidence
         return moved
+
+    def _on_day_asked(self, session_id: str, tq: TimeQuery | None, live: Live | None) -> bool:
+        """Whether the session is held on the day the question names (any, if it names none)."""
+        if tq is None or tq.mode != "window" or tq.day is None:
+            return True
+        session = next((s for s in self._timeline(live, running=True) if s.id == session_id), None)
+        return session is not None and session.start.astimezone(self.tz).date() == tq.day
 
     def _place_of(self, room: str) -> int | None:
         """The entry of the room or venue a session is held in (its ``room``)."""
@@ -2099,7 +2119,7 @@ def _of_the_event(hits: list[Hit], lang: str) -> str | None:
 
 
 def _named_beside(hits: list[Hit], tokens: list[Token], text: str, lang: str, concept_at: dict[int, list[str]],
-                  ) -> tuple[str, frozenset[str], frozenset[str]] | None:
+                  ) -> tuple[str, frozenset[str], frozenset[str], frozenset[int]] | None:
     """"After the opening", "avant le dîner", "开幕式之后": "after" or "before" (the lexicon's
     :data:`RELATIVE` intents), the terms of what follows it (precedes it in Chinese), to
     the end of the clause, at most :data:`RELATIVE_SPAN` words, and those of its nearest
@@ -2120,9 +2140,11 @@ def _named_beside(hits: list[Hit], tokens: list[Token], text: str, lang: str, co
              for i in range(x.first, x.last + 1)}
     i = h.first - 1 if step < 0 else h.last + 1
     named: set[str] = set()
+    span = set(range(h.first, h.last + 1))
     head: frozenset[str] = frozenset()  # the nearest word's: "opening" (not "in the main hall")
     for _ in range(RELATIVE_SPAN):
-        if not 0 <= i < len(tokens) or i in other or tokens[i].surface in _CLAUSE_WORDS:
+        if not 0 <= i < len(tokens) or i in other or (
+                tokens[i].surface in _CLAUSE_WORDS and not (lang == "vi" and tokens[i].surface in _NOT_CLAUSE_WORDS_VI)):
             break
         a, b = (tokens[i], tokens[i + 1]) if step < 0 else (tokens[i - 1], tokens[i])
         if _CLAUSE_MARK.search(text[a.end : b.start]):
@@ -2130,9 +2152,10 @@ def _named_beside(hits: list[Hit], tokens: list[Token], text: str, lang: str, co
         tok = tokens[i]
         words = {*tok.terms, *concept_at.get(i, ())} | ({"=" + tok.surface} if tok.terms else set())
         named.update(words)
+        span.add(i)
         head = head or frozenset(words)
         i += step
-    return (h.concept, frozenset(named), head) if head else None
+    return (h.concept, frozenset(named), head, frozenset(span)) if head else None
 
 
 def _held_in(session: Session, tq: TimeQuery) -> bool:
