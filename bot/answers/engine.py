@@ -370,7 +370,7 @@ class AnswerEngine:
             query.live = live
             if timed is None and query.event_ordinal is not None:
                 timed = self._event_day(query.event_ordinal)  # its first day's first, last day's last
-                query.timed = True
+                query.timed = timed is not None
             if not query.units and not query.schedule_words and timed is None:
                 answer = Answer(question, lang, AnswerKind.EMPTY, question_lang=query.lang)
             else:
@@ -1050,7 +1050,7 @@ class AnswerEngine:
         if session is None:
             return answer
         rest = {t for u in q.units for t in u.terms} - named - self._place_terms(session.room)
-        if refused and any(t.terms and not t.stop and i not in span for i, t in enumerate(q.tokens)):
+        if refused and any(t.terms and not t.stop and k not in span for k, t in enumerate(q.tokens)):
             return answer  # a refusal stands when the question says anything else
         if rest & self.index.key_terms_of[i]:
             return answer  # "the press briefing after the signing": the question is about it

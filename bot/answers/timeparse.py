@@ -42,6 +42,10 @@ def _w(*alternatives: str) -> str:
     return _L + "(?:" + "|".join(alternatives) + ")" + _R
 
 
+#: a Vietnamese weekday next (typed without tones: "thu tu", "thu 5", "chu nhat")
+_VI_WEEKDAY_AHEAD = r"(?=\s+(?:thu\s+(?:hai|ba|tu|nam|sau|bay|[2-7])|chu nhat|cn)\b)"
+
+
 _SPECS: list[tuple[str, str]] = [
     # -- combined day + part ("this morning", "tomorrow morning", "tonight") ----------------
     (_w("this morning", "ce matin", "esta manana", "этим утром", "сегодня утром", "صباح اليوم", "هذا الصباح", "sang nay", "buoi sang nay"), "day:0|part:morning"),
@@ -86,9 +90,9 @@ _SPECS: list[tuple[str, str]] = [
     ("午饭前|午餐前|午饭之前|中午前|中午之前", "part:morning"),
     (_w("afternoon", "afternoons", "apres-midi", "apres midi", "por la tarde", "en la tarde", "de la tarde", "днем", "после обеда", "дневн\\w*", "بعد الظهر", "بعد الظهيره", "العصر", "buoi chieu"), "part:afternoon"),
     # toneless Vietnamese before a weekday: "toi thu tu" is Wednesday evening, not "I"
-    (_w(*(f"{part}(?=\\s+(?:thu\\s+(?:hai|ba|tu|nam|sau|bay|[2-7])|chu nhat|cn)\\b)" for part in ("toi", "dem"))), "part:evening"),
-    (_w("sang(?=\\s+(?:thu\\s+(?:hai|ba|tu|nam|sau|bay|[2-7])|chu nhat|cn)\\b)"), "part:morning"),
-    (_w("chieu(?=\\s+(?:thu\\s+(?:hai|ba|tu|nam|sau|bay|[2-7])|chu nhat|cn)\\b)"), "part:afternoon"),
+    (_w("toi" + _VI_WEEKDAY_AHEAD, "dem" + _VI_WEEKDAY_AHEAD), "part:evening"),
+    (_w("sang" + _VI_WEEKDAY_AHEAD), "part:morning"),
+    (_w("chieu" + _VI_WEEKDAY_AHEAD), "part:afternoon"),
     (_w("evening", "evenings", "night", "soir", "soiree", "por la noche", "en la noche", "de la noche", "noche", "вечером", "вечер", "вечерн\\w*", "مساء", "المساء", "مساءا", "ليلا", "بالليل", "في الليل", "بليل", "عشية", "buoi toi"), "part:evening"),
     (_w("noon", "midday", "lunchtime", "lunch time", "midi", "mediodia", "полдень", "в обед", "الظهر", "الظهيره", "buoi trua"), "part:noon"),
     ("上午|早上|早晨|早间", "part:morning"),
