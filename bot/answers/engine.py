@@ -546,9 +546,7 @@ class AnswerEngine:
                        if not h.intent and h.concept in self.lexicon.needs} if spans and self.lexicon.needs else set()
         for tok in tokens:
             if any(tok.start < b and tok.end > a for a, b in spans):
-                tok.stop = True
-                tok.terms = []
-                tok.surface = ""  # consumed by the time expression: no raw "=3" from "11/03"
+                _consume(tok)  # by the time expression: no raw "=3" from "11/03"
         tokens = self._repair(tokens, lang)
         hits = self.lexicon.match(tokens, lang)
         toneless_word: dict[int, str] = {}
@@ -560,7 +558,7 @@ class AnswerEngine:
             hits = [h for h in hits if h.intent or h.last > h.first or not any(a <= h.first <= b for a, b in words)]
             for a, b in words:
                 toneless_word[a] = toneless_word[b] = f"v0:{tokens[a].key}_{tokens[b].key}"
-        hits = _room_not_found(hits, tokens)
+        hits = _room_not_found(hits, tokens, lang)
         event_ordinal = None
         if tq is None:  # "the last bus to the hotels": with no time, "last" is a word like others
             event_ordinal = _of_the_event(hits, lang)
@@ -570,7 +568,7 @@ class AnswerEngine:
                 for h in hits:
                     if not h.intent and h.concept == "event-general":
                         for tok in tokens[h.first:h.last + 1]:
-                            tok.stop, tok.terms, tok.surface = True, [], ""
+                            _consume(tok)
                 hits = [h for h in hits if h.intent or h.concept != "event-general"]
         intents = {h.concept for h in hits if h.intent}
         if "who" in intents and not _asks_who(hits, tokens):
@@ -604,7 +602,7 @@ class AnswerEngine:
                     or all(not tokens[i].surface for i in range(h.first, h.last + 1))):
                 intents.discard(h.concept)
                 ordinal_at.difference_update(range(h.first, h.last + 1))
-        here_at = _where_i_am(hits, tokens, text)
+        here_at = _where_i_am(hits, tokens, text, lang)
         relative = _named_beside(hits, tokens, text, lang, concept_at)
         units: list[_Unit] = []
         here_units: list[int] = []
@@ -2052,7 +2050,19 @@ def _from_now(session: Session, now: dt.datetime, today: dt.date, tz: dt.tzinfo)
     return (3 if ahead else 4, gap)
 
 
-def _room_not_found(hits: list[Hit], tokens: list[Token]) -> list[Hit]:
+def _consume(tok: Token) -> None:
+    """Take a token out of the question's words: a time expression or the event's name chose
+    the window with it."""
+    tok.stop, tok.terms, tok.surface = True, [], ""
+
+
+def _ends_clause(tok: Token, lang: str) -> bool:
+    """Whether the token is a word that starts another clause ("and", "mais", "và"): not
+    Vietnamese "so" (số, a number) nor "y" (y tế) typed without tones."""
+    return tok.surface in _CLAUSE_WORDS and not (lang == "vi" and tok.surface in _NOT_CLAUSE_WORDS_VI)
+
+
+def _room_not_found(hits: list[Hit], tokens: list[Token], lang: str) -> list[Hit]:
     """"I can't find room C", "no encuentro la sala C", "не могу найти зал Б": the way to a
     room, not a lost item. The lexicon's ``lost`` at the start of its clause (only stopwords
     before it) and followed by a word for a room (only stopwords or a single letter between)
@@ -2062,7 +2072,7 @@ def _room_not_found(hits: list[Hit], tokens: list[Token]) -> list[Hit]:
         return hits
     out = []
     for h in hits:
-        if not h.intent and h.concept == "lost" and _opens_clause(tokens, h.first):
+        if not h.intent and h.concept == "lost" and _opens_clause(tokens, h.first, lang):
             j = h.last + 1
             while j < len(tokens) and j not in rooms and (tokens[j].stop or len(tokens[j].surface) == 1):
                 j += 1
@@ -2073,18 +2083,18 @@ def _room_not_found(hits: list[Hit], tokens: list[Token]) -> list[Hit]:
     return out
 
 
-def _opens_clause(tokens: list[Token], i: int) -> bool:
+def _opens_clause(tokens: list[Token], i: int, lang: str) -> bool:
     """Whether only stopwords stand before token ``i`` in its clause ("no encuentro la sala
     C", "... y no encuentro la sala C"; not "le portable de mon patron est resté dans la salle")."""
     j = i - 1
-    while j >= 0 and tokens[j].surface not in _CLAUSE_WORDS:
+    while j >= 0 and not _ends_clause(tokens[j], lang):
         if not tokens[j].stop:
             return False
         j -= 1
     return True
 
 
-def _where_i_am(hits: list[Hit], tokens: list[Token], text: str) -> set[int]:
+def _where_i_am(hits: list[Hit], tokens: list[Token], text: str, lang: str) -> set[int]:
     """The tokens that say where the asker is: after "I'm at", "estoy en", "я у", "انا واقف
     عند", "đang ở" (the lexicon's ``here``), to the end of the clause (a comma, "and", another
     intent such as "where"), at most :data:`HERE_SPAN` words."""
@@ -2095,7 +2105,7 @@ def _where_i_am(hits: list[Hit], tokens: list[Token], text: str) -> set[int]:
     out: set[int] = set()
     for k in starts:
         for i in range(k, min(k + HERE_SPAN, len(tokens))):
-            if i in other or tokens[i].surface in _CLAUSE_WORDS:
+            if i in other or _ends_clause(tokens[i], lang):
                 break
             if i > k and _CLAUSE_MARK.search(text[tokens[i - 1].end : tokens[i].start]):
                 break
@@ -2143,8 +2153,7 @@ def _named_beside(hits: list[Hit], tokens: list[Token], text: str, lang: str, co
     span = set(range(h.first, h.last + 1))
     head: frozenset[str] = frozenset()  # the nearest word's: "opening" (not "in the main hall")
     for _ in range(RELATIVE_SPAN):
-        if not 0 <= i < len(tokens) or i in other or (
-                tokens[i].surface in _CLAUSE_WORDS and not (lang == "vi" and tokens[i].surface in _NOT_CLAUSE_WORDS_VI)):
+        if not 0 <= i < len(tokens) or i in other or _ends_clause(tokens[i], lang):
             break
         a, b = (tokens[i], tokens[i + 1]) if step < 0 else (tokens[i - 1], tokens[i])
         if _CLAUSE_MARK.search(text[a.end : b.start]):
