@@ -701,11 +701,21 @@ def test_maghrebi_function_words_do_not_make_a_now_question_topical(engine, pack
     assert answer.match is not None and answer.match.type == "session"
 
 
-@pytest.mark.parametrize("question", ["what's on after lunch?", "et apres le dejeuner ?", "que sigue despues del almuerzo", "午饭后有什么"])
+@pytest.mark.parametrize("question", ["what's on after lunch?", "et apres le dejeuner ?", "que sigue despues del almuerzo", "午饭后有什么",
+                                      "что после обеда в среду", "ăn trưa xong thì tới phiên nào", "anything post lunch"])
 def test_after_lunch_is_the_afternoon_after_the_lunch(pack, question):
     now = dt.datetime(2026, 3, 11, 5, 0, tzinfo=dt.UTC)
     tq = parse_time(question, now, pack.tz, pack.event_days())
     assert tq is not None and tq.part == "afternoon" and tq.after == "lunch"
+
+
+@pytest.mark.parametrize(("question", "day"), [("quoi de prévu cet aprem", 0), ("c koi demain aprem", 1), ("jeudi aprem", None)])
+def test_french_aprem_is_the_afternoon(pack, question, day):
+    """"L'aprem" is the afternoon, a time: not a word that names a session called "(afternoon)"."""
+    now = dt.datetime(2026, 3, 10, 8, 0, tzinfo=pack.tz)
+    tq = parse_time(question, now, pack.tz, pack.event_days())
+    assert tq is not None and tq.part == "afternoon" and tq.after is None
+    assert day is None or tq.day == now.date() + dt.timedelta(days=day)
 
 
 def test_after_lunch_without_a_lunch_lists_the_afternoon(engine, clock):
@@ -1410,6 +1420,20 @@ def test_someone_taken_ill_near_a_place_gets_care_not_the_places_card():
     answer = cali.ask("my colleague just fainted near the side event rooms in hall B!! who do I call", "en", now)
     assert _hit(answer) in {("contact", "medical-post"), ("faq", "medical"), ("faq", "emergency-numbers")}
     assert _hit(cali.ask("where is side event room 1 in hall B?", "en", now)) == ("room", "side-room-1")
+
+
+@pytest.mark.parametrize(("question", "lang"), [
+    ("زميلي أغمى عليه، أعمل ايه؟", "ar"),
+    ("زميلي أغمى عليه في القاعة الكبيرة، أعمل ايه؟", "ar"),
+])
+def test_someone_taken_ill_is_not_answered_with_a_session_on_emergencies(question, lang):
+    """A session is never care, even one whose title is about emergencies or disability
+    ("education in emergencies"), nor the plenary in the big hall where it happened: the
+    medical entry the words found answers."""
+    tashkent = AnswerEngine(load_pack(ROOT / "bench" / "qa" / "dev" / "packs" / "tashkent-education-2027"))
+    now = dt.datetime.combine(tashkent.pack.event.start, dt.time(11, 0), tzinfo=tashkent.pack.tz)
+    answer = tashkent.ask(question, lang, now)
+    assert _hit(answer) in {("faq", "medical"), ("contact", "medical-service"), ("faq", "emergency-numbers")}
 
 
 @pytest.mark.parametrize(("question", "lang"), [

@@ -49,10 +49,10 @@ _VI_WEEKDAY_AHEAD = r"(?=\s+(?:thu\s+(?:hai|ba|tu|nam|sau|bay|[2-7])|chu nhat|cn
 _SPECS: list[tuple[str, str]] = [
     # -- combined day + part ("this morning", "tomorrow morning", "tonight") ----------------
     (_w("this morning", "ce matin", "esta manana", "этим утром", "сегодня утром", "صباح اليوم", "هذا الصباح", "sang nay", "buoi sang nay"), "day:0|part:morning"),
-    (_w("this afternoon", "cet apres-midi", "cet apres midi", "esta tarde", "сегодня днем", "сегодня после обеда", "بعد ظهر اليوم", "هذا المساء بعد الظهر", "chieu nay", "buoi chieu nay"), "day:0|part:afternoon"),
+    (_w("this afternoon", "cet apres-midi", "cet apres midi", "cet aprem", "esta tarde", "сегодня днем", "بعد ظهر اليوم", "هذا المساء بعد الظهر", "chieu nay", "buoi chieu nay"), "day:0|part:afternoon"),
     (_w("this evening", "tonight", "ce soir", "cette nuit", "esta noche", "сегодня вечером", "этим вечером", "هذا المساء", "مساء اليوم", "الليله", "toi nay", "dem nay", "buoi toi nay"), "day:0|part:evening"),
     (_w("tomorrow morning", "demain matin", "manana por la manana", "manana en la manana", "завтра утром", "صباح الغد", "غدا صباحا", "غدا في الصباح", "sang mai", "sang ngay mai", "buoi sang ngay mai"), "day:1|part:morning"),
-    (_w("tomorrow afternoon", "demain apres-midi", "demain apres midi", "manana por la tarde", "manana en la tarde", "завтра днем", "завтра после обеда", "بعد ظهر الغد", "غدا بعد الظهر", "غدا بعد الظهيره", "chieu mai", "chieu ngay mai", "buoi chieu ngay mai"), "day:1|part:afternoon"),
+    (_w("tomorrow afternoon", "demain apres-midi", "demain apres midi", "demain aprem", "manana por la tarde", "manana en la tarde", "завтра днем", "بعد ظهر الغد", "غدا بعد الظهر", "غدا بعد الظهيره", "chieu mai", "chieu ngay mai", "buoi chieu ngay mai"), "day:1|part:afternoon"),
     (_w("tomorrow evening", "tomorrow night", "demain soir", "manana por la noche", "manana en la noche", "завтра вечером", "مساء الغد", "غدا مساء", "غدا في المساء", "toi mai", "toi ngay mai", "buoi toi ngay mai"), "day:1|part:evening"),
     ("今天上午|今早|今天早上|今天早晨", "day:0|part:morning"),
     ("今天下午", "day:0|part:afternoon"),
@@ -83,12 +83,15 @@ _SPECS: list[tuple[str, str]] = [
     # -- parts of a day ---------------------------------------------------------------------
     (_w("morning", "mornings", "matin", "matinee", "por la manana", "en la manana", "de la manana", "утром", "утро", "утренн\\w*", "صباحا", "الصباح", "صباح", "الصبح", "الصبحيه", "buoi sang"), "part:morning"),
     # "after lunch": the afternoon from the end of the day's lunch (``TimeQuery.after``)
-    (_w("after lunch", "after the lunch", "after the lunch break", "apres le dejeuner", "apres dejeuner", "apres le dej", "apres dej", "despues del almuerzo", "despues de almorzar", "despues de comer", "بعد الغداء", "بعد الغدا", "sau bua trua", "sau an trua"), "part:afternoon|after:lunch"),
+    # (Russian "после обеда" is also "in the afternoon": from the end of the lunch reads both)
+    (_w("сегодня после обеда"), "day:0|part:afternoon|after:lunch"),
+    (_w("завтра после обеда"), "day:1|part:afternoon|after:lunch"),
+    (_w("after lunch", "after the lunch", "after the lunch break", "post lunch", "post-lunch", "apres le dejeuner", "apres dejeuner", "apres le dej", "apres dej", "despues del almuerzo", "despues de almorzar", "despues de comer", "после обеда", "после ланча", "بعد الغداء", "بعد الغدا", "sau bua trua", "sau an trua", "sau khi an trua", "an trua xong"), "part:afternoon|after:lunch"),
     ("午饭后|午餐后", "part:afternoon|after:lunch"),
     # "before lunch": the morning (the engine's "before" is for sessions: "before the gala")
     (_w("before lunch", "before the lunch", "before the lunch break", "avant le dejeuner", "avant dejeuner", "avant le dej", "avant dej", "avant midi", "antes del almuerzo", "antes de almorzar", "antes de comer", "antes del mediodia", "до обеда", "перед обедом", "قبل الغداء", "قبل الغدا", "قبل الظهر", "truoc bua trua", "truoc an trua", "truoc trua"), "part:morning"),
     ("午饭前|午餐前|午饭之前|中午前|中午之前", "part:morning"),
-    (_w("afternoon", "afternoons", "apres-midi", "apres midi", "por la tarde", "en la tarde", "de la tarde", "днем", "после обеда", "дневн\\w*", "بعد الظهر", "بعد الظهيره", "العصر", "buoi chieu"), "part:afternoon"),
+    (_w("afternoon", "afternoons", "apres-midi", "apres midi", "aprem", "por la tarde", "en la tarde", "de la tarde", "днем", "дневн\\w*", "بعد الظهر", "بعد الظهيره", "العصر", "buoi chieu"), "part:afternoon"),
     # toneless Vietnamese before a weekday: "toi thu tu" is Wednesday evening, not "I"
     (_w("toi" + _VI_WEEKDAY_AHEAD, "dem" + _VI_WEEKDAY_AHEAD), "part:evening"),
     (_w("sang" + _VI_WEEKDAY_AHEAD), "part:morning"),
