@@ -1202,9 +1202,13 @@ class AnswerEngine:
                          if e.type in (EntryType.FAQ, EntryType.CONTACT) and about_care(i))
 
     def _only_where(self, i: int) -> bool:
-        """Whether entry ``i`` is a place or a session that is not itself about care (a
-        side room, the expo, not the medical room)."""
-        if self.entries[i].type not in (EntryType.ROOM, EntryType.VENUE, EntryType.SESSION):
+        """Whether entry ``i`` is a session, or a place that is not itself about care (a
+        side room, the expo, not the medical room): a session never tends the sick, even
+        one about emergencies or disease (a panel on education in emergencies, a health
+        assembly's plenary)."""
+        if self.entries[i].type == EntryType.SESSION:
+            return True
+        if self.entries[i].type not in (EntryType.ROOM, EntryType.VENUE):
             return False
         texts = self.index.key_texts_of[i]
         return not any(t & CARE for t in texts)
@@ -1300,8 +1304,13 @@ class AnswerEngine:
             # delegate whose colleague collapsed; the medical post is, even if they meant the
             # emergency numbers); so it does when the choice is the place where it happened
             # ("my colleague fainted near side room 1": not the room's card)
+            # (beside a session, any the words found: "my colleague fainted" is not the
+            # panel on emergencies the words matched first)
             care = next((c for c in ordered if c.entry in self._care and c.fits), None)
-            if care is not None and (care is ordered[0] or care.lexical_rank == 0 or _sem_z(care) >= NEAR_Z):
+            beside_session = (chosen is not None and self.entries[chosen.entry].type == EntryType.SESSION
+                              and care is not None and care.lexical_rank is not None)
+            if care is not None and (care is ordered[0] or care.lexical_rank == 0 or _sem_z(care) >= NEAR_Z
+                                     or beside_session):
                 chosen = care
         return chosen
 
