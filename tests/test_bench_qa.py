@@ -175,9 +175,25 @@ def test_a_first_run_is_kept_and_replaces_only_its_own_set(tmp_path) -> None:
     relabelled = [replace(now[0], expect=(("faq", "cloakroom"),)), now[1]]
     assert firstrun.apply(relabelled, records) == relabelled
 
+    # a record made before the intent features gets them from today's reading of the question
+    import gzip
+    import json
+
+    from bot.answers.fusion import BASE_FEATURES
+    base = np.zeros((2, len(BASE_FEATURES)))
+    base[0, BASE_FEATURES.index("type_place")] = 1.0  # a room, then an FAQ entry
+    older = [replace(then[0], features=base), then[1]]
+    firstrun.save(older, "p.fresh", "abc1234", firstrun.path_of("p.fresh", again))
+    header = gzip.decompress(firstrun.path_of("p.fresh", again).read_bytes()).decode("utf-8").splitlines()
+    lines_old = [header[0].replace(json.dumps(list(FEATURES))[1:-1], json.dumps(list(BASE_FEATURES))[1:-1]), *header[1:]]
+    firstrun.path_of("p.fresh", again).write_bytes(gzip.compress(("\n".join(lines_old) + "\n").encode("utf-8")))
+    asked_where = [replace(a, intents=frozenset({"where"})) for a in now]
+    widened = firstrun.apply(asked_where, firstrun.recorded(again))[0]
+    assert widened.features.shape == (2, width)
+    assert list(widened.features[:, FEATURES.index("where_place")]) == [1.0, 0.0]
+
     # a record of other features is refused, not misread
     path = firstrun.path_of("p.fresh", tmp_path)
-    import gzip
     lines = gzip.decompress(path.read_bytes()).decode("utf-8").splitlines()
     lines[0] = lines[0].replace('"lex_conf"', '"lex_confidence"')
     path.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode("utf-8")))

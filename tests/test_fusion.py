@@ -80,6 +80,22 @@ def test_candidates_come_from_both_rankings_with_their_features():
     assert all(c.features[F("q_foreign")] == 0.25 for c in cands.values())
 
 
+def test_what_the_question_asks_meets_the_kind_of_entry():
+    ranked = [(0, 10.0, 0.9), (1, 8.0, 0.7), (2, 6.0, 0.5)]
+    types = ["room", "session", "contact", "faq"]
+    key, body = np.full(4, 0.8, dtype=np.float32), np.full(4, -1.0, dtype=np.float32)
+    where = {c.entry: c.features for c in candidates(ranked, key, body, types, set(), 0.0, {"where"})}
+    assert where[0][F("where_place")] == 1 and where[1][F("where_session")] == 1
+    assert where[1][F("when_session")] == 0 and where[2][F("who_contact")] == 0 and where[0][F("where_session")] == 0
+    when = {c.entry: c.features for c in candidates(ranked, key, body, types, set(), 0.0, {"status"})}
+    assert when[1][F("when_session")] == 1 and when[0][F("where_place")] == 0
+    who = {c.entry: c.features for c in candidates(ranked, key, body, types, set(), 0.0, {"contact"})}
+    assert who[2][F("who_contact")] == 1 and who[1][F("when_session")] == 0
+    # an FAQ entry has none of them, whatever is asked
+    faq = candidates([(3, 10.0, 0.9)], key, body, types, set(), 0.0, {"where", "when", "who"})[0]
+    assert not any(faq.features[F(n)] for n in ("where_place", "where_session", "when_session", "who_contact"))
+
+
 def test_the_words_confident_choice_stands():
     cal = _calibration({"sem_z": 2.0}, none=3.0)  # a model that likes only what it singles out
     chosen, _ = _decide([(0, 10.0, 0.8)], [0.80, 0.81, 0.80, 0.79], ["faq"] * 4, cal)

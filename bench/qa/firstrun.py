@@ -16,7 +16,9 @@ instead of today's. Record a new fresh set *before* tuning anything on it::
     python -m bench.qa.firstrun almaty-water-2027.fresh3
 
 The features are the engine's of that commit: the file keeps the feature names and the
-fit refuses a record whose names differ from :data:`bot.answers.fusion.FEATURES`.
+fit refuses a record whose names differ from :data:`bot.answers.fusion.FEATURES`, but for
+one recorded before the intent features (:data:`bot.answers.fusion.BASE_FEATURES`): those
+are added from the question's intents as today's engine reads them (:func:`apply`).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ import numpy as np
 
 from bench.qa.__main__ import DEV_DIR, dev_sets, warm_process
 from bench.qa.fit import Asked, collect
-from bot.answers.fusion import FEATURES
+from bot.answers.fusion import BASE_FEATURES, FEATURES, with_intents
 
 FIRST_RUN_DIR = DEV_DIR / "first-run"
 
@@ -69,7 +71,7 @@ def load(path: Path) -> list[Asked]:
     """A recorded set's questions as the fit takes them."""
     with gzip.open(path, "rt", encoding="utf-8") as f:
         header = json.loads(f.readline())
-        if tuple(header["features"]) != FEATURES:
+        if tuple(header["features"]) not in (FEATURES, BASE_FEATURES):
             raise SystemExit(f"{path}: recorded with other features than the engine's: record it again")
         name = header["set"]
         asked = []
@@ -107,6 +109,11 @@ def apply(asked: list[Asked], records: dict[str, list[Asked]]) -> list[Asked]:
         first = records.get(name) if name else None
         if first is not None and len(first) == len(questions) and all(
                 f.text == q.text and f.expect == q.expect for f, q in zip(first, questions, strict=True)):
+            for f, q in zip(first, questions, strict=True):
+                f.intents = q.intents
+                if f.features is not None and f.features.shape[1] == len(BASE_FEATURES):
+                    # recorded before the intent features: those from today's reading of its intents
+                    f.features = with_intents(f.features, q.intents)
             out.extend(first)
         else:
             out.extend(questions)

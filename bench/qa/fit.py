@@ -86,6 +86,8 @@ class Asked:
     set: str = ""  # the question file's name (``hanoi-2025.fresh``); "" for a held-out phrasing
     #: the entries the question file expects, as labelled when asked (None: out of scope)
     expect: tuple[tuple[str, str], ...] | None = None
+    #: what the question asks (the lexicon's intents, as today's engine reads it)
+    intents: frozenset[str] = frozenset()
 
 
 #: what the temperature and the thresholds are chosen on: "fresh" (the fresh sets as at
@@ -172,7 +174,7 @@ def _collect_set(name: str, pack_dir: Path, qpath: Path) -> list[Asked]:
         if not answer.evidence:
             right = (got in q.expect) if in_scope else got is None
             asked.append(Asked(name.split(".")[0], in_scope, None, None, None, bool(right), text=q.q, lang=q.lang,
-                               fresh=fresh, set=name, expect=expect))
+                               fresh=fresh, set=name, expect=expect, intents=answer.intents))
             continue
         expected = set(q.expect or [])
         entries = [engine.entries[c.entry] for c in answer.evidence]
@@ -184,7 +186,7 @@ def _collect_set(name: str, pack_dir: Path, qpath: Path) -> list[Asked]:
             False,
             np.array([e.type == "faq" for e in entries]),
             np.array([c.fits for c in answer.evidence]),
-            text=q.q, lang=q.lang, fresh=fresh, set=name, expect=expect,
+            text=q.q, lang=q.lang, fresh=fresh, set=name, expect=expect, intents=answer.intents,
         ))
     print(f"  {name}: {len(questions)} questions", flush=True)
     return asked

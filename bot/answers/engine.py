@@ -255,6 +255,8 @@ class Answer:
     time: TimeQuery | None = None
     confidence: float = 0.0
     note: str | None = None  # "nothing-now": nothing running, ``sessions`` are the next ones
+    #: what the question asks (the lexicon's intents: where, when, who…)
+    intents: frozenset[str] = frozenset()
     #: the fused candidates behind the decision (diagnostics, and what bench.qa.fit learns from)
     evidence: list[Candidate] = field(default_factory=list, repr=False)
 
@@ -376,6 +378,7 @@ class AnswerEngine:
             else:
                 answer = self._beside(query, timed, self._decide(question, lang, query, timed, now, model))
                 answer.question_lang = query.lang
+                answer.intents = frozenset(query.intents)
             if best is None or _better(answer, best):
                 best = answer
         assert best is not None
@@ -1233,7 +1236,7 @@ class AnswerEngine:
         total = sum(u.weight for u in q.units) or 1.0
         foreign = sum(u.weight for u in q.units if u.foreign) / total
         entity = set(self._entity_bonus(set(q.terms)))
-        found = [c for c in fusion.candidates(ranked, sims[0], sims[1], self._types, entity, foreign)
+        found = [c for c in fusion.candidates(ranked, sims[0], sims[1], self._types, entity, foreign, q.intents)
                  if c.entry not in q.not_answers]
         if q.needs or _asks_person(q):
             for c in found:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -54,7 +55,20 @@ FEATURES: tuple[str, ...] = (
     "lex_x_sem",  # lex_conf times the model's agreement (sem_z clipped to 0..4, over 4)
     "lex_sure",  # the words alone would answer with it (lex_conf at or above their threshold)
     "sem_strong",  # the model singles it out (sem_z from 2 to 4, mapped to 0..1)
+    # what the question asks and what kind of entry it is ("where…" and a room): the words
+    # weigh it (the engine's TYPE_BOOST), the model's similarities do not
+    "where_place",  # asks where or the way, and it is a room or a venue
+    "where_session",  # asks where, and it is a session (its card says where it is held)
+    "when_session",  # asks when (or whether it started), and it is a session
+    "who_contact",  # asks whom to contact or who, and it is a contact
 )
+_WHERE, _WHEN, _WHO = frozenset({"where", "route"}), frozenset({"when", "status"}), frozenset({"contact", "who"})
+#: each intent feature: the lexicon's intents behind it, and the kind of entry (place,
+#: session, contact) it meets
+_ASKS: tuple[tuple[frozenset[str], int], ...] = ((_WHERE, 0), (_WHERE, 1), (_WHEN, 1), (_WHO, 2))
+#: the features a first run recorded before the intent features (bench.qa.firstrun adds
+#: those from the question's intents: :func:`with_intents`)
+BASE_FEATURES: tuple[str, ...] = FEATURES[:-len(_ASKS)]
 
 #: the words' own threshold (bot.answers.engine.THRESHOLD), for the lex_sure feature
 LEXICAL_THRESHOLD = 0.54
@@ -85,6 +99,21 @@ def agreed(x: np.ndarray, faq: bool, sessions: bool = True) -> bool:
     f = FEATURES.index
     return ((faq or (sessions and x[f("type_session")] == 1.0)) and x[f("agree")] == 1.0
             and x[f("sem_z")] >= AGREE_Z and x[f("lex_conf")] >= AGREE_FLOOR)
+
+def intent_features(intents: AbstractSet[str], session: bool, place: bool, contact: bool) -> list[float]:
+    """A candidate's intent features: what the question asks (``intents``, the lexicon's)
+    against its kind of entry."""
+    kinds = (place, session, contact)
+    return [float(bool(asks & intents) and kinds[kind]) for asks, kind in _ASKS]
+
+
+def with_intents(x: np.ndarray, intents: AbstractSet[str]) -> np.ndarray:
+    """Candidates' :data:`BASE_FEATURES` (rows of ``x``) with the intent features after them."""
+    f = BASE_FEATURES.index
+    extra = [intent_features(intents, row[f("type_session")] == 1.0, row[f("type_place")] == 1.0,
+                             row[f("type_contact")] == 1.0) for row in x]
+    return np.hstack([x, np.array(extra, dtype=float).reshape(len(x), len(_ASKS))])
+
 
 def singled_out(x: np.ndarray) -> bool:
     """Whether the model singles a candidate out: its first choice, AGREE_Z deviations above
@@ -205,6 +234,7 @@ def candidates(
     types: list[str],
     entity: set[int],
     foreign: float,
+    intents: AbstractSet[str] = frozenset(),
 ) -> list[Candidate]:
     """The first candidates of both rankings, each with its :data:`FEATURES`."""
     key_z, body_z = zscores(key_sims), zscores(body_sims)
@@ -250,6 +280,7 @@ def candidates(
             conf * min(max(sem, 0.0), 4.0) / 4.0,
             float(conf >= LEXICAL_THRESHOLD),
             min(max((sem - 2.0) / 2.0, 0.0), 1.0),
+            *intent_features(intents, t == "session", t in ("room", "venue"), t == "contact"),
         ])
         out.append(Candidate(i, x, conf, rank))
     return out
