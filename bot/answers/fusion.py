@@ -63,9 +63,11 @@ FEATURES: tuple[str, ...] = (
     "who_contact",  # asks whom to contact or who, and it is a contact
 )
 _WHERE, _WHEN, _WHO = frozenset({"where", "route"}), frozenset({"when", "status"}), frozenset({"contact", "who"})
-#: each intent feature: the lexicon's intents behind it, and the kind of entry (place,
-#: session, contact) it meets
-_ASKS: tuple[tuple[frozenset[str], int], ...] = ((_WHERE, 0), (_WHERE, 1), (_WHEN, 1), (_WHO, 2))
+#: each intent feature: the lexicon's intents behind it, and the kind of entry it meets
+_ASKS: tuple[tuple[frozenset[str], str], ...] = (
+    (_WHERE, "place"), (_WHERE, "session"), (_WHEN, "session"), (_WHO, "contact"))
+#: an entry type's kind for the intent features (an FAQ entry has none)
+_KIND = {"room": "place", "venue": "place", "session": "session", "contact": "contact"}
 #: the features a first run recorded before the intent features (bench.qa.firstrun adds
 #: those from the question's intents: :func:`with_intents`)
 BASE_FEATURES: tuple[str, ...] = FEATURES[:-len(_ASKS)]
@@ -100,18 +102,21 @@ def agreed(x: np.ndarray, faq: bool, sessions: bool = True) -> bool:
     return ((faq or (sessions and x[f("type_session")] == 1.0)) and x[f("agree")] == 1.0
             and x[f("sem_z")] >= AGREE_Z and x[f("lex_conf")] >= AGREE_FLOOR)
 
-def intent_features(intents: AbstractSet[str], session: bool, place: bool, contact: bool) -> list[float]:
+
+def intent_features(intents: AbstractSet[str], entry_type: str) -> list[float]:
     """A candidate's intent features: what the question asks (``intents``, the lexicon's)
-    against its kind of entry."""
-    kinds = (place, session, contact)
-    return [float(bool(asks & intents) and kinds[kind]) for asks, kind in _ASKS]
+    against its entry's type."""
+    kind = _KIND.get(entry_type)
+    return [float(kind == wanted and bool(asks & intents)) for asks, wanted in _ASKS]
 
 
 def with_intents(x: np.ndarray, intents: AbstractSet[str]) -> np.ndarray:
-    """Candidates' :data:`BASE_FEATURES` (rows of ``x``) with the intent features after them."""
+    """Candidates' :data:`BASE_FEATURES` (rows of ``x``) with the intent features after them
+    (the type read back from the kind features: a place's is "room")."""
     f = BASE_FEATURES.index
-    extra = [intent_features(intents, row[f("type_session")] == 1.0, row[f("type_place")] == 1.0,
-                             row[f("type_contact")] == 1.0) for row in x]
+    types = ["session" if row[f("type_session")] == 1.0 else "room" if row[f("type_place")] == 1.0
+             else "contact" if row[f("type_contact")] == 1.0 else "faq" for row in x]
+    extra = [intent_features(intents, t) for t in types]
     return np.hstack([x, np.array(extra, dtype=float).reshape(len(x), len(_ASKS))])
 
 
@@ -280,7 +285,7 @@ def candidates(
             conf * min(max(sem, 0.0), 4.0) / 4.0,
             float(conf >= LEXICAL_THRESHOLD),
             min(max((sem - 2.0) / 2.0, 0.0), 1.0),
-            *intent_features(intents, t == "session", t in ("room", "venue"), t == "contact"),
+            *intent_features(intents, t),
         ])
         out.append(Candidate(i, x, conf, rank))
     return out
